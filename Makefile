@@ -1,0 +1,41 @@
+# Two commands: `make lab` and `make test`. Each installs what is missing first.
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: lab test bench setup system venv doctor cleanup clean
+
+lab: setup ## install what is missing, then serve JupyterLab on 127.0.0.1
+	@$(SUDO) $(VENV)/bin/ebpflab lab
+
+test: EXTRA_PACKAGES = prometheus vagrant
+test: setup ## install what is missing, then run every test (real kernel, real packets)
+	@$(SUDO) $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup ## print the benchmark tables (not tests)
+	@$(SUDO) $(PY) -m bench
+
+setup: system venv
+
+system:
+	@$(SUDO) scripts/setup.sh $(EXTRA_PACKAGES)
+
+venv: $(VENV)/.installed
+
+# The venv is made from the system Python with its site-packages so that `import bcc`
+# (a distribution package, not on PyPI) works inside it.
+$(VENV)/.installed: pyproject.toml
+	@echo "ebpflab setup: creating $(VENV) and installing the Python packages"
+	@/usr/bin/python3 -m venv --system-site-packages $(VENV)
+	@$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+doctor: setup
+	@$(SUDO) $(VENV)/bin/ebpflab doctor
+
+cleanup:
+	@$(SUDO) $(VENV)/bin/ebpflab cleanup
+
+clean:
+	rm -rf $(VENV) build tests/artifacts *.egg-info

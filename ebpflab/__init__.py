@@ -1,0 +1,39 @@
+"""ebpflab: the helper package behind the eBPF labs in ``labs/``.
+
+Each module hides one kind of plumbing so that a notebook's cells tell the story:
+``netlab`` (the lab network), ``loader`` (compile, load, attach), ``traffic`` (packets),
+``plots`` (live charts), ``check`` (check cells), ``doctor`` (what this machine can do).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import LabError
+
+__version__ = "0.1.0"
+
+REPO = Path(__file__).resolve().parent.parent
+BPF_DIR = REPO / "bpf"
+LABS_DIR = REPO / "labs"
+
+__all__ = ["LabError", "REPO", "BPF_DIR", "LABS_DIR", "__version__"]
+
+
+def _install_notebook_error_display() -> None:
+    """Show a LabError in a notebook as its message alone, not as a traceback wall."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    ip = get_ipython()
+    if ip is None or getattr(ip, "_ebpflab_errors", False):
+        return
+
+    def show(shell, etype, value, tb, tb_offset=None):  # noqa: ARG001 (IPython's signature)
+        return [f"\x1b[31m{etype.__name__}\x1b[0m: {value}"]
+
+    ip.set_custom_exc((LabError,), show)
+    ip._ebpflab_errors = True
+
+
+_install_notebook_error_display()

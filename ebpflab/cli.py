@@ -1,0 +1,66 @@
+"""The ``ebpflab`` command. Each sub-command lives in the module that does the work.
+
+A module listed in ``COMMANDS`` provides ``add_arguments(parser)`` and ``run(args) -> int``;
+it is imported only when its sub-command runs, so ``ebpflab doctor`` stays fast.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .errors import LabError
+
+COMMANDS = {
+    "doctor": ("ebpflab.doctor", "check this machine for the labs and list the hook points it offers"),
+    "cleanup": ("ebpflab.cleanup", "remove namespaces and pinned maps left behind by a killed lab"),
+    "lab": ("ebpflab.labserver", "serve JupyterLab on 127.0.0.1 with a token (what `make lab` runs)"),
+    "url": ("ebpflab.labserver", "print the JupyterLab address with its token"),
+    "tcpdump": ("ebpflab.tcpdump", "capture packets with XDP and a ring buffer, printed like tcpdump (lab 06)"),
+    "export": ("ebpflab.export", "serve the running lab's counters in Prometheus' text format (lab 09)"),
+}
+
+
+def build_parser(argv: list[str]) -> argparse.ArgumentParser:
+    """The parser; only the sub-command named in ``argv`` has its module imported."""
+    p = argparse.ArgumentParser(prog="ebpflab", description="Hands-on eBPF labs: the helper commands.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_) in COMMANDS.items():
+        sp = sub.add_parser(name, help=help_, description=help_)
+        if name in argv:
+            try:
+                mod = importlib.import_module(module)
+            except ModuleNotFoundError as exc:
+                if exc.name == module:  # a sub-command from a lab not built yet
+                    continue
+                raise
+            if hasattr(mod, "add_arguments"):
+                mod.add_arguments(sp)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one sub-command; a LabError becomes one line on stderr and exit status 2."""
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        mod = importlib.import_module(COMMANDS[args.command][0])
+        return mod.run(args)
+    except ModuleNotFoundError as exc:
+        if exc.name == COMMANDS[args.command][0]:
+            print(f"ebpflab: `{args.command}` is not available in this version", file=sys.stderr)
+            return 2
+        raise
+    except LabError as exc:
+        print(f"ebpflab: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""What this machine can do for the labs: ``ebpflab doctor`` and the hook table the labs consult (lab 00).
+
+Hook points are probed for real where that is cheap (a two-instruction program or a ring buffer
+handed to the ``bpf()`` system call) and read from the kernel's own files otherwise.
+"""
+from __future__ import annotations
+
+import ctypes
+import functools
+import gzip
+import os
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import system
+
+# bpf() commands, program and map types (include/uapi/linux/bpf.h).
+BPF_MAP_CREATE, BPF_PROG_LOAD = 0, 5
+PROG_TYPE = {"socket_filter": 1, "kprobe": 2, "sched_cls": 3, "tracepoint": 5, "xdp": 6, "perf_event": 7}
+MAP_RINGBUF = 27
+_SYS_BPF = {"x86_64": 321, "aarch64": 280, "armv7l": 386, "riscv64": 280, "ppc64le": 361, "s390x": 351}
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+@dataclass
+class Check:
+    """One line of the doctor's table."""
+
+    name: str
+    ok: bool
+    detail: str
+    blocking: bool = True  # False: a lab degrades gracefully without it
+
+    @property
+    def mark(self) -> str:
+        """✔, ✘ (blocks the labs) or – (some lab will skip a part)."""
+        return "✔" if self.ok else ("✘" if self.blocking else "–")
+
+
+def _bpf(cmd: int, attr: bytes) -> int:
+    nr = _SYS_BPF.get(platform.machine())
+    if nr is None:
+        return -1
+    buf = ctypes.create_string_buffer(attr, 128)
+    fd = _libc.syscall(nr, cmd, buf, 128)
+    if fd >= 0:
+        os.close(fd)
+    return fd
+
+
+def probe_prog(prog_type: str) -> bool:
+    """Load ``r0 = 2; exit`` as a program of this type: True if the kernel accepts the type."""
+    insns = ctypes.create_string_buffer(bytes.fromhex("b700000002000000" "9500000000000000"), 16)
+    lic = ctypes.create_string_buffer(b"GPL")
+    attr = (PROG_TYPE[prog_type].to_bytes(4, "little") + (2).to_bytes(4, "little")
+            + ctypes.addressof(insns).to_bytes(8, "little") + ctypes.addressof(lic).to_bytes(8, "little"))
+    return _bpf(BPF_PROG_LOAD, attr) >= 0
+
+
+def probe_ringbuf() -> bool:
+    """Create a 4 KiB BPF ring buffer: True if the kernel has them (5.8+)."""
+    attr = b"".join(x.to_bytes(4, "little") for x in (MAP_RINGBUF, 0, 0, os.sysconf("SC_PAGE_SIZE")))
+    return _bpf(BPF_MAP_CREATE, attr) >= 0
+
+
+@functools.lru_cache(maxsize=1)
+def kernel_config() -> dict[str, str]:
+    """The running kernel's config from /proc/config.gz or /boot, empty when neither exists."""
+    for path in (Path("/proc/config.gz"), Path(f"/boot/config-{platform.release()}")):
+        try:
+            raw = gzip.open(path, "rt").read() if path.suffix == ".gz" else path.read_text()
+        except OSError:
+            continue
+        cfg = {}
+        for line in raw.splitlines():
+            if line.startswith("CONFIG_"):
+                k, _, v = line.partition("=")
+                cfg[k] = v
+            elif line.startswith("# CONFIG_") and line.endswith(" is not set"):
+                cfg[line[2:].split()[0]] = "n"
+        return cfg
+    return {}
+
+
+def _config_says(option: str) -> bool | None:
+    cfg = kernel_config()
+    return None if not cfg else cfg.get(option, "n") in ("y", "m")
+
+
+@functools.lru_cache(maxsize=1)
+def hooks() -> dict[str, bool]:
+    """Which hook points this kernel offers; the labs decide what to run from this table."""
+    if not system.is_root():
+        return {k: False for k in ("xdp", "tc", "ringbuf", "tracepoint", "uprobe", "kprobe", "fentry", "perf_event")}
+    system.mount_pseudo_filesystems()
+    events = Path("/sys/bus/event_source/devices")
+    tracing = Path("/sys/kernel/tracing")
+    kprobes = (events / "kprobe").exists() or (tracing / "kprobe_events").exists()
+    if _config_says("CONFIG_KPROBES") is False:
+        kprobes = False
+    fentry = (Path("/sys/kernel/btf/vmlinux").exists() and (tracing / "available_filter_functions").exists()
+              and _config_says("CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS") is not False)
+    return {
+        "xdp": probe_prog("xdp"),
+        "tc": probe_prog("sched_cls"),
+        "ringbuf": probe_ringbuf(),
+        "tracepoint": (tracing / "events").is_dir() and probe_prog("tracepoint"),
+        "uprobe": (events / "uprobe").exists() or (tracing / "uprobe_events").exists(),
+        "kprobe": kprobes,
+        "fentry": fentry,
+        "perf_event": Path("/proc/sys/kernel/perf_event_paranoid").exists() and probe_prog("perf_event"),
+    }
+
+
+HOOK_WHY = {
+    "xdp": "labs 02-07 and 09 attach XDP programs",
+    "tc": "lab 08 shows the tc hook (egress)",
+    "ringbuf": "lab 06's tcpdump streams packets through a ring buffer (kernel 5.8+)",
+    "tracepoint": "lab 08 counts system calls with tracepoints",
+    "uprobe": "lab 08 traces a user-space function",
+    "kprobe": "lab 08 uses kprobes where the kernel has them (CONFIG_KPROBES)",
+    "fentry": "lab 08 uses fentry where BTF and ftrace allow",
+    "perf_event": "lab 08 samples stacks with perf events",
+}
+NEEDED_HOOKS = {"xdp", "tracepoint"}
+
+
+def run_checks() -> list[Check]:
+    """Every check, in the order the doctor prints them."""
+    checks = [Check("root", system.is_root(), "running as root" if system.is_root()
+                    else "not root: run `sudo ebpflab doctor`, and start the labs with `make lab`")]
+    rel = platform.release()
+    major, minor = (int(x) for x in rel.split(".")[:2])
+    checks.append(Check("kernel", (major, minor) >= (5, 8), f"Linux {rel}"
+                        + ("" if (major, minor) >= (5, 8) else ": too old, the labs need 5.8 or newer")))
+    btf = Path("/sys/kernel/btf/vmlinux").exists()
+    checks.append(Check("BTF", btf, "/sys/kernel/btf/vmlinux present" if btf else "no kernel BTF: fentry is unavailable",
+                        blocking=False))
+    jit = Path("/proc/sys/net/core/bpf_jit_enable")
+    jit_on = jit.exists() and jit.read_text().strip() != "0"
+    checks.append(Check("JIT", jit_on, "the BPF JIT compiles programs to machine code" if jit_on
+                        else "the JIT is off: programs run in the interpreter (slower)", blocking=False))
+    path, sentence = system.headers()
+    checks.append(Check("headers", path is not None, sentence))
+    try:
+        bcc = system.import_bcc()
+        checks.append(Check("BCC", True, f"bcc {getattr(bcc, '__version__', '?')} from {Path(bcc.__file__).parent}"))
+    except system.MissingBCCError as exc:
+        checks.append(Check("BCC", False, str(exc)))
+    if system.is_root():
+        system.mount_pseudo_filesystems()
+    for fstype, mnt in system.MOUNTS.items():
+        mounted = system.is_mounted(mnt)
+        checks.append(Check(fstype, mounted, f"mounted on {mnt}" if mounted
+                            else f"not mounted on {mnt}: run as root to mount it", blocking=fstype != "debugfs"))
+    for hook, present in hooks().items():
+        detail = HOOK_WHY[hook] if present else f"not offered by this kernel: {HOOK_WHY[hook]}, so that part is skipped"
+        if hook == "kprobe" and not present:
+            detail = "this kernel has no kprobes (CONFIG_KPROBES is off): lab 08 says so and uses tracepoints instead"
+        checks.append(Check(f"hook: {hook}", present, detail, blocking=hook in NEEDED_HOOKS))
+    return checks
+
+
+def report(checks: list[Check]) -> str:
+    """The doctor's table as text."""
+    width = max(len(c.name) for c in checks)
+    lines = [f"{c.mark} {c.name:<{width}}  {c.detail}" for c in checks]
+    blockers = [c for c in checks if c.blocking and not c.ok]
+    lines.append("")
+    lines.append("ready for the labs." if not blockers else
+                 f"{len(blockers)} problem(s) block the labs: " + "; ".join(c.name for c in blockers))
+    return "\n".join(lines)
+
+
+def run(args: object = None) -> int:
+    """``ebpflab doctor``: print the table; exit 1 when something blocks the labs."""
+    checks = run_checks()
+    print(report(checks))
+    return 1 if any(c.blocking and not c.ok for c in checks) else 0

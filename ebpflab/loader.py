@@ -1,0 +1,230 @@
+"""Compile a ``bpf/*.c`` program with BCC, load it, attach it, and always detach (lab 02).
+
+One order for every program: build (compile), load (the verifier runs), attach, detach, destroy.
+``Program`` is the build/destroy context manager; ``Program.xdp()`` is the attach/detach one::
+
+    with Program("xdp_count") as prog, prog.xdp(net["server"]):
+        ...                      # traffic; read prog["counts"]
+
+Clang's errors and the verifier's log are written by libbcc to the process's C-level stderr,
+which a notebook never shows; they are captured at the file-descriptor level and carried by
+``CompileError`` / ``VerifierError`` so that they reach the notebook.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import re
+import sys
+import tempfile
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping
+
+from . import BPF_DIR
+from .errors import CompileError, LabError, VerifierError
+from .netlab import Host, netns
+from .system import import_bcc, require_root
+
+XDP_MODES = {"generic": 1 << 1, "native": 1 << 2, "offload": 1 << 3}
+PROG_TYPES = {"xdp": "XDP", "tc": "SCHED_CLS", "sched_cls": "SCHED_CLS", "socket": "SOCKET_FILTER",
+              "kprobe": "KPROBE", "tracepoint": "TRACEPOINT", "perf_event": "PERF_EVENT",
+              "raw_tracepoint": "RAW_TRACEPOINT"}
+_stderr_lock = threading.Lock()
+_libc = ctypes.CDLL(None)
+
+
+class Captured:
+    """Text written to fd 2 while a ``capture_stderr()`` block ran."""
+
+    text: str = ""
+
+
+@contextmanager
+def capture_stderr() -> Iterator[Captured]:
+    """Capture everything written to file descriptor 2 (C code included) during the block."""
+    cap = Captured()
+    with _stderr_lock, tempfile.TemporaryFile(mode="w+b") as tmp:
+        sys.stderr.flush()
+        _libc.fflush(None)
+        saved = os.dup(2)
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield cap
+        finally:
+            _libc.fflush(None)
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            cap.text = tmp.read().decode(errors="replace")
+
+
+def resolve_source(source: str | Path) -> tuple[str, str, Path | None]:
+    """Return (name, C text, path) for a program name in ``bpf/``, a path, or C text itself."""
+    if isinstance(source, Path) or ("\n" not in str(source) and "{" not in str(source)):
+        path = Path(source)
+        candidates = [path, BPF_DIR / path, BPF_DIR / f"{path}.c"] if not path.is_absolute() else [path]
+        for c in candidates:
+            if c.is_file():
+                return c.stem, c.read_text(), c
+        known = ", ".join(sorted(p.stem for p in BPF_DIR.glob("*.c")))
+        raise LabError(f"no BPF program {str(source)!r}; programs in bpf/: {known}")
+    return "<text>", str(source), None
+
+
+def defines_to_cflags(defines: Mapping[str, Any] | None) -> list[str]:
+    """Turn the knobs a learner turns (Python values) into ``-DNAME=value`` flags."""
+    flags = []
+    for name, value in (defines or {}).items():
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise LabError(f"{name!r} is not a valid C macro name")
+        if isinstance(value, bool):
+            value = int(value)
+        flags.append(f"-D{name}={value}")
+    return flags
+
+
+class Program:
+    """A BPF C program compiled by BCC; a context manager that frees it on exit (lab 02)."""
+
+    def __init__(self, source: str | Path, defines: Mapping[str, Any] | None = None, *,
+                 cflags: list[str] | None = None, debug: int = 0) -> None:
+        self.name, self.text, self.path = resolve_source(source)
+        self.defines = dict(defines or {})
+        self.cflags = [f"-I{BPF_DIR}", *defines_to_cflags(self.defines), *(cflags or [])]
+        self.debug = debug
+        self.bpf: Any = None
+        self.warnings = ""
+        self.log = ""
+
+    # --- build / destroy ----------------------------------------------------------------
+    def __enter__(self) -> "Program":
+        self.build()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def build(self) -> "Program":
+        """Compile the C program to eBPF bytecode (no kernel involved yet)."""
+        require_root("compiling and loading eBPF programs")
+        bcc = import_bcc()
+        where = str(self.path.relative_to(BPF_DIR.parent)) if self.path and self.path.is_relative_to(BPF_DIR.parent) else self.name
+        with capture_stderr() as cap:
+            try:
+                self.bpf = bcc.BPF(text=self.text, cflags=self.cflags, debug=self.debug)
+                err = None
+            except Exception as exc:
+                err = exc
+        if err is not None:
+            raise CompileError(f"{where} did not compile:", _clean_clang(cap.text) or str(err)) from None
+        self.warnings = cap.text
+        return self
+
+    def close(self) -> None:
+        """Free the program, its maps and any attachment BCC still holds."""
+        if self.bpf is not None:
+            with capture_stderr():
+                self.bpf.cleanup()
+            self.bpf = None
+
+    # --- load ---------------------------------------------------------------------------
+    def load(self, func: str | None = None, prog_type: str = "xdp") -> Any:
+        """Hand one function to the kernel; the verifier's rejection becomes a VerifierError."""
+        if self.bpf is None:
+            self.build()
+        bcc = import_bcc()
+        func = func or self.name
+        kind = PROG_TYPES.get(prog_type.lower())
+        if kind is None:
+            raise LabError(f"unknown program type {prog_type!r}; known: {', '.join(PROG_TYPES)}")
+        with capture_stderr() as cap:
+            try:
+                fn = self.bpf.load_func(func, getattr(bcc.BPF, kind))
+                err = None
+            except Exception as exc:
+                err = exc
+        self.log = cap.text
+        if err is not None:
+            if "Unknown program" in str(err):
+                raise LabError(f"{self.name} has no function {func!r}") from None
+            raise VerifierError(f"the verifier rejected {func}() from {self.name}: {err}", cap.text,
+                                program=self.name, func=func) from None
+        return fn
+
+    # --- attach / detach ----------------------------------------------------------------
+    @contextmanager
+    def xdp(self, host: Host, func: str | None = None, mode: str = "generic") -> Iterator[Any]:
+        """Attach ``func`` at XDP on ``host``'s eth0 for the block, then detach (even on errors)."""
+        if mode not in XDP_MODES:
+            raise LabError(f"unknown XDP mode {mode!r}; use one of {', '.join(XDP_MODES)}")
+        fn = self.load(func, "xdp")
+        bcc = import_bcc()
+        flags = XDP_MODES[mode]
+        with netns(host.netns):
+            with capture_stderr() as cap:
+                try:
+                    bcc.BPF.attach_xdp(host.iface, fn, flags)
+                    err = None
+                except Exception as exc:
+                    err = exc
+        if err is not None:
+            raise LabError(f"could not attach {fn.name.decode()} to {host.name}:{host.iface} in {mode} mode: {err} {cap.text.strip()}")
+        try:
+            yield fn
+        finally:
+            detach_xdp(host, mode)
+
+    @contextmanager
+    def ring_buffer(self, name: str, callback: Callable[[Any, Any, int], Any], *,
+                    interval: float = 0.05) -> Iterator[None]:
+        """Poll ring buffer ``name`` in a background thread, calling ``callback(ctx, data, size)``."""
+        self[name].open_ring_buffer(callback)
+        stop = threading.Event()
+
+        def poll() -> None:
+            while not stop.is_set():
+                self.bpf.ring_buffer_poll(int(interval * 1000))
+
+        t = threading.Thread(target=poll, name=f"ebpflab-ring-{name}", daemon=True)
+        t.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            t.join()
+            self.bpf.ring_buffer_consume()  # what arrived after the last poll
+
+    # --- maps ---------------------------------------------------------------------------
+    def __getitem__(self, name: str) -> Any:
+        if self.bpf is None:
+            raise LabError(f"{self.name} is not built yet: use `with Program(...) as prog:`")
+        try:
+            return self.bpf[name]
+        except KeyError:
+            raise LabError(f"{self.name} has no map named {name!r}") from None
+
+    def disassemble(self, func: str | None = None) -> str:
+        """The eBPF bytecode of ``func`` as text (what the kernel will verify)."""
+        if self.bpf is None:
+            self.build()
+        return self.bpf.disassemble_func(func or self.name)
+
+
+def detach_xdp(host: Host, mode: str = "generic") -> None:
+    """Remove whatever XDP program is attached to ``host``'s interface (quietly if the host is gone)."""
+    if not os.path.exists(f"/run/netns/{host.netns}"):
+        return
+    bcc = import_bcc()
+    with netns(host.netns), capture_stderr():
+        try:
+            bcc.BPF.remove_xdp(host.iface, XDP_MODES[mode])
+        except Exception:
+            pass  # the interface went away with its namespace: nothing left to detach
+
+
+def _clean_clang(text: str) -> str:
+    """Drop BCC's preamble noise from clang's output, keeping the errors and their context."""
+    keep = [line for line in text.splitlines() if not line.startswith(("In file included from <built-in>", "<built-in>"))]
+    return "\n".join(keep).strip()

@@ -1,0 +1,292 @@
+"""The lab network: network namespaces joined by veth pairs, safe by construction (lab 00).
+
+Every lab sends its packets here and nowhere else:
+- each host is a network namespace named ``ebl-<pid>-<host>`` (the pid lets ``ebpflab cleanup``
+  tell leftovers of a dead process from a lab that is still running);
+- addresses come only from 198.18.0.0/15 (RFC 2544, reserved for test labs);
+- no namespace has a default route, and nothing is added to the root namespace;
+- IPv6 is off and neighbours are static, so the only packets on the wire are the ones a lab sends
+  (exact counts in check cells depend on it).
+"""
+from __future__ import annotations
+
+import atexit
+import ctypes
+import ipaddress
+import itertools
+import os
+import signal
+import subprocess
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Sequence
+
+from .errors import LabError
+from .system import require_root
+
+PREFIX = "ebl"
+LAB_RANGE = ipaddress.ip_network("198.18.0.0/15")
+CLONE_NEWNET = 0x40000000
+_libc = ctypes.CDLL(None, use_errno=True)
+_live: set["LabNet"] = set()
+
+
+def check_lab_address(addr: str) -> str:
+    """Return ``addr`` if it lies in 198.18.0.0/15, else raise LabError (lab 00)."""
+    try:
+        ip = ipaddress.ip_address(addr)
+    except ValueError:
+        raise LabError(f"{addr!r} is not an IPv4 address") from None
+    if ip not in LAB_RANGE:
+        raise LabError(f"{addr} is outside the lab range 198.18.0.0/15: lab traffic never uses other addresses")
+    return addr
+
+
+def ip(*args: str, netns: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    """Run one iproute2 command (in ``netns`` when given) and raise LabError with its message on failure."""
+    cmd = ["ip"] + (["-n", netns] if netns else []) + list(args)
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if check and res.returncode != 0:
+        raise LabError(f"`{' '.join(cmd)}` failed: {res.stderr.strip()}")
+    return res
+
+
+@contextmanager
+def netns(name: str) -> Iterator[None]:
+    """Run the body with this thread inside network namespace ``name`` (setns), then switch back."""
+    path = f"/run/netns/{name}"
+    if not os.path.exists(path):
+        raise LabError(f"network namespace {name!r} does not exist (was the lab network closed?)")
+    # setns only moves the calling thread, so other threads (and Jupyter) stay where they are.
+    home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
+    target = os.open(path, os.O_RDONLY)
+    try:
+        if _libc.setns(target, CLONE_NEWNET) != 0:
+            raise LabError(f"cannot enter namespace {name}: {os.strerror(ctypes.get_errno())}")
+        try:
+            yield
+        finally:
+            _libc.setns(home, CLONE_NEWNET)
+    finally:
+        os.close(target)
+        os.close(home)
+
+
+@dataclass(frozen=True)
+class Host:
+    """One lab host: a namespace with one interface ``eth0`` (lab 00)."""
+
+    name: str
+    netns: str
+    ip: str
+    mac: str
+    iface: str = "eth0"
+
+    @property
+    def ifindex(self) -> int:
+        """The interface index of ``eth0`` inside this host's namespace."""
+        with netns(self.netns):
+            return socket_if_nametoindex(self.iface)
+
+
+def socket_if_nametoindex(name: str) -> int:
+    """if_nametoindex in the current thread's namespace, with a LabError for a wrong name."""
+    import socket
+
+    try:
+        return socket.if_nametoindex(name)
+    except OSError:
+        raise LabError(f"no interface named {name!r} here") from None
+
+
+class LabNet:
+    """A lab network of namespaces joined by veth pairs; a context manager (lab 00).
+
+    Two hosts are joined by one veth pair; three or more hang off a bridge in a switch namespace.
+    ``with LabNet() as net:`` builds it; leaving the block (normally, by an exception or by
+    Ctrl-C) kills what runs inside and deletes every namespace.
+    """
+
+    def __init__(self, hosts: Sequence[str] = ("client", "server"), subnet: str = "198.18.0.0/24") -> None:
+        net = ipaddress.ip_network(subnet)
+        if not net.subnet_of(LAB_RANGE):
+            raise LabError(f"subnet {subnet} is outside the lab range 198.18.0.0/15")
+        if len(hosts) < 2 or len(set(hosts)) != len(hosts):
+            raise LabError("a lab network needs two or more hosts with different names")
+        if len(hosts) > min(net.num_addresses - 2, 250):
+            raise LabError(f"subnet {subnet} is too small for {len(hosts)} hosts")
+        self.subnet = net
+        self.tag = f"{PREFIX}-{os.getpid()}-{next(_counter)}"
+        addrs = list(net.hosts())
+        self.hosts: dict[str, Host] = {
+            h: Host(h, f"{self.tag}-{h}", str(addrs[i]), f"02:eb:00:00:00:{i + 1:02x}") for i, h in enumerate(hosts)
+        }
+        self.switch = f"{self.tag}-sw" if len(hosts) > 2 else None
+        self._procs: list[subprocess.Popen] = []
+        self._up = False
+
+    # --- build and destroy -------------------------------------------------------------
+    def __enter__(self) -> "LabNet":
+        require_root("building the lab network")
+        try:
+            self._build()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _build(self) -> None:
+        self._up = True
+        _live.add(self)
+        for ns in self.namespaces:
+            ip("netns", "add", ns)
+            # No IPv6 (no router solicitations or MLD reports on the wire) and loopback up.
+            self.run_ns(ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
+            ip("link", "set", "lo", "up", netns=ns)
+        hosts = list(self.hosts.values())
+        if self.switch is None:
+            a, b = hosts
+            ip("link", "add", "eth0", "address", a.mac, "type", "veth", "peer", "name", "eth0",
+               "address", b.mac, "netns", b.netns, netns=a.netns)
+        else:
+            ip("link", "add", "br0", "type", "bridge", netns=self.switch)
+            ip("link", "set", "br0", "up", netns=self.switch)
+            for i, h in enumerate(hosts):
+                port = f"p{i}"
+                ip("link", "add", port, "type", "veth", "peer", "name", "eth0", "address", h.mac,
+                   "netns", h.netns, netns=self.switch)
+                ip("link", "set", port, "master", "br0", "up", netns=self.switch)
+        for h in hosts:
+            ip("addr", "add", f"{h.ip}/{self.subnet.prefixlen}", "dev", "eth0", netns=h.netns)
+            ip("link", "set", "eth0", "up", netns=h.netns)
+            for peer in hosts:  # static neighbours: no ARP on the wire unless a lab sends it
+                if peer is not h:
+                    ip("neigh", "replace", peer.ip, "lladdr", peer.mac, "nud", "permanent", "dev", "eth0", netns=h.netns)
+
+    def close(self) -> None:
+        """Stop what runs inside and delete every namespace; safe to call twice."""
+        if not self._up:
+            return
+        old = _defer_sigint()
+        try:
+            for p in self._procs:
+                _stop(p)
+            self._procs.clear()
+            for ns in self.namespaces:
+                kill_netns_pids(ns)
+                ip("netns", "del", ns, check=False)
+            self._up = False
+            _live.discard(self)
+        finally:
+            _restore_sigint(old)
+
+    # --- what is inside ---------------------------------------------------------------
+    @property
+    def namespaces(self) -> list[str]:
+        """Every namespace of this lab network (hosts, then the switch if any)."""
+        return [h.netns for h in self.hosts.values()] + ([self.switch] if self.switch else [])
+
+    def __getitem__(self, name: str) -> Host:
+        try:
+            return self.hosts[name]
+        except KeyError:
+            raise LabError(f"no host named {name!r} in this lab network; hosts: {', '.join(self.hosts)}") from None
+
+    def describe(self) -> str:
+        """A table of hosts, namespaces, interfaces and addresses."""
+        rows = [f"{'host':<10} {'namespace':<24} {'iface':<6} {'address':<16} mac"]
+        rows += [f"{h.name:<10} {h.netns:<24} {h.iface:<6} {h.ip + '/' + str(self.subnet.prefixlen):<16} {h.mac}"
+                 for h in self.hosts.values()]
+        link = "one veth pair" if self.switch is None else f"veth pairs to bridge br0 in {self.switch}"
+        return "\n".join(rows) + f"\nlinks: {link}; no default route; IPv6 off; static neighbours"
+
+    # --- running things inside -----------------------------------------------------------
+    def run_ns(self, ns: str, *cmd: str, check: bool = True, timeout: float = 60, **kw: Any) -> subprocess.CompletedProcess:
+        """Run a command in namespace ``ns`` and wait (bounded by ``timeout`` seconds)."""
+        res = subprocess.run(["ip", "netns", "exec", ns, *cmd], capture_output=True, text=True, timeout=timeout, **kw)
+        if check and res.returncode != 0:
+            raise LabError(f"`{' '.join(cmd)}` in {ns} failed ({res.returncode}): {(res.stderr or res.stdout).strip()}")
+        return res
+
+    def run(self, host: str, *cmd: str, check: bool = True, timeout: float = 60, **kw: Any) -> subprocess.CompletedProcess:
+        """Run a command on ``host`` and wait; raise LabError with its stderr if it fails."""
+        return self.run_ns(self[host].netns, *cmd, check=check, timeout=timeout, **kw)
+
+    def popen(self, host: str, *cmd: str, **kw: Any) -> subprocess.Popen:
+        """Start a command on ``host`` in the background; it is stopped when the network closes."""
+        kw.setdefault("stdout", subprocess.PIPE)
+        kw.setdefault("stderr", subprocess.PIPE)
+        p = subprocess.Popen(["ip", "netns", "exec", self[host].netns, *cmd], **kw)
+        self._procs.append(p)
+        return p
+
+    @contextmanager
+    def inside(self, host: str) -> Iterator[Host]:
+        """Run the body with this thread inside ``host``'s namespace (sockets made there stay there)."""
+        h = self[host]
+        with netns(h.netns):
+            yield h
+
+    def call(self, host: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        """Call ``fn`` in a worker thread inside ``host``'s namespace and return its result."""
+        out: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                with self.inside(host):
+                    out["value"] = fn(*args, **kw)
+            except BaseException as exc:  # handed back to the caller's thread
+                out["error"] = exc
+
+        t = threading.Thread(target=work, name=f"ebpflab-{host}")
+        t.start()
+        t.join()
+        if "error" in out:
+            raise out["error"]
+        return out.get("value")
+
+
+def kill_netns_pids(ns: str) -> None:
+    """SIGKILL every process living in namespace ``ns``."""
+    res = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True)
+    for pid in res.stdout.split():
+        if int(pid) != os.getpid():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def _stop(p: subprocess.Popen) -> None:
+    if p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def _defer_sigint() -> Any:
+    """Ignore Ctrl-C while tearing down, so a second Ctrl-C cannot leave half a network."""
+    if threading.current_thread() is threading.main_thread():
+        return signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return None
+
+
+def _restore_sigint(old: Any) -> None:
+    if old is not None:
+        signal.signal(signal.SIGINT, old)
+
+
+_counter = itertools.count(1)
+
+
+@atexit.register
+def _close_all() -> None:
+    for net in list(_live):
+        net.close()

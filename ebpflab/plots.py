@@ -1,0 +1,157 @@
+"""Live charts for the labs: throttled redraws in JupyterLab, a headless mode for tests (lab 02).
+
+Headless mode (``EBPFLAB_HEADLESS=1``, set by the test suite, or outside a notebook) records the
+data and draws once at the end, so nbclient never waits on a widget.
+"""
+from __future__ import annotations
+
+import os
+import time
+from typing import Callable, Mapping, Sequence
+
+import matplotlib
+
+if "MPLBACKEND" not in os.environ and not os.environ.get("DISPLAY"):
+    matplotlib.use("Agg")  # no screen: draw to images (the notebook shows them inline)
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def headless() -> bool:
+    """True in tests (EBPFLAB_HEADLESS=1) or outside an IPython kernel."""
+    if os.environ.get("EBPFLAB_HEADLESS") == "1":
+        return True
+    try:
+        from IPython import get_ipython
+
+        return get_ipython() is None or "IPKernelApp" not in get_ipython().config
+    except ImportError:
+        return True
+
+
+class LivePlot:
+    """A figure that redraws at most every ``min_interval`` seconds; a context manager (lab 02).
+
+    ``draw`` is called with the figure's axes and the recorded data to render the current state;
+    the default draws one line per series against time.
+    """
+
+    def __init__(self, title: str, series: Sequence[str], *, ylabel: str = "packets/s",
+                 min_interval: float = 0.5, draw: Callable[["LivePlot"], None] | None = None,
+                 figsize: tuple[float, float] = (8, 3.2)) -> None:
+        self.title = title
+        self.series = list(series)
+        self.ylabel = ylabel
+        self.min_interval = min_interval
+        self.t: list[float] = []
+        self.data: dict[str, list[float]] = {s: [] for s in self.series}
+        self.marks: list[tuple[float, str]] = []
+        self._draw_fn = draw or LivePlot.draw_lines
+        self._last = 0.0
+        self._headless = headless()
+        self._out = None
+        self.fig, self.ax = plt.subplots(figsize=figsize)
+        plt.close(self.fig)  # shown through the Output widget, not by the inline backend
+
+    def __enter__(self) -> "LivePlot":
+        if not self._headless:
+            import ipywidgets
+            from IPython.display import display
+
+            self._out = ipywidgets.Output()
+            display(self._out)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.redraw(force=True)
+        if self._headless:
+            try:
+                from IPython import get_ipython
+                from IPython.display import display
+
+                if get_ipython() is not None:
+                    display(self.fig)
+            except ImportError:
+                pass
+
+    def add(self, t: float, **values: float) -> None:
+        """Record one sample at time ``t`` (seconds) and redraw if enough time has passed."""
+        self.t.append(t)
+        for s in self.series:
+            self.data[s].append(float(values.get(s, 0.0)))
+        self.redraw()
+
+    def mark(self, t: float, label: str) -> None:
+        """Put a labelled vertical line at time ``t`` (an event: a rule landed, an attack began)."""
+        self.marks.append((t, label))
+
+    def redraw(self, force: bool = False) -> None:
+        """Render the current data, at most once per ``min_interval`` unless ``force``."""
+        now = time.monotonic()
+        if not force and (self._headless or now - self._last < self.min_interval):
+            return
+        self._last = now
+        self.ax.clear()
+        self._draw_fn(self)
+        self.ax.set_title(self.title)
+        if self._out is not None:
+            from IPython.display import display
+
+            with self._out:
+                self._out.clear_output(wait=True)
+                display(self.fig)
+
+    @staticmethod
+    def draw_lines(plot: "LivePlot") -> None:
+        """One line per series against time, plus the marks."""
+        for s in plot.series:
+            plot.ax.plot(plot.t, plot.data[s], label=s)
+        for t, label in plot.marks:
+            plot.ax.axvline(t, color="grey", linestyle="--")
+            plot.ax.annotate(label, (t, 0), rotation=90, va="bottom", fontsize=8)
+        plot.ax.set_xlabel("seconds")
+        plot.ax.set_ylabel(plot.ylabel)
+        if plot.series:
+            plot.ax.legend(loc="upper left", fontsize=8)
+
+
+def watch_rates(read: Callable[[], Mapping[str, float]], until: Callable[[], bool], *, title: str,
+                every: float = 0.25, max_seconds: float = 30, ylabel: str = "packets/s") -> LivePlot:
+    """Sample cumulative counters from ``read()`` while ``until()`` is false and plot their rates live."""
+    first = dict(read())
+    with LivePlot(title, list(first), ylabel=ylabel) as plot:
+        start = last_t = time.monotonic()
+        last = first
+        while True:
+            time.sleep(every)
+            now = time.monotonic()
+            cur = dict(read())
+            dt = max(now - last_t, 1e-6)
+            plot.add(now - start, **{k: (cur[k] - last.get(k, 0)) / dt for k in cur})
+            last, last_t = cur, now
+            if until() or now - start > max_seconds:
+                break
+    return plot
+
+
+def bars(values: Mapping[str, float], title: str, xlabel: str = "packets") -> None:
+    """A horizontal bar chart shown once (final results, top talkers)."""
+    fig, ax = plt.subplots(figsize=(7, 0.4 * max(len(values), 2) + 1))
+    names = list(values)
+    ax.barh(names, [values[n] for n in names])
+    ax.invert_yaxis()
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    _show(fig)
+
+
+def _show(fig) -> None:
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+
+        if get_ipython() is not None:
+            display(fig)
+    except ImportError:
+        pass
+    plt.close(fig)

@@ -1,0 +1,89 @@
+"""Facts about this machine that every lab depends on: root, BCC, kernel headers, mounts (lab 00)."""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import platform
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from .errors import MissingBCCError, NotRootError
+
+# Where distributions put BCC's pure-Python module (Debian/Ubuntu, Fedora, Arch).
+SYSTEM_BCC_DIRS = [
+    Path("/usr/lib/python3/dist-packages"),
+    *sorted(Path("/usr/lib").glob("python3*/site-packages"), reverse=True),
+    *sorted(Path("/usr/lib64").glob("python3*/site-packages"), reverse=True),
+]
+
+MOUNTS = {"tracefs": "/sys/kernel/tracing", "debugfs": "/sys/kernel/debug", "bpf": "/sys/fs/bpf"}
+
+
+def is_root() -> bool:
+    """True when this process may load BPF programs and build namespaces."""
+    return os.geteuid() == 0
+
+
+def require_root(what: str = "this") -> None:
+    """Raise NotRootError with one sentence when not running as root."""
+    if not is_root():
+        raise NotRootError(f"{what} needs root: start JupyterLab with `make lab`, or run the command with sudo.")
+
+
+def import_bcc() -> ModuleType:
+    """Import BCC, from this interpreter or else from the distribution's python3-bpfcc."""
+    try:
+        return importlib.import_module("bcc")
+    except ImportError:
+        pass
+    # BCC's Python module is pure Python over libbcc.so.0, so a conda or pyenv interpreter can
+    # use the distribution's copy. Import that package alone, not its whole dist-packages.
+    for base in SYSTEM_BCC_DIRS:
+        init = base / "bcc" / "__init__.py"
+        if not init.exists():
+            continue
+        spec = importlib.util.spec_from_file_location("bcc", init, submodule_search_locations=[str(init.parent)])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["bcc"] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:  # e.g. libbcc.so.0 missing
+            del sys.modules["bcc"]
+            raise MissingBCCError(f"found BCC at {init.parent} but it did not load ({exc}); reinstall python3-bpfcc.") from None
+        return module
+    raise MissingBCCError(
+        "BCC is not installed: run `make lab` (it installs bpfcc-tools and python3-bpfcc), "
+        "or `apt-get install python3-bpfcc`. The PyPI package named bcc is unrelated: do not pip-install it."
+    )
+
+
+def headers() -> tuple[Path | None, str]:
+    """The kernel headers BCC will use, and a sentence saying whether they match the running kernel."""
+    build = Path("/lib/modules") / platform.release() / "build"
+    if not build.exists():
+        return None, f"no kernel headers at {build}: run `make lab` to install them"
+    target = build.resolve()
+    if platform.release() in target.name:
+        return target, f"headers for this kernel ({target})"
+    return target, f"generic headers linked in ({target.name}); fine for XDP, tc and tracepoints"
+
+
+def is_mounted(path: str) -> bool:
+    """True when ``path`` is a mount point (per /proc/self/mounts)."""
+    with open("/proc/self/mounts") as f:
+        return any(line.split()[1] == path for line in f)
+
+
+def mount_pseudo_filesystems() -> list[str]:
+    """Mount tracefs, debugfs and bpffs where missing; return what was mounted."""
+    import subprocess
+
+    done = []
+    for fstype, path in MOUNTS.items():
+        if not is_mounted(path):
+            os.makedirs(path, exist_ok=True)
+            if subprocess.run(["mount", "-t", fstype, fstype, path], capture_output=True).returncode == 0:
+                done.append(f"{fstype} on {path}")
+    return done

@@ -1,0 +1,244 @@
+"""Bounded traffic inside the lab network: scapy builds the packets, a raw socket sends them (lab 02).
+
+Every sender here stops by itself: it is bounded both in packets (``count``) and in time
+(``duration``, at most ``MAX_SECONDS``). Packets leave through an AF_PACKET socket made inside a
+lab namespace, so they can only reach the lab's own veth; IPv4 addresses are checked against
+198.18.0.0/15 before anything is sent.
+"""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Sequence
+
+from .errors import LabError
+from .netlab import LabNet, check_lab_address
+
+MAX_SECONDS = 60.0
+MAX_PACKETS = 10_000_000
+
+
+@dataclass
+class Sent:
+    """What a sender did: packets, bytes and seconds."""
+
+    packets: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    per_frame: list[int] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        """Packets per second actually achieved."""
+        return self.packets / self.seconds if self.seconds > 0 else 0.0
+
+
+def _bytes(frame: object) -> bytes:
+    data = bytes(frame)  # scapy packets and raw bytes alike
+    _check_addresses(data)
+    return data
+
+
+def _check_addresses(data: bytes) -> None:
+    """Refuse an IPv4 packet whose addresses are outside the lab range (malformed frames pass)."""
+    off, ethertype = 14, int.from_bytes(data[12:14], "big") if len(data) >= 14 else 0
+    while ethertype in (0x8100, 0x88A8) and len(data) >= off + 4:  # VLAN tags
+        ethertype = int.from_bytes(data[off + 2:off + 4], "big")
+        off += 4
+    if ethertype == 0x0800 and len(data) >= off + 20:
+        for a in (data[off + 12:off + 16], data[off + 16:off + 20]):
+            check_lab_address(socket.inet_ntoa(a))
+
+
+def ether(net: LabNet, src: str, dst: str):
+    """An Ethernet header from host ``src`` to host ``dst`` (scapy)."""
+    from scapy.layers.l2 import Ether
+
+    return Ether(src=net[src].mac, dst=net[dst].mac)
+
+
+def udp(net: LabNet, src: str, dst: str, dport: int = 9, sport: int = 40000, payload: bytes = b"x" * 18,
+        src_ip: str | None = None):
+    """A UDP datagram between two lab hosts (``src_ip`` may spoof another lab address)."""
+    from scapy.layers.inet import IP, UDP
+
+    return ether(net, src, dst) / IP(src=check_lab_address(src_ip or net[src].ip), dst=net[dst].ip) / UDP(
+        sport=sport, dport=dport) / payload
+
+
+def tcp_syn(net: LabNet, src: str, dst: str, dport: int = 80, sport: int = 40000, src_ip: str | None = None):
+    """A TCP SYN between two lab hosts."""
+    from scapy.layers.inet import IP, TCP
+
+    return ether(net, src, dst) / IP(src=check_lab_address(src_ip or net[src].ip), dst=net[dst].ip) / TCP(
+        sport=sport, dport=dport, flags="S", seq=1000)
+
+
+def icmp_echo(net: LabNet, src: str, dst: str, seq: int = 1):
+    """An ICMP echo request between two lab hosts."""
+    from scapy.layers.inet import ICMP, IP
+
+    return ether(net, src, dst) / IP(src=net[src].ip, dst=net[dst].ip) / ICMP(id=0xEB, seq=seq) / (b"\0" * 32)
+
+
+def send(net: LabNet, host: str, frames: object | Sequence[object], *, count: int | None = None,
+         rate: float | None = None, duration: float | None = None, progress: bool | None = None) -> Sent:
+    """Send ``frames`` (cycled) from ``host``'s eth0: ``count`` packets at most ``rate``/s, within ``duration`` s."""
+    if not isinstance(frames, (list, tuple)):
+        frames = [frames]
+    if not frames:
+        raise LabError("nothing to send: the frame list is empty")
+    data = [_bytes(f) for f in frames]
+    if count is None and duration is None:
+        count = len(data)
+    count = MAX_PACKETS if count is None else count
+    if not 0 <= count <= MAX_PACKETS:
+        raise LabError(f"count must be between 0 and {MAX_PACKETS}")
+    limit = min(duration if duration is not None else MAX_SECONDS, MAX_SECONDS)
+    if rate is not None and rate <= 0:
+        raise LabError("rate must be a positive number of packets per second")
+    sock = net.call(host, _raw_socket, net[host].iface)
+    show = _Progress(limit) if (progress or (progress is None and (duration or 0) > 3)) else None
+    try:
+        return _send_loop(sock, data, count, rate, limit, show)
+    finally:
+        sock.close()
+        if show:
+            show.done()
+
+
+def _raw_socket(iface: str) -> socket.socket:
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    try:
+        s.bind((iface, 0))
+    except OSError as exc:
+        s.close()
+        raise LabError(f"cannot send on {iface!r}: {exc.strerror}") from None
+    return s
+
+
+def _send_loop(sock: socket.socket, data: list[bytes], count: int, rate: float | None, limit: float,
+               show: "_Progress | None") -> Sent:
+    sent = Sent(per_frame=[0] * len(data))
+    start = time.perf_counter()
+    deadline = start + limit
+    n = len(data)
+    batch = 1 if rate is None else max(1, int(rate / 1000))  # check the clock about every millisecond
+    i = 0
+    while i < count:
+        now = time.perf_counter()
+        if now >= deadline:
+            break
+        if rate is not None:
+            due = start + i / rate
+            if due > now:
+                time.sleep(min(due - now, deadline - now))
+                continue
+        for _ in range(min(batch, count - i)):
+            frame = data[i % n]
+            try:
+                sock.send(frame)
+            except OSError as exc:
+                if exc.errno == 105:  # ENOBUFS: the queue is full, retry shortly
+                    time.sleep(0.0005)
+                    break
+                raise LabError(f"sending failed: {exc.strerror}") from None
+            sent.per_frame[i % n] += 1
+            sent.bytes += len(frame)
+            i += 1
+        if show and i % 4096 == 0:
+            show.update(time.perf_counter() - start, i)
+    sent.packets = i
+    sent.seconds = time.perf_counter() - start
+    return sent
+
+
+class Flow:
+    """Traffic running in a background thread; a context manager that waits for it to end (lab 02)."""
+
+    def __init__(self, net: LabNet, host: str, frames: object, **kw: object) -> None:
+        self.result: Sent | None = None
+        self.error: BaseException | None = None
+        kw.setdefault("progress", False)
+        self._thread = threading.Thread(target=self._run, args=(net, host, frames), kwargs=kw,
+                                        name="ebpflab-traffic", daemon=True)
+
+    def _run(self, *args: object, **kw: object) -> None:
+        try:
+            self.result = send(*args, **kw)  # type: ignore[arg-type]
+        except BaseException as exc:
+            self.error = exc
+
+    @property
+    def running(self) -> bool:
+        """True while packets are still being sent."""
+        return self._thread.is_alive()
+
+    def wait(self) -> Sent:
+        """Wait for the sender to finish and return what it sent."""
+        self._thread.join()
+        if self.error:
+            raise self.error
+        assert self.result is not None
+        return self.result
+
+    def __enter__(self) -> "Flow":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._thread.join()  # bounded: every sender stops within its duration
+
+
+@contextmanager
+def background(net: LabNet, host: str, frames: object, **kw: object) -> Iterator[Flow]:
+    """Send in the background for the block (``with background(...) as flow:``)."""
+    with Flow(net, host, frames, **kw) as flow:
+        yield flow
+
+
+def ping(net: LabNet, src: str, dst: str, count: int = 3, interval: float = 0.2, timeout: float = 1) -> int:
+    """Ping ``dst`` from ``src`` with the real ping; return how many replies came back."""
+    res = net.run(src, "ping", "-n", "-q", "-c", str(count), "-i", str(interval), "-W", str(timeout),
+                  net[dst].ip, check=False, timeout=count * (interval + timeout) + 5)
+    for line in res.stdout.splitlines():
+        if "received" in line:
+            return int(line.split(",")[1].split()[0])
+    raise LabError(f"ping did not run: {res.stderr.strip() or res.stdout.strip()}")
+
+
+class _Progress:
+    """One line in the notebook (or terminal) that says how far a long sender got."""
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        self.handle = None
+        self.last = 0.0
+        try:
+            from IPython import get_ipython
+            from IPython.display import display
+
+            if get_ipython() is not None:
+                self.handle = display("sending…", display_id=True)
+        except ImportError:
+            pass
+
+    def update(self, elapsed: float, packets: int) -> None:
+        if elapsed - self.last < 0.5:
+            return
+        self.last = elapsed
+        text = f"sending… {packets} packets in {elapsed:.1f} s (stops by {self.limit:.0f} s)"
+        if self.handle is not None:
+            self.handle.update(text)
+
+    def done(self) -> None:
+        if self.handle is not None:
+            self.handle.update("sending: done")
+
+
+def frames_from(packets: Iterable[object]) -> list[bytes]:
+    """Turn scapy packets into bytes, checking addresses once (for reuse in a loop)."""
+    return [_bytes(p) for p in packets]

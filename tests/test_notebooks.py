@@ -1,0 +1,120 @@
+"""Every lab notebook, executed end to end on the real kernel (nbclient), twice:
+
+- ``solutions``: each exercise cell is replaced by its reference solution from
+  ``labs/solutions/NN_topic.py``; every cell, every check included, must pass;
+- ``stubs``: the notebook as shipped; each exercise's check cell must fail with CheckFailed
+  (a check that cannot fail is a defect) and every other cell must pass.
+
+Executed copies are kept in ``tests/artifacts/`` for a human to look at.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+LABS = Path(__file__).resolve().parent.parent / "labs"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+NOTEBOOKS = sorted(LABS.glob("[0-9][0-9]_*.ipynb"))
+CELL_TIMEOUT = 300
+
+
+def solutions_for(nb_path: Path) -> dict[str, str]:
+    """The reference solutions of a lab: ``# %% exercise: NAME`` blocks in labs/solutions/<lab>.py."""
+    path = LABS / "solutions" / f"{nb_path.stem}.py"
+    if not path.exists():
+        return {}
+    blocks: dict[str, str] = {}
+    name = None
+    for line in path.read_text().splitlines(keepends=True):
+        m = re.match(r"# %% exercise: (\S+)", line)
+        if m:
+            name = m.group(1)
+            blocks[name] = ""
+        elif name is not None:
+            blocks[name] += line
+    return {k: v.strip() + "\n" for k, v in blocks.items()}
+
+
+def exercise_of(cell) -> str | None:
+    """The exercise a cell belongs to (metadata ebpflab.exercise), if any."""
+    return cell.get("metadata", {}).get("ebpflab", {}).get("exercise")
+
+
+def tags(cell) -> list[str]:
+    return cell.get("metadata", {}).get("tags", [])
+
+
+def execute(nb, name: str, allow_errors: bool):
+    """Run a notebook in a fresh kernel from this interpreter and keep the executed copy."""
+    env = dict(os.environ, EBPFLAB_HEADLESS="1")
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=allow_errors,
+                            resources={"metadata": {"path": str(LABS)}})
+    try:
+        client.execute(env=env)
+    finally:
+        ARTIFACTS.mkdir(exist_ok=True)
+        nbformat.write(nb, ARTIFACTS / name)
+    return nb
+
+
+def errors(cell) -> list[dict]:
+    return [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_with_solutions(path: Path):
+    nb = nbformat.read(path, as_version=4)
+    sols = solutions_for(path)
+    for cell in nb.cells:
+        ex = exercise_of(cell)
+        if ex and "exercise" in tags(cell):
+            assert ex in sols, f"no reference solution for exercise {ex!r} in labs/solutions/{path.stem}.py"
+            cell.source = sols[ex]
+    execute(nb, f"{path.stem}.solutions.ipynb", allow_errors=False)
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if any(
+    "exercise" in tags(c) for c in nbformat.read(p, as_version=4).cells)], ids=lambda p: p.stem)
+def test_notebook_stubs_fail_their_checks(path: Path):
+    nb = execute(nbformat.read(path, as_version=4), f"{path.stem}.stubs.ipynb", allow_errors=True)
+    checks = 0
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        errs = errors(cell)
+        if exercise_of(cell) and "check" in tags(cell):
+            checks += 1
+            assert errs and errs[0]["ename"] == "CheckFailed", (
+                f"cell {i}: the check of exercise {exercise_of(cell)!r} passed on the shipped stub")
+        else:
+            assert not errs, f"cell {i} failed with the stubs: {errs[0]['ename']}: {errs[0]['evalue']}"
+    assert checks, "a notebook with exercises must have check cells tagged 'check'"
+
+
+def test_notebooks_are_stored_without_outputs():
+    for path in sorted(LABS.rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in path.parts:
+            continue
+        nb = nbformat.read(path, as_version=4)
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type == "code":
+                assert not cell.outputs, f"{path.name} cell {i} has outputs: clear them before committing"
+                assert cell.execution_count is None, f"{path.name} cell {i} has an execution count"
+
+
+def test_every_lab_follows_the_conventions():
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        for heading in ("What you will learn", "Steps", "Summary"):
+            assert re.search(rf"^#+ .*{heading}", text, re.M | re.I), f"{path.name} lacks the heading {heading!r}"
+        for cell in nb.cells:
+            if "exercise" in tags(cell):
+                assert exercise_of(cell), f"{path.name}: an exercise cell needs metadata ebpflab.exercise"
