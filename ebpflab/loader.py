@@ -113,7 +113,7 @@ class Program:
         where = str(self.path.relative_to(BPF_DIR.parent)) if self.path and self.path.is_relative_to(BPF_DIR.parent) else self.name
         with capture_stderr() as cap:
             try:
-                self.bpf = bcc.BPF(text=self.text, cflags=self.cflags, debug=self.debug)
+                self.bpf = bcc.BPF(text=self.text.encode(), cflags=self.cflags, debug=self.debug)
                 err = None
             except Exception as exc:
                 err = exc
@@ -141,7 +141,7 @@ class Program:
             raise LabError(f"unknown program type {prog_type!r}; known: {', '.join(PROG_TYPES)}")
         with capture_stderr() as cap:
             try:
-                fn = self.bpf.load_func(func, getattr(bcc.BPF, kind))
+                fn = self.bpf.load_func(func.encode(), getattr(bcc.BPF, kind))
                 err = None
             except Exception as exc:
                 err = exc
@@ -165,7 +165,7 @@ class Program:
         with netns(host.netns):
             with capture_stderr() as cap:
                 try:
-                    bcc.BPF.attach_xdp(host.iface, fn, flags)
+                    bcc.BPF.attach_xdp(host.iface.encode(), fn, flags)
                     err = None
                 except Exception as exc:
                     err = exc
@@ -201,7 +201,7 @@ class Program:
         if self.bpf is None:
             raise LabError(f"{self.name} is not built yet: use `with Program(...) as prog:`")
         try:
-            return self.bpf[name]
+            return self.bpf[name.encode()]
         except KeyError:
             raise LabError(f"{self.name} has no map named {name!r}") from None
 
@@ -209,7 +209,7 @@ class Program:
         """The eBPF bytecode of ``func`` as text (what the kernel will verify)."""
         if self.bpf is None:
             self.build()
-        return self.bpf.disassemble_func(func or self.name)
+        return self.bpf.disassemble_func((func or self.name).encode())
 
 
 def detach_xdp(host: Host, mode: str = "generic") -> None:
@@ -219,7 +219,7 @@ def detach_xdp(host: Host, mode: str = "generic") -> None:
     bcc = import_bcc()
     with netns(host.netns), capture_stderr():
         try:
-            bcc.BPF.remove_xdp(host.iface, XDP_MODES[mode])
+            bcc.BPF.remove_xdp(host.iface.encode(), XDP_MODES[mode])
         except Exception:
             pass  # the interface went away with its namespace: nothing left to detach
 

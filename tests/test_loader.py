@@ -1,0 +1,93 @@
+"""Compile, load, attach, detach: real programs on real interfaces with real packets."""
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+
+import pytest
+
+from ebpflab import LabError, traffic
+from ebpflab.errors import CompileError, VerifierError
+from ebpflab.loader import Program, capture_stderr
+
+
+def xdp_attached(net, host: str) -> bool:
+    out = subprocess.run(["ip", "-n", net[host].netns, "link", "show", "eth0"], capture_output=True, text=True).stdout
+    return "xdp" in out
+
+
+def test_pass_then_drop_then_pass_again(net):
+    with Program("xdp_pass") as prog, prog.xdp(net["server"]):
+        assert traffic.ping(net, "client", "server", count=2) == 2
+    with Program("xdp_drop") as prog, prog.xdp(net["server"]):
+        assert xdp_attached(net, "server")
+        assert traffic.ping(net, "client", "server", count=2, timeout=0.3) == 0
+    assert not xdp_attached(net, "server")
+    assert traffic.ping(net, "client", "server", count=2) == 2
+
+
+def test_count_matches_exactly_what_was_sent(net):
+    frame = traffic.udp(net, "client", "server", dport=7777)
+    with Program("xdp_count") as prog, prog.xdp(net["server"]):
+        sent = traffic.send(net, "client", frame, count=5000)
+        time.sleep(0.05)
+        assert sent.packets == 5000
+        assert prog["counts"][0].value == 5000
+        assert prog["counts"][1].value == 5000 * len(frame)
+
+
+def test_a_knob_from_python_changes_the_program(net):
+    with Program("xdp_count", defines={"XDP_ACTION": "XDP_DROP"}) as prog, prog.xdp(net["server"]):
+        assert traffic.ping(net, "client", "server", count=2, timeout=0.3) == 0
+        assert prog["counts"][0].value == 2
+
+
+def test_detached_even_when_the_block_raises(net):
+    with pytest.raises(ZeroDivisionError):
+        with Program("xdp_drop") as prog, prog.xdp(net["server"]):
+            1 / 0
+    assert not xdp_attached(net, "server")
+
+
+def test_compile_error_carries_clang_output():
+    with pytest.raises(CompileError) as info:
+        Program("int xdp_bad(struct xdp_md *ctx) { return XDP_PASS + ; }").build()
+    assert "error" in info.value.output
+    assert "expected expression" in str(info.value)
+
+
+def test_verifier_rejection_carries_the_log(net):
+    src = """
+    #include <uapi/linux/bpf.h>
+    int xdp_oob(struct xdp_md *ctx) {
+        unsigned char *p = (void *)(long)ctx->data;
+        return p[20] == 1 ? XDP_DROP : XDP_PASS;   /* no bounds check */
+    }"""
+    with Program(src) as prog:
+        with pytest.raises(VerifierError) as info:
+            prog.load("xdp_oob")
+    log = info.value.log
+    assert "invalid access to packet" in log
+    assert "processed" in log or "R" in log
+    assert "verifier log" in str(info.value)
+
+
+def test_unknown_program_and_function_are_clear_errors():
+    with pytest.raises(LabError, match="no BPF program 'xdp_nope'.*xdp_count"):
+        Program("xdp_nope")
+    with Program("xdp_pass") as prog:
+        with pytest.raises(LabError, match="no function 'nope'"):
+            prog.load("nope")
+
+
+def test_capture_stderr_sees_c_level_writes():
+    with capture_stderr() as cap:
+        os.write(2, b"from C\n")
+    assert cap.text == "from C\n"
+
+
+def test_disassembly_shows_bytecode():
+    with Program("xdp_drop") as prog:
+        text = prog.disassemble()
+    assert "exit" in text and "r0 = 1" in text.replace("  ", " ").lower() or "mov" in text.lower()
