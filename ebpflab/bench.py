@@ -1,0 +1,154 @@
+"""What a program costs: run it in the kernel on a crafted packet and time it (lab 02, bench/).
+
+``test_run()`` uses the kernel's ``BPF_PROG_TEST_RUN`` command: the kernel runs a loaded program
+``repeat`` times on a copy of one packet, without any interface, and reports the mean time per run
+in nanoseconds and the program's return value. BCC 0.26 has no wrapper for it, so the ``bpf()``
+system call is made directly through ctypes::
+
+    with Program("xdp_drop") as prog:
+        r = run(prog.load(), packet)          # r.retval == XDP_DROP, r.ns is ns per packet
+
+The drop-cost helpers below (per-CPU softirq time, RPS steering, interface counters) let
+``bench/`` tell the receiver's CPU cost apart from the sender's on a veth flood.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import platform
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import LabError
+
+BPF_PROG_TEST_RUN = 10
+XDP_ACTIONS = {0: "XDP_ABORTED", 1: "XDP_DROP", 2: "XDP_PASS", 3: "XDP_TX", 4: "XDP_REDIRECT"}
+XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_TX, XDP_REDIRECT = range(5)
+_SYS_BPF = {"x86_64": 321, "aarch64": 280, "armv7l": 386, "riscv64": 280, "ppc64le": 361, "s390x": 351}
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+
+
+class _TestAttr(ctypes.Structure):
+    """The ``test`` member of ``union bpf_attr`` (include/uapi/linux/bpf.h)."""
+
+    _fields_ = [("prog_fd", ctypes.c_uint32), ("retval", ctypes.c_uint32),
+                ("data_size_in", ctypes.c_uint32), ("data_size_out", ctypes.c_uint32),
+                ("data_in", ctypes.c_uint64), ("data_out", ctypes.c_uint64),
+                ("repeat", ctypes.c_uint32), ("duration", ctypes.c_uint32),
+                ("ctx_size_in", ctypes.c_uint32), ("ctx_size_out", ctypes.c_uint32),
+                ("ctx_in", ctypes.c_uint64), ("ctx_out", ctypes.c_uint64),
+                ("flags", ctypes.c_uint32), ("cpu", ctypes.c_uint32), ("batch_size", ctypes.c_uint32),
+                ("_pad", ctypes.c_uint32)]
+
+
+@dataclass
+class TestRun:
+    """One BPF_PROG_TEST_RUN: mean ns per run, the program's return value, the packet it left."""
+
+    ns: float
+    retval: int
+    repeat: int
+    data_out: bytes = b""
+
+    @property
+    def action(self) -> str:
+        """The return value as an XDP action name (XDP_DROP, XDP_PASS, …)."""
+        return XDP_ACTIONS.get(self.retval, str(self.retval))
+
+
+def _fd(program_or_fd: Any) -> int:
+    """A program fd from an int, a BCC function (``.fd``) or an ebpflab ``Program`` (its default function)."""
+    if isinstance(program_or_fd, int):
+        return program_or_fd
+    if hasattr(program_or_fd, "fd"):
+        return int(program_or_fd.fd)
+    if hasattr(program_or_fd, "load"):
+        return int(program_or_fd.load().fd)
+    raise LabError(f"test_run needs a loaded program (prog.load()) or its fd, not {type(program_or_fd).__name__}")
+
+
+def run(program_or_fd: Any, packet: bytes, repeat: int = 1) -> TestRun:
+    """Run a loaded program ``repeat`` times on ``packet`` in the kernel; return time, retval, output."""
+    packet = bytes(packet)  # scapy packets too
+    if len(packet) < 14:
+        raise LabError("the test packet must hold at least an Ethernet header (14 bytes)")
+    if not 1 <= repeat <= 100_000_000:
+        raise LabError("repeat must be between 1 and 100000000")
+    nr = _SYS_BPF.get(platform.machine())
+    if nr is None:
+        raise LabError(f"test_run does not know the bpf() system call number on {platform.machine()}")
+    data_in = ctypes.create_string_buffer(packet, len(packet))
+    out = ctypes.create_string_buffer(len(packet) + 512)  # XDP may grow the packet (headroom)
+    attr = _TestAttr(prog_fd=_fd(program_or_fd), data_size_in=len(packet), data_size_out=len(out),
+                     data_in=ctypes.addressof(data_in), data_out=ctypes.addressof(out), repeat=repeat)
+    if _libc.syscall(nr, BPF_PROG_TEST_RUN, ctypes.byref(attr), ctypes.sizeof(attr)) != 0:
+        err = ctypes.get_errno()
+        raise LabError(f"BPF_PROG_TEST_RUN failed: {os.strerror(err)} (is the program loaded, and of a type "
+                       "the kernel can test-run, such as XDP?)")
+    return TestRun(ns=float(attr.duration), retval=attr.retval, repeat=repeat,
+                   data_out=out.raw[:min(attr.data_size_out, len(out))])
+
+
+def test_run(program_or_fd: Any, packet: bytes, repeat: int = 100_000) -> float:
+    """Mean nanoseconds per run of a loaded program on ``packet``, measured by the kernel (BPF_PROG_TEST_RUN)."""
+    return run(program_or_fd, packet, repeat).ns
+
+
+test_run.__test__ = False  # type: ignore[attr-defined]  # not a pytest test despite its name
+TestRun.__test__ = False  # type: ignore[attr-defined]
+
+
+def ns_per_packet(program_or_fd: Any, packet: bytes, repeat: int = 100_000, rounds: int = 5) -> float:
+    """Median over ``rounds`` of ``test_run`` (the machine is shared, single runs are noisy)."""
+    return statistics.median(test_run(program_or_fd, packet, repeat) for _ in range(rounds))
+
+
+# --- drop-cost helpers: whose CPU pays for a flood ----------------------------------------------
+
+USER_HZ = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_times(cpu: int) -> dict[str, float]:
+    """Seconds CPU ``cpu`` has spent in each mode since boot (user, system, softirq, …) from /proc/stat."""
+    names = ["user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"]
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith(f"cpu{cpu} "):
+                vals = [int(v) / USER_HZ for v in line.split()[1:9]]
+                return dict(zip(names, vals))
+    raise LabError(f"no CPU {cpu} in /proc/stat")
+
+
+def softirq_counts(kind: str = "NET_RX") -> list[int]:
+    """Per-CPU count of ``kind`` softirqs (NET_RX, NET_TX, …) from /proc/softirqs."""
+    with open("/proc/softirqs") as f:
+        for line in f:
+            if line.strip().startswith(f"{kind}:"):
+                return [int(v) for v in line.split()[1:]]
+    raise LabError(f"no softirq named {kind} in /proc/softirqs")
+
+
+def set_rps(netns_name: str, iface: str, cpus: list[int]) -> None:
+    """Steer receive processing of ``iface`` in namespace ``netns_name`` to ``cpus`` (its RPS mask)."""
+    import subprocess
+
+    mask = sum(1 << c for c in cpus)
+    # `ip netns exec` mounts the namespace's own /sys, where the veth's queues live.
+    cmd = f"for q in /sys/class/net/{iface}/queues/rx-*; do echo {mask:x} > $q/rps_cpus; done"
+    res = subprocess.run(["ip", "netns", "exec", netns_name, "sh", "-c", cmd], capture_output=True, text=True)
+    if res.returncode != 0:
+        raise LabError(f"could not set RPS on {iface} in {netns_name}: {res.stderr.strip()}")
+
+
+def iface_counters(netns_name: str, iface: str = "eth0") -> dict[str, int]:
+    """The interface's packet counters (rx_packets, rx_dropped, …) inside namespace ``netns_name``."""
+    import json
+    import subprocess
+
+    res = subprocess.run(["ip", "-n", netns_name, "-s", "-j", "link", "show", iface], capture_output=True, text=True)
+    if res.returncode != 0:
+        raise LabError(f"cannot read counters of {iface} in {netns_name}: {res.stderr.strip()}")
+    stats = json.loads(res.stdout)[0]["stats64"]
+    return {f"rx_{k}": v for k, v in stats["rx"].items()} | {f"tx_{k}": v for k, v in stats["tx"].items()}

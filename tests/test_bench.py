@@ -1,0 +1,40 @@
+"""BPF_PROG_TEST_RUN through ebpflab.bench: real programs run by the kernel on a crafted packet (not timed)."""
+from __future__ import annotations
+
+import pytest
+
+from ebpflab import LabError, bench
+from ebpflab.loader import Program
+
+# Ethernet / IPv4 198.18.0.1 -> 198.18.0.2 / UDP 40000 -> 7777 / 18 bytes of payload.
+PACKET = (bytes.fromhex("02eb0000000202eb000000010800")
+          + bytes.fromhex("4500002e000100004011f26fc6120001c6120002")
+          + bytes.fromhex("9c401e61001a0000") + b"x" * 18)
+
+
+@pytest.mark.parametrize("name, action", [("xdp_drop", bench.XDP_DROP), ("xdp_pass", bench.XDP_PASS)])
+def test_retval_is_the_programs_verdict(name, action):
+    with Program(name) as prog:
+        r = bench.run(prog.load(), PACKET, repeat=1000)
+        assert r.retval == action
+        assert r.ns > 0
+        assert bench.test_run(prog.load().fd, PACKET, repeat=1000) > 0  # a bare fd works too
+
+
+def test_every_run_really_happens_in_the_kernel():
+    with Program("xdp_count") as prog:
+        r = bench.run(prog, PACKET, repeat=500)
+        assert r.action == "XDP_PASS"
+        assert r.data_out == PACKET
+        assert prog["counts"][0].value == 500
+        assert prog["counts"][1].value == 500 * len(PACKET)
+
+
+def test_bad_input_is_one_sentence():
+    with Program("xdp_pass") as prog:
+        with pytest.raises(LabError, match="Ethernet header"):
+            bench.test_run(prog.load(), b"\0" * 4)
+    with pytest.raises(LabError, match="BPF_PROG_TEST_RUN failed"):
+        bench.test_run(10_000, PACKET, repeat=1)
+    with pytest.raises(LabError, match="loaded program"):
+        bench.test_run("xdp_pass", PACKET)
