@@ -30,7 +30,10 @@ def _install_notebook_error_display() -> None:
         return
 
     def show(shell, etype, value, tb, tb_offset=None):  # noqa: ARG001 (IPython's signature)
-        return [f"\x1b[31m{etype.__name__}\x1b[0m: {value}"]
+        # IPython leaves displaying to the handler; the cell is still marked as failed.
+        stb = [f"\x1b[31m{etype.__name__}\x1b[0m: {value}"]
+        shell._showtraceback(etype, value, stb)
+        return stb
 
     ip.set_custom_exc((LabError,), show)
     ip._ebpflab_errors = True

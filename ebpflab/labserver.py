@@ -3,6 +3,9 @@
 Its kernels run as root (they load BPF programs), so the server is never exposed: it listens on
 the loopback address, and the token is required. The token is kept in a file readable by root
 only, so ``ebpflab url`` can print the address again (the VM's provisioning uses it).
+
+In the Vagrant VM, EBPFLAB_IP names the guest's NAT address instead: a forwarded port arrives
+there, not on the guest's loopback, and the host end of the forward is bound to 127.0.0.1.
 """
 from __future__ import annotations
 
@@ -20,6 +23,11 @@ STATE = Path(os.environ.get("EBPFLAB_STATE", "/var/lib/ebpflab"))
 def port() -> int:
     """The port to serve on: EBPFLAB_PORT, or 8888."""
     return int(os.environ.get("EBPFLAB_PORT", "8888"))
+
+
+def listen_ip() -> str:
+    """The address JupyterLab listens on: EBPFLAB_IP, or 127.0.0.1 (the VM sets its NAT address)."""
+    return os.environ.get("EBPFLAB_IP", "127.0.0.1")
 
 
 def token() -> str:
@@ -55,8 +63,10 @@ def serve() -> int:
         print("ebpflab: JupyterLab is not installed in this environment: run `make lab`.", file=sys.stderr)
         return 1
     print(f"\n  Open this address in your browser:\n\n    {url()}\n\n  (Ctrl-C stops JupyterLab.)\n", flush=True)
-    args = [jupyter, "lab", "--ip=127.0.0.1", f"--port={port()}", "--no-browser", "--allow-root",
+    args = [jupyter, "lab", f"--ip={listen_ip()}", f"--port={port()}", "--no-browser", "--allow-root",
             f"--IdentityProvider.token={token()}", f"--ServerApp.root_dir={LABS_DIR}",
             "--ServerApp.port_retries=0"]
+    # Notebook cells run `!ebpflab ...`: put this environment's commands first on PATH.
+    os.environ["PATH"] = f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"
     os.execv(jupyter, args)
     return 0  # not reached

@@ -155,3 +155,39 @@ def _show(fig) -> None:
     except ImportError:
         pass
     plt.close(fig)
+
+
+def draw_labnet(net) -> None:
+    """Draw the lab network: one box per namespace, the veth links, the untouched root namespace."""
+    from matplotlib.patches import FancyBboxPatch
+
+    hosts = list(net.hosts.values())
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 6)
+    ax.axis("off")
+    ax.add_patch(FancyBboxPatch((0.1, 0.1), 9.8, 5.8, boxstyle="round,pad=0.05", fill=False, linestyle="--",
+                                edgecolor="grey"))
+    ax.text(0.3, 5.6, "root namespace: nothing added (no address, no route, no link)", fontsize=8, color="grey")
+    width = 8.6 / len(hosts)
+    centers = []
+    for i, h in enumerate(hosts):
+        x = 0.7 + i * width
+        ax.add_patch(FancyBboxPatch((x, 3.0), width - 0.6, 2.0, boxstyle="round,pad=0.05", facecolor="#e8f0fe"))
+        ax.text(x + 0.1, 4.6, h.name, fontsize=11, weight="bold")
+        ax.text(x + 0.1, 4.2, h.netns, fontsize=7, family="monospace")
+        ax.text(x + 0.1, 3.7, f"{h.iface} {h.ip}", fontsize=8, family="monospace")
+        ax.text(x + 0.1, 3.3, h.mac, fontsize=7, family="monospace", color="grey")
+        centers.append(x + (width - 0.6) / 2)
+    if net.switch is None:
+        ax.plot(centers, [3.0 - 0.6] * 2, color="black")
+        ax.plot([centers[0]] * 2, [3.0, 2.4], color="black")
+        ax.plot([centers[1]] * 2, [3.0, 2.4], color="black")
+        ax.text(sum(centers) / 2, 2.0, "veth pair", ha="center", fontsize=9)
+    else:
+        ax.add_patch(FancyBboxPatch((3.5, 0.5), 3.0, 1.0, boxstyle="round,pad=0.05", facecolor="#fef7e0"))
+        ax.text(5.0, 1.0, f"br0 in {net.switch}", ha="center", fontsize=8)
+        for c in centers:
+            ax.plot([c, 5.0], [3.0, 1.5], color="black")
+    ax.set_title(f"lab network {net.subnet} (RFC 2544 test range)", fontsize=10)
+    _show(fig)

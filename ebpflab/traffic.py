@@ -200,6 +200,56 @@ def background(net: LabNet, host: str, frames: object, **kw: object) -> Iterator
         yield flow
 
 
+class UdpSink:
+    """A UDP socket on a lab host that counts the datagrams the stack delivers; a context manager (lab 02).
+
+    What XDP dropped never reaches it, so it measures what a real application would receive.
+    """
+
+    def __init__(self, net: LabNet, host: str, port: int = 9) -> None:
+        self.net, self.host, self.port = net, host, port
+        self.datagrams = 0
+        self.bytes = 0
+        self._sock: socket.socket | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> "UdpSink":
+        def make() -> socket.socket:
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(("0.0.0.0", self.port))
+            s.settimeout(0.05)
+            return s
+
+        self._sock = self.net.call(self.host, make)
+        self._thread = threading.Thread(target=self._loop, name="ebpflab-udp-sink", daemon=True)
+        self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data = self._sock.recv(65535)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.datagrams += 1
+            self.bytes += len(data)
+
+    def settle(self, seconds: float = 0.2) -> "UdpSink":
+        """Wait briefly so datagrams still in flight are counted."""
+        time.sleep(seconds)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+        if self._sock:
+            self._sock.close()
+
+
 def ping(net: LabNet, src: str, dst: str, count: int = 3, interval: float = 0.2, timeout: float = 1) -> int:
     """Ping ``dst`` from ``src`` with the real ping; return how many replies came back."""
     res = net.run(src, "ping", "-n", "-q", "-c", str(count), "-i", str(interval), "-W", str(timeout),

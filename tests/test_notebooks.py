@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -51,7 +52,8 @@ def tags(cell) -> list[str]:
 
 def execute(nb, name: str, allow_errors: bool):
     """Run a notebook in a fresh kernel from this interpreter and keep the executed copy."""
-    env = dict(os.environ, EBPFLAB_HEADLESS="1")
+    # `!ebpflab ...` in a cell must find this environment's command, as under `make lab`.
+    env = dict(os.environ, EBPFLAB_HEADLESS="1", PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=allow_errors,
                             resources={"metadata": {"path": str(LABS)}})
     try:

@@ -1,0 +1,6 @@
+"""`python -m ebpflab`: the same as the `ebpflab` command."""
+import sys
+
+from .cli import main
+
+sys.exit(main())
