@@ -27,7 +27,7 @@ def port() -> int:
 
 def listen_ip() -> str:
     """The address JupyterLab listens on: EBPFLAB_IP, or 127.0.0.1 (the VM sets its NAT address)."""
-    return os.environ.get("EBPFLAB_IP", "127.0.0.1")
+    return os.environ.get("EBPFLAB_IP") or "127.0.0.1"  # empty would mean every interface
 
 
 def token() -> str:

@@ -1,0 +1,68 @@
+"""ebpflab finds the distribution's BCC from an interpreter that is not the system one (issue 9).
+
+BCC has no conda-forge or PyPI package, so a conda or pyenv Python (environment.yml) relies on
+``ebpflab.system.import_bcc()`` loading python3-bpfcc from the distribution's dist-packages.
+The test runs such an interpreter with PYTHONPATH at the repository (not the venv) and loads,
+attaches and counts with a real XDP program.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ebpflab import REPO
+
+# A pyenv Python that this CI machine has; any non-system interpreter would do.
+OTHER_PYTHONS = [Path("/root/.pyenv/versions/3.11.7/bin/python")]
+SYSTEM_BCC = Path("/usr/lib/python3/dist-packages/bcc/__init__.py")
+
+PROBE = """
+import sys
+try:
+    import bcc  # noqa: F401
+    print("plain import worked")
+except ImportError:
+    print("plain import failed")
+from ebpflab.system import import_bcc
+bcc = import_bcc()
+print("bcc from", bcc.__file__)
+from ebpflab.netlab import LabNet
+from ebpflab.loader import Program
+from ebpflab import traffic
+with LabNet() as net, Program("xdp_count") as prog, prog.xdp(net["server"]):
+    replies = traffic.ping(net, "client", "server", count=3, interval=0.1)
+    print("replies", replies, "counted", prog["counts"][0].value)
+"""
+
+
+def other_python() -> Path:
+    for p in OTHER_PYTHONS:
+        if p.exists():
+            return p
+    pytest.skip(f"no non-system Python here (looked for {', '.join(map(str, OTHER_PYTHONS))})")
+
+
+def test_other_interpreter_is_not_the_system_one():
+    py = other_python()
+    out = subprocess.run([str(py), "-c", "import sys; print(sys.prefix)"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() not in ("/usr", sys.prefix), "the interpreter must not be the system or venv Python"
+
+
+def test_ebpflab_loads_system_bcc_and_an_xdp_program():
+    py = other_python()
+    if not SYSTEM_BCC.exists():
+        pytest.skip("python3-bpfcc is not installed in /usr/lib/python3/dist-packages")
+    # A clean environment: only the repository on the path, no venv, no user site-packages.
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "PYTHONPATH": str(REPO), "HOME": os.environ.get("HOME", "/root")}
+    res = subprocess.run([str(py), "-s", "-c", PROBE], capture_output=True, text=True, env=env,
+                         cwd="/", timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    lines = res.stdout.splitlines()
+    assert "plain import failed" in lines, "this interpreter should not see BCC by itself"
+    assert f"bcc from {SYSTEM_BCC}" in lines
+    assert "replies 3 counted 3" in lines, res.stdout
