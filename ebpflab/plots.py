@@ -111,6 +111,7 @@ class LivePlot:
             plot.ax.annotate(label, (t, 0), rotation=90, va="bottom", fontsize=8)
         plot.ax.set_xlabel("seconds")
         plot.ax.set_ylabel(plot.ylabel)
+        plot.ax.set_ylim(bottom=0)  # rates: a dip should look like a dip, not a cliff
         if plot.series:
             plot.ax.legend(loc="upper left", fontsize=8)
 
