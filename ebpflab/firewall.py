@@ -1,0 +1,240 @@
+"""An XDP firewall driven from Python: rules are map entries, added and removed while traffic runs (lab 07).
+
+``bpf/xdp_firewall.c`` keeps two rule tables (source prefixes in an LPM trie, destination
+port + protocol in a hash) and one hit counter per rule. ``Firewall`` edits them::
+
+    with LabNet() as net, Program("xdp_firewall") as prog, prog.xdp(net["server"]):
+        fw = Firewall(prog)
+        rule = fw.block_source("198.18.0.1/32")
+        fw.hits()            # {'src 198.18.0.1/32': 1234}
+        fw.remove(rule)
+
+For the comparison with the kernel's own firewall, ``nft_drop`` installs the same drop with
+nftables inside a lab namespace and ``Tap`` counts what an AF_PACKET tap (tcpdump) sees.
+"""
+from __future__ import annotations
+
+import errno
+import ipaddress
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from .errors import LabError
+from .loader import Program
+from .netlab import LabNet
+
+PROTOCOLS = {"tcp": 6, "udp": 17}
+DEFAULT_MAX_RULES = 64  # MAX_RULES in bpf/xdp_firewall.c when no define is given
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One firewall rule: its id (the index of its hit counter), its kind and what it matches."""
+
+    id: int
+    kind: str      # "src" or "port"
+    match: str     # "198.18.0.0/24" or "udp/9999"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.match}"
+
+
+def parse_prefix(text: str) -> ipaddress.IPv4Network:
+    """An IPv4 address or prefix from text, or a LabError saying what is wrong with it."""
+    text = str(text).strip()
+    try:
+        net = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise LabError(f"{text!r} is not an IPv4 address or prefix (examples: 198.18.0.7, 198.18.0.0/24)") from None
+    if net.version != 4:
+        raise LabError(f"{text!r} is an IPv6 prefix; this firewall's source table holds IPv4 prefixes only")
+    if "/" in text and net.network_address != ipaddress.ip_interface(text).ip:
+        raise LabError(f"{text!r} has bits set after the prefix length; did you mean {net}?")
+    return net
+
+
+class Firewall:
+    """The rule tables of a loaded ``xdp_firewall`` (or ``xdp_monitor``) program, from Python (lab 07)."""
+
+    def __init__(self, prog: Program) -> None:
+        self.prog = prog
+        self.max_rules = int(prog.defines.get("MAX_RULES", DEFAULT_MAX_RULES))
+        self._rules: dict[int, Rule] = {}
+        # Start from empty tables: a program object may be reused across cells.
+        for table in ("src_rules", "port_rules"):
+            prog[table].clear()
+        hits = prog["hits"]
+        for i in range(len(hits)):
+            hits[hits.Key(i)] = hits.Leaf(0)
+
+    # --- rules ---------------------------------------------------------------------------
+    @property
+    def rules(self) -> list[Rule]:
+        """Rules in force, in id order."""
+        return [self._rules[i] for i in sorted(self._rules)]
+
+    def block_source(self, prefix: str) -> Rule:
+        """Drop every IPv4 packet whose source lies in ``prefix`` (an address is a /32)."""
+        net = parse_prefix(prefix)
+        match = str(net)
+        self._refuse_duplicate("src", match)
+        table = self.prog["src_rules"]
+        key = table.Key(net.prefixlen, int.from_bytes(net.network_address.packed, sys.byteorder))
+        rule = Rule(self._free_id("src"), "src", match)
+        self._insert(table, key, rule)
+        return rule
+
+    def block_port(self, port: int, proto: str = "udp") -> Rule:
+        """Drop every TCP or UDP packet to destination ``port``."""
+        if proto not in PROTOCOLS:
+            raise LabError(f"protocol {proto!r} is not one of {', '.join(PROTOCOLS)}")
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            raise LabError(f"port {port!r} is not a port number (1 to 65535)")
+        match = f"{proto}/{port}"
+        self._refuse_duplicate("port", match)
+        table = self.prog["port_rules"]
+        key = table.Key(port, PROTOCOLS[proto], 0)
+        rule = Rule(self._free_id("port"), "port", match)
+        self._insert(table, key, rule)
+        return rule
+
+    def remove(self, rule: Rule | str) -> None:
+        """Delete a rule (a Rule or its text, e.g. ``"src 198.18.0.0/24"``); its packets pass again."""
+        found = next((r for r in self._rules.values() if r == rule or str(r) == str(rule)), None)
+        if found is None:
+            raise LabError(f"no rule {str(rule)!r}; rules in force: {', '.join(map(str, self.rules)) or 'none'}")
+        if found.kind == "src":
+            net = ipaddress.ip_network(found.match)
+            table = self.prog["src_rules"]
+            del table[table.Key(net.prefixlen, int.from_bytes(net.network_address.packed, sys.byteorder))]
+        else:
+            proto, port = found.match.split("/")
+            table = self.prog["port_rules"]
+            del table[table.Key(int(port), PROTOCOLS[proto], 0)]
+        del self._rules[found.id]
+
+    def clear(self) -> None:
+        """Remove every rule."""
+        for r in self.rules:
+            self.remove(r)
+
+    # --- counters ------------------------------------------------------------------------
+    def passed(self) -> int:
+        """Packets that matched no rule and passed."""
+        return int(self.prog["hits"][0].value)
+
+    def hits(self) -> dict[str, int]:
+        """Packets dropped so far by each rule in force, keyed by the rule's text."""
+        hits = self.prog["hits"]
+        return {str(r): int(hits[r.id].value) for r in self.rules}
+
+    def counters(self) -> dict[str, int]:
+        """``passed`` plus every rule's hits: what a live plot of the firewall shows."""
+        return {"passed": self.passed(), **self.hits()}
+
+    def describe(self) -> str:
+        """The rules in force with their hit counts, one per line."""
+        rows = [f"{'id':>3}  {'rule':<24} dropped"]
+        rows += [f"{r.id:>3}  {str(r):<24} {n}" for r, n in zip(self.rules, self.hits().values())]
+        return "\n".join(rows + [f"     {'(no rule: passed)':<24} {self.passed()}"])
+
+    # --- plumbing ------------------------------------------------------------------------
+    def _refuse_duplicate(self, kind: str, match: str) -> None:
+        for r in self._rules.values():
+            if r.kind == kind and r.match == match:
+                raise LabError(f"rule '{r}' already exists (id {r.id}); remove it first or leave it as it is")
+
+    def _free_id(self, kind: str) -> int:
+        # Source rules use ids 1..MAX_RULES, port rules MAX_RULES+1..2*MAX_RULES (hits[] is that big).
+        base = 0 if kind == "src" else self.max_rules
+        for i in range(base + 1, base + self.max_rules + 1):
+            if i not in self._rules:
+                return i
+        raise LabError(f"the {kind} rule table is full ({self.max_rules} rules); remove a rule or rebuild "
+                       f"the program with a larger MAX_RULES define")
+
+    def _insert(self, table: Any, key: Any, rule: Rule) -> None:
+        hits = self.prog["hits"]
+        hits[hits.Key(rule.id)] = hits.Leaf(0)  # a fresh rule starts counting from zero
+        try:
+            table[key] = table.Leaf(rule.id)
+        except Exception as exc:  # the kernel refused: say why in one sentence
+            if getattr(exc, "errno", None) in (errno.E2BIG, errno.ENOSPC, errno.ENOMEM) or "full" in str(exc).lower() \
+                    or "Argument list too long" in str(exc):
+                raise LabError(f"the kernel's {rule.kind} rule table is full; remove a rule first") from None
+            raise LabError(f"could not add rule '{rule}': {exc}") from None
+        self._rules[rule.id] = rule
+
+
+# --- the kernel's own firewall, for comparison -------------------------------------------------
+
+class NftDrop:
+    """A drop rule installed with nftables in one lab host's namespace; counts what it dropped."""
+
+    def __init__(self, net: LabNet, host: str, port: int, proto: str = "udp", hook: str = "input") -> None:
+        self.net, self.host, self.port, self.proto, self.hook = net, host, port, proto, hook
+
+    def packets(self) -> int:
+        """Packets the nftables rule has dropped so far (its counter)."""
+        out = self.net.run(self.host, "nft", "list", "chain", "inet", "ebpflab", self.hook, timeout=10).stdout
+        m = re.search(r"counter packets (\d+)", out)
+        return int(m.group(1)) if m else 0
+
+
+@contextmanager
+def nft_drop(net: LabNet, host: str, port: int, proto: str = "udp", hook: str = "input") -> Iterator[NftDrop]:
+    """Drop ``proto`` packets to ``port`` with nftables on ``host`` (its namespace only) for the block."""
+    if proto not in PROTOCOLS:
+        raise LabError(f"protocol {proto!r} is not one of {', '.join(PROTOCOLS)}")
+    if hook not in ("input", "prerouting"):
+        raise LabError("hook must be 'input' or 'prerouting'")
+    ruleset = (f"table inet ebpflab {{\n chain {hook} {{ type filter hook {hook} priority 0; policy accept;\n"
+               f"  {proto} dport {int(port)} counter drop\n }}\n}}\n")
+    net.run(host, "nft", "-f", "-", input=ruleset, timeout=10)
+    try:
+        yield NftDrop(net, host, port, proto, hook)
+    finally:
+        net.run(host, "nft", "delete", "table", "inet", "ebpflab", check=False, timeout=10)
+
+
+class Tap:
+    """tcpdump on a lab host's eth0 (an AF_PACKET tap); ``count`` is set when the block ends."""
+
+    def __init__(self) -> None:
+        self.count: int | None = None
+        self.output = ""
+
+
+@contextmanager
+def tap(net: LabNet, host: str, bpf_filter: str = "", timeout: float = 10) -> Iterator[Tap]:
+    """Run tcpdump on ``host`` for the block and count the packets it saw (bounded waits)."""
+    t = Tap()
+    p = net.popen(host, "tcpdump", "-i", net[host].iface, "-n", "-q", "-B", "8192", "-w", "/dev/null",
+                  *bpf_filter.split(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + timeout  # wait until it listens, or the first packets are missed
+        line = ""
+        while "listening on" not in line:
+            left = deadline - time.monotonic()
+            if left <= 0 or p.poll() is not None or not select.select([p.stderr], [], [], left)[0]:
+                raise LabError(f"tcpdump did not start on {host}: {line.strip() or 'no output'}")
+            line = p.stderr.readline()
+        yield t
+    finally:
+        if p.poll() is None:
+            p.send_signal(signal.SIGINT)
+        try:
+            rest = p.communicate(timeout=timeout)[1] or ""
+        except subprocess.TimeoutExpired:
+            p.kill()
+            rest = p.communicate()[1] or ""
+        t.output = rest
+        m = re.search(r"(\d+) packets? received by filter", rest)
+        t.count = int(m.group(1)) if m else None
