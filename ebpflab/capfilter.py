@@ -1,0 +1,215 @@
+"""tcpdump filter expressions, moved into the kernel when they can be (lab 06).
+
+libpcap is the one authority on what an expression means: ``pcap_compile`` turns it into classic
+BPF (what ``tcpdump -d EXPR`` prints). For the common subset (``host``, ``src/dst host``, ``net``,
+``port``, ``src/dst port``, ``tcp``, ``udp``, ``icmp``, ``ip``, ``ip6``, ``arp``, ``vlan``,
+``and/or/not``, parentheses) that classic BPF is translated into C and compiled into
+``bpf/xdp_capture.c``, so packets that do not match are never copied. Any other expression is
+applied in user space by libpcap itself (``pcap_offline_filter``), after the copy. Either way the
+packets kept are exactly those ``tcpdump -r FILE EXPR`` keeps.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import re
+from dataclasses import dataclass, field
+
+from .errors import LabError
+
+DLT_EN10MB = 1
+PCAP_NETMASK_UNKNOWN = 0xFFFFFFFF
+KERNEL_WORDS = {"host", "src", "dst", "net", "port", "tcp", "udp", "icmp", "ip", "ip6", "arp", "vlan",
+                "and", "or", "not", "&&", "||", "!", "(", ")", "mask"}
+_TOKEN = re.compile(r"\s*(&&|\|\||!|\(|\)|[^\s()!]+)")
+
+
+class FilterError(LabError):
+    """A filter expression libpcap cannot parse."""
+
+
+class BpfInsn(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint32)]
+
+
+class BpfProgram(ctypes.Structure):
+    _fields_ = [("bf_len", ctypes.c_uint), ("bf_insns", ctypes.POINTER(BpfInsn))]
+
+
+class PcapPkthdr(ctypes.Structure):
+    _fields_ = [("tv_sec", ctypes.c_long), ("tv_usec", ctypes.c_long), ("caplen", ctypes.c_uint32),
+                ("len", ctypes.c_uint32)]
+
+
+def _libpcap() -> ctypes.CDLL:
+    name = ctypes.util.find_library("pcap") or "libpcap.so.0.8"
+    try:
+        lib = ctypes.CDLL(name)
+    except OSError:
+        raise LabError("libpcap is not installed: run `make lab` (it installs tcpdump and libpcap)") from None
+    lib.pcap_open_dead.restype = ctypes.c_void_p
+    lib.pcap_open_dead.argtypes = [ctypes.c_int, ctypes.c_int]
+    lib.pcap_compile.argtypes = [ctypes.c_void_p, ctypes.POINTER(BpfProgram), ctypes.c_char_p, ctypes.c_int,
+                                 ctypes.c_uint32]
+    lib.pcap_geterr.restype = ctypes.c_char_p
+    lib.pcap_geterr.argtypes = [ctypes.c_void_p]
+    lib.pcap_close.argtypes = [ctypes.c_void_p]
+    lib.pcap_freecode.argtypes = [ctypes.POINTER(BpfProgram)]
+    lib.pcap_offline_filter.argtypes = [ctypes.POINTER(BpfProgram), ctypes.POINTER(PcapPkthdr), ctypes.c_char_p]
+    return lib
+
+
+@dataclass
+class Filter:
+    """A compiled tcpdump expression: its classic BPF, and where it runs (``kernel`` or ``user``)."""
+
+    expr: str
+    insns: list[tuple[int, int, int, int]] = field(default_factory=list)
+    where: str = "kernel"
+    reason: str = ""
+    snaplen: int = 262144
+    _prog: BpfProgram | None = None
+
+    @property
+    def empty(self) -> bool:
+        """True when there is no expression (every packet is kept)."""
+        return not self.expr.strip()
+
+    def describe(self) -> str:
+        """One sentence saying where the filter runs and why."""
+        if self.empty:
+            return "no filter: every packet is copied"
+        if self.where == "kernel":
+            return f"filter compiled into the XDP program ({len(self.insns)} classic BPF instructions turned into C)"
+        return f"filter applied in user space by libpcap ({self.reason})"
+
+    def matches(self, data: bytes, wire_len: int | None = None) -> bool:
+        """Does libpcap's own filter keep this packet? (Used for the user-space fallback.)"""
+        if self.empty:
+            return True
+        lib = _libpcap()
+        hdr = PcapPkthdr(0, 0, len(data), wire_len or len(data))
+        return lib.pcap_offline_filter(ctypes.byref(self._prog), ctypes.byref(hdr), data) != 0
+
+    def c_code(self) -> str:
+        """The filter as a C function ``capture_filter(data, data_end)`` for bpf/xdp_capture.c."""
+        return to_c(self.insns)
+
+    def dump(self) -> str:
+        """The classic BPF program, one instruction a line (like ``tcpdump -d``, in numbers)."""
+        return "\n".join(f"({i:03d}) code=0x{c:02x} jt={jt} jf={jf} k=0x{k:x}" for i, (c, jt, jf, k) in enumerate(self.insns))
+
+
+def in_kernel_subset(expr: str) -> str:
+    """Return "" if every word of ``expr`` is in the in-kernel subset, else a sentence naming the first that is not."""
+    for tok in _TOKEN.findall(expr):
+        word = tok.lower()
+        if word in KERNEL_WORDS or re.fullmatch(r"[0-9a-fA-F:.]+(/\d+)?|\d+", tok):
+            continue
+        return f"{tok!r} is outside the in-kernel subset"
+    return ""
+
+
+def compile_filter(expr: str, snaplen: int = 262144) -> Filter:
+    """Compile a tcpdump expression with libpcap; FilterError with libpcap's message if it does not parse."""
+    f = Filter(expr=expr.strip(), snaplen=snaplen)
+    if f.empty:
+        return f
+    lib = _libpcap()
+    p = lib.pcap_open_dead(DLT_EN10MB, snaplen)
+    prog = BpfProgram()
+    try:
+        if lib.pcap_compile(p, ctypes.byref(prog), f.expr.encode(), 1, PCAP_NETMASK_UNKNOWN) != 0:
+            msg = lib.pcap_geterr(p).decode(errors="replace")
+            raise FilterError(f"cannot parse filter expression {f.expr!r}: {msg}")
+    finally:
+        lib.pcap_close(p)
+    f._prog = prog
+    f.insns = [(prog.bf_insns[i].code, prog.bf_insns[i].jt, prog.bf_insns[i].jf, prog.bf_insns[i].k)
+               for i in range(prog.bf_len)]
+    f.reason = in_kernel_subset(f.expr)
+    if not f.reason and any(_ancillary(i) for i in f.insns):
+        f.reason = "it needs Linux ancillary data"
+    f.where = "user" if f.reason else "kernel"
+    return f
+
+
+def _ancillary(insn: tuple[int, int, int, int]) -> bool:
+    code, _, _, k = insn
+    return code & 0x07 in (0x00, 0x01) and code & 0xE0 in (0x20, 0x40) and k >= 0xFFFFF000
+
+
+# --- classic BPF -> C ------------------------------------------------------------------------
+_SIZES = {0x00: 4, 0x08: 2, 0x10: 1}  # BPF_W, BPF_H, BPF_B
+_ALU = {0x00: "+", 0x10: "-", 0x20: "*", 0x30: "/", 0x40: "|", 0x50: "&", 0x60: "<<", 0x70: ">>",
+        0x90: "%", 0xA0: "^"}
+_JMP = {0x10: "==", 0x20: ">", 0x30: ">=", 0x40: "&"}
+
+
+def _load(size: int, off: str, dest: str, i: int) -> str:
+    # Like classic BPF, a load past the end of the packet rejects the packet outright.
+    read = {4: "((u32)p[0] << 24) | ((u32)p[1] << 16) | ((u32)p[2] << 8) | p[3]",
+            2: "((u32)p[0] << 8) | p[1]", 1: "p[0]"}[size]
+    return (f"{{ u64 off = {off}; if (off > 0xffff) return 0; u8 *p = (u8 *)data + off;"
+            f" if ((void *)(p + {size}) > data_end) return 0; {dest} = {read}; }}")
+
+
+def to_c(insns: list[tuple[int, int, int, int]]) -> str:
+    """Translate classic BPF (forward jumps only, so no loops) into one C function the verifier accepts."""
+    out = ["// Generated by ebpflab.capfilter from libpcap's classic BPF: one block per instruction.",
+           "static __always_inline int capture_filter(void *data, void *data_end)", "{",
+           "    u32 A = 0, X = 0, M[16] = {};", "    u32 len = (u32)(data_end - data);"]
+    for i, (code, jt, jf, k) in enumerate(insns):
+        cls, size, mode, op, src = code & 0x07, code & 0x18, code & 0xE0, code & 0xF0, code & 0x08
+        s = f"    L{i}: "
+        if cls == 0x00:  # LD
+            if mode == 0x00:
+                s += f"A = {k}u;"
+            elif mode == 0x20:
+                s += _load(_SIZES[size], f"{k}u", "A", i)
+            elif mode == 0x40:
+                s += _load(_SIZES[size], f"(u64)X + {k}u", "A", i)
+            elif mode == 0x60:
+                s += f"A = M[{k & 15}];"
+            elif mode == 0x80:
+                s += "A = len;"
+            else:
+                raise LabError(f"cannot translate classic BPF instruction {code:#x}")
+        elif cls == 0x01:  # LDX
+            if mode == 0x00:
+                s += f"X = {k}u;"
+            elif mode == 0x60:
+                s += f"X = M[{k & 15}];"
+            elif mode == 0x80:
+                s += "X = len;"
+            elif mode == 0xA0:  # MSH: the IPv4 header length
+                s += _load(1, f"{k}u", "X", i) + " X = (X & 0xf) << 2;"
+            else:
+                raise LabError(f"cannot translate classic BPF instruction {code:#x}")
+        elif cls == 0x02:
+            s += f"M[{k & 15}] = A;"
+        elif cls == 0x03:
+            s += f"M[{k & 15}] = X;"
+        elif cls == 0x04:  # ALU
+            if op == 0x80:
+                s += "A = -A;"
+            else:
+                rhs = "X" if src else f"{k}u"
+                if op in (0x30, 0x90):
+                    s += f"if ({rhs} == 0) return 0; " if src else ""
+                s += f"A = A {_ALU[op]} {rhs};"
+        elif cls == 0x05:  # JMP
+            if op == 0x00:
+                s += f"goto L{i + 1 + k};"
+            else:
+                rhs = "X" if src else f"{k}u"
+                s += f"if (A {_JMP[op]} {rhs}) goto L{i + 1 + jt}; else goto L{i + 1 + jf};"
+        elif cls == 0x06:  # RET
+            s += "return A != 0;" if (code & 0x18) == 0x10 else f"return {int(k != 0)};"
+        elif cls == 0x07:
+            s += "X = A;" if (code & 0xF8) == 0x00 else "A = X;"
+        out.append(s)
+    out += ["    return 0;", "}"]
+    body = "\n".join(out)
+    # Silence "unused" warnings for programs that never touch memory or the length.
+    return body.replace("    u32 len", "    (void)M; u32 len", 1) + "\n"
