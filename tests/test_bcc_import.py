@@ -8,6 +8,7 @@ attaches and counts with a real XDP program.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +67,26 @@ def test_ebpflab_loads_system_bcc_and_an_xdp_program():
     assert "plain import failed" in lines, "this interpreter should not see BCC by itself"
     assert f"bcc from {SYSTEM_BCC}" in lines
     assert "replies 3 counted 3" in lines, res.stdout
+
+
+# --- environment.yml: the conda route to the same Python side -----------------------------------
+def _name(spec: str) -> str:
+    """The package name of a requirement (``prometheus_client>=0.16`` -> ``prometheus-client``)."""
+    return re.split(r"[<>=!~ \[;]", spec.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_environment_yml_lists_pyprojects_dependencies_and_never_pypi_bcc():
+    yaml = pytest.importorskip("yaml", reason="PyYAML is not installed")
+    tomllib = pytest.importorskip("tomllib", reason="tomllib needs Python 3.11+")
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
+    names = {_name(d) for d in conda}
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    missing = [d for d in wanted if _name(d) not in names]
+    assert not missing, f"environment.yml lacks pyproject's {missing}"
+    assert {"python", "pip"} <= names
+    assert "bcc" not in names | {_name(p) for p in pip}, "the PyPI/conda bcc is unrelated: never depend on it"
+    # conda runs pip from the file's folder, so the kit is the folder holding pyproject.toml.
+    assert "-e ." in pip and (REPO / "environment.yml").parent == REPO and (REPO / "pyproject.toml").is_file()
