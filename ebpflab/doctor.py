@@ -88,6 +88,16 @@ def _config_says(option: str) -> bool | None:
     return None if not cfg else cfg.get(option, "n") in ("y", "m")
 
 
+def _readable(path: Path) -> bool:
+    """True if root can read ``path``: where ftrace is locked down (EPERM), fentry loads fail alike (lab 08)."""
+    try:
+        with open(path, "rb") as f:
+            f.read(1)
+        return True
+    except OSError:
+        return False
+
+
 @functools.lru_cache(maxsize=1)
 def hooks() -> dict[str, bool]:
     """Which hook points this kernel offers; the labs decide what to run from this table."""
@@ -99,7 +109,7 @@ def hooks() -> dict[str, bool]:
     kprobes = (events / "kprobe").exists() or (tracing / "kprobe_events").exists()
     if _config_says("CONFIG_KPROBES") is False:
         kprobes = False
-    fentry = (Path("/sys/kernel/btf/vmlinux").exists() and (tracing / "available_filter_functions").exists()
+    fentry = (Path("/sys/kernel/btf/vmlinux").exists() and _readable(tracing / "available_filter_functions")
               and _config_says("CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS") is not False)
     return {
         "xdp": probe_prog("xdp"),

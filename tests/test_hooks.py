@@ -1,0 +1,168 @@
+"""Lab 08's hook points on the real kernel: every hook this kernel offers observes something known."""
+from __future__ import annotations
+
+import collections
+import random
+import subprocess
+import time
+
+import pytest
+
+from ebpflab import LabError, doctor, hooks, traffic
+from ebpflab.loader import Program, import_bcc
+
+HOOKS = doctor.hooks()
+
+
+def needs(hook: str):
+    return pytest.mark.skipif(not HOOKS[hook], reason=f"this kernel does not offer {hook}")
+
+
+def test_tracefs_format_lists_the_fields_bcc_offers():
+    fields = {f.name: f for f in hooks.tracepoint_format("sock", "inet_sock_set_state")}
+    assert {"oldstate", "newstate", "sport", "dport", "saddr", "daddr"} <= set(fields)
+    assert fields["saddr"].size == 4 and not fields["saddr"].common and fields["common_pid"].common
+    with pytest.raises(LabError, match="no tracepoint"):
+        hooks.tracepoint_format("sock", "no_such_event")
+
+
+def test_missing_hooks_degrade_with_one_sentence(capsys):
+    assert hooks.offered("kprobe", {"kprobe": False}) is False
+    out = capsys.readouterr().out.strip()
+    assert out.count("\n") == 0 and "no kprobes" in out
+    assert hooks.offered("kprobe", {"kprobe": True}) is True
+    assert capsys.readouterr().out == ""
+    with pytest.raises(LabError):
+        hooks.offered("nonsense")
+
+
+@needs("tracepoint")
+def test_syscall_tracepoint_counts_a_known_number_of_calls():
+    import errno  # noqa: F401  (only for clarity below)
+
+    getppid = 110  # x86-64 system call number of getppid
+    with hooks.Target("syscalls", 1234) as target, Program("trace_syscalls", {"TARGET_PID": target.pid}) as prog:
+        target.go()
+        target.wait()
+        by_nr = {k.value: v.value for k, v in prog["target_calls"].items()}
+        per_proc = {(k.pid, k.comm.decode()): v.value for k, v in prog["per_process"].items()}
+    assert by_nr.get(getppid) == 1234
+    assert per_proc[(target.pid, "shop")] >= 1234
+
+
+@needs("tracepoint")
+def test_tcp_state_tracepoint_follows_lab_connections(net):
+    port = random.randint(20000, 60000)
+    seen = []
+    with Program("trace_tcp_states", {"PORT": port}) as prog:
+        with prog.ring_buffer("changes", lambda ctx, data, size: seen.append(_change(prog, data))):
+            tuples = hooks.tcp_connections(net, "client", "server", port, count=3)
+            time.sleep(0.2)
+    transitions = collections.Counter((c["old"], c["new"]) for c in seen)
+    assert transitions[("SYN_SENT", "ESTABLISHED")] == 3
+    assert transitions[("CLOSE", "SYN_SENT")] == 3
+    assert transitions[("CLOSE", "LISTEN")] == 1
+    client_ports = {t[1] for t in tuples}
+    established = [c for c in seen if (c["old"], c["new"]) == ("SYN_SENT", "ESTABLISHED")]
+    assert {c["sport"] for c in established} == client_ports
+    assert {(c["saddr"], c["daddr"], c["dport"]) for c in established} == {(net["client"].ip, net["server"].ip, port)}
+
+
+def _change(prog, data):
+    c = prog["changes"].event(data)
+    return {"old": hooks.TCP_STATES.get(c.oldstate), "new": hooks.TCP_STATES.get(c.newstate),
+            "saddr": hooks.ip4(c.saddr), "daddr": hooks.ip4(c.daddr), "sport": c.sport, "dport": c.dport}
+
+
+@needs("uprobe")
+def test_uprobe_counts_calls_and_reads_arguments():
+    calls = []
+    with hooks.Target("calls", 50) as target, Program("uprobe_calls") as prog:
+        prog.bpf.attach_uprobe(name=str(target.path), sym="checkout", fn_name="on_checkout", pid=target.pid)
+        prog.bpf.attach_uretprobe(name=str(target.path), sym="checkout", fn_name="on_checkout_return", pid=target.pid)
+        with prog.ring_buffer("calls", lambda ctx, data, size: calls.append(_call(prog, data))):
+            target.go()
+            target.wait()
+        totals = prog["totals"]
+        assert totals[0].value == 50
+        assert totals[1].value == sum(i * 100 + i * 3 for i in range(1, 51))
+    assert [c[1:] for c in calls] == [(i, 3 * i) for i in range(1, 51)]
+    assert {c[0] for c in calls} == {target.pid}
+
+
+def _call(prog, data):
+    c = prog["calls"].event(data)  # a view of the ring buffer: copy out before the callback returns
+    return c.pid, c.item, c.quantity
+
+
+@needs("perf_event")
+def test_perf_event_profiler_finds_the_hot_function():
+    bcc = import_bcc()
+    with hooks.Target("busy", 2) as target, Program("perf_profile", {"TARGET_PID": target.pid}) as prog:
+        prog.bpf.attach_perf_event(ev_type=bcc.PerfType.SOFTWARE, ev_config=bcc.PerfSWConfig.CPU_CLOCK,
+                                   fn_name="perf_profile", sample_freq=99)
+        target.go()
+        time.sleep(1.5)
+        leaf = collections.Counter()
+        for k, v in prog["samples"].items():
+            if k.user_stack >= 0:
+                addr = next(iter(prog["stacks"].walk(k.user_stack)))
+                leaf[prog.bpf.sym(addr, target.pid).decode()] += v.value
+    assert sum(leaf.values()) >= 10, leaf
+    top, _ = leaf.most_common(1)[0]
+    assert top in ("crunch_numbers", "shuffle_letters"), leaf
+
+
+@needs("tc")
+def test_tc_egress_sees_outgoing_packets_xdp_does_not(net):
+    with Program("tc_count") as tcp, Program("xdp_count") as xdp, xdp.xdp(net["server"]), \
+            hooks.tc(tcp, net["server"], ingress="tc_count_ingress", egress="tc_count_egress"):
+        assert traffic.ping(net, "client", "server", count=5, interval=0.05) == 5
+        assert (tcp["packets"][0].value, tcp["packets"][1].value, xdp["counts"][0].value) == (5, 5, 5)
+        traffic.send(net, "server", traffic.udp(net, "server", "client"), count=100)
+        time.sleep(0.1)
+        assert tcp["packets"][1].value == 5 + 100    # echo replies and the UDP datagrams out
+        # what came back (the client's ICMP port-unreachable errors, rate-limited) both see alike
+        assert xdp["counts"][0].value == tcp["packets"][0].value
+    out = subprocess.run(["tc", "-n", net["server"].netns, "qdisc", "show", "dev", "eth0"], capture_output=True, text=True).stdout
+    assert "clsact" not in out
+
+
+@needs("tc")
+def test_tc_detaches_when_the_block_raises(net):
+    with pytest.raises(ZeroDivisionError):
+        with Program("tc_count") as prog, hooks.tc(prog, net["server"], egress="tc_count_egress"):
+            1 / 0
+    out = subprocess.run(["tc", "-n", net["server"].netns, "qdisc", "show", "dev", "eth0"], capture_output=True, text=True).stdout
+    assert "clsact" not in out
+    with pytest.raises(LabError):
+        with Program("tc_count") as prog, hooks.tc(prog, net["server"]):
+            pass
+
+
+@needs("xdp")
+def test_xdp_sees_bytes_and_frames_the_stack_drops(net):
+    port = random.randint(20000, 60000)
+    frames = []
+    payload = b"secret-payload-xyz\n"
+    with Program("xdp_first_bytes") as prog, prog.xdp(net["server"]), \
+            prog.ring_buffer("frames", lambda ctx, data, size: frames.append(bytes(prog["frames"].event(data).data))):
+        hooks.tcp_connections(net, "client", "server", port, count=1, payload=payload)
+        bad = traffic.udp(net, "client", "server", dport=port)
+        bad["IP"].chksum = 0xBAD  # the stack drops this in ip_rcv; XDP has already seen it
+        traffic.send(net, "client", bad, count=1)
+        time.sleep(0.2)
+    assert any(payload in f for f in frames)
+    assert any(f[24:26] == b"\x0b\xad" for f in frames)
+
+
+@pytest.mark.parametrize("hook", ["kprobe", "fentry"])
+def test_kprobe_and_fentry_count_connections_where_offered(net, hook, capsys):
+    if not hooks.offered(hook):
+        assert capsys.readouterr().out.count("\n") == 1  # one sentence, and the lab goes on
+        return
+    import os
+
+    with Program(f"{hook}_tcp_connect", {"TARGET_PID": os.getpid()}) as prog:
+        hooks.tcp_connections(net, "client", "server", random.randint(20000, 60000), count=4)
+        assert prog["connects"][0].value == 4
