@@ -19,7 +19,7 @@ esac
 
 # Packages the labs use; arguments name extra ones (`make test` adds what only tests need).
 LAB_PACKAGES="bpfcc-tools python3-bpfcc python3-venv python3-pip tcpdump iproute2 iputils-ping
-  bpftool nftables libpcap0.8 python3-seccomp kmod"
+  bpftool nftables libpcap0.8 python3-seccomp kmod gcc libc6-dev"
 TEST_PACKAGES="$*"
 
 missing=()
