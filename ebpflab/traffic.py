@@ -7,6 +7,7 @@ lab namespace, so they can only reach the lab's own veth; IPv4 addresses are che
 """
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -159,15 +160,18 @@ def _send_loop(sock: socket.socket, data: list[bytes], count: int, rate: float |
 class Flow:
     """Traffic running in a background thread; a context manager that waits for it to end (lab 02)."""
 
-    def __init__(self, net: LabNet, host: str, frames: object, **kw: object) -> None:
+    def __init__(self, net: LabNet, host: str, frames: object, *, cpu: int | None = None, **kw: object) -> None:
         self.result: Sent | None = None
         self.error: BaseException | None = None
+        self.cpu = cpu  # run the sender on this CPU only (lab 03: per-CPU maps); None lets the scheduler pick
         kw.setdefault("progress", False)
         self._thread = threading.Thread(target=self._run, args=(net, host, frames), kwargs=kw,
                                         name="ebpflab-traffic", daemon=True)
 
     def _run(self, *args: object, **kw: object) -> None:
         try:
+            if self.cpu is not None:  # a veth delivers on the sending CPU, so XDP runs there too
+                os.sched_setaffinity(0, {self.cpu % (os.cpu_count() or 1)})  # 0: this thread only
             self.result = send(*args, **kw)  # type: ignore[arg-type]
         except BaseException as exc:
             self.error = exc
