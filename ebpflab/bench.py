@@ -152,3 +152,69 @@ def iface_counters(netns_name: str, iface: str = "eth0") -> dict[str, int]:
         raise LabError(f"cannot read counters of {iface} in {netns_name}: {res.stderr.strip()}")
     stats = json.loads(res.stdout)[0]["stats64"]
     return {f"rx_{k}": v for k, v in stats["rx"].items()} | {f"tx_{k}": v for k, v in stats["tx"].items()}
+
+
+NET_RX_SOFTIRQ = 3
+_SOFTIRQ_METER = r"""
+// Time spent in the NET_RX softirq on each CPU: where the kernel receives packets.
+BPF_PERCPU_ARRAY(since, u64, 1);
+BPF_PERCPU_ARRAY(total, u64, 1);
+TRACEPOINT_PROBE(irq, softirq_entry) {
+    int k = 0;
+    u64 *s = since.lookup(&k);
+    if (s && args->vec == VEC)
+        *s = bpf_ktime_get_ns();
+    return 0;
+}
+TRACEPOINT_PROBE(irq, softirq_exit) {
+    int k = 0;
+    u64 *s = since.lookup(&k), *t = total.lookup(&k);
+    if (s && t && *s && args->vec == VEC) {
+        *t += bpf_ktime_get_ns() - *s;
+        *s = 0;
+    }
+    return 0;
+}
+"""
+
+
+class SoftirqMeter:
+    """Nanoseconds each CPU spends in the NET_RX softirq while the block runs (two tracepoints)."""
+
+    def __init__(self, vec: int = NET_RX_SOFTIRQ) -> None:
+        self.vec = vec
+        self.prog: Any = None
+        self._start: list[int] = []
+        self.ns: list[int] = []
+
+    def read(self) -> list[int]:
+        """Per-CPU nanoseconds in the softirq since the meter was built."""
+        return [int(v) for v in self.prog["total"].getvalue(0)]
+
+    def __enter__(self) -> "SoftirqMeter":
+        from .loader import Program
+
+        self.prog = Program(_SOFTIRQ_METER, {"VEC": self.vec}).build()  # BCC attaches the tracepoints
+        self._start = self.read()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            if self.prog is not None and self.prog.bpf is not None:
+                self.ns = [b - a for a, b in zip(self._start, self.read())]
+        finally:
+            if self.prog is not None:
+                self.prog.close()
+
+    def lap(self) -> list[int]:
+        """Per-CPU nanoseconds since the block (or the previous lap) began."""
+        now = self.read()
+        out = [b - a for a, b in zip(self._start, now)]
+        self._start = now
+        return out
+
+
+def softnet_drops() -> list[int]:
+    """Per-CPU packets dropped because the receive backlog was full (/proc/net/softnet_stat)."""
+    with open("/proc/net/softnet_stat") as f:
+        return [int(line.split()[1], 16) for line in f]
