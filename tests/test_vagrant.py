@@ -226,3 +226,23 @@ def test_service_command_serves_jupyter_on_the_given_address_with_a_token(tmp_pa
             os.killpg(proc.pid, 9)
             proc.wait()
         proc.stdout.close()
+
+
+# --- vagrant/lima.yaml: the same setup for Lima users ------------------------------------------
+def test_lima_template_reuses_the_same_setup_and_binds_loopback():
+    yaml = pytest.importorskip("yaml", reason="PyYAML is not installed")
+    lima = yaml.safe_load((VAGRANT_DIR / "lima.yaml").read_text())
+    assert {img["arch"] for img in lima["images"]} == {"aarch64", "x86_64"}
+    assert all("debian-12" in img["location"] for img in lima["images"])
+    assert lima["cpus"] == 2 and lima["memory"] == "4GiB"
+    assert all(f["hostIP"] == "127.0.0.1" for f in lima["portForwards"])
+    (mount,) = lima["mounts"]
+    assert mount["writable"] and mount["mountPoint"] == "/ebpflab"
+    (prov,) = lima["provision"]
+    script = prov["script"]
+    assert prov["mode"] == "system" and "make -C /ebpflab setup" in script
+    assert "EBPFLAB_IP=127.0.0.1" in script  # Lima forwards the guest's loopback
+    for rel in re.findall(r"/ebpflab/(vagrant/\S+)", script):
+        assert (REPO / rel).is_file(), f"lima.yaml installs /ebpflab/{rel}, which the repository lacks"
+    res = subprocess.run(["bash", "-n"], input=script, capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stderr
