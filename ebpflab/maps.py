@@ -1,0 +1,96 @@
+"""Maps from user space: pin one in bpffs, read it with bpftool, rank its entries (lab 03).
+
+A map lives in the kernel as long as something holds a reference to it: the program, a file
+descriptor, or a pin (a file in the bpf file system). ``pinned()`` pins a map under
+``/sys/fs/bpf/ebpflab/<pid>/`` for the block and always unpins it (``ebpflab cleanup`` removes the
+pins of a process that died before it could), so ``bpftool`` in another process reads the same map.
+"""
+from __future__ import annotations
+
+import ctypes
+import ipaddress
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from .cleanup import PIN_ROOT
+from .errors import LabError
+
+
+def ipv4_key(addr: str) -> int:
+    """The integer a ``__be32`` map key holds for ``addr`` (network byte order, read natively)."""
+    return struct.unpack("=I", socket.inet_aton(str(ipaddress.IPv4Address(addr))))[0]
+
+
+def ipv4_of(key: Any) -> str:
+    """The dotted address of a ``__be32`` map key (a ctypes integer or an int)."""
+    return socket.inet_ntoa(struct.pack("=I", getattr(key, "value", key)))
+
+
+def top(table: Any, n: int = 10, by: str = "bytes") -> list[tuple[str, int, int]]:
+    """The ``n`` biggest talkers of a map ``__be32 -> {packets, bytes}``: (address, packets, bytes)."""
+    if by not in ("bytes", "packets"):
+        raise LabError(f"top() ranks by 'bytes' or 'packets', not {by!r}")
+    rows = [(ipv4_of(k), v.packets, v.bytes) for k, v in table.items()]
+    rows.sort(key=lambda r: r[2] if by == "bytes" else r[1], reverse=True)
+    return rows[:n]
+
+
+def pin_dir() -> Path:
+    """This process's pin folder in bpffs (``ebpflab cleanup`` knows it by the pid)."""
+    return PIN_ROOT / str(os.getpid())
+
+
+@contextmanager
+def pinned(table: Any, name: str) -> Iterator[Path]:
+    """Pin a BCC map as ``/sys/fs/bpf/ebpflab/<pid>/<name>`` for the block, then unpin it."""
+    from bcc import libbcc
+
+    if not name or "/" in name or name.startswith("."):
+        raise LabError(f"{name!r} is not a plain file name for a pin")
+    if not os.path.ismount("/sys/fs/bpf"):
+        raise LabError("the bpf file system is not mounted on /sys/fs/bpf: run `make lab` (scripts/setup.sh mounts it)")
+    folder = pin_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    pin = libbcc.lib.bpf_obj_pin
+    pin.argtypes, pin.restype = [ctypes.c_int, ctypes.c_char_p], ctypes.c_int
+    err = pin(table.map_fd, str(path).encode())
+    if err != 0:  # libbpf returns -errno
+        raise LabError(f"could not pin map {name} at {path}: {os.strerror(abs(err))}")
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)  # unpinning is deleting the file; the map lives on with its program
+        try:
+            folder.rmdir()
+        except OSError:
+            pass  # other pins of this process are still there
+
+
+def bpftool(*args: str) -> Any:
+    """Run ``bpftool -j ARGS`` and return its JSON output (one sentence if bpftool fails)."""
+    exe = shutil.which("bpftool") or next((p for p in ("/usr/sbin/bpftool", "/sbin/bpftool") if os.path.exists(p)), None)
+    if exe is None:
+        raise LabError("bpftool is not installed: run `make lab` (scripts/setup.sh installs it)")
+    res = subprocess.run([exe, "-j", *args], capture_output=True, text=True, timeout=30)
+    if res.returncode != 0:
+        msg = res.stderr.strip() or res.stdout.strip()
+        try:
+            msg = json.loads(res.stdout)["error"]
+        except (ValueError, KeyError, TypeError):
+            pass
+        raise LabError(f"`bpftool {' '.join(args)}` failed: {msg}")
+    return json.loads(res.stdout) if res.stdout.strip() else None
+
+
+def hexbytes(value: int, size: int) -> list[str]:
+    """``value`` as the little-endian byte list bpftool's ``key hex ...`` / ``value hex ...`` expect."""
+    return [f"{b:02x}" for b in value.to_bytes(size, "little")]
+
