@@ -13,11 +13,12 @@ import re
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from . import LABS_DIR, doctor
 from .errors import LabError
@@ -84,17 +85,14 @@ def format_table(fields: list[Field]) -> str:
 @contextmanager
 def tc(prog: Any, host: Host, *, ingress: str | None = None, egress: str | None = None) -> Iterator[None]:
     """Attach ``prog``'s functions on ``host``'s tc ingress and/or egress hook; detach on exit."""
-    from pyroute2 import IPRoute
     from pyroute2.netlink.exceptions import NetlinkError
 
     wanted = {d: f for d, f in (("ingress", ingress), ("egress", egress)) if f}
     if not wanted:
         raise LabError("say which function goes on ingress and/or egress, e.g. tc(prog, host, egress='tc_count_egress')")
     fns = {d: prog.load(f, "tc") for d, f in wanted.items()}
-    with netns(host.netns):
-        ipr = IPRoute()  # the netlink socket belongs to the namespace it was made in
-    try:
-        idx = ipr.link_lookup(ifname=host.iface)[0]
+
+    def attach(ipr: Any, idx: int) -> None:
         try:
             ipr.tc("add", "clsact", idx)
         except NetlinkError as exc:
@@ -105,14 +103,46 @@ def tc(prog: Any, host: Host, *, ingress: str | None = None, egress: str | None 
             for direction, fn in fns.items():
                 ipr.tc("add-filter", "bpf", idx, ":1", fd=fn.fd, name=fn.name, parent=TC_PARENTS[direction],
                        classid=1, direct_action=True)
-            yield
-        finally:
-            try:
-                ipr.tc("del", "clsact", idx)  # removes the filters with it
-            except NetlinkError:
-                pass  # the interface went away with its namespace
+        except NetlinkError as exc:
+            ipr.tc("del", "clsact", idx)
+            raise LabError(f"could not attach a tc program on {host.name}:{host.iface}: {exc}") from None
+
+    def detach(ipr: Any, idx: int) -> None:
+        ipr.tc("del", "clsact", idx)  # removes the filters with it
+
+    _netlink(host, attach)
+    try:
+        yield
     finally:
-        ipr.close()
+        try:
+            _netlink(host, detach)
+        except (LabError, NetlinkError, IndexError):
+            pass  # the interface went away with its namespace: nothing left to detach
+
+
+def _netlink(host: Host, fn: Callable[[Any, int], Any]) -> Any:
+    """Call ``fn(ipr, ifindex)`` with a pyroute2 IPRoute made in ``host``'s namespace, in a worker thread.
+
+    pyroute2 0.9 drives an asyncio loop of its own, which cannot run inside Jupyter's running loop;
+    a fresh thread has none. The netlink socket belongs to the namespace it was made in.
+    """
+    from pyroute2 import IPRoute
+
+    out: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            with netns(host.netns), IPRoute() as ipr:
+                out["value"] = fn(ipr, ipr.link_lookup(ifname=host.iface)[0])
+        except BaseException as exc:  # handed back to the caller's thread
+            out["error"] = exc
+
+    t = threading.Thread(target=work, name=f"ebpflab-tc-{host.name}")
+    t.start()
+    t.join()
+    if "error" in out:
+        raise out["error"]
+    return out.get("value")
 
 
 # --- the lab's own user-space program ---------------------------------------------------------
