@@ -1,0 +1,208 @@
+"""``ebpflab export``: the running lab's counters in Prometheus' text format (lab 09).
+
+A lab shares its maps with other processes by pinning them in the BPF filesystem:
+``pinned(prog)`` pins ``sources`` (per-source packets, bytes, SYNs, drops of ``xdp_monitor``) and
+``hits`` (the firewall's per-rule counters) under ``/sys/fs/bpf/ebpflab/<pid>/`` for the block and
+always unpins them (``ebpflab cleanup`` removes the folder of a process that was killed).
+``ebpflab export --port N`` opens those pins on every scrape and serves them on 127.0.0.1 through
+``prometheus_client``, so a monitoring system reads the same numbers the notebook plots.
+"""
+from __future__ import annotations
+
+import ctypes
+import ipaddress
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from .cleanup import PIN_ROOT
+from .errors import LabError
+
+PINNED_MAPS = ("sources", "hits")
+
+
+class SrcStats(ctypes.Structure):
+    """``struct src_stats`` of bpf/xdp_monitor.c."""
+
+    _fields_ = [("packets", ctypes.c_uint64), ("bytes", ctypes.c_uint64), ("syns", ctypes.c_uint64),
+                ("dropped", ctypes.c_uint64)]
+
+
+# --- the lab's side: pin for the block, always unpin ---------------------------------------------
+
+@contextmanager
+def pinned(prog: Any, names: tuple[str, ...] = PINNED_MAPS, root: Path = PIN_ROOT) -> Iterator[Path]:
+    """Pin the program's maps under ``root/<pid>/`` for the block, then unpin them (even on errors)."""
+    from bcc import libbcc
+
+    folder = root / str(os.getpid())
+    folder.mkdir(parents=True, exist_ok=True)
+    done: list[Path] = []
+    try:
+        for name in names:
+            path = folder / name
+            if path.exists():
+                raise LabError(f"{path} is already pinned by this process: close the other monitor first")
+            ret = libbcc.lib.bpf_obj_pin(prog[name].map_fd, str(path).encode())
+            if ret != 0:
+                why = os.strerror(-ret) if ret < -1 else "failed"
+                raise LabError(f"could not pin map {name} at {path}: {why} (is the BPF filesystem mounted at /sys/fs/bpf?)")
+            done.append(path)
+        yield folder
+    finally:
+        for path in done:
+            path.unlink(missing_ok=True)
+        try:
+            folder.rmdir()  # only when empty: another pin of this process may still be there
+        except OSError:
+            pass
+
+
+# --- the exporter's side: read pinned maps ----------------------------------------------------
+
+def _map_items(path: Path, key_type: Any, value_type: Any) -> list[tuple[Any, Any]]:
+    """Every (key, value) of the pinned map at ``path``, read through the bpf() system call."""
+    from bcc import libbcc
+
+    fd = libbcc.lib.bpf_obj_get(str(path).encode())
+    if fd < 0:
+        return []  # unpinned between listing and opening: the lab just ended
+    try:
+        items, key, nxt = [], key_type(), key_type()
+        prev = None
+        while libbcc.lib.bpf_get_next_key(fd, prev, ctypes.byref(nxt)) == 0:
+            value = value_type()
+            if libbcc.lib.bpf_lookup_elem(fd, ctypes.byref(nxt), ctypes.byref(value)) == 0:
+                items.append((type(nxt).from_buffer_copy(nxt), value))
+            ctypes.memmove(ctypes.byref(key), ctypes.byref(nxt), ctypes.sizeof(key))
+            prev = ctypes.byref(key)
+        return items
+    finally:
+        os.close(fd)
+
+
+def running_labs(root: Path = PIN_ROOT) -> list[Path]:
+    """Pin folders of labs whose process still runs."""
+    if not root.is_dir():
+        return []
+    return [p for p in sorted(root.iterdir()) if p.name.isdigit() and Path(f"/proc/{p.name}").exists()]
+
+
+def read_counters(folder: Path) -> dict[str, Any]:
+    """The counters pinned in one lab's folder: per source, and per firewall rule id (0 = passed)."""
+    out: dict[str, Any] = {"sources": {}, "rules": {}}
+    if (folder / "sources").exists():
+        for k, v in _map_items(folder / "sources", ctypes.c_uint32, SrcStats):
+            src = str(ipaddress.IPv4Address(k.value.to_bytes(4, sys.byteorder)))
+            out["sources"][src] = {"packets": v.packets, "bytes": v.bytes, "syns": v.syns, "dropped": v.dropped}
+    if (folder / "hits").exists():
+        out["rules"] = {k.value: v.value for k, v in _map_items(folder / "hits", ctypes.c_uint32, ctypes.c_uint64)
+                        if v.value}
+    return out
+
+
+class LabCollector:
+    """A prometheus_client collector that reads every running lab's pins at scrape time."""
+
+    def __init__(self, root: Path = PIN_ROOT) -> None:
+        self.root = root
+
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client.core import CounterMetricFamily
+
+        per_source = {f: CounterMetricFamily(f"ebpflab_source_{f}", f"{f.capitalize()} seen by XDP per IPv4 source",
+                                             labels=["lab", "source"])
+                      for f in ("packets", "bytes", "syns", "dropped")}
+        passed = CounterMetricFamily("ebpflab_firewall_passed", "Packets that matched no firewall rule", labels=["lab"])
+        rules = CounterMetricFamily("ebpflab_firewall_rule_hits", "Packets dropped per firewall rule id",
+                                    labels=["lab", "rule"])
+        for folder in running_labs(self.root):
+            c = read_counters(folder)
+            for src, stats in c["sources"].items():
+                for f, fam in per_source.items():
+                    fam.add_metric([folder.name, src], stats[f])
+            passed.add_metric([folder.name], c["rules"].pop(0, 0))
+            for rule, n in c["rules"].items():
+                rules.add_metric([folder.name, str(rule)], n)
+        yield from per_source.values()
+        yield passed
+        yield rules
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args: Any) -> None:  # one line per scrape would drown the terminal
+        pass
+
+
+class Exporter:
+    """A running HTTP server on 127.0.0.1 that serves ``/metrics``."""
+
+    def __init__(self, server: WSGIServer) -> None:
+        self.server = server
+        self.port = server.server_port
+
+    @property
+    def url(self) -> str:
+        """Where Prometheus (or curl) reads the metrics."""
+        return f"http://127.0.0.1:{self.port}/metrics"
+
+
+@contextmanager
+def serve(port: int = 0, root: Path = PIN_ROOT) -> Iterator[Exporter]:
+    """Serve the running labs' counters on 127.0.0.1:``port`` (0: any free port) for the block."""
+    from prometheus_client import CollectorRegistry, make_wsgi_app
+
+    if not 0 <= int(port) <= 65535:
+        raise LabError(f"port {port} is not a TCP port number")
+    registry = CollectorRegistry(auto_describe=True)
+    registry.register(LabCollector(root))
+    try:
+        server = make_server("127.0.0.1", int(port), make_wsgi_app(registry), handler_class=_Quiet)
+    except OSError as exc:
+        raise LabError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+                              name="ebpflab-export", daemon=True)
+    thread.start()
+    try:
+        yield Exporter(server)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def add_arguments(parser) -> None:
+    """Options of ``ebpflab export``."""
+    parser.add_argument("--port", type=int, default=9435, help="TCP port on 127.0.0.1 (default 9435)")
+    parser.add_argument("--seconds", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)")
+
+
+def run(args) -> int:
+    """``ebpflab export``: serve until Ctrl-C, SIGTERM or ``--seconds``."""
+    def stop(*_: Any) -> None:
+        raise KeyboardInterrupt  # SIGTERM stops it as cleanly as Ctrl-C
+
+    signal.signal(signal.SIGTERM, stop)
+    with serve(args.port) as exp:
+        print(f"serving the running labs' counters at {exp.url} (Ctrl-C stops)", flush=True)
+        deadline = None if args.seconds is None else time.monotonic() + args.seconds
+        try:
+            while deadline is None or time.monotonic() < deadline:
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
