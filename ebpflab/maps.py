@@ -25,7 +25,11 @@ from .errors import LabError
 
 def ipv4_key(addr: str) -> int:
     """The integer a ``__be32`` map key holds for ``addr`` (network byte order, read natively)."""
-    return struct.unpack("=I", socket.inet_aton(str(ipaddress.IPv4Address(addr))))[0]
+    try:
+        packed = ipaddress.IPv4Address(addr).packed
+    except ValueError:
+        raise LabError(f"{addr!r} is not an IPv4 address") from None
+    return struct.unpack("=I", packed)[0]
 
 
 def ipv4_of(key: Any) -> str:
