@@ -213,6 +213,42 @@ class Target:
             self.proc.wait()
 
 
+# --- uprobes and perf events ------------------------------------------------------------------
+def attach_uprobe(prog: Any, target: "Target", sym: str, fn_name: str, *, ret: bool = False) -> None:
+    """Run ``fn_name`` when ``target`` enters (or, with ``ret``, returns from) function ``sym``; detached with ``prog``."""
+    prog.load(fn_name, "kprobe")  # uprobes are kprobe-type programs: the verifier's log reaches the notebook
+    attach = prog.bpf.attach_uretprobe if ret else prog.bpf.attach_uprobe
+    _attach(lambda: attach(name=str(target.path), sym=sym, fn_name=fn_name, pid=target.pid),
+            f"could not attach {fn_name} to {sym}() in {target.path.name}")
+
+
+def attach_cpu_clock(prog: Any, fn_name: str, sample_hz: int = 99) -> None:
+    """Run ``fn_name`` ``sample_hz`` times a second on every CPU (software cpu-clock event); detached with ``prog``."""
+    if not 1 <= sample_hz <= 10_000:
+        raise LabError("sample_hz must be between 1 and 10000")
+    from .system import import_bcc
+
+    bcc = import_bcc()
+    prog.load(fn_name, "perf_event")
+    _attach(lambda: prog.bpf.attach_perf_event(ev_type=bcc.PerfType.SOFTWARE, ev_config=bcc.PerfSWConfig.CPU_CLOCK,
+                                               fn_name=fn_name, sample_freq=sample_hz),
+            f"could not attach {fn_name} to the cpu-clock perf event")
+
+
+def _attach(do: Callable[[], Any], what: str) -> None:
+    from .loader import capture_stderr
+
+    with capture_stderr() as cap:
+        try:
+            do()
+            err = None
+        except Exception as exc:  # BCC raises bare Exceptions
+            err = exc
+    if err is not None:
+        detail = (cap.text.strip().splitlines() or [str(err)])[-1]
+        raise LabError(f"{what}: {detail}")
+
+
 # --- TCP connections in the lab network ---------------------------------------------------------
 def tcp_connections(net: LabNet, client: str, server: str, port: int, count: int = 3,
                     payload: bytes = b"hello, hooks\n", timeout: float = 2.0) -> list[tuple[str, int, str, int]]:
