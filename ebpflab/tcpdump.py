@@ -1,0 +1,188 @@
+"""``ebpflab tcpdump``: tcpdump built on XDP and a BPF ring buffer (lab 06).
+
+The flags are tcpdump's, for what the tool supports; the output lines, the pcap files and the
+closing counts are tcpdump's too, so the two can be compared line by line.
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from contextlib import ExitStack
+from typing import Any
+
+from . import capfilter
+from .capture import DEFAULT_SNAPLEN, Capture, PcapWriter, Printer, hexdump, read_pcap
+from .errors import LabError
+from .system import require_root
+
+DESCRIPTION = """\
+Capture packets arriving on an interface with an XDP program that copies them into a BPF ring
+buffer, and print them the way `tcpdump -n` does, or write them to a pcap file that tcpdump and
+Wireshark read. With -r, read a pcap file instead of capturing.
+
+XDP runs on the receive path only, so only packets arriving on IFACE are seen (like
+`tcpdump -Q in`). Capture never changes the traffic: the program always returns XDP_PASS.
+"""
+
+EPILOG = """\
+expression:
+  A tcpdump filter expression (pcap-filter(7)). The common subset -- host, src/dst host, net,
+  port, src/dst port, tcp, udp, icmp, ip, ip6, arp, vlan, and/or/not, parentheses -- is compiled
+  into the XDP program, so packets that do not match are never copied. Anything else is applied
+  in user space by libpcap after the copy. The tool says which happened.
+
+closing counts (on Ctrl-C, -c or --timeout), as tcpdump prints them:
+  packets captured              packets printed or written
+  packets received by filter    packets the XDP program saw
+  packets dropped by kernel     packets lost because the ring buffer was full
+
+examples:
+  ebpflab tcpdump -i eth0 --netns ebl-1234-1-server
+  ebpflab tcpdump -i eth0 --netns NS -c 10 'tcp and port 8000'
+  ebpflab tcpdump -i eth0 --netns NS -w out.pcap --timeout 5
+  ebpflab tcpdump -r out.pcap -e 'vlan and udp'
+
+exit status: 0 on success, 2 with one line on stderr for bad input (unknown interface or
+namespace, unparsable expression, unwritable file, not root); no program is left attached.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """tcpdump's flags, for what this tool supports."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.description = DESCRIPTION
+    parser.epilog = EPILOG
+    parser.usage = ("ebpflab tcpdump [-i IFACE] [--netns NS] [-n] [-c COUNT] [-s SNAPLEN] [-w FILE] [-r FILE]\n"
+                    "                       [-e] [-x | -X] [-q] [-S] [-t] [-B KIB] [--stats] [--timeout SECONDS] [expression ...]")
+    a = parser.add_argument
+    a("-i", dest="iface", default="eth0", metavar="IFACE", help="interface to capture on (default: eth0)")
+    a("--netns", metavar="NS", help="network namespace of the interface (default: this one)")
+    a("-n", dest="numeric", action="store_true", help="do not resolve addresses or ports (always the case)")
+    a("-c", dest="count", type=int, metavar="COUNT", help="exit after COUNT packets")
+    a("-s", dest="snaplen", type=int, default=DEFAULT_SNAPLEN, metavar="SNAPLEN",
+      help=f"copy at most SNAPLEN bytes of each packet (default and 0: {DEFAULT_SNAPLEN})")
+    a("-w", dest="write", metavar="FILE", help="write raw packets to a pcap file ('-' for stdout) instead of printing")
+    a("-r", dest="read", metavar="FILE", help="read packets from a pcap file instead of capturing")
+    a("-e", dest="link", action="store_true", help="print the link-level header (MACs, ethertype, VLAN tags)")
+    dump = parser.add_mutually_exclusive_group()
+    dump.add_argument("-x", dest="hex", action="store_true", help="print each packet's data in hex")
+    dump.add_argument("-X", dest="hexascii", action="store_true", help="print each packet's data in hex and ASCII")
+    a("-q", dest="quiet", action="store_true", help="quick output: less protocol information")
+    a("-S", dest="absolute", action="store_true", help="print absolute TCP sequence numbers")
+    a("-t", dest="no_time", action="store_true", help="do not print a timestamp on each line")
+    a("-Q", dest="direction", default="in", choices=["in"], help="direction: XDP sees arriving packets only")
+    a("-B", dest="buffer_kib", type=int, default=4096, metavar="KIB", help="ring buffer size in KiB (default 4096)")
+    a("--stats", action="store_true", help="print the XDP program's counters when done")
+    a("--timeout", type=float, metavar="SECONDS", help="stop after SECONDS (ebpflab's addition, for scripts)")
+    a("expression", nargs="*", help="filter expression (see below)")
+
+
+class Output:
+    """Where packets go: a pcap file, or tcpdump's text lines on stdout."""
+
+    def __init__(self, args: Any, snaplen: int) -> None:
+        self.args = args
+        self.writer = PcapWriter(args.write, snaplen) if args.write else None
+        self.printer = Printer(link=args.link, quiet=args.quiet, absolute_seq=args.absolute,
+                               hex_only=args.hex)
+        self.count = 0
+
+    def emit(self, pkt: Any) -> None:
+        """Write or print one packet."""
+        self.count += 1
+        if self.writer:
+            self.writer.write(pkt)
+            return
+        p = self.printer
+        text = p.describe(pkt.data, pkt.len) if self.args.no_time else p.line(pkt)
+        if (self.args.hex or self.args.hexascii) and "\n\t0x" not in text:  # unknown types are dumped already
+            # After a truncated header tcpdump dumps the frame from its first byte.
+            off = 0 if "[|arp]" in text else p.payload_offset(pkt.data)
+            text += "\n" + hexdump(pkt.data[off:], ascii=self.args.hexascii)
+        sys.stdout.write(text + "\n")
+
+    def flush(self) -> None:
+        """Make what was written visible (files are readable while capturing)."""
+        if self.writer:
+            self.writer.flush()
+        else:
+            sys.stdout.flush()
+
+    def close(self) -> None:
+        """Close the pcap file if any."""
+        if self.writer:
+            self.writer.close()
+
+
+def _sigterm(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # detach exactly as on Ctrl-C
+
+
+def run(args: Any) -> int:
+    """``ebpflab tcpdump``: capture (or read) packets, print or write them, report the counts."""
+    expr = " ".join(args.expression)
+    snaplen = args.snaplen if args.snaplen > 0 else DEFAULT_SNAPLEN
+    if args.count is not None and args.count < 1:
+        raise LabError("-c needs a positive packet count")
+    if args.read:
+        return _read(args, expr, snaplen)
+    require_root("capturing packets with XDP")
+    cap = Capture(args.iface, args.netns, expr, snaplen=snaplen, ring_kib=args.buffer_kib)  # parses the filter
+    out = Output(args, snaplen)  # opens -w before anything is attached
+    old = signal.signal(signal.SIGTERM, _sigterm)
+    stats: dict[str, int] = {}
+    try:
+        with ExitStack() as stack:
+            stack.callback(out.close)
+            stack.enter_context(cap)
+            where = f" in {args.netns}" if args.netns else ""
+            print(f"ebpflab tcpdump: {cap.filter.describe()}", file=sys.stderr)
+            print(f"listening on {args.iface}{where} (XDP, ingress), link-type EN10MB (Ethernet), "
+                  f"snapshot length {snaplen} bytes", file=sys.stderr, flush=True)
+            deadline = time.monotonic() + args.timeout if args.timeout else None
+            try:
+                while deadline is None or time.monotonic() < deadline:
+                    for pkt in cap.poll(0.1):
+                        out.emit(pkt)
+                        if args.count and out.count >= args.count:
+                            raise StopIteration
+                    out.flush()
+            except (KeyboardInterrupt, StopIteration):
+                pass
+            stats = cap.stats()
+            out.flush()
+    finally:
+        signal.signal(signal.SIGTERM, old)
+    _closing(out.count, stats, args.stats)
+    return 0
+
+
+def _read(args: Any, expr: str, snaplen: int) -> int:
+    """-r: read a pcap file, filter it with libpcap, print or rewrite it."""
+    flt = capfilter.compile_filter(expr, snaplen)
+    packets = read_pcap(args.read)
+    out = Output(args, snaplen)
+    try:
+        for pkt in packets:
+            if flt.matches(pkt.data, pkt.len):
+                out.emit(pkt)
+                if args.count and out.count >= args.count:
+                    break
+        out.flush()
+    except BrokenPipeError:
+        pass
+    finally:
+        out.close()
+    return 0
+
+
+def _closing(count: int, stats: dict[str, int], extended: bool) -> None:
+    """tcpdump's closing counts on stderr."""
+    err = sys.stderr
+    print(f"\n{count} packet{'s' if count != 1 else ''} captured", file=err)
+    print(f"{stats.get('seen', 0)} packets received by filter", file=err)
+    print(f"{stats.get('dropped', 0)} packets dropped by kernel", file=err)
+    if extended:
+        print("xdp counters: " + ", ".join(f"{k} {v}" for k, v in stats.items()), file=err)

@@ -1,0 +1,174 @@
+"""`ebpflab tcpdump` against the real tcpdump: same packets, same bytes, same order, same text (lab 06)."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ebpflab import traffic
+from ebpflab.capture import read_pcap, traffic_mix
+from ebpflab.netlab import LabNet
+
+EBPFLAB = [sys.executable, "-m", "ebpflab.cli"]
+MALFORMED = 6  # traffic_mix ends with this many malformed frames
+
+
+def xdp_attached(ns: str) -> bool:
+    out = subprocess.run(["ip", "-n", ns, "link", "show", "eth0"], capture_output=True, text=True).stdout
+    return "xdp" in out
+
+
+def wait_listening(proc: subprocess.Popen, what: str, timeout: float = 30) -> None:
+    """Read stderr until the tool says it listens (both tools print 'listening on')."""
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline().decode()
+        seen.append(line)
+        if "listening on" in line:
+            return
+        if not line and proc.poll() is not None:
+            break
+    raise AssertionError(f"{what} did not start: {''.join(seen)}")
+
+
+def real_handshake(net: LabNet, port: int = 42424) -> None:
+    """A real TCP connection client -> server: SYN with the kernel's options, data, FIN."""
+    srv = net.call("server", socket.create_server, (net["server"].ip, port))
+    try:
+        cli = net.call("client", socket.create_connection, (net["server"].ip, port), 5)
+        conn, _ = srv.accept()
+        cli.sendall(b"hello from the client")
+        conn.recv(100)
+        cli.close()
+        conn.close()
+    finally:
+        srv.close()
+
+
+@pytest.fixture(scope="module")
+def side_by_side(tmp_path_factory):
+    """Run tcpdump -w and ebpflab tcpdump -w on the server's eth0 at once while the mix is sent."""
+    d = tmp_path_factory.mktemp("tcpdump")
+    ref, mine = d / "tcpdump.pcap", d / "ebpflab.pcap"
+    with LabNet() as net:
+        ns = net["server"].netns
+        real = net.popen("server", "tcpdump", "-i", "eth0", "-Q", "in", "--immediate-mode", "-B", "65536", "-U",
+                         "-w", str(ref))
+        ours = subprocess.Popen([*EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns, "-w", str(mine), "--timeout", "60"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            wait_listening(real, "tcpdump")
+            wait_listening(ours, "ebpflab tcpdump")
+            assert xdp_attached(ns)
+            frames = traffic_mix(net["client"].mac, net["server"].mac, net["client"].ip, net["server"].ip)
+            # tcpdump's immediate mode has one ring slot per snap length (262144 bytes): a few
+            # slots in its default 2 MiB buffer, hence -B above and a moderate rate here.
+            traffic.send(net, "client", frames, rate=5000)
+            real_handshake(net)
+            time.sleep(0.5)
+        finally:
+            for p in (ours, real):
+                p.send_signal(signal.SIGINT)
+            out_err = ours.communicate(timeout=20)[1].decode()
+            real.wait(timeout=20)
+        attached_after = xdp_attached(ns)
+    yield {"ref": ref, "mine": mine, "frames": frames, "stderr": out_err, "attached_after": attached_after}
+
+
+def test_same_packets_same_bytes_same_order(side_by_side):
+    ref = list(read_pcap(side_by_side["ref"]))
+    mine = list(read_pcap(side_by_side["mine"]))
+    assert len(side_by_side["frames"]) >= 200
+    assert len(ref) >= len(side_by_side["frames"]) + 4  # the mix and the real TCP connection
+    assert [(p.len, p.data) for p in mine] == [(p.len, p.data) for p in ref]
+    assert "packets captured" in side_by_side["stderr"] and "0 packets dropped by kernel" in side_by_side["stderr"]
+    assert not side_by_side["attached_after"], "Ctrl-C left the XDP program attached"
+
+
+def lines(cmd: list[str]) -> list[str]:
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.splitlines()
+    return [line.split(" ", 1)[1] if line[:2].isdigit() else line for line in out]  # drop timestamps
+
+
+@pytest.mark.parametrize("flags", [[], ["-e"], ["-X"], ["-x", "-e"], ["-q"], ["-S"]],
+                         ids=["plain", "link", "hexascii", "hex", "quiet", "absolute"])
+def test_text_equals_tcpdump(side_by_side, flags):
+    f = str(side_by_side["mine"])
+    assert lines([*EBPFLAB, "tcpdump", "-n", *flags, "-r", f]) == lines(["tcpdump", "-n", *flags, "-r", f])
+
+
+def test_pcap_is_read_by_tcpdump_and_the_counts_add_up(side_by_side):
+    res = subprocess.run(["tcpdump", "-n", "-r", str(side_by_side["mine"])], capture_output=True, text=True)
+    assert res.returncode == 0 and "link-type EN10MB" in res.stderr
+    assert len(res.stdout.splitlines()) >= 200
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*EBPFLAB, "tcpdump", *args], capture_output=True, text=True, timeout=60)
+
+
+def test_bad_input_is_one_line_and_nothing_stays_attached(net, tmp_path):
+    ns = net["server"].netns
+    cases = {
+        "interface": ("-i", "nosuch0", "--netns", ns, "-c", "1"),
+        "expression": ("-i", "eth0", "--netns", ns, "tcp and ("),
+        "output": ("-i", "eth0", "--netns", ns, "-w", str(tmp_path / "no" / "dir.pcap")),
+        "namespace": ("-i", "eth0", "--netns", "ebl-no-such-ns"),
+    }
+    for what, args in cases.items():
+        res = run_cli(*args)
+        assert res.returncode == 2, what
+        assert len(res.stderr.strip().splitlines()) == 1 and res.stderr.startswith("ebpflab: "), (what, res.stderr)
+        assert not xdp_attached(ns), what
+
+
+def test_not_root_is_one_line(net):
+    res = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *EBPFLAB, "tcpdump", "-i",
+                          "eth0", "--netns", net["server"].netns], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    assert res.returncode == 2
+    assert res.stderr.strip().splitlines() == [res.stderr.strip()] and "root" in res.stderr
+
+
+def test_count_and_sigterm_detach(net, tmp_path):
+    ns = net["server"].netns
+    p = subprocess.Popen([*EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns, "-c", "5", "udp"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    head = wait_listening_text(p)
+    traffic.send(net, "client", traffic.udp(net, "client", "server", dport=12345), count=20)
+    out, err = p.communicate(timeout=30)
+    err = head + err
+    assert p.returncode == 0 and len(out.splitlines()) == 5 and "UDP, length 18" in out
+    assert "filter compiled into the XDP program" in err
+    assert not xdp_attached(ns)
+    p = subprocess.Popen([*EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    wait_listening_text(p)
+    assert xdp_attached(ns)
+    p.terminate()
+    p.communicate(timeout=30)
+    assert not xdp_attached(ns)
+
+
+def wait_listening_text(p: subprocess.Popen) -> str:
+    seen = ""
+    for _ in range(10):
+        line = p.stderr.readline()
+        seen += line
+        if "listening on" in line or not line:
+            break
+    return seen
+
+
+def test_help_reads_like_a_man_page():
+    out = run_cli("--help").stdout
+    for word in ("usage: ebpflab tcpdump", "-i IFACE", "-w FILE", "-r FILE", "expression", "exit status",
+                 "packets dropped by kernel", "examples"):
+        assert word in out
