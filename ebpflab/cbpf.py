@@ -472,6 +472,53 @@ def _assemble_one(pc: int, op: str, arg: str, jt: int, jf: int, line: str) -> In
     raise BadProgram(f"line {pc}: unknown instruction {op!r} in {line!r}")
 
 
+# --- packets to try programs on -----------------------------------------------------------------
+def sample_packets() -> dict[str, bytes]:
+    """A dozen named Ethernet frames between the lab's client and server (lab addresses only)."""
+    from scapy.layers.inet import ICMP, IP, TCP, UDP
+    from scapy.layers.inet6 import IPv6
+    from scapy.layers.l2 import ARP, Dot1Q, Ether
+
+    c, s, bcast = "02:eb:00:00:00:01", "02:eb:00:00:00:02", "ff:ff:ff:ff:ff:ff"
+    e, ip = Ether(src=c, dst=s), IP(src="198.18.0.1", dst="198.18.0.2")
+    frames = {
+        "udp dns query": e / ip / UDP(sport=40000, dport=53) / b"\x12\x34\x01\x00",
+        "udp dns answer": Ether(src=s, dst=c) / IP(src="198.18.0.2", dst="198.18.0.1") / UDP(sport=53, dport=40000),
+        "udp 9 (discard)": e / ip / UDP(sport=40000, dport=9) / (b"x" * 18),
+        "tcp syn :80": e / ip / TCP(sport=40001, dport=80, flags="S"),
+        "tcp syn-ack :80": Ether(src=s, dst=c) / IP(src="198.18.0.2", dst="198.18.0.1") / TCP(sport=80, dport=40001, flags="SA"),
+        "tcp data :80": e / ip / TCP(sport=40001, dport=80, flags="PA") / b"GET / HTTP/1.0\r\n\r\n",
+        "tcp syn :22": e / ip / TCP(sport=40002, dport=22, flags="S"),
+        "icmp echo": e / ip / ICMP(type=8) / (b"\0" * 32),
+        "ip fragment": e / IP(src="198.18.0.1", dst="198.18.0.2", flags="MF", frag=8, proto=17) / (b"f" * 32),
+        "arp who-has": Ether(src=c, dst=bcast) / ARP(op=1, hwsrc=c, psrc="198.18.0.1", pdst="198.18.0.2"),
+        "vlan 100 udp": e / Dot1Q(vlan=100) / ip / UDP(sport=40000, dport=53),
+        "ipv6 tcp syn :443": e / IPv6(src="2001:2::1", dst="2001:2::2") / TCP(sport=40003, dport=443, flags="S"),
+    }
+    return {name: bytes(f) for name, f in frames.items()}
+
+
+def kernel_view(frame: bytes) -> bytes:
+    """The frame as a Linux socket filter sees it: the receive path has already removed the outer VLAN tag."""
+    if frame[12:14] in (b"\x81\x00", b"\x88\xa8") and len(frame) >= 18:
+        return frame[:12] + frame[16:]
+    return frame
+
+
+def verdicts(program: Sequence[Sequence[int]], packets: dict[str, bytes]) -> dict[str, int]:
+    """Run the program on each named packet: {name: return value}."""
+    prog = validate(program)
+    return {name: run(prog, data) for name, data in packets.items()}
+
+
+def verdict_table(program: Sequence[Sequence[int]], packets: dict[str, bytes]) -> str:
+    """The verdicts as a small text table (accept/reject, bytes kept)."""
+    rows = [f"{'packet':<20} {'bytes':>5}  verdict"]
+    for name, value in verdicts(program, packets).items():
+        rows.append(f"{name:<20} {len(packets[name]):>5}  {f'accept (keep up to {value} bytes)' if value else 'reject'}")
+    return "\n".join(rows)
+
+
 # --- the kernel's classic BPF: Linux socket filters (1997) ----------------------------------------
 class _SockFilter(ctypes.Structure):
     _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint32)]

@@ -114,13 +114,6 @@ def tcpdump_matches(pcap, expr: str) -> set[int]:
     return set(read_pcap_times(res.stdout))
 
 
-def kernel_view(frame: bytes) -> bytes:
-    """The frame as a Linux packet socket's filter sees it: the receive path strips the outer VLAN tag."""
-    if frame[12:14] in (b"\x81\x00", b"\x88\xa8") and len(frame) >= 18:
-        return frame[:12] + frame[16:]
-    return frame
-
-
 @pytest.fixture(scope="module")
 def corpus() -> list[bytes]:
     return packets()
@@ -170,7 +163,7 @@ def test_interpreter_agrees_with_libpcap(corpus, tmp_path):
 
 
 def test_interpreter_agrees_with_the_kernel(net, corpus):
-    seen = [kernel_view(f) for f in corpus]
+    seen = [cbpf.kernel_view(f) for f in corpus]
     index = {f: i for i, f in enumerate(seen)}
     assert len(index) == len(seen)
     start, total = time.monotonic(), 0
@@ -257,7 +250,7 @@ def test_every_instruction_agrees_with_libpcap_and_the_kernel(net, corpus):
     results = [cbpf.run(prog, f) for f in corpus]
     assert results == [cbpf.libpcap_run(prog, f) for f in corpus]
     assert len({r for r in results if r}) >= 2, "the returned values should depend on the packet"
-    plain = [f for f in corpus if kernel_view(f) == f and cbpf.run(prog, f)]
+    plain = [f for f in corpus if cbpf.kernel_view(f) == f and cbpf.run(prog, f)]
     with cbpf.PacketSocket(net, "server", prog) as ps:
         traffic.send(net, "client", plain)
         got = ps.frames(timeout=0.1)

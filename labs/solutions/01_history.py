@@ -1,0 +1,15 @@
+"""Reference solutions for labs/01_history.ipynb (the test suite substitutes them for the stubs)."""
+
+# %% exercise: dns-filter
+DNS_FILTER = "udp dst port 53"
+
+# %% exercise: hand-written
+ARP_PROGRAM = cbpf.assemble("""
+    ldh [12]
+    jeq #0x806 jt 2 jf 3
+    ret #64
+    ret #0
+""")
+
+# %% exercise: deny-mkdir
+DENIED = ["mkdir"]
