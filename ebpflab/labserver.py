@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from . import LABS_DIR
+from .errors import NotRootError
 
 STATE = Path(os.environ.get("EBPFLAB_STATE", "/var/lib/ebpflab"))
 
@@ -33,11 +34,14 @@ def listen_ip() -> str:
 def token() -> str:
     """The server's token, made once and kept in a root-only file."""
     path = STATE / "jupyter-token"
-    if path.exists():
-        return path.read_text().strip()
-    STATE.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(24)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        if path.exists():
+            return path.read_text().strip()
+        STATE.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_hex(24)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except PermissionError:
+        raise NotRootError(f"the JupyterLab token in {path} is readable by root only: run the command with sudo.") from None
     with os.fdopen(fd, "w") as f:
         f.write(value + "\n")
     return value

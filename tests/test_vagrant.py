@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -274,3 +275,25 @@ def test_instructors_guide():
                    "bpf/verifier/", "EBPFLAB_BOX=ebpflab vagrant up --provision-with service,url"):
         assert needed in guide, f"labs/README.md lacks {needed!r}"
     assert 'ENV.fetch("EBPFLAB_BOX"' in VAGRANTFILE.read_text()
+
+
+def test_url_without_root_is_one_sentence():
+    # `vagrant ssh -c 'ebpflab url'` without sudo: the token is root's, and the answer is one line.
+    probe = subprocess.run([sys.executable, "-c", "import ebpflab"], capture_output=True, timeout=60,
+                           user=65534, group=65534, extra_groups=[], cwd="/")
+    if probe.returncode != 0:
+        pytest.skip("an unprivileged user cannot read this checkout or its venv (e.g. under /root)")
+    with tempfile.TemporaryDirectory() as tmp:  # pytest's tmp_path is not reachable by nobody
+        tmp_path = Path(tmp)
+        tmp_path.chmod(0o755)
+        state = tmp_path / "state"
+        state.mkdir()
+        (state / "jupyter-token").write_text("secret\n")
+        (state / "jupyter-token").chmod(0o600)
+        env = defaults(tmp_path, Path(sys.executable).parent.parent, 8888, "nat")
+        (tmp_path / "defaults").chmod(0o644)
+        res = subprocess.run([str(WRAPPER), "url"], env=env, capture_output=True, text=True, timeout=60,
+                             user=65534, group=65534, extra_groups=[], cwd="/")
+    assert res.returncode == 2
+    assert res.stderr.strip() == f"ebpflab: the JupyterLab token in {state / 'jupyter-token'} is readable by root only: run the command with sudo."
+    assert "secret" not in res.stdout + res.stderr
