@@ -170,7 +170,28 @@ def validate(program: Iterable[Sequence[int]]) -> list[Insn]:
                                  f"of the program ({len(prog)} instructions)")
     if prog[-1].code & 0x07 != RET:
         raise BadProgram(f"the last instruction ({len(prog) - 1}) is not a `ret`: the machine could run off the end")
+    _check_scratch_memory(prog)
     return prog
+
+
+def _check_scratch_memory(prog: list[Insn]) -> None:
+    """Refuse a read of M[k] that some path reaches before any store to it (Linux refuses it too)."""
+    stored = [0xFFFF] * len(prog)  # per instruction: the words stored on every path to it
+    stored[0] = 0
+    for pc, (code, jt, jf, k) in enumerate(prog):
+        have, cls = stored[pc], code & 0x07
+        if cls in (LD, LDX) and code & 0xE0 == MEM and not have >> k & 1:
+            raise BadProgram(f"instruction {pc} reads M[{k}], which may not have been stored yet")
+        if cls in (ST, STX):
+            have |= 1 << k
+        if cls == RET:
+            continue
+        if cls == JMP:
+            nexts = [pc + 1 + k] if code & 0xF0 == JA else [pc + 1 + jt, pc + 1 + jf]
+        else:
+            nexts = [pc + 1]
+        for n in nexts:
+            stored[n] &= have
 
 
 # --- running ------------------------------------------------------------------------------------
@@ -195,15 +216,24 @@ class Step:
 def run(program: Sequence[Sequence[int]], packet: bytes, *, wirelen: int | None = None,
         byteorder: str = "big") -> int:
     """Run the program on a packet: 0 rejects it, otherwise it is the number of bytes to keep."""
-    return _execute(validate(program), bytes(packet), wirelen, byteorder, None)
+    return _execute(validate(program), _packet(packet), wirelen, byteorder, None)
 
 
 def trace(program: Sequence[Sequence[int]], packet: bytes, *, wirelen: int | None = None,
           byteorder: str = "big") -> list[Step]:
     """Run the program and return every step (registers after each instruction)."""
     steps: list[Step] = []
-    _execute(validate(program), bytes(packet), wirelen, byteorder, steps)
+    _execute(validate(program), _packet(packet), wirelen, byteorder, steps)
     return steps
+
+
+def _packet(packet: object) -> bytes:
+    if isinstance(packet, (str, int)) or packet is None:
+        raise LabError(f"a packet is bytes or a scapy packet, not {type(packet).__name__}")
+    try:
+        return bytes(packet)  # type: ignore[call-overload]
+    except TypeError:
+        raise LabError(f"a packet is bytes or a scapy packet, not {type(packet).__name__}") from None
 
 
 def _execute(prog: list[Insn], pkt: bytes, wirelen: int | None, byteorder: str, steps: list[Step] | None) -> int:

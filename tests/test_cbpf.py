@@ -280,19 +280,33 @@ def test_trace_shows_the_registers():
     ([(0x34, 0, 0, 0), (0x06, 0, 0, 0)], "division by the constant 0"),
     ([(0xFF, 0, 0, 0), (0x06, 0, 0, 0)], "unknown opcode"),
     ("nonsense", "tuples"),
+    ([(0x15, 0, 1, 1), (0x02, 0, 0, 3), (0x61, 0, 0, 3), (0x16, 0, 0, 0)], "M[3], which may not have been stored"),
 ])
 def test_malformed_programs_are_refused_with_the_reason(program, reason):
     with pytest.raises(cbpf.BadProgram, match=re.escape(reason)):
         cbpf.run(program, b"\0" * 64)
 
 
-def test_the_kernel_refuses_what_validate_refuses():
+def test_the_kernel_agrees_on_what_is_malformed():
+    uninit = [Insn(0x15, 0, 1, 1), Insn(0x02, 0, 0, 3), Insn(0x61, 0, 0, 3), Insn(0x16, 0, 0, 0)]
+    ok = [Insn(0x15, 0, 1, 1), Insn(0x02, 0, 0, 3), Insn(0x02, 0, 0, 3), Insn(0x61, 0, 0, 3), Insn(0x16, 0, 0, 0)]
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
     try:
         with pytest.raises(cbpf.BadProgram):
             cbpf.attach(s, [Insn(0x15, 3, 0, 1), Insn(0x06, 0, 0, 0)])
+        cbpf.attach(s, ok)
+        # skip our own check: the kernel's own checker refuses the same program
+        arr = (cbpf._SockFilter * 4)(*[cbpf._SockFilter(*i) for i in uninit])
+        fprog = cbpf._SockFprog(4, cbpf.ctypes.cast(arr, cbpf.ctypes.POINTER(cbpf._SockFilter)))
+        with pytest.raises(OSError):
+            s.setsockopt(socket.SOL_SOCKET, cbpf.SO_ATTACH_FILTER, bytes(fprog))
     finally:
         s.close()
+
+
+def test_a_packet_must_be_bytes():
+    with pytest.raises(cbpf.LabError, match="a packet is bytes"):
+        cbpf.run(cbpf.compile("ip"), "not a packet")
 
 
 def test_bad_expression_gives_libpcap_message():
