@@ -1,0 +1,95 @@
+"""Filters in the kernel keep exactly the packets `tcpdump -r mix.pcap EXPR` keeps (lab 06)."""
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+
+from ebpflab import traffic
+from ebpflab.capfilter import FilterError, compile_filter
+from ebpflab.capture import Capture, Packet, PcapWriter, read_pcap, traffic_mix
+from ebpflab.netlab import LabNet
+
+# One expression per construct of the in-kernel subset, and a few combinations.
+KERNEL = [
+    "host 198.18.0.1", "src host 198.18.0.2", "dst host 198.18.0.1", "host 2001:2::2",
+    "net 198.18.0.0/24", "src net 198.18.0.0/31", "dst net 198.18.0.0 mask 255.255.255.0",
+    "port 8001", "src port 41000", "dst port 12003", "tcp", "udp", "icmp", "ip", "ip6", "arp",
+    "vlan", "vlan 20", "vlan and udp", "vlan 100 and vlan 30 and icmp", "not tcp and not udp",
+    "(tcp or icmp) and host 198.18.0.1", "udp and not port 12000", "! arp && (ip6 || vlan)",
+]
+USER = ["udp[8:2] = 0x7575", "ether broadcast", "icmp6", "greater 100", "tcp[tcpflags] & tcp-syn != 0"]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A lab network, the mix as frames, and the mix as a pcap file for the real tcpdump."""
+    path = tmp_path_factory.mktemp("capfilter") / "mix.pcap"
+    with LabNet() as net:
+        frames = traffic_mix(net["client"].mac, net["server"].mac, net["client"].ip, net["server"].ip)
+        with PcapWriter(path) as w:
+            for i, f in enumerate(frames):
+                w.write(Packet(i * 1000, len(f), f))
+        yield net, frames, path
+
+
+def kept_by_tcpdump(path, expr: str) -> list[bytes]:
+    out = path.parent / "kept.pcap"
+    subprocess.run(["tcpdump", "-r", str(path), "-w", str(out), expr], capture_output=True, check=True)
+    return [p.data for p in read_pcap(out)]
+
+
+def kept_by_us(net, frames, expr: str, where: str) -> list[bytes]:
+    with Capture("eth0", net["server"].netns, expr) as cap:
+        assert cap.filter.where == where, cap.filter.describe()
+        traffic.send(net, "client", frames)
+        got, deadline = [], time.monotonic() + 5
+        while time.monotonic() < deadline:
+            got += cap.poll(0.05)
+            stats = cap.stats()
+            if stats["seen"] >= len(frames) and stats["captured"] == len(got) + cap.filtered_user:
+                break
+        assert stats["dropped"] == 0
+        if where == "kernel":
+            assert stats["filtered"] == len(frames) - len(got)  # never copied
+    return [p.data for p in got]
+
+
+@pytest.mark.parametrize("expr", KERNEL)
+def test_kernel_filter_keeps_what_tcpdump_keeps(lab, expr):
+    net, frames, path = lab
+    expected = kept_by_tcpdump(path, expr)
+    assert kept_by_us(net, frames, expr, "kernel") == expected
+
+
+@pytest.mark.parametrize("expr", USER)
+def test_other_expressions_fall_back_to_libpcap_in_user_space(lab, expr):
+    net, frames, path = lab
+    expected = kept_by_tcpdump(path, expr)
+    assert kept_by_us(net, frames, expr, "user") == expected
+    assert "user space" in compile_filter(expr).describe()
+
+
+def test_every_construct_matters_in_the_mix(lab):
+    """Each expression keeps some packets and drops others, so the comparisons above mean something."""
+    _, frames, path = lab
+    for expr in KERNEL + USER:
+        assert 0 < len(kept_by_tcpdump(path, expr)) < len(frames), expr
+
+
+def test_unparsable_expression_is_one_sentence():
+    with pytest.raises(FilterError, match="cannot parse filter expression 'port 99999'"):
+        compile_filter("port 99999")
+    with pytest.raises(FilterError, match="syntax error"):
+        compile_filter("tcp and (")
+
+
+def test_generated_c_is_loop_free_and_says_where_it_came_from():
+    f = compile_filter("tcp and port 8000")
+    code = f.c_code()
+    assert "capture_filter" in code and "libpcap" in code
+    jumps = [line for line in code.splitlines() if "goto" in line]
+    for line in jumps:  # classic BPF only jumps forward: the verifier sees no loop
+        here = int(line.split("L", 1)[1].split(":", 1)[0])
+        assert all(int(t.split(";")[0]) > here for t in line.split("goto L")[1:])
