@@ -155,7 +155,7 @@ def test_xdp_sees_bytes_and_frames_the_stack_drops(net):
         traffic.send(net, "client", bad, count=1)
         time.sleep(0.2)
     assert any(payload in f for f in frames)
-    assert any(f[24:26] == b"\x0b\xad" for f in frames)
+    assert sum(f[23] == 17 and f[24:26] == b"\x0b\xad" for f in frames) == 1  # UDP with checksum 0x0bad
 
 
 @pytest.mark.parametrize("hook", ["kprobe", "fentry"])
