@@ -1,0 +1,17 @@
+// Lab 05 gallery, pair 01 (broken). Rule: read a packet byte only after a bounds check
+// proves it lies before data_end.
+// Expect: rejected
+// Category: packet-bounds
+// The packet may be shorter than an Ethernet header: reading h_proto without checking could
+// read past the end of the buffer, so the verifier refuses every unchecked packet access.
+#include <uapi/linux/bpf.h>
+#include <linux/if_ether.h>
+
+int broken(struct xdp_md *ctx)
+{
+    void *data = (void *)(long)ctx->data;
+    struct ethhdr *eth = data;
+    if (eth->h_proto == htons(ETH_P_ARP))  // no check against data_end
+        return XDP_DROP;
+    return XDP_PASS;
+}

@@ -1,0 +1,18 @@
+// Lab 05 gallery, pair 02 (broken). Rule: the bounds check must cover every byte you read,
+// including the last one.
+// Expect: rejected
+// Category: packet-bounds
+// The check proves 14 bytes (0..13) exist, then the program reads byte 14, the first byte of
+// the IP header: one byte too far.
+#include <uapi/linux/bpf.h>
+#include <linux/if_ether.h>
+
+int broken(struct xdp_md *ctx)
+{
+    void *data = (void *)(long)ctx->data;
+    void *data_end = (void *)(long)ctx->data_end;
+    if (data + ETH_HLEN > data_end)
+        return XDP_PASS;
+    __u8 version_ihl = *(__u8 *)(data + ETH_HLEN);  // byte 14: not covered by the check
+    return version_ihl == 0x45 ? XDP_PASS : XDP_DROP;
+}

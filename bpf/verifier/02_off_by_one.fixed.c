@@ -1,0 +1,15 @@
+// Lab 05 gallery, pair 02 (fixed). Rule: the bounds check must cover every byte you read,
+// including the last one.
+// Check ETH_HLEN + 1 bytes: byte 14 is then inside the proven range.
+#include <uapi/linux/bpf.h>
+#include <linux/if_ether.h>
+
+int fixed(struct xdp_md *ctx)
+{
+    void *data = (void *)(long)ctx->data;
+    void *data_end = (void *)(long)ctx->data_end;
+    if (data + ETH_HLEN + 1 > data_end)
+        return XDP_PASS;
+    __u8 version_ihl = *(__u8 *)(data + ETH_HLEN);
+    return version_ihl == 0x45 ? XDP_PASS : XDP_DROP;
+}

@@ -1,0 +1,19 @@
+// Lab 05 gallery, pair 04 (broken). Rule: do not read stack memory you never wrote.
+// Expect: accepted
+// Category: uninit-stack
+// The key is never initialised. An unprivileged loader gets "invalid indirect read from
+// stack"; since Linux 5.x a privileged loader (CAP_BPF/CAP_PERFMON, root here) may read
+// uninitialised stack, so this kernel accepts it as root. The program is still wrong: it
+// looks up a random key.
+#include <uapi/linux/bpf.h>
+
+BPF_ARRAY(counts, __u64, 4);
+
+int broken(struct xdp_md *ctx)
+{
+    __u32 key;  // never written
+    __u64 *value = counts.lookup(&key);
+    if (value)
+        *value += 1;
+    return XDP_PASS;
+}

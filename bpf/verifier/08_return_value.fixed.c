@@ -1,0 +1,9 @@
+// Lab 05 gallery, pair 08 (fixed). Rule: return only the values the program type defines.
+// Type: cgroup_skb
+// 0 drops, 1 allows: R0 is in [0, 1] at every exit.
+#include <uapi/linux/bpf.h>
+
+int fixed(struct __sk_buff *skb)
+{
+    return skb->len > 100 ? 0 : 1;
+}

@@ -1,0 +1,11 @@
+// Lab 05 gallery, pair 09 (fixed). Rule: call only the helpers your program type may use.
+// bpf_xdp_load_bytes() is the XDP counterpart of bpf_skb_load_bytes().
+#include <uapi/linux/bpf.h>
+
+int fixed(struct xdp_md *ctx)
+{
+    char first[4];
+    if (bpf_xdp_load_bytes(ctx, 0, first, sizeof(first)))
+        return XDP_PASS;
+    return first[0] ? XDP_PASS : XDP_DROP;
+}

@@ -1,0 +1,11 @@
+// Lab 05 gallery, pair 10 (fixed). Rule: the context is read-only except for the fields the
+// program type allows you to write.
+// bpf_xdp_adjust_head() moves the packet start and checks the new bounds.
+#include <uapi/linux/bpf.h>
+
+int fixed(struct xdp_md *ctx)
+{
+    if (bpf_xdp_adjust_head(ctx, 4))
+        return XDP_DROP;
+    return XDP_PASS;
+}

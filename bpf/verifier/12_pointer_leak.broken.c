@@ -1,0 +1,17 @@
+// Lab 05 gallery, pair 12 (broken). Rule: kernel addresses must not leak to user space.
+// Expect: accepted
+// Category: pointer-leak
+// Storing a pointer in a map hands a kernel address to anyone who can read the map.
+// An unprivileged loader gets "R? leaks addr into map"; a privileged one (root here) is
+// trusted with kernel addresses, so this kernel accepts it as root.
+#include <uapi/linux/bpf.h>
+
+BPF_ARRAY(addrs, __u64, 1);
+
+int broken(struct xdp_md *ctx)
+{
+    __u32 key = 0;
+    __u64 where = (__u64)ctx;  // a kernel address
+    addrs.update(&key, &where);
+    return XDP_PASS;
+}

@@ -1,0 +1,13 @@
+// Lab 05 gallery, pair 12 (fixed). Rule: kernel addresses must not leak to user space.
+// Store what user space needs (here the packet length), never the address itself.
+#include <uapi/linux/bpf.h>
+
+BPF_ARRAY(addrs, __u64, 1);
+
+int fixed(struct xdp_md *ctx)
+{
+    __u32 key = 0;
+    __u64 len = ctx->data_end - ctx->data;
+    addrs.update(&key, &len);
+    return XDP_PASS;
+}

@@ -1,0 +1,17 @@
+// Lab 05 gallery, pair 13 (fixed). Rule: a packet access at a variable offset needs its own
+// bounds check after the offset is added.
+// Check the pointer you dereference: p + 1 must not pass data_end.
+#include <uapi/linux/bpf.h>
+
+int fixed(struct xdp_md *ctx)
+{
+    void *data = (void *)(long)ctx->data;
+    void *data_end = (void *)(long)ctx->data_end;
+    if (data + 64 > data_end)
+        return XDP_PASS;
+    __u8 offset = *(__u8 *)data;
+    __u8 *p = data + offset;
+    if ((void *)(p + 1) > data_end)
+        return XDP_PASS;
+    return *p == 1 ? XDP_DROP : XDP_PASS;
+}

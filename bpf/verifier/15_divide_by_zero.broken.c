@@ -1,0 +1,15 @@
+// Lab 05 gallery, pair 15 (broken). Rule: a divisor that may be zero must be tested (for your
+// program's sake, not the kernel's).
+// Expect: accepted
+// Category: divide-by-zero
+// rx_queue_index is often 0. eBPF defines x / 0 = 0 and x % 0 = x, so no division can
+// crash the kernel and every kernel accepts this program (privileged or not); it silently
+// computes 0.
+#include <uapi/linux/bpf.h>
+
+int broken(struct xdp_md *ctx)
+{
+    __u32 len = ctx->data_end - ctx->data;
+    __u32 queues = ctx->rx_queue_index;
+    return (len / queues) > 100 ? XDP_DROP : XDP_PASS;
+}

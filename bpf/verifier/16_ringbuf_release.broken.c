@@ -1,0 +1,20 @@
+// Lab 05 gallery, pair 16 (broken). Rule: every ring-buffer reservation must be submitted or
+// discarded on every path.
+// Expect: rejected
+// Category: reference-leak
+// A reservation is a reference the program holds; on the short-packet path it is neither
+// submitted nor discarded, which would leak ring-buffer space forever.
+#include <uapi/linux/bpf.h>
+
+BPF_RINGBUF_OUTPUT(events, 1);
+
+int broken(struct xdp_md *ctx)
+{
+    __u32 *len = events.ringbuf_reserve(sizeof(*len));
+    if (!len)
+        return XDP_PASS;
+    *len = ctx->data_end - ctx->data;
+    if (*len > 100)
+        events.ringbuf_submit(len, 0);
+    return XDP_PASS;  // short packets: the reservation leaks
+}

@@ -1,0 +1,19 @@
+// Lab 05 gallery, pair 16 (fixed). Rule: every ring-buffer reservation must be submitted or
+// discarded on every path.
+// The other path discards the reservation: the reference is released everywhere.
+#include <uapi/linux/bpf.h>
+
+BPF_RINGBUF_OUTPUT(events, 1);
+
+int fixed(struct xdp_md *ctx)
+{
+    __u32 *len = events.ringbuf_reserve(sizeof(*len));
+    if (!len)
+        return XDP_PASS;
+    *len = ctx->data_end - ctx->data;
+    if (*len > 100)
+        events.ringbuf_submit(len, 0);
+    else
+        events.ringbuf_discard(len, 0);
+    return XDP_PASS;
+}

@@ -1,0 +1,17 @@
+// Lab 05 gallery, pair 18 (fixed). Rule: helpers that change the packet invalidate every
+// packet pointer; reload and re-check them after the call.
+// Read data/data_end from the context again and repeat the bounds check.
+#include <uapi/linux/bpf.h>
+#include <linux/if_ether.h>
+
+int fixed(struct xdp_md *ctx)
+{
+    if (bpf_xdp_adjust_head(ctx, 0))
+        return XDP_DROP;
+    void *data = (void *)(long)ctx->data;
+    void *data_end = (void *)(long)ctx->data_end;
+    struct ethhdr *eth = data;
+    if ((void *)(eth + 1) > data_end)
+        return XDP_PASS;
+    return eth->h_proto == htons(ETH_P_ARP) ? XDP_DROP : XDP_PASS;
+}

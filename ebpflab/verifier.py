@@ -1,0 +1,422 @@
+"""Load a program, keep the verifier's log, and read that log for the learner (lab 05).
+
+``check()`` hands one function to the running kernel and returns its verdict with the full log
+(accepted programs too: the instruction count and the states are part of the lesson);
+``explain()`` recognises the kernel's messages, names the rule in one sentence, points at the
+failing instruction and its C line, and suggests the fix. Messages differ between kernel
+versions, so rules are matched by pattern on the log this kernel produced; a message no rule
+knows falls back to the last lines of the log, never to an empty answer.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from . import BPF_DIR
+from .errors import LabError, VerifierError
+from .loader import Program, resolve_source
+from .system import import_bcc
+
+GALLERY_DIR = BPF_DIR / "verifier"
+TAIL_LINES = 8
+# BCC's line annotations number the lines of its rewritten copy (main.c), which starts with
+# this many lines of its own before the learner's first line.
+BCC_LINE_OFFSET = 12
+
+INSN_RE = re.compile(r"^(\d+): \(([0-9a-f]{2})\) (.*?)(?:\s+;.*)?$")
+SOURCE_RE = re.compile(r"^; (.*) @ (\S+):(\d+)$")
+STATS_RE = re.compile(r"processed (\d+) insns \(limit (\d+)\).*?total_states (\d+) peak_states (\d+)")
+
+
+@dataclass
+class Rule:
+    """One verifier rule: the messages that break it, the rule in a sentence, and the usual fix."""
+
+    category: str
+    pattern: str
+    rule: str
+    fix: str
+    detail: Callable[[re.Match], str] | None = None
+
+
+def _pkt_detail(m: re.Match) -> str:
+    off, size, rng = int(m["off"]), int(m["size"]), int(m["r"])
+    return (f"The instruction reads {size} byte(s) at offset {off} of the packet pointer, but the checks "
+            f"so far prove only {rng} byte(s) exist there (bytes {off}..{off + size - 1} are needed).")
+
+
+RULES = [
+    Rule("packet-variable-offset",
+         r"invalid access to packet, off=(?P<off>-?\d+) size=(?P<size>\d+), R\d+\(id=[1-9]\d*,off=-?\d+,r=(?P<r>\d+)\)",
+         "A packet pointer moved by a variable amount needs its own bounds check: the earlier check "
+         "covered the old pointer, not this one.",
+         "After adding the variable offset, check the new pointer itself: `if ((void *)(p + 1) > data_end) return XDP_PASS;`.",
+         _pkt_detail),
+    Rule("packet-bounds", r"invalid access to packet, off=(?P<off>-?\d+) size=(?P<size>\d+), R\d+\(.*?r=(?P<r>\d+)\)",
+         "A packet byte may be read only after a comparison with data_end proves it is inside the packet.",
+         "Compare the end of what you read with data_end first, e.g. `if (data + sizeof(*eth) > data_end) return XDP_PASS;`, "
+         "and make the check cover the last byte you read.", _pkt_detail),
+    Rule("packet-bounds", r"invalid access to packet",
+         "A packet byte may be read only after a comparison with data_end proves it is inside the packet.",
+         "Compare the end of what you read with data_end before reading."),
+    Rule("pkt-end-arith", r"pointer arithmetic on pkt_end prohibited",
+         "data_end may only be compared with, never moved: the check must move the packet pointer instead.",
+         "Write the check as `if (data + N > data_end)` rather than adjusting data_end."),
+    Rule("null-check", r"invalid mem access '(?P<t>\w*or_null)'",
+         "A pointer that may be NULL (a map lookup's result, a reservation) must be tested before it is used.",
+         "Test it first: `if (!value) return XDP_PASS;` (or `if (value) { ... }`)."),
+    Rule("scalar-deref", r"invalid mem access '(scalar|inv)'",
+         "Only pointers the verifier produced itself may be dereferenced: this register holds a plain number, "
+         "either an integer cast to a pointer or a packet pointer a helper such as bpf_xdp_adjust_head() invalidated.",
+         "Read through a pointer the verifier tracks (ctx->data, a map value); after a helper that changes the packet, "
+         "reload data/data_end from ctx and check the bounds again."),
+    Rule("uninit-stack", r"invalid (indirect )?read from stack|invalid read from stack|!read_ok.*stack",
+         "Stack memory must be written before it is read (by your code or by a helper you pass it to).",
+         "Initialise the variable (`__u32 key = 0;`, `struct s x = {};` or __builtin_memset)."),
+    Rule("stack-bounds", r"invalid (indirect )?(write to|access to) stack|invalid (write to|variable-offset \w+) stack|"
+         r"invalid stack off|stack (depth|limit)|combined stack size",
+         "Every stack access must stay inside its buffer, and a program has at most 512 bytes of stack.",
+         "Pass sizeof(buf) as the size, keep buffers small, and move big data into a per-CPU array map."),
+    Rule("loop", r"infinite loop detected|back-edge from insn|unbounded loop|loop is not bounded",
+         "Every loop must provably end: the verifier found a loop whose exit depends on nothing that changes.",
+         "Give the loop a constant upper bound (`for (int i = 0; i < MAX; i++)`) and break out early when done."),
+    Rule("too-complex", r"BPF program is too large|is too complex|too many states|The sequence of \d+ jumps is too complex",
+         "The verifier simulates every path of the program and gives up after 1,000,000 instructions (or too many "
+         "pending branches), even if the program is correct.",
+         "Do less per run: lower the loop bounds, cut branches inside loops, or split the work (bpf_loop(), tail calls)."),
+    Rule("unreachable", r"unreachable insn (?P<insn>\d+)",
+         "Every instruction must be reachable: dead code after an unconditional exit or jump is refused.",
+         "Remove the dead instructions (they usually come from hand-written assembly)."),
+    Rule("return-value", r"At program exit the register R0 (has|is)",
+         "A program may only return the values its program type defines (checked at every exit).",
+         "Return one of the type's verdicts, e.g. 0 or 1 for a cgroup socket-buffer program."),
+    Rule("return-value", r"R0 !read_ok",
+         "Every path must set the return value (R0) before the program exits.",
+         "Make every path end with `return <verdict>;`."),
+    Rule("helper", r"unknown func (?P<f>\w+)|program of this type cannot use helper (?P<g>\w+)|helper call is not allowed",
+         "A program may call only the helpers its program type offers: this one does not exist for this type.",
+         "Use the helper made for this program type (e.g. bpf_xdp_load_bytes() in XDP instead of bpf_skb_load_bytes())."),
+    Rule("gpl", r"cannot call GPL-restricted function",
+         "Some helpers are only for GPL-licensed programs.",
+         "Declare a GPL-compatible license (BCC: `#define BPF_LICENSE GPL`)."),
+    Rule("helper-args", r"R\d+ type=\w+ expected=",
+         "Each helper argument must have the type the helper expects (a map, a stack buffer, a function, ...).",
+         "Pass the kind of pointer the helper's documentation asks for."),
+    Rule("ctx-access", r"invalid bpf_context access",
+         "The context may be read only through its documented fields, and written only where the program type allows.",
+         "Read ctx fields, and change the packet through helpers (bpf_xdp_adjust_head(), bpf_xdp_adjust_tail())."),
+    Rule("pointer-leak", r"leaks addr|leaking pointer",
+         "Kernel addresses must not reach user space (through a map, a return value or a helper argument).",
+         "Store the numbers user space needs, never pointers."),
+    Rule("pointer-arith", r"(pointer arithmetic|bitwise operator|operator) .*(on|with) pointer prohibited|"
+         r"pointer arithmetic .* prohibited|math between .* pointer",
+         "Only some arithmetic on pointers is allowed (adding a bounded number); other operations make the pointer untrackable.",
+         "Do the arithmetic on integers, then add a bounded offset to the pointer."),
+    Rule("map-value-bounds", r"invalid access to map value|unbounded memory access|min value is negative|"
+         r"value is outside of the allowed memory range",
+         "An access inside a map value must be bounded by the value's size: the verifier needs a range check on the index.",
+         "Check the index first (`if (i < N)`), so that the verifier knows its range."),
+    Rule("reference-leak", r"Unreleased reference id=\d+ alloc_insn=(?P<insn>\d+)|Unreleased reference",
+         "Every acquired reference (a ring-buffer reservation, a socket) must be released on every path.",
+         "Submit or discard the reservation on every path (`ringbuf_submit` / `ringbuf_discard`).",
+         lambda m: f"The reference taken at instruction {m['insn']} is still held at this exit." if m["insn"] else ""),
+    # BCC prints this instead of the log when the kernel answers E2BIG without one
+    Rule("too-complex", r"Argument list too long",
+         "The verifier gave up: the program is too large or has too many paths to walk (E2BIG).",
+         "Do less per run: lower the loop bounds, cut branches inside loops, or split the work."),
+]
+
+
+@dataclass
+class Explanation:
+    """What the verifier objected to, in plain words, with where and how to fix it (lab 05)."""
+
+    category: str
+    rule: str
+    detail: str = ""
+    fix: str = ""
+    message: str = ""
+    insn: int | None = None
+    insn_text: str = ""
+    line: int | None = None
+    line_text: str = ""
+    tail: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        parts = [self.rule]
+        if self.detail:
+            parts.append(self.detail)
+        if self.insn is not None:
+            parts.append(f"Failing instruction: {self.insn}: {self.insn_text}")
+        if self.line_text:
+            where = f"line {self.line}" if self.line else "C source"
+            parts.append(f"C source ({where}): {self.line_text}")
+        if self.message:
+            parts.append(f"Kernel's words: {self.message}")
+        if self.fix:
+            parts.append(f"Fix: {self.fix}")
+        if self.category == "unknown" and self.tail:
+            parts.append("Last lines of the log:\n" + "\n".join(f"  > {t}" for t in self.tail))
+        return "\n".join(parts)
+
+    def _repr_html_(self) -> str:
+        rows = [f"<b>{html.escape(self.rule)}</b>"]
+        if self.detail:
+            rows.append(html.escape(self.detail))
+        if self.insn is not None:
+            rows.append(f"Failing instruction: <code>{self.insn}: {html.escape(self.insn_text)}</code>")
+        if self.line_text:
+            rows.append(f"C source{f' line {self.line}' if self.line else ''}: <code>{html.escape(self.line_text)}</code>")
+        if self.message:
+            rows.append(f"Kernel's words: <code>{html.escape(self.message)}</code>")
+        if self.fix:
+            rows.append(f"Fix: {html.escape(self.fix)}")
+        if self.category == "unknown" and self.tail:
+            rows.append("<pre style='background:#fee'>" + html.escape("\n".join(self.tail)) + "</pre>")
+        return "<div>" + "<br>".join(rows) + "</div>"
+
+
+def _source_line(annotation: re.Match, source: str | None, log_lines: list[str]) -> tuple[int | None, str]:
+    """Map a BTF line annotation (BCC's rewritten main.c) back to the learner's own line."""
+    text, number = annotation.group(1).strip(), int(annotation.group(3))
+    if not source:
+        return None, text
+    lines = [ln.strip() for ln in source.splitlines()]
+    hits = [i + 1 for i, ln in enumerate(lines) if ln == text]
+    guess = number - BCC_LINE_OFFSET
+    if hits:  # the same text may appear twice: take the one nearest BCC's numbering
+        best = min(hits, key=lambda n: abs(n - guess))
+        return best, source.splitlines()[best - 1].strip()
+    if 1 <= guess <= len(lines):  # BCC rewrote the line (map helpers): trust the numbering
+        return guess, source.splitlines()[guess - 1].strip()
+    return None, text
+
+
+def explain(log: str, source: str | None = None) -> Explanation:
+    """Name the rule behind a verifier log in one sentence, with the failing instruction, C line and fix."""
+    lines = [ln.rstrip() for ln in (log or "").splitlines() if ln.strip()]
+    useful = [ln for ln in lines if not ln.startswith(("processed ", "verification time", "stack depth"))]
+    tail = useful[-TAIL_LINES:]
+    found: tuple[int, Rule, re.Match] | None = None
+    for i in range(len(lines) - 1, -1, -1):  # the complaint is at the end: search backwards
+        for rule in RULES:
+            m = re.search(rule.pattern, lines[i])
+            if m:
+                found = (i, rule, m)
+                break
+        if found:
+            break
+    if found is None:
+        stats = STATS_RE.search(log or "")
+        if stats and not any("Failed to load" in ln or "failed" in ln.lower() for ln in lines):
+            return Explanation("accepted", f"The verifier accepted the program after walking {stats[1]} instructions "
+                               f"({stats[3]} states kept).", message=lines[-1] if lines else "")
+        last = tail[-1] if tail else "(the log is empty)"
+        return Explanation("unknown", "The verifier refused the program with a message this kit does not recognise "
+                           "yet: read the highlighted last lines of the log, the last one is the reason.",
+                           message=last, tail=tail or ["(the log is empty: load with log_level=1 or 2)"])
+    i, rule, m = found
+    exp = Explanation(rule.category, rule.rule, rule.detail(m) if rule.detail else "", rule.fix,
+                      message=lines[i].strip(), tail=tail)
+    for j in range(i, -1, -1):  # the instruction the complaint is about: the last one shown before it
+        im = INSN_RE.match(lines[j])
+        if im:
+            exp.insn, exp.insn_text = int(im[1]), im[3].strip()
+            for k in range(j, -1, -1):
+                sm = SOURCE_RE.match(lines[k])
+                if sm:
+                    exp.line, exp.line_text = _source_line(sm, source, lines)
+                    break
+            break
+    if rule.category == "unreachable" and source:
+        exp.insn = int(m["insn"])
+    return exp
+
+
+@dataclass
+class CheckResult:
+    """The running kernel's verdict on one function: accepted or not, the log, its figures, the explanation."""
+
+    name: str
+    func: str
+    prog_type: str
+    accepted: bool
+    log: str
+    source: str
+    explanation: Explanation
+    insns: int | None = None
+    states: int | None = None
+    peak_states: int | None = None
+
+    @property
+    def verdict(self) -> str:
+        """One line: accepted/rejected and the verifier's effort."""
+        effort = f"{self.insns} instructions processed, {self.states} states" if self.insns is not None else "no figures in the log"
+        return f"{self.func}() from {self.name}: {'ACCEPTED' if self.accepted else 'REJECTED'} as {self.prog_type} ({effort})"
+
+    def annotated_log(self, last: int = 60) -> str:
+        """The log's last lines as HTML: C lines in blue, the failing instruction and message in red."""
+        lines = [ln for ln in self.log.splitlines() if ln.strip()]
+        skipped = max(0, len(lines) - last)
+        exp, out = self.explanation, []
+        if skipped:
+            out.append(f"<span style='color:#888'>... {skipped} earlier lines (full log: result.log)</span>")
+        for ln in lines[skipped:]:
+            esc = html.escape(ln)
+            if SOURCE_RE.match(ln):
+                out.append(f"<span style='color:#1f5fbf'>{esc}</span>")
+            elif ln.strip() == exp.message or (exp.category == "unknown" and ln in exp.tail):
+                out.append(f"<b style='color:#c00'>{esc}</b>")
+            elif exp.insn is not None and ln.startswith(f"{exp.insn}: ("):
+                out.append(f"<span style='background:#fdd'>{esc}</span>")
+            else:
+                out.append(esc)
+        return "<pre style='font-size:85%;max-height:24em;overflow:auto'>" + "\n".join(out) + "</pre>"
+
+    def __str__(self) -> str:
+        return f"{self.verdict}\n{self.explanation}"
+
+    def _repr_html_(self) -> str:
+        color = "#080" if self.accepted else "#c00"
+        return (f"<p><b style='color:{color}'>{html.escape(self.verdict)}</b></p>"
+                + self.explanation._repr_html_() + self.annotated_log())
+
+
+def _default_func(name: str) -> str:
+    """Gallery files hold ``broken()`` or ``fixed()``; other programs are named after their file."""
+    for suffix in (".broken", ".fixed"):
+        if name.endswith(suffix):
+            return suffix[1:]
+    return name
+
+
+def check(source_or_path: str | Path, func: str | None = None, prog_type: str = "xdp", *,
+          log_level: int = 1, defines: Mapping[str, Any] | None = None) -> CheckResult:
+    """Load ``func`` on the running kernel and return the verdict, the full log and its explanation."""
+    bcc = import_bcc()
+    flags = {1: bcc.DEBUG_BPF, 2: bcc.DEBUG_BPF_REGISTER_STATE}
+    if log_level not in flags:
+        raise LabError(f"log_level must be 1 (the failing path) or 2 (every instruction with register states), not {log_level!r}")
+    name, text, _ = resolve_source(source_or_path)
+    func = func or _default_func(name)
+    with Program(source_or_path, defines, debug=flags[log_level]) as prog:
+        try:
+            prog.load(func, prog_type)
+            accepted, log = True, prog.log
+        except VerifierError as exc:
+            accepted, log = False, exc.log
+    stats = STATS_RE.search(log)
+    return CheckResult(name, func, prog_type, accepted, log, text, explain(log, text),
+                       *(int(stats[g]) for g in (1, 3, 4)) if stats else (None, None, None))
+
+
+# --- the gallery (bpf/verifier/NN_rule.broken.c + NN_rule.fixed.c) -------------------------------
+@dataclass
+class Pair:
+    """One gallery entry: a program that breaks a rule and its fix, with what this kernel should do."""
+
+    number: str
+    name: str
+    rule: str
+    category: str
+    expect: str
+    prog_type: str
+    broken: Path
+    fixed: Path
+
+    @property
+    def title(self) -> str:
+        return f"{self.number} {self.name.replace('_', ' ')}"
+
+
+def _header(path: Path) -> dict[str, str]:
+    """The ``// Key: value`` lines and the rule sentence of a gallery file's header comment."""
+    head: list[str] = []
+    for ln in path.read_text().splitlines():
+        if not ln.startswith("//"):
+            break
+        head.append(ln[2:].strip())
+    meta = {k.lower(): v.strip() for k, v in (re.match(r"(\w+): (.*)", h).groups() for h in head
+                                                if re.match(r"(Expect|Category|Type): ", h))}
+    text = " ".join(head)
+    rule = re.search(r"Rule: (.*?\.)(?: |$)", text)
+    meta["rule"] = rule[1] if rule else ""
+    return meta
+
+
+def gallery() -> list[Pair]:
+    """Every pair in bpf/verifier/, in order."""
+    pairs = []
+    for broken in sorted(GALLERY_DIR.glob("*.broken.c")):
+        stem = broken.name[: -len(".broken.c")]
+        number, _, name = stem.partition("_")
+        meta = _header(broken)
+        pairs.append(Pair(number, name, meta["rule"], meta.get("category", "unknown"), meta.get("expect", "rejected"),
+                          meta.get("type", "xdp"), broken, GALLERY_DIR / f"{stem}.fixed.c"))
+    return pairs
+
+
+def pair(key: str | int) -> Pair:
+    """A gallery pair by number (5, "05") or name ("null_check")."""
+    for p in gallery():
+        if str(key).zfill(2) == p.number or key == p.name or key == f"{p.number}_{p.name}":
+            return p
+    raise LabError(f"no gallery pair {key!r}; pairs: {', '.join(p.number + '_' + p.name for p in gallery())}")
+
+
+def unprivileged_loading() -> str:
+    """One sentence on whether unprivileged users may load programs on this machine."""
+    try:
+        mode = Path("/proc/sys/kernel/unprivileged_bpf_disabled").read_text().strip()
+    except OSError:
+        return "This kernel does not say whether unprivileged BPF is allowed."
+    if mode == "0":
+        return "Unprivileged users may load some programs here (unprivileged_bpf_disabled=0)."
+    return (f"Unprivileged users cannot load any program here (unprivileged_bpf_disabled={mode}): "
+            "the gallery shows what a privileged loader (root) gets.")
+
+
+def show(key: str | int, fixed: bool = False, log_level: int = 1) -> CheckResult:
+    """Check one side of a gallery pair (the broken one unless ``fixed``)."""
+    p = pair(key)
+    return check(p.fixed if fixed else p.broken, prog_type=p.prog_type, log_level=log_level)
+
+
+def picker(log_level: int = 1) -> Any:
+    """A dropdown over the gallery: source, verdict, annotated log, explanation; a toggle shows the fix."""
+    import ipywidgets as w
+    from IPython.display import HTML, display
+
+    from .plots import headless
+
+    pairs = gallery()
+    choose = w.Dropdown(options=[(p.title, p.number) for p in pairs], description="program")
+    toggle = w.ToggleButton(value=False, description="show the fix", icon="wrench")
+    out = w.Output()
+
+    def page() -> str:
+        p = pair(choose.value)
+        path = p.fixed if toggle.value else p.broken
+        res = check(path, prog_type=p.prog_type, log_level=2 if toggle.value else log_level)
+        return (f"<h4>{html.escape(p.title)}: {html.escape(p.rule)}</h4>"
+                f"<p>Expected on this kernel as root: broken version <b>{html.escape(p.expect)}</b>, fixed version accepted.</p>"
+                f"<pre style='font-size:85%'>{html.escape(path.read_text())}</pre>" + res._repr_html_())
+
+    def render(*_: Any) -> None:
+        text = page()
+        out.clear_output(wait=True)
+        with out:
+            display(HTML(text))
+
+    if headless():  # tests: no widget round trips, just the first page
+        display(HTML(page()))
+        return None
+    choose.observe(render, names="value")
+    toggle.observe(render, names="value")
+    render()
+    box = w.VBox([w.HBox([choose, toggle]), out])
+    display(box)
+    return box
