@@ -30,7 +30,7 @@ from .system import import_bcc, require_root
 XDP_MODES = {"generic": 1 << 1, "native": 1 << 2, "offload": 1 << 3}
 PROG_TYPES = {"xdp": "XDP", "tc": "SCHED_CLS", "sched_cls": "SCHED_CLS", "socket": "SOCKET_FILTER",
               "kprobe": "KPROBE", "tracepoint": "TRACEPOINT", "perf_event": "PERF_EVENT",
-              "raw_tracepoint": "RAW_TRACEPOINT"}
+              "raw_tracepoint": "RAW_TRACEPOINT", "cgroup_skb": "CGROUP_SKB"}
 _stderr_lock = threading.Lock()
 _libc = ctypes.CDLL(None)
 
@@ -149,7 +149,7 @@ class Program:
         if err is not None:
             if "Unknown program" in str(err):
                 raise LabError(f"{self.name} has no function {func!r}") from None
-            raise VerifierError(f"the verifier rejected {func}() from {self.name}: {err}", cap.text,
+            raise VerifierError(f"the verifier rejected {func}() from {self.name}: {err}{_why(cap.text, self.text)}", cap.text,
                                 program=self.name, func=func) from None
         return fn
 
@@ -222,6 +222,17 @@ def detach_xdp(host: Host, mode: str = "generic") -> None:
             bcc.BPF.remove_xdp(host.iface.encode(), XDP_MODES[mode])
         except Exception:
             pass  # the interface went away with its namespace: nothing left to detach
+
+
+def _why(log: str, source: str) -> str:
+    """The verifier rule behind a rejection in one sentence (lab 05), or nothing if it cannot tell."""
+    try:
+        from .verifier import explain  # lazy: the loader must work even if lab 05's helper breaks
+
+        exp = explain(log, source)
+        return "" if exp.category in ("unknown", "accepted") else f"\n{exp.rule}"
+    except Exception:
+        return ""
 
 
 def _clean_clang(text: str) -> str:
