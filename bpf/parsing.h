@@ -288,13 +288,10 @@ static __always_inline int ebl_malformed(struct pkt_info *pkt)
     return -1;
 }
 
-/* Parse Ethernet, up to 2 VLAN tags, IPv4 (IHL, options, fragments) or IPv6 (hop-by-hop, routing,
-   fragment, dest-opts up to a fixed depth), then TCP/UDP/ICMP/ICMPv6. Returns 0, or -1 if malformed.
-   A frame that is neither IPv4 nor IPv6 (ARP, a third VLAN tag, ...) is not malformed: ip_version 0. */
-static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pkt)
+/* parse_packet() on any frame from `data` to `data_end` (a TC program passes skb->data and
+   skb->data_end). Fields filled before the failing header stay set when it returns -1. */
+static __always_inline int parse_frame(void *data, void *data_end, struct pkt_info *pkt)
 {
-    void *data = (void *)(long)ctx->data;
-    void *data_end = (void *)(long)ctx->data_end;
     struct hdr_cursor nh = { .pos = data };
     struct ethhdr *eth;
     int proto, l4;
@@ -373,6 +370,14 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pkt
     }
     pkt->l4_proto = l4;
     return 0;
+}
+
+/* Parse Ethernet, up to 2 VLAN tags, IPv4 (IHL, options, fragments) or IPv6 (hop-by-hop, routing,
+   fragment, dest-opts up to a fixed depth), then TCP/UDP/ICMP/ICMPv6. Returns 0, or -1 if malformed.
+   A frame that is neither IPv4 nor IPv6 (ARP, a third VLAN tag, ...) is not malformed: ip_version 0. */
+static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt_info *pkt)
+{
+    return parse_frame((void *)(long)ctx->data, (void *)(long)ctx->data_end, pkt);
 }
 
 #endif /* EBPFLAB_PARSING_H */

@@ -153,3 +153,27 @@ def test_bulk_mix_counts_exactly(lab):
     ports = {k.value: v.value for k, v in prog["dports"].items()}
     assert ports == {53: 2000, 80: 1000}
     assert prog["features"][0].value == 4000  # F_IPV4
+
+
+TC_PROGRAM = r"""
+#include "parsing.h"
+#include <uapi/linux/pkt_cls.h>
+BPF_ARRAY(seen, u64, 1);
+int tc_parse(struct __sk_buff *skb)
+{
+    struct pkt_info pkt;
+    if (parse_frame((void *)(long)skb->data, (void *)(long)skb->data_end, &pkt) == 0 && pkt.dport) {
+        int k = 0;
+        u64 *v = seen.lookup(&k);
+        if (v)
+            __sync_fetch_and_add(v, 1);
+    }
+    return TC_ACT_OK;
+}
+"""
+
+
+@pytest.mark.parametrize("before", ["", "#include <linux/if_vlan.h>\n#include <linux/ipv6.h>\n#include <net/ipv6.h>\n"])
+def test_header_is_verified_in_tc_programs_and_after_kernel_headers(before):
+    with Program(before + TC_PROGRAM) as prog:
+        prog.load("tc_parse", "tc")
