@@ -123,6 +123,9 @@ RULES = [
          "Every acquired reference (a ring-buffer reservation, a socket) must be released on every path.",
          "Submit or discard the reservation on every path (`ringbuf_submit` / `ringbuf_discard`).",
          lambda m: f"The reference taken at instruction {m['insn']} is still held at this exit." if m["insn"] else ""),
+    Rule("divide-by-zero", r"div by zero",
+         "A division by the constant zero is refused; by a register that may be zero, eBPF defines x / 0 = 0 and x % 0 = x.",
+         "Test the divisor and decide what zero means before dividing."),
     # BCC prints this instead of the log when the kernel answers E2BIG without one
     Rule("too-complex", r"Argument list too long",
          "The verifier gave up: the program is too large or has too many paths to walk (E2BIG).",
