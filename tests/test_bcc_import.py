@@ -17,8 +17,14 @@ import pytest
 
 from ebpflab import REPO
 
-# A pyenv Python that this CI machine has; any non-system interpreter would do.
-OTHER_PYTHONS = [Path("/root/.pyenv/versions/3.11.7/bin/python")]
+# pyenv Pythons this CI machine has (3.11.7 among them); any non-system interpreter would do.
+# Only versions the kit supports (requires-python >= 3.10).
+def _minor(py: Path) -> int:
+    m = re.match(r"3\.(\d+)\.\d+$", py.parent.parent.name)  # plain releases only, e.g. 3.11.7
+    return int(m[1]) if m else -1
+
+
+OTHER_PYTHONS = sorted((p for p in Path("/root/.pyenv/versions").glob("3.*/bin/python") if _minor(p) >= 10), key=_minor)
 SYSTEM_BCC = Path("/usr/lib/python3/dist-packages/bcc/__init__.py")
 
 PROBE = """
@@ -40,22 +46,26 @@ with LabNet() as net, Program("xdp_count") as prog, prog.xdp(net["server"]):
 """
 
 
-def other_python() -> Path:
-    for p in OTHER_PYTHONS:
-        if p.exists():
-            return p
-    pytest.skip(f"no non-system Python here (looked for {', '.join(map(str, OTHER_PYTHONS))})")
+PYTHON_IDS = [p.parent.parent.name for p in OTHER_PYTHONS]
 
 
-def test_other_interpreter_is_not_the_system_one():
-    py = other_python()
+def other_python(py: Path | None) -> Path:
+    if py is None:
+        pytest.skip("no non-system Python here (looked for /root/.pyenv/versions/3.1x)")
+    return py
+
+
+@pytest.mark.parametrize("py", OTHER_PYTHONS or [None], ids=PYTHON_IDS or ["none"])
+def test_other_interpreter_is_not_the_system_one(py):
+    py = other_python(py)
     out = subprocess.run([str(py), "-c", "import sys; print(sys.prefix)"], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() not in ("/usr", sys.prefix), "the interpreter must not be the system or venv Python"
 
 
-def test_ebpflab_loads_system_bcc_and_an_xdp_program():
-    py = other_python()
+@pytest.mark.parametrize("py", OTHER_PYTHONS or [None], ids=PYTHON_IDS or ["none"])
+def test_ebpflab_loads_system_bcc_and_an_xdp_program(py):
+    py = other_python(py)
     if not SYSTEM_BCC.exists():
         pytest.skip("python3-bpfcc is not installed in /usr/lib/python3/dist-packages")
     # A clean environment: only the repository on the path, no venv, no user site-packages.
