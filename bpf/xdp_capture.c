@@ -3,7 +3,7 @@
 // Capture never changes the traffic: the program always returns XDP_PASS.
 #include <uapi/linux/bpf.h>
 
-// Knobs set from Python (ebpflab.capture.CaptureProgram):
+// Knobs set from Python (ebpflab.capture.Capture):
 #ifndef CAP_BYTES          // bytes copied at most per packet: min(snap length, MTU + headers)
 #define CAP_BYTES 1536
 #endif

@@ -612,3 +612,19 @@ def _ip6(b: bytes) -> str:
     import ipaddress
 
     return str(ipaddress.IPv6Address(bytes(b)))
+
+
+def protocol_of(data: bytes) -> str:
+    """A short protocol name for a frame (for breakdowns): ARP, TCP, UDP, ICMP, ICMP6, IPv6, other."""
+    off, etype, tags = 14, int.from_bytes(data[12:14], "big") if len(data) >= 14 else 0, ""
+    while etype in (0x8100, 0x88A8, 0x9100) and len(data) >= off + 4:
+        etype, off, tags = int.from_bytes(data[off + 2:off + 4], "big"), off + 4, "VLAN "
+    if etype == 0x0806:
+        return tags + "ARP"
+    if etype == 0x0800 and len(data) >= off + 20:
+        if int.from_bytes(data[off + 6:off + 8], "big") & 0x1FFF:
+            return tags + "IPv4 fragment"
+        return tags + {6: "TCP", 17: "UDP", 1: "ICMP"}.get(data[off + 9], "IPv4 other")
+    if etype == 0x86DD and len(data) >= off + 40:
+        return tags + {6: "TCP6", 17: "UDP6", 58: "ICMP6"}.get(data[off + 6], "IPv6 + ext. headers")
+    return tags + "other"
