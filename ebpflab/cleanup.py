@@ -17,6 +17,7 @@ from .netlab import PREFIX, ip, kill_netns_pids
 from .system import require_root
 
 PIN_ROOT = Path("/sys/fs/bpf/ebpflab")
+XDP_MARKS = Path("/run/ebpflab/xdp")  # `<pid> <iface> <netns>` per attachment made by ebpflab.capture (lab 06)
 _NAME = re.compile(rf"^{PREFIX}-(\d+)-")
 
 
@@ -36,7 +37,45 @@ def leftovers(everything: bool = False) -> list[str]:
     if PIN_ROOT.is_dir():
         found += [str(p) for p in sorted(PIN_ROOT.iterdir())
                   if everything or not (p.name.isdigit() and _alive(int(p.name)))]
+    found += [str(m) for m in leftover_xdp_marks(everything)]
     return found
+
+
+def leftover_xdp_marks(everything: bool = False) -> list[Path]:
+    """Marks of XDP capture programs attached by processes that died (any namespace, the root one too)."""
+    if not XDP_MARKS.is_dir():
+        return []
+    out = []
+    for m in sorted(XDP_MARKS.iterdir()):
+        try:
+            pid = (m.read_text().split() or [""])[0]
+        except OSError:  # removed meanwhile by the capture that made it
+            continue
+        if everything or not (pid.isdigit() and _alive(int(pid))):
+            out.append(m)
+    return out
+
+
+def detach_xdp_mark(mark: Path) -> None:
+    """Detach the capture program a mark points to (only if it is still ours), then drop the mark."""
+    import json
+
+    try:
+        fields = mark.read_text().split()
+    except OSError:
+        return
+    iface, netns = fields[1], (fields[2] if len(fields) > 2 else None)
+    ns = ["-n", netns] if netns else []
+    res = subprocess.run(["ip", *ns, "-j", "-d", "link", "show", "dev", iface], capture_output=True, text=True)
+    try:
+        xdp = json.loads(res.stdout)[0].get("xdp", {}) if res.returncode == 0 else {}
+    except (ValueError, IndexError):
+        xdp = {}
+    names = {p.get("name") for p in [xdp.get("prog", {}), *[a.get("prog", {}) for a in xdp.get("attached", [])]]}
+    if "xdp_capture" in names:  # never detach a program someone attached since
+        for mode in ("xdpgeneric", "xdpdrv"):
+            subprocess.run(["ip", *ns, "link", "set", "dev", iface, mode, "off"], capture_output=True)
+    mark.unlink(missing_ok=True)
 
 
 def cleanup(everything: bool = False, dry_run: bool = False) -> list[str]:
@@ -46,7 +85,9 @@ def cleanup(everything: bool = False, dry_run: bool = False) -> list[str]:
     if dry_run:
         return found
     for item in found:
-        if item.startswith("/"):
+        if item.startswith(str(XDP_MARKS)):
+            detach_xdp_mark(Path(item))
+        elif item.startswith("/"):
             shutil.rmtree(item, ignore_errors=True)
         else:
             kill_netns_pids(item)
