@@ -289,7 +289,8 @@ static __always_inline int ebl_malformed(struct pkt_info *pkt)
 }
 
 /* parse_packet() on any frame from `data` to `data_end` (a TC program passes skb->data and
-   skb->data_end). Fields filled before the failing header stay set when it returns -1. */
+   skb->data_end; call bpf_skb_pull_data() first there, or a large non-linear skb looks truncated
+   to the IPv4 total-length check). Fields filled before the failing header stay set on -1. */
 static __always_inline int parse_frame(void *data, void *data_end, struct pkt_info *pkt)
 {
     struct hdr_cursor nh = { .pos = data };
