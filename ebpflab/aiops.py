@@ -328,11 +328,13 @@ def draw_story(ax: Any, samples: list[Sample], thresholds: list[float], actions:
     ax.plot(t, thresholds, "--", color="grey", label="detection floor")
     if attack_start is not None:
         ax.axvline(attack_start, color="tab:red", alpha=0.4)
-        ax.annotate("attack starts", (attack_start, 2), rotation=90, va="bottom", fontsize=8)
+        ax.annotate("attack starts", (attack_start, 0.03), xycoords=("data", "axes fraction"), rotation=90,
+                    va="bottom", fontsize=8)
     for a in actions:
         color = "tab:green" if a.action == "block" else "tab:blue"
         ax.axvline(a.t, color=color, linestyle="-.")
-        ax.annotate(f"{a.action} {a.source}", (a.t, 2), rotation=90, va="bottom", fontsize=8)
+        ax.annotate(f"{a.action} {a.source}", (a.t, 0.03), xycoords=("data", "axes fraction"), rotation=90,
+                    va="bottom", fontsize=8)
     ax.set_yscale("log")
     ax.set_xlabel("seconds")
     ax.set_ylabel("packets/s")
