@@ -146,7 +146,7 @@ _ALU = {0x00: "+", 0x10: "-", 0x20: "*", 0x30: "/", 0x40: "|", 0x50: "&", 0x60: 
 _JMP = {0x10: "==", 0x20: ">", 0x30: ">=", 0x40: "&"}
 
 
-def _load(size: int, off: str, dest: str, i: int) -> str:
+def _load(size: int, off: str, dest: str) -> str:
     # Like classic BPF, a load past the end of the packet rejects the packet outright.
     read = {4: "((u32)p[0] << 24) | ((u32)p[1] << 16) | ((u32)p[2] << 8) | p[3]",
             2: "((u32)p[0] << 8) | p[1]", 1: "p[0]"}[size]
@@ -166,9 +166,9 @@ def to_c(insns: list[tuple[int, int, int, int]]) -> str:
             if mode == 0x00:
                 s += f"A = {k}u;"
             elif mode == 0x20:
-                s += _load(_SIZES[size], f"{k}u", "A", i)
+                s += _load(_SIZES[size], f"{k}u", "A")
             elif mode == 0x40:
-                s += _load(_SIZES[size], f"(u64)X + {k}u", "A", i)
+                s += _load(_SIZES[size], f"(u64)X + {k}u", "A")
             elif mode == 0x60:
                 s += f"A = M[{k & 15}];"
             elif mode == 0x80:
@@ -183,7 +183,7 @@ def to_c(insns: list[tuple[int, int, int, int]]) -> str:
             elif mode == 0x80:
                 s += "X = len;"
             elif mode == 0xA0:  # MSH: the IPv4 header length
-                s += _load(1, f"{k}u", "X", i) + " X = (X & 0xf) << 2;"
+                s += _load(1, f"{k}u", "X") + " X = (X & 0xf) << 2;"
             else:
                 raise LabError(f"cannot translate classic BPF instruction {code:#x}")
         elif cls == 0x02:

@@ -3,8 +3,8 @@
 ``bpf/xdp_capture.c`` copies each packet's first bytes into a ring buffer; ``Capture`` attaches it
 to an interface (in a lab namespace, or in this one), drains the ring buffer into ``Packet``
 records and always detaches, even on Ctrl-C. ``PcapWriter``/``read_pcap`` speak the classic pcap
-format that tcpdump and Wireshark read; ``format_packet`` prints a packet the way ``tcpdump -n``
-does (see ``ebpflab.tcpprint``).
+format that tcpdump and Wireshark read; ``Printer`` prints a packet the way ``tcpdump -n`` does;
+``traffic_mix`` crafts the frames the lab and the tests compare with the real tcpdump.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import struct
 import subprocess
 import tempfile
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
@@ -200,8 +200,6 @@ class Capture:
             with os.fdopen(fd, "w") as f:
                 f.write(self.filter.c_code())
             defines["CAPTURE_FILTER"] = f'"{self._tmp}"'
-        from contextlib import ExitStack
-
         stack = ExitStack()
         try:
             self.prog = stack.enter_context(Program("xdp_capture", defines))
@@ -575,7 +573,7 @@ def _tcp_options(b: bytes, rev: bool, thseq: int, thack: int) -> str:
             i += 1
             continue
         if i + 1 >= len(b) or b[i + 1] < 2:
-            out.append("[|tcp]" if i + 1 >= len(b) else f"[bad opt]")
+            out.append("[|tcp]" if i + 1 >= len(b) else "[bad opt]")
             break
         ln = b[i + 1]
         v = b[i + 2:i + ln]
