@@ -216,7 +216,7 @@ def explain(log: str, source: str | None = None) -> Explanation:
         stats = STATS_RE.search(log or "")
         if stats and not any("Failed to load" in ln or "failed" in ln.lower() for ln in lines):
             return Explanation("accepted", f"The verifier accepted the program after walking {stats[1]} instructions "
-                               f"({stats[3]} states kept).", message=lines[-1] if lines else "")
+                               f"({stats[3]} states kept).")
         last = tail[-1] if tail else "(the log is empty)"
         return Explanation("unknown", "The verifier refused the program with a message this kit does not recognise "
                            "yet: read the highlighted last lines of the log, the last one is the reason.",
