@@ -18,6 +18,7 @@ def frames(net):
     from scapy.layers.inet import ICMP, IP, TCP, UDP, IPOption_RR
     from scapy.layers.inet6 import (ICMPv6EchoRequest, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
                                     IPv6ExtHdrHopByHop, IPv6ExtHdrRouting)
+    from scapy.layers.ipsec import AH
     from scapy.layers.l2 import ARP, Dot1AD, Dot1Q, Ether
 
     c, s = net["client"], net["server"]
@@ -80,6 +81,10 @@ def frames(net):
          "udp", {"fragment": 1, "ipv6_ext": 1, "dport": 53}),
         ("ipv6 later fragment", eth / ip6 / IPv6ExtHdrFragment(nh=17, offset=100) / (b"x" * 16),
          "fragment", {"fragment": 1, "l4_proto": 0, "ip_proto": 17}),
+        ("ipv6 authentication header", eth / ip6 / AH(nh=17, payloadlen=4, spi=1, icv=b"\0" * 12) / UDP(dport=53),
+         "udp", {"ipv6_ext": 1, "dport": 53, "l4_off": 14 + 40 + 24}),
+        ("ipv6 esp", eth / IPv6(src=V6_SRC, dst=V6_DST, nh=50) / (b"\0" * 24), "other_l4", {"ip_proto": 50}),
+        ("icmp in a vlan", eth / Dot1Q(vlan=7) / ip / ICMP(type=0), "icmp", {"vlans": 1, "icmp_type": 0}),
         ("ipv6 no next header", eth / IPv6(src=V6_SRC, dst=V6_DST, nh=59), "other_l4", {"ip_proto": 59}),
         ("ipv6 chain deeper than the parser goes", eth / ip6 / deep / UDP(), "malformed", {"ip_version": 6}),
         ("ipv6 hop-by-hop longer than the frame",
