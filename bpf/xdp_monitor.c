@@ -21,9 +21,9 @@ int xdp_monitor(struct xdp_md *ctx)
 {
     struct pkt_info pkt = {};
     parse_packet(ctx, &pkt);
-    if (pkt.ip_version != 4)
-        return XDP_PASS;
     int verdict = fw_verdict(&pkt);
+    if (pkt.ip_version != 4)
+        return verdict;  // the per-source table is keyed by IPv4 address
     u32 saddr = pkt.saddr;
     struct src_stats zero = {}, *s = sources.lookup_or_try_init(&saddr, &zero);
     if (s) {

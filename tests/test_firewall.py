@@ -97,3 +97,16 @@ def test_tap_sees_what_nftables_drops_but_not_what_xdp_drops(net, fw):
         traffic.send(net, "client", frame, count=200)
     assert seen.count == 0 and fw.hits()["port udp/9999"] == 200  # XDP dropped them before any tap
     assert "ebpflab" not in net.run("server", "nft", "list", "tables").stdout  # nft_drop cleaned up
+
+
+def test_port_rules_apply_to_ipv6_and_source_rules_do_not(net, fw):
+    from scapy.layers.inet import UDP
+    from scapy.layers.inet6 import IPv6
+
+    v6 = traffic.ether(net, "client", "server") / IPv6(src="2001:2::1", dst="2001:2::2") / UDP(dport=9999) / b"x"
+    fw.block_source("198.18.0.0/16")
+    traffic.send(net, "client", v6, count=10)
+    assert fw.passed() == 10  # an IPv4 prefix never matches an IPv6 source
+    fw.block_port(9999, "udp")
+    traffic.send(net, "client", v6, count=10)
+    assert fw.hits()["port udp/9999"] == 10
