@@ -98,3 +98,8 @@ def hexbytes(value: int, size: int) -> list[str]:
     """``value`` as the little-endian byte list bpftool's ``key hex ...`` / ``value hex ...`` expect."""
     return [f"{b:02x}" for b in value.to_bytes(size, "little")]
 
+
+
+def raw(entry: dict) -> tuple[bytes, bytes]:
+    """Key and value bytes of one ``bpftool -j map dump`` entry (present with or without BTF)."""
+    return bytes(int(b, 16) for b in entry["key"]), bytes(int(b, 16) for b in entry["value"])

@@ -69,7 +69,7 @@ def test_pinned_map_is_read_and_written_by_bpftool_then_unpinned(net):
         with maps.pinned(prog["talkers"], "talkers") as pin:
             assert pin.parent == maps.pin_dir() and pin.exists()
             dump = maps.bpftool("map", "dump", "pinned", str(pin))
-            assert [(e["key"], e["formatted"]["value"]["packets"]) for e in dump] == [(["0xc6", "0x12", "0x05", "0x05"], 7)]
+            assert [maps.raw(e) for e in dump] == [(bytes([198, 18, 5, 5]), (7).to_bytes(8, "little") + (7 * 60).to_bytes(8, "little"))]
             maps.bpftool("map", "update", "pinned", str(pin), "key", "198", "18", "9", "9",
                          "value", "hex", *maps.hexbytes(42, 8), *maps.hexbytes(4200, 8))
             leaf = prog["talkers"][prog["talkers"].Key(maps.ipv4_key("198.18.9.9"))]
