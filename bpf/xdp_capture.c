@@ -1,7 +1,7 @@
 // Lab 06: tcpdump on XDP. Copy every packet (up to the snap length) into a BPF ring buffer.
 // User space (ebpflab/capture.py) reads the records, writes pcap files and prints them.
 // Capture never changes the traffic: the program always returns XDP_PASS.
-#include <uapi/linux/bpf.h>
+#include "parsing.h"   // lab 04's parse_packet(), for the protocol breakdown
 
 // Knobs set from Python (ebpflab.capture.Capture):
 #ifndef CAP_BYTES          // bytes copied at most per packet: min(snap length, MTU + headers)
@@ -34,6 +34,35 @@ static __always_inline void count(int key)
         *v += 1;
 }
 
+// What arrived, by protocol: every packet seen, including those filtered out or dropped.
+enum { P_ARP, P_TCP, P_UDP, P_ICMP, P_ICMP6, P_IP4_OTHER, P_IP6_OTHER, P_OTHER, P_MALFORMED, NPROTO };
+BPF_PERCPU_ARRAY(protocols, u64, NPROTO);
+
+static __always_inline void count_protocol(struct xdp_md *ctx)
+{
+    struct pkt_info pkt = {};
+    int key = P_OTHER;
+    if (parse_packet(ctx, &pkt) < 0 || pkt.malformed)
+        key = P_MALFORMED;
+    else if (pkt.l4_proto == IPPROTO_TCP)
+        key = P_TCP;
+    else if (pkt.l4_proto == IPPROTO_UDP)
+        key = P_UDP;
+    else if (pkt.l4_proto == IPPROTO_ICMP)
+        key = P_ICMP;
+    else if (pkt.l4_proto == IPPROTO_ICMPV6)
+        key = P_ICMP6;
+    else if (pkt.ip_version == 4)
+        key = P_IP4_OTHER;
+    else if (pkt.ip_version == 6)
+        key = P_IP6_OTHER;
+    else if (pkt.eth_proto == ETH_P_ARP)
+        key = P_ARP;
+    u64 *v = protocols.lookup(&key);
+    if (v)
+        *v += 1;
+}
+
 // The filter: generated C from a tcpdump expression (ebpflab/capfilter.py), or "keep all".
 #ifdef CAPTURE_FILTER
 #include CAPTURE_FILTER
@@ -48,6 +77,7 @@ int xdp_capture(struct xdp_md *ctx)
     u32 len = data_end - data;
 
     count(SEEN);
+    count_protocol(ctx);
     if (!capture_filter(data, data_end)) {
         count(FILTERED);   // never copied: that is the point of filtering in the kernel
         return XDP_PASS;

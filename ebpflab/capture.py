@@ -28,6 +28,7 @@ from .system import import_bcc, require_root
 DEFAULT_SNAPLEN = 262144  # tcpdump's default: whole packets
 HEADER = struct.Struct("<QIIII")  # struct cap_rec in bpf/xdp_capture.c, before data[]
 STATS = ("seen", "captured", "dropped", "filtered")
+PROTOCOLS = ("ARP", "TCP", "UDP", "ICMP", "ICMPv6", "IPv4 other", "IPv6 other", "other", "malformed")  # xdp_capture.c
 MARK_DIR = Path("/run/ebpflab/xdp")  # one file per attachment, so `ebpflab cleanup` can find leftovers
 
 
@@ -254,6 +255,11 @@ class Capture:
         out = {name: int(sum(table[table.Key(i)])) for i, name in enumerate(STATS)}
         out["filtered"] += self.filtered_user
         return out
+
+    def protocols(self) -> dict[str, int]:
+        """What arrived by protocol, counted in the kernel with lab 04's parse_packet (every packet seen)."""
+        table = self.prog["protocols"]
+        return {name: int(sum(table[table.Key(i)])) for i, name in enumerate(PROTOCOLS)}
 
 
 # --- a traffic mix for comparisons with the real tcpdump ------------------------------------
