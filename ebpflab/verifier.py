@@ -28,6 +28,9 @@ BCC_LINE_OFFSET = 12
 
 INSN_RE = re.compile(r"^(\d+): \(([0-9a-f]{2})\) (.*?)(?:\s+;.*)?$")
 SOURCE_RE = re.compile(r"^; (.*) @ (\S+):(\d+)$")
+DISASM_FUNC_RE = re.compile(r"^Disassembly of function (\w+)")
+DISASM_LINE_RE = re.compile(r"^; (.*?) // Line\s+(\d+)$")
+DISASM_INSN_RE = re.compile(r"^\s*(\d+):\s")
 STATS_RE = re.compile(r"processed (\d+) insns \(limit (\d+)\).*?total_states (\d+) peak_states (\d+)")
 
 
@@ -182,9 +185,28 @@ class Explanation:
         return "<div>" + "<br>".join(rows) + "</div>"
 
 
-def _source_line(annotation: re.Match, source: str | None, log_lines: list[str]) -> tuple[int | None, str]:
-    """Map a BTF line annotation (BCC's rewritten main.c) back to the learner's own line."""
-    text, number = annotation.group(1).strip(), int(annotation.group(3))
+def line_map(disassembly: str, func: str) -> dict[int, tuple[int, str]]:
+    """Instruction number -> (BCC's main.c line, C text), from BCC's DEBUG_SOURCE disassembly of ``func``."""
+    lines: dict[int, tuple[int, str]] = {}
+    current, inside = None, False
+    for ln in disassembly.splitlines():
+        fm = DISASM_FUNC_RE.match(ln)
+        if fm:
+            inside = fm[1] == func
+            continue
+        if not inside:
+            continue
+        lm = DISASM_LINE_RE.match(ln)
+        if lm:
+            current = (int(lm[2]), lm[1].strip())
+        elif current and (im := DISASM_INSN_RE.match(ln)):
+            lines[int(im[1])] = current
+    return lines
+
+
+def _source_line(text: str, number: int, source: str | None) -> tuple[int | None, str]:
+    """Map a line of BCC's rewritten copy (main.c) back to the learner's own line."""
+    text = text.strip()
     if not source:
         return None, text
     lines = [ln.strip() for ln in source.splitlines()]
@@ -198,8 +220,13 @@ def _source_line(annotation: re.Match, source: str | None, log_lines: list[str])
     return None, text
 
 
-def explain(log: str, source: str | None = None) -> Explanation:
-    """Name the rule behind a verifier log in one sentence, with the failing instruction, C line and fix."""
+def explain(log: str, source: str | None = None, lines_of: Mapping[int, tuple[int, str]] | None = None) -> Explanation:
+    """Name the rule behind a verifier log in one sentence, with the failing instruction, C line and fix.
+
+    ``source`` (the C text) turns line numbers into the learner's own; ``lines_of`` (see ``line_map``)
+    finds the C line when the log has no line annotations (BCC retries a refused load without BTF
+    when the kernel answers EINVAL, and that log has none).
+    """
     lines = [ln.rstrip() for ln in (log or "").splitlines() if ln.strip()]
     useful = [ln for ln in lines if not ln.startswith(("processed ", "verification time", "stack depth"))]
     tail = useful[-TAIL_LINES:]
@@ -230,12 +257,17 @@ def explain(log: str, source: str | None = None) -> Explanation:
             exp.insn, exp.insn_text = int(im[1]), im[3].strip()
             for k in range(j, -1, -1):
                 sm = SOURCE_RE.match(lines[k])
-                if sm:
-                    exp.line, exp.line_text = _source_line(sm, source, lines)
+                if sm and sm[1].strip() and int(sm[3]) > 0:  # "; @ main.c:0" marks compiler-made code
+                    exp.line, exp.line_text = _source_line(sm[1], int(sm[3]), source)
                     break
             break
-    if rule.category == "unreachable" and source:
+    if rule.category == "unreachable":
         exp.insn = int(m["insn"])
+    if exp.insn is not None and lines_of:
+        known = [n for n in lines_of if n <= exp.insn]
+        if known:
+            number, text = lines_of[max(known)]
+            exp.line, exp.line_text = _source_line(text, number, source)
     return exp
 
 
@@ -253,6 +285,7 @@ class CheckResult:
     insns: int | None = None
     states: int | None = None
     peak_states: int | None = None
+    lines_of: dict[int, tuple[int, str]] = field(default_factory=dict, repr=False)
 
     @property
     def verdict(self) -> str:
@@ -267,8 +300,15 @@ class CheckResult:
         exp, out = self.explanation, []
         if skipped:
             out.append(f"<span style='color:#888'>... {skipped} earlier lines (full log: result.log)</span>")
+        annotated = any(SOURCE_RE.match(ln) for ln in lines)
+        shown = None
         for ln in lines[skipped:]:
             esc = html.escape(ln)
+            im = INSN_RE.match(ln)
+            if not annotated and im and int(im[1]) in self.lines_of and self.lines_of[int(im[1])] != shown:
+                shown = self.lines_of[int(im[1])]  # the log lost its C lines: add them from the compiler
+                line, text = _source_line(shown[1], shown[0], self.source)
+                out.append(f"<span style='color:#1f5fbf'>; {html.escape(text)}  [line {line}]</span>")
             if SOURCE_RE.match(ln):
                 out.append(f"<span style='color:#1f5fbf'>{esc}</span>")
             elif ln.strip() == exp.message or (exp.category == "unknown" and ln in exp.tail):
@@ -305,15 +345,17 @@ def check(source_or_path: str | Path, func: str | None = None, prog_type: str = 
         raise LabError(f"log_level must be 1 (the failing path) or 2 (every instruction with register states), not {log_level!r}")
     name, text, _ = resolve_source(source_or_path)
     func = func or _default_func(name)
-    with Program(source_or_path, defines, debug=flags[log_level]) as prog:
+    # DEBUG_SOURCE: BCC prints each function's instructions with their C lines while compiling
+    with Program(source_or_path, defines, debug=flags[log_level] | bcc.DEBUG_SOURCE) as prog:
+        lines_of = line_map(prog.warnings, func)
         try:
             prog.load(func, prog_type)
             accepted, log = True, prog.log
         except VerifierError as exc:
             accepted, log = False, exc.log
     stats = STATS_RE.search(log)
-    return CheckResult(name, func, prog_type, accepted, log, text, explain(log, text),
-                       *(int(stats[g]) for g in (1, 3, 4)) if stats else (None, None, None))
+    return CheckResult(name, func, prog_type, accepted, log, text, explain(log, text, lines_of),
+                       *(int(stats[g]) for g in (1, 3, 4)) if stats else (None, None, None), lines_of=lines_of)
 
 
 # --- the gallery (bpf/verifier/NN_rule.broken.c + NN_rule.fixed.c) -------------------------------

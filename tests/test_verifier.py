@@ -34,7 +34,9 @@ def test_pair_behaves_as_labelled(p):
         exp = broken.explanation
         assert exp.category == p.category, f"{p.broken.name}: explained as {exp.category}: {exp.message}"
         assert exp.rule and exp.fix and exp.message
-        assert exp.insn is not None or exp.category == "unreachable", "the failing instruction is not named"
+        assert exp.insn is not None, "the failing instruction is not named"
+        assert exp.line and exp.line_text, "the failing C line is not named"
+        assert p.broken.read_text().splitlines()[exp.line - 1].strip() == exp.line_text
     fixed = verifier.check(p.fixed, prog_type=p.prog_type)
     assert fixed.accepted, f"{p.fixed.name} was rejected:\n{fixed.log[-2000:]}"
     assert fixed.insns and fixed.insns > 0
