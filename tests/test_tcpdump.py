@@ -187,3 +187,22 @@ def test_cleanup_detaches_what_a_killed_capture_left(net):
     assert len(marks) == 1 and str(marks[0]) in cleanup.leftovers()
     cleanup.detach_xdp_mark(marks[0])
     assert not xdp_attached(ns) and not marks[0].exists()
+
+
+def test_protocol_breakdown_in_the_kernel_counts_everything_that_arrived(net):
+    from ebpflab.capture import Capture
+
+    frames = traffic_mix(net["client"].mac, net["server"].mac, net["client"].ip, net["server"].ip)
+    with Capture("eth0", net["server"].netns, "arp", ring_kib=4) as cap:  # a tiny ring: most are dropped
+        traffic.send(net, "client", frames)
+        time.sleep(0.1)
+        cap.poll()
+        protocols, stats = cap.protocols(), cap.stats()
+    assert sum(protocols.values()) == stats["seen"] == len(frames)
+    from ebpflab.capfilter import compile_filter
+    from ebpflab.capture import protocol_of
+
+    assert protocols["ARP"] == sum(protocol_of(f).endswith("ARP") for f in frames)  # tagged or not
+    kept = compile_filter("arp")  # libpcap's "arp" looks at the outer ethertype only
+    assert stats["captured"] + stats["dropped"] == sum(kept.matches(f) for f in frames)
+    assert protocols["ICMPv6"] == 16 and protocols["malformed"] > 0
