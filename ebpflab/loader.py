@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import threading
@@ -118,6 +119,9 @@ class Program:
             except Exception as exc:
                 err = exc
         if err is not None:
+            if "Failed to compile" not in str(err):
+                # BCC attaches kprobe__/tracepoint__-named functions itself while building.
+                raise LabError(f"{where} compiled, but BCC could not attach it: {err}") from None
             raise CompileError(f"{where} did not compile:", _clean_clang(cap.text) or str(err)) from None
         self.warnings = cap.text
         return self
@@ -205,11 +209,25 @@ class Program:
         except KeyError:
             raise LabError(f"{self.name} has no map named {name!r}") from None
 
-    def disassemble(self, func: str | None = None) -> str:
+    def disassemble(self, func: str | None = None, prog_type: str = "xdp") -> str:
         """The eBPF bytecode of ``func`` as text (what the kernel will verify)."""
         if self.bpf is None:
             self.build()
-        return self.bpf.disassemble_func((func or self.name).encode())
+        try:
+            return self.bpf.disassemble_func((func or self.name).encode())
+        except ValueError:
+            # BCC 0.26's disassembler fails on map references: ask the kernel for its copy instead.
+            return self.xlated(func, prog_type)
+
+    def xlated(self, func: str | None = None, prog_type: str = "xdp") -> str:
+        """The bytecode as the kernel holds it after verification (``bpftool prog dump xlated``)."""
+        fn = self.load(func, prog_type)
+        with open(f"/proc/self/fdinfo/{fn.fd}") as f:
+            prog_id = next(line.split()[1] for line in f if line.startswith("prog_id:"))
+        res = subprocess.run(["bpftool", "prog", "dump", "xlated", "id", prog_id], capture_output=True, text=True)
+        if res.returncode != 0:
+            raise LabError(f"bpftool could not dump program {prog_id}: {res.stderr.strip() or 'is bpftool installed?'}")
+        return res.stdout
 
 
 def detach_xdp(host: Host, mode: str = "generic") -> None:

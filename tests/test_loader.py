@@ -87,7 +87,10 @@ def test_capture_stderr_sees_c_level_writes():
     assert cap.text == "from C\n"
 
 
-def test_disassembly_shows_bytecode():
+def test_disassembly_shows_bytecode_even_with_maps():
     with Program("xdp_drop") as prog:
         text = prog.disassemble()
-    assert "exit" in text and "r0 = 1" in text.replace("  ", " ").lower() or "mov" in text.lower()
+    assert "exit" in text and "r0 = 1" in text
+    with Program("xdp_count") as prog:  # BCC 0.26's own disassembler fails on map references
+        text = prog.disassemble()
+    assert "map_lookup_elem" in text and "exit" in text
