@@ -130,14 +130,14 @@ def table(rows: list[dict]) -> str:
     ok = [r for r in rows if "skipped" not in r]
     worst = max((r["rx_ns"] for r in ok), default=1)
     lines = [f"{'method':<22} {'recv ns/pkt':>11} {'CPU0 softirq':>12} {'send ns/pkt':>11} {'flood pps':>10} "
-             f"{'1-core cap pps':>14} {'vs slowest':>10}"]
+             f"{'1-core cap pps':>14} {'vs slowest':>10} {'backlog drops':>13}"]
     for r in rows:
         if "skipped" in r:
             lines.append(f"{r['method']:<22} skipped: {r['skipped']}")
             continue
         cap = 1e9 / r["rx_ns"] if r["rx_ns"] else float("inf")
         lines.append(f"{r['method']:<22} {r['rx_ns']:>11.0f} {r['rx_cpu0_ns']:>12.0f} {r['tx_ns']:>11.0f} "
-                     f"{r['pps']:>10,.0f} {cap:>14,.0f} {worst / r['rx_ns']:>9.1f}x")
+                     f"{r['pps']:>10,.0f} {cap:>14,.0f} {worst / r['rx_ns']:>9.1f}x {r['backlog_drops']:>13}")
     return "\n".join(lines)
 
 

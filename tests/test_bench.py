@@ -38,3 +38,30 @@ def test_bad_input_is_one_sentence():
         bench.test_run(10_000, PACKET, repeat=1)
     with pytest.raises(LabError, match="loaded program"):
         bench.test_run("xdp_pass", PACKET)
+
+
+def test_softirq_meter_sees_receive_work_and_rps_steers_it(net):
+    from ebpflab import traffic
+
+    bench.set_rps(net["server"].netns, "eth0", [1])
+    mask = net.run("server", "cat", "/sys/class/net/eth0/queues/rx-0/rps_cpus").stdout.strip()
+    assert int(mask, 16) == 2
+    with bench.SoftirqMeter() as meter:
+        traffic.send(net, "client", traffic.udp(net, "client", "server"), count=2000)
+    assert len(meter.ns) == len(bench.softnet_drops())
+    assert meter.ns[1] > 0  # CPU 1 received the packets
+
+
+def test_the_flood_is_bounded_and_stays_in_the_lab(net):
+    import sys
+
+    from ebpflab import REPO, traffic
+    sys.path.insert(0, str(REPO))  # bench/ is run from the repo root (`python -m bench`), not installed
+    from bench.flood import flood
+
+    frame = bytes(traffic.udp(net, "client", "server"))
+    out = net.call("client", flood, "eth0", frame, 0.2, None, 5000)
+    assert out["packets"] == 5000
+    outside = frame[:26] + bytes([10, 0, 0, 1]) + frame[30:]  # source 10.0.0.1
+    with pytest.raises(LabError, match="outside the lab range"):
+        flood("eth0", outside, 0.1)
