@@ -224,6 +224,7 @@ class Loop:
         self.monitor, self.detector, self.actor = monitor, detector, actor
         self.samples: list[Sample] = []
         self.thresholds: list[float] = []
+        self.baselines: list[dict[str, float]] = []
         self.detections: list[Evidence] = []
 
     def step(self) -> Sample:
@@ -236,6 +237,7 @@ class Loop:
         self.actor.tick(s.t)
         self.samples.append(s)
         self.thresholds.append(self.detector.floor if s.t >= self.detector.warmup else math.nan)
+        self.baselines.append(dict(self.detector.mean))
         return s
 
 
@@ -277,6 +279,7 @@ class Result:
     attackers: list[str]
     attack_start: float
     sent: dict[str, int]
+    baselines: list[dict[str, float]] = field(default_factory=list)
 
     def blocked_at(self, src: str) -> float | None:
         """When ``src`` was first blocked (seconds), or None."""
@@ -306,12 +309,14 @@ class Result:
 
     def plot(self, ax: Any = None, title: str = "monitor → detect → act") -> Any:
         """Traffic per source, the detection floor, drops and the block/unblock moments on one time axis."""
-        return draw_story(ax, self.samples, self.thresholds, self.actions, self.attackers, self.attack_start, title)
+        return draw_story(ax, self.samples, self.thresholds, self.actions, self.attackers, self.attack_start, title,
+                          self.baselines)
 
 
 def draw_story(ax: Any, samples: list[Sample], thresholds: list[float], actions: list[Action],
-               attackers: list[str], attack_start: float | None, title: str) -> Any:
-    """Draw the loop's time series on ``ax`` (a new figure when None)."""
+               attackers: list[str], attack_start: float | None, title: str,
+               baselines: list[dict[str, float]] | None = None) -> Any:
+    """Draw the loop's time series on ``ax`` (a new figure when None); EWMA baselines dotted."""
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -322,10 +327,15 @@ def draw_story(ax: Any, samples: list[Sample], thresholds: list[float], actions:
     for src in sources:
         style = {"linewidth": 2.2, "color": "tab:red"} if src in attackers else {"linewidth": 1, "color": next(calm)}
         ax.plot(t, [s.pps.get(src, 0.0) or math.nan for s in samples], label=src, **style)
+        if baselines:
+            ax.plot(t[:len(baselines)], [b.get(src) or math.nan for b in baselines], ":", linewidth=1,
+                    color=style["color"], alpha=0.7)
     if attackers:
         ax.plot(t, [sum(s.dropped.get(a, 0.0) for a in attackers) or math.nan for s in samples], ":",
                 color="black", label="attack dropped in XDP")
     ax.plot(t, thresholds, "--", color="grey", label="detection floor")
+    if baselines:
+        ax.plot([], [], ":", color="grey", label="EWMA baselines (dotted)")
     if attack_start is not None:
         ax.axvline(attack_start, color="tab:red", alpha=0.4)
         ax.annotate("attack starts", (attack_start, 0.03), xycoords=("data", "axes fraction"), rotation=90,
@@ -409,4 +419,4 @@ class Scenario:
                     on_sample(loop)
         return Result(loop.samples, loop.thresholds, loop.actor.actions, loop.detections,
                       [s.src for s in self.senders if s not in attack], [s.src for s in attack],
-                      min((s.start for s in attack), default=math.nan), dict(sent))
+                      min((s.start for s in attack), default=math.nan), dict(sent), loop.baselines)
