@@ -119,9 +119,9 @@ class Detector:
     min_rate: float = 1000.0    # never flag a source below this many packets/s
     peak_factor: float = 2.0    # ... nor below this multiple of the loudest benign source in warm-up
     min_sigma: float = 10.0     # a new or very steady source still gets this much slack
-    mean: dict[str, float] = field(default_factory=dict)
-    var: dict[str, float] = field(default_factory=dict)
-    benign_peak: float = 0.0
+    mean: dict[str, float] = field(default_factory=dict, repr=False)   # per-source EWMA of the rate
+    var: dict[str, float] = field(default_factory=dict, repr=False)    # per-source EWMA of its variance
+    benign_peak: float = field(default=0.0, repr=False)
 
     def threshold(self, src: str) -> float:
         """The rate above which ``src`` is anomalous right now."""
