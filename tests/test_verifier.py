@@ -10,7 +10,7 @@ import re
 import pytest
 
 from ebpflab import LabError, verifier
-from ebpflab.errors import VerifierError
+from ebpflab.errors import CompileError, VerifierError
 from ebpflab.loader import Program
 
 PAIRS = verifier.gallery()
@@ -99,3 +99,25 @@ def test_bad_input_is_one_sentence():
 
 def test_unprivileged_loading_is_stated():
     assert verifier.unprivileged_loading().endswith(".")
+
+
+def test_a_stack_clang_refuses_does_not_end_the_process():
+    text = """
+    #include <uapi/linux/bpf.h>
+    int huge(struct xdp_md *ctx) { volatile char buf[600]; buf[0] = 1; buf[599] = 2; return buf[ctx->data & 1]; }
+    """
+    with pytest.raises(CompileError) as info:
+        verifier.check(text, "huge")
+    assert "512" in str(info.value)
+
+
+def test_the_picker_widget_renders_on_every_change(monkeypatch):
+    from ebpflab import plots
+
+    assert verifier.picker() is None  # headless: the first page only, nothing to wait on
+    monkeypatch.setattr(plots, "headless", lambda: False)
+    box = verifier.picker()
+    choose, toggle = box.children[0].children
+    choose.value = verifier.pair("return_value").number  # a cgroup_skb pair: the type comes from the header
+    toggle.value = True
+    assert choose.value == "08" and toggle.value
