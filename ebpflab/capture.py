@@ -359,7 +359,12 @@ class Printer:
 
     def describe(self, data: bytes, wire_len: int | None = None) -> str:
         """What tcpdump prints after the timestamp."""
-        wire_len = len(data) if wire_len is None else wire_len
+        try:
+            return self._describe(data, len(data) if wire_len is None else wire_len)
+        except (IndexError, ValueError):  # cut by the snap length somewhere we did not foresee
+            return "[|truncated]"
+
+    def _describe(self, data: bytes, wire_len: int) -> str:
         if len(data) < 14:
             return "[|ether]"
         etype = int.from_bytes(data[12:14], "big")
@@ -376,8 +381,10 @@ class Printer:
             off += 4
         body = data[off:]
         if etype == 0x0800:
-            return head + ("" if self.link else "IP ") + self._ip(body)
+            return head + ("" if self.link else "IP ") + self._ip(body, wire_len - off)
         if etype == 0x86DD:
+            if len(body) < 40:
+                return head + " [|ip6]"
             return head + ("" if self.link else "IP6 ") + self._ip6(body)
         if etype == 0x0806:
             if len(body) < 28:
@@ -410,7 +417,7 @@ class Printer:
             return f"Reply {spa} is-at {_mac(sha)}, length {length}"
         return f"arp-#{op} for proto type 2048 (0x0800) hardware type 1 (0x0001), length {length}"
 
-    def _ip(self, b: bytes) -> str:
+    def _ip(self, b: bytes, wire: int) -> str:
         if len(b) < 20:
             return " [|ip]"
         ihl = (b[0] & 0x0F) * 4
@@ -419,7 +426,7 @@ class Printer:
             return f"bad-len {total}"
         src, dst, proto = _ip4(b[12:16]), _ip4(b[16:20]), b[9]
         frag = int.from_bytes(b[6:8], "big")
-        pre = f"truncated-ip - {total - len(b)} bytes missing! " if total > len(b) else ""
+        pre = f"truncated-ip - {total - wire} bytes missing! " if total > wire else ""
         payload = b[ihl:total]
         if frag & 0x1FFF:
             return f"{pre}{src} > {dst}: ip-proto-{proto}"
@@ -443,8 +450,13 @@ class Printer:
                 continue
             hlen = (b[off + 1] + 1) * 8
             if nh == 43:
-                addrs = "".join(f", [{i}]{_ip6(b[off + 8 + 16 * i:off + 24 + 16 * i])}" for i in range((hlen - 8) // 16))
-                ext += f"RT6 (len={b[off + 1]}, type={b[off + 2]}{' [Deprecated]' if b[off + 2] == 0 else ''}, segleft={b[off + 3]}{addrs}) "
+                ext += f"RT6 (len={b[off + 1]}, type={b[off + 2]}{' [Deprecated]' if b[off + 2] == 0 else ''}, segleft={b[off + 3]}"
+                for i in range((hlen - 8) // 16):
+                    a = off + 8 + 16 * i
+                    if len(b) < a + 16:
+                        return f"{src} > {dst}: {ext} [|rt6]"
+                    ext += f", [{i}]{_ip6(b[a:a + 16])}"
+                ext += ") "
             else:
                 ext += V6_EXT[nh] + " "
             nh, off = b[off], off + hlen
@@ -462,7 +474,7 @@ class Printer:
 
         if proto == 17:
             if len(p) < 8:
-                return f"{src} > {dst}:  [|udp]"
+                return ("" if ports_only else f"{src} > {dst}: ") + " [|udp]"
             sport, dport, ulen = (int.from_bytes(p[i:i + 2], "big") for i in (0, 2, 4))
             if ulen < 8:
                 return addrs(sport, dport) + f"truncated-udplength {ulen}"
@@ -519,9 +531,10 @@ class Printer:
         if flags & 0x20:
             s += f", urg {urp}"
         if hlen > 20:
-            if len(p) < hlen:
-                return s + ", options [|tcp]"
-            s += ", options [" + _tcp_options(p[20:hlen], rev, thseq, thack) + "]"
+            opts, complete = _tcp_options(p[20:hlen], hlen - 20, rev, thseq, thack)
+            if not complete:  # the snap length cut the options: tcpdump stops there
+                return s + ", options [" + opts
+            s += ", options [" + opts + "]"
         return s + f", length {dlen}"
 
     def _icmp(self, p: bytes, length: int) -> str:
@@ -530,9 +543,11 @@ class Printer:
         t, code = p[0], p[1]
         if t in (0, 8) and len(p) >= 8:
             what = f"{ICMP_TYPES[t]}, id {int.from_bytes(p[4:6], 'big')}, seq {int.from_bytes(p[6:8], 'big')}"
-        elif t == 3 and code == 3 and len(p) >= 8 + 20:
+        elif t == 3 and code == 3:
             inner = p[8:]
-            ihl = (inner[0] & 0x0F) * 4
+            ihl = (inner[0] & 0x0F) * 4 if inner else 20
+            if len(inner) < max(20, ihl + 4):
+                return " [|icmp]"
             oproto = {6: "tcp", 17: "udp"}.get(inner[9])
             port = int.from_bytes(inner[ihl + 2:ihl + 4], "big") if len(inner) >= ihl + 4 else 0
             what = (f"{_ip4(inner[16:20])} {oproto} port {port} unreachable" if oproto else
@@ -544,10 +559,12 @@ class Printer:
         return f"ICMP {what}, length {length}"
 
     def _icmp6(self, p: bytes, length: int) -> str:
-        if len(p) < 4:
+        if len(p) < 1:
             return "ICMP6, [|icmp6]"
         t = p[0]
-        if t in (128, 129) and len(p) >= 8:
+        if len(p) < 4 or (t in (128, 129) and len(p) < 8):
+            return f"ICMP6, {ICMP6_TYPES.get(t, f'unknown icmp6 type ({t})')} [|icmp6]"
+        if t in (128, 129):
             return (f"ICMP6, {ICMP6_TYPES[t]}, id {int.from_bytes(p[4:6], 'big')}, "
                     f"seq {int.from_bytes(p[6:8], 'big')}, length {length}")
         return f"ICMP6, {ICMP6_TYPES.get(t, f'unknown icmp6 type ({t})')}, length {length}"
@@ -566,42 +583,42 @@ def hexdump(b: bytes, ascii: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _tcp_options(b: bytes, rev: bool, thseq: int, thack: int) -> str:
-    out, i = [], 0
-    while i < len(b):
+def _tcp_options(b: bytes, total: int, rev: bool, thseq: int, thack: int) -> tuple[str, bool]:
+    """TCP options as tcpdump prints them, and False when the captured bytes end before they do."""
+    names = {0: "eol", 1: "nop", 2: "mss", 3: "wscale", 4: "sackOK", 5: "sack", 8: "TS"}
+    out, i, sep = "", 0, ""
+    while i < total:
+        if i >= len(b):
+            return out + sep + " [|tcp]" + (">" if sep else ""), False
         kind = b[i]
-        if kind == 0:
-            out.append("eol")
+        out += sep + names.get(kind, f"unknown-{kind}")
+        sep = ","
+        if kind in (0, 1):
             i += 1
             continue
-        if kind == 1:
-            out.append("nop")
-            i += 1
-            continue
-        if i + 1 >= len(b) or b[i + 1] < 2:
-            out.append("[|tcp]" if i + 1 >= len(b) else "[bad opt]")
-            break
+        if i + 1 >= len(b):
+            return out + " [|tcp]>", False
         ln = b[i + 1]
+        if ln < 2 or i + ln > total:
+            return out + "[bad opt]", True
+        if i + ln > len(b):
+            return out + " [|tcp]>", False
         v = b[i + 2:i + ln]
         if kind == 2 and ln == 4:
-            out.append(f"mss {int.from_bytes(v, 'big')}")
+            out += f" {int.from_bytes(v, 'big')}"
         elif kind == 3 and ln == 3:
-            out.append(f"wscale {v[0]}")
-        elif kind == 4 and ln == 2:
-            out.append("sackOK")
+            out += f" {v[0]}"
         elif kind == 8 and ln == 10:
-            out.append(f"TS val {int.from_bytes(v[:4], 'big')} ecr {int.from_bytes(v[4:], 'big')}")
+            out += f" val {int.from_bytes(v[:4], 'big')} ecr {int.from_bytes(v[4:], 'big')}"
         elif kind == 5 and (ln - 2) % 8 == 0:
-            blocks = ""
-            for j in range(0, ln - 2, 8):
-                s, e = int.from_bytes(v[j:j + 4], "big"), int.from_bytes(v[j + 4:j + 8], "big")
-                base = thseq if rev else thack
-                blocks += f"{{{(s - base) & 0xFFFFFFFF}:{(e - base) & 0xFFFFFFFF}}}"
-            out.append(f"sack {(ln - 2) // 8} {blocks}")
-        else:
-            out.append(f"unknown-{kind} 0x{v.hex()}" if v else f"unknown-{kind}")
+            base = thseq if rev else thack
+            blocks = "".join(f"{{{(int.from_bytes(v[j:j + 4], 'big') - base) & 0xFFFFFFFF}:"
+                             f"{(int.from_bytes(v[j + 4:j + 8], 'big') - base) & 0xFFFFFFFF}}}" for j in range(0, ln - 2, 8))
+            out += f" {(ln - 2) // 8} {blocks}"
+        elif kind not in names and v:
+            out += f" 0x{v.hex()}"
         i += ln
-    return ",".join(out)
+    return out, True
 
 
 def _mac(b: bytes) -> str:

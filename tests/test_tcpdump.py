@@ -53,14 +53,26 @@ def real_handshake(net: LabNet, port: int = 42424) -> None:
 
 @pytest.fixture(scope="module")
 def side_by_side(tmp_path_factory):
+    """Whole packets (the default snap length) from both tools."""
+    yield from capture_pair(tmp_path_factory, "262144")
+
+
+@pytest.fixture(scope="module")
+def side_by_side_snap(tmp_path_factory):
+    """Packets cut at 64 bytes (-s 64) by both tools."""
+    yield from capture_pair(tmp_path_factory, "64")
+
+
+def capture_pair(tmp_path_factory, snaplen: str):
     """Run tcpdump -w and ebpflab tcpdump -w on the server's eth0 at once while the mix is sent."""
+    snap = ["-s", snaplen]
     d = tmp_path_factory.mktemp("tcpdump")
     ref, mine = d / "tcpdump.pcap", d / "ebpflab.pcap"
     with LabNet() as net:
         ns = net["server"].netns
         real = net.popen("server", "tcpdump", "-i", "eth0", "-Q", "in", "--immediate-mode", "-B", "65536", "-U",
-                         "-w", str(ref))
-        ours = subprocess.Popen([*EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns, "-w", str(mine), "--timeout", "60"],
+                         *snap, "-w", str(ref))
+        ours = subprocess.Popen([*EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns, *snap, "-w", str(mine), "--timeout", "60"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
             wait_listening(real, "tcpdump")
@@ -81,7 +93,9 @@ def side_by_side(tmp_path_factory):
     yield {"ref": ref, "mine": mine, "frames": frames, "stderr": out_err, "attached_after": attached_after}
 
 
-def test_same_packets_same_bytes_same_order(side_by_side):
+@pytest.mark.parametrize("pair", ["side_by_side", "side_by_side_snap"], ids=["whole", "snap64"])
+def test_same_packets_same_bytes_same_order(pair, request):
+    side_by_side = request.getfixturevalue(pair)
     ref = list(read_pcap(side_by_side["ref"]))
     mine = list(read_pcap(side_by_side["mine"]))
     assert len(side_by_side["frames"]) >= 200
