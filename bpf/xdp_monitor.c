@@ -2,7 +2,7 @@
 // by Python every interval to build a time series. The same program enforces the firewall
 // rules of lab 07, so the detector's actions land in the map this program checks.
 // BCC rewrites map calls (hits.lookup) only in the file it compiles, not in included files, so
-// ebpflab.aiops.monitor_program() pastes xdp_firewall.c in place of this line before compiling.
+// ebpflab's loader pastes a local .c include in place before compiling.
 #include "xdp_firewall.c"
 
 #ifndef MAX_SOURCES  // a knob from Python: how many sources are tracked at once

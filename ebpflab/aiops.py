@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from . import BPF_DIR, traffic
+from . import traffic
 from .errors import LabError
 from .firewall import Firewall
 from .loader import Program
@@ -32,12 +32,8 @@ from .netlab import LabNet
 
 
 def monitor_program(defines: dict[str, Any] | None = None) -> Program:
-    """``bpf/xdp_monitor.c`` with ``xdp_firewall.c`` pasted in (BCC rewrites map calls only in the file it compiles)."""
-    firewall = (BPF_DIR / "xdp_firewall.c").read_text()
-    text = (BPF_DIR / "xdp_monitor.c").read_text().replace('#include "xdp_firewall.c"', firewall, 1)
-    prog = Program(text, defines)
-    prog.name = "xdp_monitor"  # the function to load and the name in error messages
-    return prog
+    """``bpf/xdp_monitor.c``, which includes the firewall of lab 07 (the loader pastes it in)."""
+    return Program("xdp_monitor", defines)
 
 
 # --- monitor -------------------------------------------------------------------------------------

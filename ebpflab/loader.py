@@ -68,10 +68,21 @@ def resolve_source(source: str | Path) -> tuple[str, str, Path | None]:
         candidates = [path, BPF_DIR / path, BPF_DIR / f"{path}.c"] if not path.is_absolute() else [path]
         for c in candidates:
             if c.is_file():
-                return c.stem, c.read_text(), c
+                return c.stem, inline_c_includes(c.read_text(), c.parent), c
         known = ", ".join(sorted(p.stem for p in BPF_DIR.glob("*.c")))
         raise LabError(f"no BPF program {str(source)!r}; programs in bpf/: {known}")
     return "<text>", str(source), None
+
+
+def inline_c_includes(text: str, folder: Path, seen: frozenset[str] = frozenset()) -> str:
+    """Paste ``#include "other.c"`` in place: BCC rewrites map calls only in the text it compiles."""
+    def paste(m: re.Match) -> str:
+        name = m.group(1)
+        if name in seen:
+            return ""
+        return inline_c_includes((folder / name).read_text(), folder, seen | {name})
+
+    return re.sub(r'^#include "([\w./-]+\.c)"[ \t]*$', paste, text, flags=re.M)
 
 
 def defines_to_cflags(defines: Mapping[str, Any] | None) -> list[str]:
