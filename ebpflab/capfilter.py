@@ -121,7 +121,7 @@ def compile_filter(expr: str, snaplen: int = 262144) -> Filter:
     try:
         if lib.pcap_compile(p, ctypes.byref(prog), f.expr.encode(), 1, PCAP_NETMASK_UNKNOWN) != 0:
             msg = lib.pcap_geterr(p).decode(errors="replace")
-            raise FilterError(f"cannot parse filter expression {f.expr!r}: {msg}")
+            raise FilterError(f"cannot compile filter expression {f.expr!r}: {msg}")
     finally:
         lib.pcap_close(p)
     f._prog = prog

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
 from . import capfilter
-from .errors import LabError
+from .errors import CompileError, LabError, VerifierError
 from .loader import XDP_MODES, Program, capture_stderr
 from .netlab import netns as enter_netns
 from .system import import_bcc, require_root
@@ -194,8 +194,20 @@ class Capture:
         require_root("capturing packets with XDP")
         mtu = int(link_info(self.iface, self.netns).get("mtu", 1500))
         # Enough for any frame the interface can carry with two VLAN tags, and not more than asked.
-        cap_bytes = min(self.snaplen, mtu + 14 + 8)
-        defines: dict[str, Any] = {"CAP_BYTES": cap_bytes, "RING_PAGES": self.ring_pages}
+        self.cap_bytes = min(self.snaplen, mtu + 14 + 8)
+        try:
+            self._start()
+        except (CompileError, VerifierError) as exc:
+            if self.filter.where != "kernel" or self.filter.empty:
+                raise
+            # The generated C is too much for clang or the verifier: libpcap filters in user space instead.
+            self.filter.where = "user"
+            self.filter.reason = f"the generated C did not build or verify: {str(exc).splitlines()[0]}"
+            self._start()
+        return self
+
+    def _start(self) -> None:
+        defines: dict[str, Any] = {"CAP_BYTES": self.cap_bytes, "RING_PAGES": self.ring_pages}
         if not self.filter.empty and self.filter.where == "kernel":
             fd, self._tmp = tempfile.mkstemp(prefix="ebpflab-filter-", suffix=".h")
             with os.fdopen(fd, "w") as f:
@@ -209,10 +221,11 @@ class Capture:
             self.mono_offset = mono_to_wall_ns()
         except BaseException:
             stack.close()
-            self._drop_tmp()
+            self.prog = None
             raise
+        finally:
+            self._drop_tmp()  # clang has read it
         self._stack = stack
-        return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()

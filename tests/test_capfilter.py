@@ -79,7 +79,7 @@ def test_every_construct_matters_in_the_mix(lab):
 
 
 def test_unparsable_expression_is_one_sentence():
-    with pytest.raises(FilterError, match="cannot parse filter expression 'port 99999'"):
+    with pytest.raises(FilterError, match="cannot compile filter expression 'port 99999'"):
         compile_filter("port 99999")
     with pytest.raises(FilterError, match="syntax error"):
         compile_filter("tcp and (")
@@ -93,3 +93,21 @@ def test_generated_c_is_loop_free_and_says_where_it_came_from():
     for line in jumps:  # classic BPF only jumps forward: the verifier sees no loop
         here = int(line.split("L", 1)[1].split(":", 1)[0])
         assert all(int(t.split(";")[0]) > here for t in line.split("goto L")[1:])
+
+
+def test_a_filter_that_does_not_build_or_verify_falls_back_to_user_space(lab):
+    net, frames, path = lab
+    expr = "tcp and port 8001"
+    with Capture("eth0", net["server"].netns, expr) as cap:
+        pass
+    assert cap.filter.where == "kernel"
+    flt = compile_filter(expr)
+    flt.c_code = lambda: "#error this generated filter does not build\n"  # clang really refuses it
+    bloated = Capture("eth0", net["server"].netns, expr)
+    bloated.filter = flt
+    with bloated:
+        traffic.send(net, "client", frames)
+        time.sleep(0.2)
+        got = [p.data for p in bloated.poll()]
+    assert flt.where == "user" and "did not build or verify" in flt.describe()
+    assert got == kept_by_tcpdump(path, expr)
