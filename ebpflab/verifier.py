@@ -440,6 +440,35 @@ def unprivileged_loading() -> str:
             "the gallery shows what a privileged loader (root) gets.")
 
 
+# A two-instruction socket filter (r0 = 0; exit) loaded with the raw bpf() call, for a child that has
+# dropped to user nobody with no capabilities: what an unprivileged user gets on this machine.
+_UNPRIVILEGED_LOAD = r"""
+import ctypes, os, platform, struct
+libc = ctypes.CDLL(None, use_errno=True)
+insns = ctypes.create_string_buffer(struct.pack("<BBhi", 0xb7, 0, 0, 0) + struct.pack("<BBhi", 0x95, 0, 0, 0))
+lic = ctypes.create_string_buffer(b"GPL")
+attr = ctypes.create_string_buffer(struct.pack("<IIQQIIQ", 1, 2, ctypes.addressof(insns), ctypes.addressof(lic), 0, 0, 0), 128)
+fd = libc.syscall({"x86_64": 321, "aarch64": 280}[platform.machine()], 5, attr, 128)
+print("loaded" if fd >= 0 else os.strerror(ctypes.get_errno()))
+"""
+
+
+def unprivileged_attempt() -> str:
+    """Try to load a trivial socket filter as user nobody without capabilities; say what happened."""
+    cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+           "/usr/bin/python3", "-c", _UNPRIVILEGED_LOAD]
+    try:
+        run = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"Could not run a process as user nobody to try ({exc})."
+    said = (run.stdout.strip() or run.stderr.strip()).splitlines()
+    answer = said[-1] if said else "no answer"
+    if answer == "loaded":
+        return ("As user nobody without capabilities, a 2-instruction socket filter loads: unprivileged rules apply here, "
+                "to socket filters only (XDP always needs CAP_BPF and CAP_NET_ADMIN).")
+    return f"As user nobody without capabilities, even a 2-instruction socket filter is refused: {answer}."
+
+
 def show(key: str | int, fixed: bool = False, log_level: int = 1) -> CheckResult:
     """Check one side of a gallery pair (the broken one unless ``fixed``)."""
     p = pair(key)

@@ -97,8 +97,14 @@ def test_bad_input_is_one_sentence():
         verifier.check(verifier.pair(1).broken, "no_such_function")
 
 
-def test_unprivileged_loading_is_stated():
+def test_unprivileged_loading_is_stated_and_tried():
     assert verifier.unprivileged_loading().endswith(".")
+    tried = verifier.unprivileged_attempt()
+    with open("/proc/sys/kernel/unprivileged_bpf_disabled") as f:
+        if f.read().strip() != "0":
+            assert "refused: Operation not permitted" in tried
+        else:
+            assert "loads" in tried
 
 
 def test_a_stack_clang_refuses_does_not_end_the_process():
