@@ -8,6 +8,7 @@ format that tcpdump and Wireshark read; ``Printer`` prints a packet the way ``tc
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import struct
@@ -32,7 +33,7 @@ PROTOCOLS = ("ARP", "TCP", "UDP", "ICMP", "ICMPv6", "IPv4 other", "IPv6 other", 
 MARK_DIR = Path("/run/ebpflab/xdp")  # one file per attachment, so `ebpflab cleanup` can find leftovers
 
 
-@dataclass
+@dataclass(slots=True)
 class Packet:
     """One captured packet: wall-clock time (ns), length on the wire, the bytes copied, interface."""
 
@@ -243,8 +244,7 @@ class Capture:
             self._tmp = None
 
     def _on_record(self, ctx: Any, data: Any, size: int) -> None:
-        import ctypes
-
+        # Called once per packet: the hot path of the capture, kept to one copy and one unpack.
         raw = ctypes.string_at(data, size)
         ts, wire, caplen, ifindex, _ = HEADER.unpack_from(raw)
         pkt = Packet(ts + self.mono_offset, wire, raw[HEADER.size:HEADER.size + caplen], ifindex)
