@@ -116,6 +116,12 @@ RULES = [
     Rule("pointer-leak", r"leaks addr|leaking pointer",
          "Kernel addresses must not reach user space (through a map, a return value or a helper argument).",
          "Store the numbers user space needs, never pointers."),
+    Rule("packet-variable-offset", r"math between pkt pointer and register with unbounded min value",
+         "A packet pointer may only move by an amount the verifier can bound: this offset has no known minimum.",
+         "Bound the offset first (an unsigned type, `off &= 0xff` or `if (off > MAX) return XDP_PASS;`), then check the new pointer."),
+    Rule("map-value-bounds", r"math between map_value pointer and register with unbounded min value",
+         "A map-value pointer may only move by an amount the verifier can bound: this index has no known minimum.",
+         "Use an unsigned index and check it against the value's size first."),
     Rule("pointer-arith", r"(pointer arithmetic|bitwise operator|operator) .*(on|with) pointer prohibited|"
          r"pointer arithmetic .* prohibited|math between .* pointer",
          "Only some arithmetic on pointers is allowed (adding a bounded number); other operations make the pointer untrackable.",

@@ -127,3 +127,39 @@ def test_the_picker_widget_renders_on_every_change(monkeypatch):
     choose.value = verifier.pair("return_value").number  # a cgroup_skb pair: the type comes from the header
     toggle.value = True
     assert choose.value == "08" and toggle.value
+
+
+# What other kernel versions print for the same rules: explain() must recognise them too.
+CLASSIC_MESSAGES = {
+    "back-edge from insn 10 to 5": "loop",
+    "infinite loop detected at insn 7": "loop",
+    "unknown func bpf_get_current_comm#16": "helper",
+    "BPF program is too large. Processed 1000001 insn": "too-complex",
+    "R1 invalid mem access 'inv'": "scalar-deref",
+    "R1 invalid mem access 'map_value_or_null'": "null-check",
+    "invalid indirect read from stack R2 off -8+0 size 4": "uninit-stack",
+    "invalid read from stack off -8+0 size 8": "uninit-stack",
+    "R0 leaks addr into map": "pointer-leak",
+    "R0 !read_ok": "return-value",
+    "At program exit the register R0 has value (0x2; 0x0) should have been in (0x0; 0x1)": "return-value",
+    "unreachable insn 3": "unreachable",
+    "Unreleased reference id=2 alloc_insn=5": "reference-leak",
+    "math between pkt pointer and register with unbounded min value is not allowed": "packet-variable-offset",
+    "invalid stack off=-520 size=1": "stack-bounds",
+    "invalid indirect access to stack R3 off=-16 size=64": "stack-bounds",
+    "combined stack size of 2 calls is 544. Too large": "stack-bounds",
+    "invalid bpf_context access off=80 size=4": "ctx-access",
+    "div by zero": "divide-by-zero",
+    "cannot call GPL-restricted function from non-GPL compatible program": "gpl",
+    "invalid access to map value, value_size=64 off=64 size=8": "map-value-bounds",
+    "R1 min value is negative, either use unsigned index or do a if (index >=0) check.": "map-value-bounds",
+    "invalid access to packet, off=12 size=2, R1(id=0,off=12,r=0)": "packet-bounds",
+}
+
+
+@pytest.mark.parametrize("message,category", CLASSIC_MESSAGES.items(), ids=list(CLASSIC_MESSAGES.values()))
+def test_explain_knows_the_messages_of_other_kernel_versions(message, category):
+    log = f"0: R1=ctx() R10=fp0\n0: (b7) r0 = 0\n1: (95) exit\n{message}\nprocessed 2 insns (limit 1000000)\n"
+    exp = verifier.explain(log)
+    assert exp.category == category, exp.message
+    assert exp.rule.endswith(".") and exp.fix
