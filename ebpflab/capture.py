@@ -30,6 +30,7 @@ DEFAULT_SNAPLEN = 262144  # tcpdump's default: whole packets
 HEADER = struct.Struct("<QIIII")  # struct cap_rec in bpf/xdp_capture.c, before data[]
 STATS = ("seen", "captured", "dropped", "filtered")
 PROTOCOLS = ("ARP", "TCP", "UDP", "ICMP", "ICMPv6", "IPv4 other", "IPv6 other", "other", "malformed")  # xdp_capture.c
+XDP_FLAGS_UPDATE_IF_NOEXIST = 1 << 0
 MARK_DIR = Path("/run/ebpflab/xdp")  # one file per attachment, so `ebpflab cleanup` can find leftovers
 
 
@@ -130,7 +131,8 @@ def attached(prog: Program, iface: str, netns: str | None = None, mode: str = "g
     where = enter_netns(netns) if netns else nullcontext()
     with where, capture_stderr() as cap:
         try:
-            bcc.BPF.attach_xdp(iface, fn, XDP_MODES[mode])
+            # UPDATE_IF_NOEXIST: fail rather than replace a program that got there first.
+            bcc.BPF.attach_xdp(iface, fn, XDP_MODES[mode] | XDP_FLAGS_UPDATE_IF_NOEXIST)
             err = None
         except Exception as exc:
             err = exc
@@ -193,7 +195,12 @@ class Capture:
 
     def __enter__(self) -> "Capture":
         require_root("capturing packets with XDP")
-        mtu = int(link_info(self.iface, self.netns).get("mtu", 1500))
+        info = link_info(self.iface, self.netns)
+        busy = info.get("xdp", {}).get("prog", {}).get("name")
+        if busy:  # attaching would silently replace it (one XDP program per interface)
+            raise LabError(f"{self.iface} already runs the XDP program {busy!r}; XDP allows one program per "
+                           "interface: detach it first, or capture on the other end of the link")
+        mtu = int(info.get("mtu", 1500))
         # Enough for any frame the interface can carry with two VLAN tags, and not more than asked.
         self.cap_bytes = min(self.snaplen, mtu + 14 + 8)
         try:

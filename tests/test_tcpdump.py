@@ -220,3 +220,15 @@ def test_protocol_breakdown_in_the_kernel_counts_everything_that_arrived(net):
     kept = compile_filter("arp")  # libpcap's "arp" looks at the outer ethertype only
     assert stats["captured"] + stats["dropped"] == sum(kept.matches(f) for f in frames)
     assert protocols["ICMPv6"] == 16 and protocols["malformed"] > 0
+
+
+def test_an_interface_already_running_xdp_is_left_alone(net):
+    from ebpflab.loader import Program
+
+    ns = net["server"].netns
+    with Program("xdp_pass") as prog, prog.xdp(net["server"]):
+        res = run_cli("-i", "eth0", "--netns", ns, "-c", "1")
+        assert res.returncode == 2 and "already runs the XDP program 'xdp_pass'" in res.stderr
+        assert len(res.stderr.strip().splitlines()) == 1
+        assert "xdp_pass" in subprocess.run(["ip", "-n", ns, "link", "show", "eth0"], capture_output=True,
+                                            text=True).stdout
