@@ -263,6 +263,9 @@ def explain(log: str, source: str | None = None, lines_of: Mapping[int, tuple[in
         im = INSN_RE.match(lines[j])
         if im:
             exp.insn, exp.insn_text = int(im[1]), im[3].strip()
+            head = INSN_RE.match(lines[j][:m.start()].rstrip()) if j == i else None
+            if head:  # the complaint shares the instruction's line ("... infinite loop detected")
+                exp.insn_text = head[3].strip()
             for k in range(j, -1, -1):
                 sm = SOURCE_RE.match(lines[k])
                 if sm and sm[1].strip() and int(sm[3]) > 0:  # "; @ main.c:0" marks compiler-made code
