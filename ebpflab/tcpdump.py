@@ -6,6 +6,7 @@ closing counts are tcpdump's too, so the two can be compared line by line.
 from __future__ import annotations
 
 import argparse
+import itertools
 import signal
 import sys
 import time
@@ -163,9 +164,11 @@ def _read(args: Any, expr: str, snaplen: int) -> int:
     """-r: read a pcap file, filter it with libpcap, print or rewrite it."""
     flt = capfilter.compile_filter(expr, snaplen)
     packets = read_pcap(args.read)
+    first = next(packets, None)  # reads the file header: a bad file fails here, before any output
+    print(f"reading from file {args.read}, link-type EN10MB (Ethernet)", file=sys.stderr)
     out = Output(args, snaplen)
     try:
-        for pkt in packets:
+        for pkt in itertools.chain([first] if first else [], packets):
             if flt.matches(pkt.data, pkt.len):
                 out.emit(pkt)
                 if args.count and out.count >= args.count:

@@ -134,6 +134,8 @@ def test_bad_input_is_one_line_and_nothing_stays_attached(net, tmp_path):
         "expression": ("-i", "eth0", "--netns", ns, "tcp and ("),
         "output": ("-i", "eth0", "--netns", ns, "-w", str(tmp_path / "no" / "dir.pcap")),
         "namespace": ("-i", "eth0", "--netns", "ebl-no-such-ns"),
+        "input": ("-r", str(tmp_path / "missing.pcap")),
+        "not pcap": ("-r", "/etc/hostname"),
     }
     for what, args in cases.items():
         res = run_cli(*args)
