@@ -2,9 +2,9 @@
 // Expect: accepted
 // Category: uninit-stack
 // The key is never initialised. An unprivileged loader gets "invalid indirect read from
-// stack"; since Linux 5.x a privileged loader (CAP_BPF/CAP_PERFMON, root here) may read
-// uninitialised stack, so this kernel accepts it as root. The program is still wrong: it
-// looks up a random key.
+// stack"; recent kernels let a loader with CAP_PERFMON (root here) read uninitialised stack
+// (the verifier's allow_uninit_stack), so this kernel accepts it as root. The program is
+// still wrong: it looks up a random key.
 #include <uapi/linux/bpf.h>
 
 BPF_ARRAY(counts, __u64, 4);

@@ -2,8 +2,8 @@
 // Expect: accepted
 // Category: pointer-leak
 // Storing a pointer in a map hands a kernel address to anyone who can read the map.
-// An unprivileged loader gets "R? leaks addr into map"; a privileged one (root here) is
-// trusted with kernel addresses, so this kernel accepts it as root.
+// An unprivileged loader gets "R? leaks addr into map"; a loader with CAP_PERFMON (root here)
+// is trusted with kernel addresses (allow_ptr_leaks), so this kernel accepts it as root.
 #include <uapi/linux/bpf.h>
 
 BPF_ARRAY(addrs, __u64, 1);
