@@ -5,7 +5,7 @@
 // The packet may be shorter than an Ethernet header: reading h_proto without checking could
 // read past the end of the buffer, so the verifier refuses every unchecked packet access.
 #include <uapi/linux/bpf.h>
-#include <linux/if_ether.h>
+#include <uapi/linux/if_ether.h>
 
 int broken(struct xdp_md *ctx)
 {

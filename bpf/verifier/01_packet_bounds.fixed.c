@@ -2,7 +2,7 @@
 // proves it lies before data_end.
 // The check `data + sizeof(*eth) > data_end` teaches the verifier that 14 bytes are safe.
 #include <uapi/linux/bpf.h>
-#include <linux/if_ether.h>
+#include <uapi/linux/if_ether.h>
 
 int fixed(struct xdp_md *ctx)
 {

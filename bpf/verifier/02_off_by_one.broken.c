@@ -5,7 +5,7 @@
 // The check proves 14 bytes (0..13) exist, then the program reads byte 14, the first byte of
 // the IP header: one byte too far.
 #include <uapi/linux/bpf.h>
-#include <linux/if_ether.h>
+#include <uapi/linux/if_ether.h>
 
 int broken(struct xdp_md *ctx)
 {

@@ -2,7 +2,7 @@
 // including the last one.
 // Check ETH_HLEN + 1 bytes: byte 14 is then inside the proven range.
 #include <uapi/linux/bpf.h>
-#include <linux/if_ether.h>
+#include <uapi/linux/if_ether.h>
 
 int fixed(struct xdp_md *ctx)
 {

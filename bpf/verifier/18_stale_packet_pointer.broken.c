@@ -5,7 +5,7 @@
 // bpf_xdp_adjust_head() may move the packet, so after the call the verifier forgets what eth
 // pointed to: it is just a number now.
 #include <uapi/linux/bpf.h>
-#include <linux/if_ether.h>
+#include <uapi/linux/if_ether.h>
 
 int broken(struct xdp_md *ctx)
 {

@@ -2,7 +2,7 @@
 // packet pointer; reload and re-check them after the call.
 // Read data/data_end from the context again and repeat the bounds check.
 #include <uapi/linux/bpf.h>
-#include <linux/if_ether.h>
+#include <uapi/linux/if_ether.h>
 
 int fixed(struct xdp_md *ctx)
 {
