@@ -1,5 +1,5 @@
 // Lab 05 gallery, pair 04 (broken). Rule: do not read stack memory you never wrote.
-// Expect: accepted
+// Expect: root-accepted
 // Category: uninit-stack
 // The key is never initialised. An unprivileged loader gets "invalid indirect read from
 // stack"; recent kernels let a loader with CAP_PERFMON (root here) read uninitialised stack

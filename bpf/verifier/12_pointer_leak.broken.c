@@ -1,5 +1,5 @@
 // Lab 05 gallery, pair 12 (broken). Rule: kernel addresses must not leak to user space.
-// Expect: accepted
+// Expect: root-accepted
 // Category: pointer-leak
 // Storing a pointer in a map hands a kernel address to anyone who can read the map.
 // An unprivileged loader gets "R? leaks addr into map"; a loader with CAP_PERFMON (root here)
