@@ -399,6 +399,7 @@ class Pair:
 
     @property
     def title(self) -> str:
+        """"03 null check": the pair's number and name, for menus and tables."""
         return f"{self.number} {self.name.replace('_', ' ')}"
 
     @property
