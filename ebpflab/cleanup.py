@@ -7,7 +7,6 @@ notebook is left alone; ``everything=True`` removes them all.
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess

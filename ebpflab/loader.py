@@ -123,6 +123,8 @@ class Program:
         require_root("compiling and loading eBPF programs")
         bcc = import_bcc()
         where = str(self.path.relative_to(BPF_DIR.parent)) if self.path and self.path.is_relative_to(BPF_DIR.parent) else self.name
+        if self.path is None:  # C text from a cell: the learner may be breaking things on purpose
+            _survives_compiling(self.text, self.cflags)
         with capture_stderr() as cap:
             try:
                 self.bpf = bcc.BPF(text=self.text.encode(), cflags=self.cflags, debug=self.debug)
@@ -262,6 +264,20 @@ def _why(log: str, source: str) -> str:
         return "" if exp.category in ("unknown", "accepted") else f"\n{exp.rule}"
     except Exception:
         return ""
+
+
+def _survives_compiling(text: str, cflags: list[str]) -> None:
+    """Compile C text in a child process first: some LLVM errors (a stack over 512 bytes) end the process."""
+    code = ("import sys; from ebpflab.system import import_bcc; "
+            "import_bcc().BPF(text=sys.stdin.read().encode(), cflags=sys.argv[1:])")
+    try:
+        run = subprocess.run([sys.executable, "-c", code, *cflags], input=text, capture_output=True, text=True,
+                             timeout=120, cwd=str(BPF_DIR.parent))
+    except subprocess.TimeoutExpired:
+        raise CompileError("clang did not finish compiling this program within 120 seconds.", "") from None
+    if run.returncode != 0 and "Traceback" not in run.stderr:  # a Python error is left to build() to report
+        raise CompileError("clang stopped the whole process while compiling this program (it would have taken "
+                           "the notebook's kernel with it):", run.stderr.strip()[-2000:])
 
 
 def _clean_clang(text: str) -> str:

@@ -12,13 +12,12 @@ from __future__ import annotations
 import html
 import re
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from . import BPF_DIR
-from .errors import CompileError, LabError, VerifierError
+from .errors import LabError, VerifierError
 from .loader import Program, resolve_source
 from .system import import_bcc
 
@@ -347,18 +346,6 @@ def _default_func(name: str) -> str:
     return name
 
 
-def _survives_compiling(text: str, cflags: list[str]) -> None:
-    """Compile C text in a child process first: some LLVM errors (a stack over 512 bytes) end the process."""
-    code = "import sys, bcc; bcc.BPF(text=sys.stdin.read(), cflags=sys.argv[1:])"
-    try:
-        run = subprocess.run([sys.executable, "-c", code, *cflags], input=text, capture_output=True, text=True, timeout=120)
-    except subprocess.TimeoutExpired:
-        raise CompileError("clang did not finish compiling this program within 120 seconds.", "") from None
-    if run.returncode != 0 and "Traceback" not in run.stderr:  # a Python error is left to Program.build to report
-        raise CompileError("clang stopped the whole process while compiling this program (it would have taken "
-                           "the notebook's kernel with it):", run.stderr.strip()[-2000:])
-
-
 def check(source_or_path: str | Path, func: str | None = None, prog_type: str = "xdp", *,
           log_level: int = 1, defines: Mapping[str, Any] | None = None) -> CheckResult:
     """Load ``func`` on the running kernel and return the verdict, the full log and its explanation."""
@@ -368,8 +355,6 @@ def check(source_or_path: str | Path, func: str | None = None, prog_type: str = 
         raise LabError(f"log_level must be 1 (the failing path) or 2 (every instruction with register states), not {log_level!r}")
     name, text, path = resolve_source(source_or_path)
     func = func or _default_func(name)
-    if path is None:  # C text from a cell: the learner may be breaking things on purpose
-        _survives_compiling(text, Program(text, defines).cflags)
     # DEBUG_SOURCE: BCC prints each function's instructions with their C lines while compiling
     with Program(source_or_path, defines, debug=flags[log_level] | bcc.DEBUG_SOURCE) as prog:
         lines_of = line_map(prog.warnings, func)

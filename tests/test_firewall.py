@@ -1,7 +1,6 @@
 """Lab 07: the XDP firewall's rules from Python, on real packets, and the nftables comparison."""
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest

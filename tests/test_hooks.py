@@ -38,8 +38,6 @@ def test_missing_hooks_degrade_with_one_sentence(capsys):
 
 @needs("tracepoint")
 def test_syscall_tracepoint_counts_a_known_number_of_calls():
-    import errno  # noqa: F401  (only for clarity below)
-
     getppid = 110  # x86-64 system call number of getppid
     with hooks.Target("syscalls", 1234) as target, Program("trace_syscalls", {"TARGET_PID": target.pid}) as prog:
         target.go()

@@ -94,3 +94,12 @@ def test_disassembly_shows_bytecode_even_with_maps():
     with Program("xdp_count") as prog:  # BCC 0.26's own disassembler fails on map references
         text = prog.disassemble()
     assert "map_lookup_elem" in text and "exit" in text
+
+
+def test_a_stack_clang_refuses_is_a_compile_error_not_a_dead_process():
+    text = """
+    #include <uapi/linux/bpf.h>
+    int huge(struct xdp_md *ctx) { volatile char buf[600]; buf[0] = 1; buf[599] = 2; return buf[ctx->data & 1]; }
+    """
+    with pytest.raises(CompileError, match="512"):
+        Program(text).build()
