@@ -29,6 +29,7 @@ from .netlab import Host, netns
 from .system import import_bcc, require_root
 
 XDP_MODES = {"generic": 1 << 1, "native": 1 << 2, "offload": 1 << 3}
+XDP_FLAGS_UPDATE_IF_NOEXIST = 1 << 0
 PROG_TYPES = {"xdp": "XDP", "tc": "SCHED_CLS", "sched_cls": "SCHED_CLS", "socket": "SOCKET_FILTER",
               "kprobe": "KPROBE", "tracepoint": "TRACEPOINT", "perf_event": "PERF_EVENT",
               "raw_tracepoint": "RAW_TRACEPOINT", "cgroup_skb": "CGROUP_SKB"}
@@ -178,7 +179,7 @@ class Program:
             raise LabError(f"unknown XDP mode {mode!r}; use one of {', '.join(XDP_MODES)}")
         fn = self.load(func, "xdp")
         bcc = import_bcc()
-        flags = XDP_MODES[mode]
+        flags = XDP_MODES[mode] | XDP_FLAGS_UPDATE_IF_NOEXIST  # never replace another program silently
         with netns(host.netns):
             with capture_stderr() as cap:
                 try:
@@ -187,6 +188,9 @@ class Program:
                 except Exception as exc:
                     err = exc
         if err is not None:
+            if "busy" in str(err):
+                raise LabError(f"{host.name}:{host.iface} already has an XDP program attached: detach it first "
+                               "(leave the other `with` block) — one XDP program per interface") from None
             raise LabError(f"could not attach {fn.name.decode()} to {host.name}:{host.iface} in {mode} mode: {err} {cap.text.strip()}")
         try:
             yield fn

@@ -103,3 +103,12 @@ def test_a_stack_clang_refuses_is_a_compile_error_not_a_dead_process():
     """
     with pytest.raises(CompileError, match="512"):
         Program(text).build()
+
+
+def test_a_second_program_never_replaces_the_first_silently(net):
+    with Program("xdp_drop") as drop, drop.xdp(net["server"]):
+        with Program("xdp_pass") as other:
+            with pytest.raises(LabError, match="already has an XDP program"):
+                with other.xdp(net["server"]):
+                    pass
+        assert traffic.ping(net, "client", "server", count=1, timeout=0.3) == 0, "xdp_drop must still be attached"
