@@ -95,8 +95,11 @@ def main(argv: list[str] | None = None) -> int:
         title, mod = BENCHES[name]
         t0 = time.perf_counter()
         print(title, flush=True)
-        results[name] = mod.run()
-        print(mod.table(results[name]))
+        try:
+            results[name] = mod.run()
+            print(mod.table(results[name]))
+        except Exception as exc:  # one broken benchmark must not hide the other tables
+            print(f"failed: {type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}")
         print(f"({time.perf_counter() - t0:.0f} s)\n", flush=True)
     base = RESULTS / f"bench-{stamp:%Y%m%d-%H%M%S}"
     base.with_suffix(".json").write_text(json.dumps(

@@ -1,4 +1,4 @@
-"""What a program costs: run it in the kernel on a crafted packet and time it (lab 02, bench/).
+"""What a program costs: run it in the kernel on a crafted packet and time it (lab 07, bench/).
 
 ``test_run()`` uses the kernel's ``BPF_PROG_TEST_RUN`` command: the kernel runs a loaded program
 ``repeat`` times on a copy of one packet, without any interface, and reports the mean time per run
@@ -107,29 +107,6 @@ def ns_per_packet(program_or_fd: Any, packet: bytes, repeat: int = 100_000, roun
 
 # --- drop-cost helpers: whose CPU pays for a flood ----------------------------------------------
 
-USER_HZ = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_times(cpu: int) -> dict[str, float]:
-    """Seconds CPU ``cpu`` has spent in each mode since boot (user, system, softirq, …) from /proc/stat."""
-    names = ["user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"]
-    with open("/proc/stat") as f:
-        for line in f:
-            if line.startswith(f"cpu{cpu} "):
-                vals = [int(v) / USER_HZ for v in line.split()[1:9]]
-                return dict(zip(names, vals))
-    raise LabError(f"no CPU {cpu} in /proc/stat")
-
-
-def softirq_counts(kind: str = "NET_RX") -> list[int]:
-    """Per-CPU count of ``kind`` softirqs (NET_RX, NET_TX, …) from /proc/softirqs."""
-    with open("/proc/softirqs") as f:
-        for line in f:
-            if line.strip().startswith(f"{kind}:"):
-                return [int(v) for v in line.split()[1:]]
-    raise LabError(f"no softirq named {kind} in /proc/softirqs")
-
-
 def set_rps(netns_name: str, iface: str, cpus: list[int]) -> None:
     """Steer receive processing of ``iface`` in namespace ``netns_name`` to ``cpus`` (its RPS mask)."""
     import subprocess
@@ -140,18 +117,6 @@ def set_rps(netns_name: str, iface: str, cpus: list[int]) -> None:
     res = subprocess.run(["ip", "netns", "exec", netns_name, "sh", "-c", cmd], capture_output=True, text=True)
     if res.returncode != 0:
         raise LabError(f"could not set RPS on {iface} in {netns_name}: {res.stderr.strip()}")
-
-
-def iface_counters(netns_name: str, iface: str = "eth0") -> dict[str, int]:
-    """The interface's packet counters (rx_packets, rx_dropped, …) inside namespace ``netns_name``."""
-    import json
-    import subprocess
-
-    res = subprocess.run(["ip", "-n", netns_name, "-s", "-j", "link", "show", iface], capture_output=True, text=True)
-    if res.returncode != 0:
-        raise LabError(f"cannot read counters of {iface} in {netns_name}: {res.stderr.strip()}")
-    stats = json.loads(res.stdout)[0]["stats64"]
-    return {f"rx_{k}": v for k, v in stats["rx"].items()} | {f"tx_{k}": v for k, v in stats["tx"].items()}
 
 
 NET_RX_SOFTIRQ = 3

@@ -19,6 +19,7 @@ def test_retval_is_the_programs_verdict(name, action):
         assert r.retval == action
         assert r.ns > 0
         assert bench.test_run(prog.load().fd, PACKET, repeat=1000) > 0  # a bare fd works too
+        assert bench.ns_per_packet(prog.load(), PACKET, repeat=1000, rounds=3) > 0
 
 
 def test_every_run_really_happens_in_the_kernel():
