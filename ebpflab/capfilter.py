@@ -10,15 +10,13 @@ packets kept are exactly those ``tcpdump -r FILE EXPR`` keeps.
 """
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
+from . import cbpf
 from .errors import LabError
 
-DLT_EN10MB = 1
-PCAP_NETMASK_UNKNOWN = 0xFFFFFFFF
 KERNEL_WORDS = {"host", "src", "dst", "net", "port", "tcp", "udp", "icmp", "ip", "ip6", "arp", "vlan",
                 "and", "or", "not", "&&", "||", "!", "(", ")", "mask"}
 _TOKEN = re.compile(r"\s*(&&|\|\||!|\(|\)|[^\s()!]+)")
@@ -26,37 +24,6 @@ _TOKEN = re.compile(r"\s*(&&|\|\||!|\(|\)|[^\s()!]+)")
 
 class FilterError(LabError):
     """A filter expression libpcap cannot parse."""
-
-
-class BpfInsn(ctypes.Structure):
-    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint32)]
-
-
-class BpfProgram(ctypes.Structure):
-    _fields_ = [("bf_len", ctypes.c_uint), ("bf_insns", ctypes.POINTER(BpfInsn))]
-
-
-class PcapPkthdr(ctypes.Structure):
-    _fields_ = [("tv_sec", ctypes.c_long), ("tv_usec", ctypes.c_long), ("caplen", ctypes.c_uint32),
-                ("len", ctypes.c_uint32)]
-
-
-def _libpcap() -> ctypes.CDLL:
-    name = ctypes.util.find_library("pcap") or "libpcap.so.0.8"
-    try:
-        lib = ctypes.CDLL(name)
-    except OSError:
-        raise LabError("libpcap is not installed: run `make lab` (it installs tcpdump and libpcap)") from None
-    lib.pcap_open_dead.restype = ctypes.c_void_p
-    lib.pcap_open_dead.argtypes = [ctypes.c_int, ctypes.c_int]
-    lib.pcap_compile.argtypes = [ctypes.c_void_p, ctypes.POINTER(BpfProgram), ctypes.c_char_p, ctypes.c_int,
-                                 ctypes.c_uint32]
-    lib.pcap_geterr.restype = ctypes.c_char_p
-    lib.pcap_geterr.argtypes = [ctypes.c_void_p]
-    lib.pcap_close.argtypes = [ctypes.c_void_p]
-    lib.pcap_freecode.argtypes = [ctypes.POINTER(BpfProgram)]
-    lib.pcap_offline_filter.argtypes = [ctypes.POINTER(BpfProgram), ctypes.POINTER(PcapPkthdr), ctypes.c_char_p]
-    return lib
 
 
 @dataclass
@@ -68,7 +35,7 @@ class Filter:
     where: str = "kernel"
     reason: str = ""
     snaplen: int = 262144
-    _prog: BpfProgram | None = None
+    _run: Callable[..., int] | None = None
 
     @property
     def empty(self) -> bool:
@@ -87,9 +54,9 @@ class Filter:
         """Does libpcap's own filter keep this packet? (Used for the user-space fallback.)"""
         if self.empty:
             return True
-        lib = _libpcap()
-        hdr = PcapPkthdr(0, 0, len(data), wire_len or len(data))
-        return lib.pcap_offline_filter(ctypes.byref(self._prog), ctypes.byref(hdr), data) != 0
+        if self._run is None:
+            self._run = cbpf.libpcap_filter(self.insns)
+        return self._run(data, wire_len) != 0
 
     def c_code(self) -> str:
         """The filter as a C function ``capture_filter(data, data_end)`` for bpf/xdp_capture.c."""
@@ -115,18 +82,11 @@ def compile_filter(expr: str, snaplen: int = 262144) -> Filter:
     f = Filter(expr=expr.strip(), snaplen=snaplen)
     if f.empty:
         return f
-    lib = _libpcap()
-    p = lib.pcap_open_dead(DLT_EN10MB, snaplen)
-    prog = BpfProgram()
     try:
-        if lib.pcap_compile(p, ctypes.byref(prog), f.expr.encode(), 1, PCAP_NETMASK_UNKNOWN) != 0:
-            msg = lib.pcap_geterr(p).decode(errors="replace")
-            raise FilterError(f"cannot compile filter expression {f.expr!r}: {msg}")
-    finally:
-        lib.pcap_close(p)
-    f._prog = prog
-    f.insns = [(prog.bf_insns[i].code, prog.bf_insns[i].jt, prog.bf_insns[i].jf, prog.bf_insns[i].k)
-               for i in range(prog.bf_len)]
+        f.insns = [tuple(i) for i in cbpf.compile(f.expr, snaplen=snaplen)]
+    except cbpf.BadFilter as exc:
+        msg = str(exc).split(": ", 1)[-1]
+        raise FilterError(f"cannot compile filter expression {f.expr!r}: {msg}") from None
     f.reason = in_kernel_subset(f.expr)
     if not f.reason and any(_ancillary(i) for i in f.insns):
         f.reason = "it needs Linux ancillary data"

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
-from . import capfilter
+from . import capfilter, cbpf
 from .errors import CompileError, LabError, VerifierError
 from .loader import XDP_MODES, Program, capture_stderr
 from .netlab import netns as enter_netns
@@ -59,7 +59,7 @@ class PcapWriter:
             self.f: BinaryIO = open(path, "wb") if self.path != "-" else os.fdopen(os.dup(1), "wb")
         except OSError as exc:
             raise LabError(f"cannot write {self.path}: {exc.strerror}") from None
-        self.f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snaplen, capfilter.DLT_EN10MB))
+        self.f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snaplen, cbpf.DLT_EN10MB))
 
     def write(self, pkt: Packet) -> None:
         """Append one packet record."""
@@ -99,7 +99,7 @@ def read_pcap(path: str | Path) -> Iterator[Packet]:
             raise LabError(f"{path} is not a classic pcap file (pcapng is not supported; convert it with editcap -F pcap)")
         nano = magic == 0xA1B23C4D
         linktype = struct.unpack(endian + "I", head[20:24])[0] & 0xFFFF
-        if linktype != capfilter.DLT_EN10MB:
+        if linktype != cbpf.DLT_EN10MB:
             raise LabError(f"{path} holds link type {linktype}; only Ethernet (1) is supported")
         rec = struct.Struct(endian + "IIII")
         while True:

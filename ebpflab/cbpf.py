@@ -20,7 +20,7 @@ import re
 import socket
 import threading
 from dataclasses import dataclass
-from typing import Iterable, NamedTuple, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 from .errors import LabError
 
@@ -127,12 +127,22 @@ def libpcap_image(program: Sequence[Insn]) -> str:
     return "\n".join(lib.bpf_image(ctypes.byref(arr[n]), n).decode() for n in range(len(program)))
 
 
-def libpcap_run(program: Sequence[Sequence[int]], packet: bytes) -> int:
-    """libpcap's own interpreter (its bpf_filter, the one tcpdump -r uses) on one packet."""
+def libpcap_filter(program: Sequence[Sequence[int]]) -> Callable[..., int]:
+    """libpcap's own interpreter (its bpf_filter, the one tcpdump -r uses) bound to a program checked once."""
     prog = validate(program)
     arr = (_BpfInsn * len(prog))(*[_BpfInsn(*i) for i in prog])
-    data = bytes(packet)
-    return _libpcap().bpf_filter(arr, data, len(data), len(data))
+    lib = _libpcap()
+
+    def run(packet: bytes, wire_len: int | None = None) -> int:
+        data = bytes(packet)
+        return lib.bpf_filter(arr, data, wire_len or len(data), len(data))
+
+    return run
+
+
+def libpcap_run(program: Sequence[Sequence[int]], packet: bytes) -> int:
+    """libpcap's own interpreter on one packet."""
+    return libpcap_filter(program)(packet)
 
 
 # --- checking, as the kernel does before it accepts a program -----------------------------------
