@@ -13,7 +13,6 @@ import re
 import shutil
 import socket
 import subprocess
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from . import LABS_DIR, doctor
 from .errors import LabError
-from .netlab import Host, LabNet, netns
+from .netlab import Host, LabNet, call_in
 
 TRACING = Path("/sys/kernel/tracing")
 TARGETS = LABS_DIR / "targets"
@@ -128,21 +127,11 @@ def _netlink(host: Host, fn: Callable[[Any, int], Any]) -> Any:
     """
     from pyroute2 import IPRoute
 
-    out: dict[str, Any] = {}
+    def work() -> Any:
+        with IPRoute() as ipr:
+            return fn(ipr, ipr.link_lookup(ifname=host.iface)[0])
 
-    def work() -> None:
-        try:
-            with netns(host.netns), IPRoute() as ipr:
-                out["value"] = fn(ipr, ipr.link_lookup(ifname=host.iface)[0])
-        except BaseException as exc:  # handed back to the caller's thread
-            out["error"] = exc
-
-    t = threading.Thread(target=work, name=f"ebpflab-tc-{host.name}")
-    t.start()
-    t.join()
-    if "error" in out:
-        raise out["error"]
-    return out.get("value")
+    return call_in(host.netns, work)
 
 
 # --- the lab's own user-space program ---------------------------------------------------------

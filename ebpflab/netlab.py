@@ -233,21 +233,26 @@ class LabNet:
 
     def call(self, host: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
         """Call ``fn`` in a worker thread inside ``host``'s namespace and return its result."""
-        out: dict[str, Any] = {}
+        return call_in(self[host].netns, fn, *args, **kw)
 
-        def work() -> None:
-            try:
-                with self.inside(host):
-                    out["value"] = fn(*args, **kw)
-            except BaseException as exc:  # handed back to the caller's thread
-                out["error"] = exc
 
-        t = threading.Thread(target=work, name=f"ebpflab-{host}")
-        t.start()
-        t.join()
-        if "error" in out:
-            raise out["error"]
-        return out.get("value")
+def call_in(ns: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+    """Call ``fn`` in a fresh worker thread inside namespace ``ns``; its result or exception comes back."""
+    out: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            with netns(ns):
+                out["value"] = fn(*args, **kw)
+        except BaseException as exc:  # handed back to the caller's thread
+            out["error"] = exc
+
+    t = threading.Thread(target=work, name=f"ebpflab-{ns}")
+    t.start()
+    t.join()
+    if "error" in out:
+        raise out["error"]
+    return out.get("value")
 
 
 def kill_netns_pids(ns: str) -> None:
