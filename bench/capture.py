@@ -28,6 +28,7 @@ from ebpflab.netlab import LabNet
 PY = sys.executable
 EBPFLAB = str(Path(PY).with_name("ebpflab"))
 PROFILE_RATE = 100_000
+CPU_RATE = 50_000  # low enough that both capturers keep everything
 LADDER = (25_000, 50_000, 100_000, 200_000, 400_000, 800_000)  # the top rung is about the flood's limit
 
 
@@ -55,8 +56,18 @@ def flood(net: LabNet, frame: bytes, rate: float, seconds: float) -> dict:
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def trial_command(net: LabNet, cmd: list[str], frame: bytes, rate: float, seconds: float) -> tuple[int, int]:
-    """Run a capture command writing ``-w`` in the server's namespace around one flood; (sent, in file)."""
+def process_cpu(pid: int) -> float:
+    """CPU seconds a (single-threaded) process has run, to the nanosecond (/proc/PID/schedstat)."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            return int(f.read().split()[0]) / 1e9
+    except FileNotFoundError:
+        return 0.0
+
+
+def trial_command(net: LabNet, cmd: list[str], frame: bytes, rate: float, seconds: float) -> tuple[int, int, float]:
+    """Run a capture command writing ``-w`` in the server's namespace around one flood;
+    (sent, in file, the capturer's CPU seconds from ready to stop)."""
     with tempfile.TemporaryDirectory(prefix="ebl-bench-") as tmp:
         path = f"{tmp}/cap.pcap"
         p = net.popen("server", *cmd, "-w", path, text=True, cwd=REPO)
@@ -75,11 +86,13 @@ def trial_command(net: LabNet, cmd: list[str], frame: bytes, rate: float, second
             p.wait()
             raise LabError(f"`{' '.join(cmd[:3])}` did not start capturing: {' '.join(said[-2:])}")
         time.sleep(0.3)
+        cpu0 = process_cpu(p.pid)  # `ip netns exec` execs the command: same pid
         try:
             sent = flood(net, frame, rate, seconds)["packets"]
             # libpcap hands packets over in blocks retired after tcpdump's 1 s timeout: wait for
             # the last partial block, or SIGINT would throw it away and look like loss.
             time.sleep(1.5)
+            cpu = process_cpu(p.pid) - cpu0
         finally:
             p.send_signal(signal.SIGINT)
             try:
@@ -87,7 +100,7 @@ def trial_command(net: LabNet, cmd: list[str], frame: bytes, rate: float, second
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
-        return sent, pcap_count(path)
+        return sent, pcap_count(path), cpu
 
 
 class InProcess:
@@ -175,7 +188,7 @@ def profile_command(net: LabNet, frame: bytes, rate: float, seconds: float) -> t
     """Profile ``ebpflab tcpdump -w`` itself (cProfile on CPU time) around one flood at ``rate``."""
     with tempfile.TemporaryDirectory(prefix="ebl-bench-") as tmp:
         cmd = [PY, "-c", PROFILED_CLI, f"{tmp}/prof", "tcpdump", "-n", "-i", "eth0", "--timeout", str(seconds + 8)]
-        sent, got = trial_command(net, cmd, frame, rate, seconds)
+        sent, got, _ = trial_command(net, cmd, frame, rate, seconds)
         return pstats.Stats(f"{tmp}/prof"), sent, got
 
 
@@ -200,12 +213,16 @@ def run(seconds: float = 1.0, rings: tuple[tuple[int, int], ...] = ((256, 0), (4
     res: dict = {"seconds": seconds}
     with LabNet() as net:
         frame = bytes(traffic.udp(net, "client", "server", dport=7777))
-        res["tcpdump"] = ladder(lambda r: trial_command(net, ["tcpdump", "-n", "-i", "eth0"], frame, r, seconds))
+        # -Q in: XDP sees arriving packets only, so tcpdump must not count the server's replies.
+        commands = {"tcpdump": ["tcpdump", "-n", "-Q", "in", "-i", "eth0"]}
         if importlib.util.find_spec("ebpflab.tcpdump") is not None:
-            res["ebpflab tcpdump"] = ladder(lambda r: trial_command(net, [EBPFLAB, "tcpdump", "-n", "-i", "eth0"],
-                                                                      frame, r, seconds))
-        else:
-            res["ebpflab tcpdump"] = None  # the command is not in this checkout yet
+            commands["ebpflab tcpdump"] = [EBPFLAB, "tcpdump", "-n", "-i", "eth0"]
+        res["ebpflab tcpdump"] = None  # until the command is in this checkout
+        res["cpu"] = {}
+        for name, cmd in commands.items():
+            res[name] = ladder(lambda r: trial_command(net, cmd, frame, r, seconds))
+            sent, got, cpu = trial_command(net, cmd, frame, CPU_RATE, seconds)
+            res["cpu"][name] = (cpu / got * 1e9 if got else float("nan"), got, sent)
         res["rings"] = {}
         for kib, snap in rings:
             with InProcess(net, kib, snap) as ip:
@@ -229,7 +246,7 @@ def table(res: dict) -> str:
     """Lossless rates, the ratio ours/tcpdump, ring sizes, and the profile."""
     def fmt(entry) -> str:
         best, seen = entry
-        first_loss = next((f"{r:,.0f} pps lost {l:.1%}" for r, l in seen if l > 0), None)
+        first_loss = next((f"{r:,.0f} pps lost {l:.2%}" for r, l in seen if l > 0), None)
         if first_loss is None:  # never lost: the sender, not the capturer, was the limit
             return f">={best:>8,.0f} pps   (no loss on the ladder)"
         return f"{best:>10,.0f} pps   (first loss: {first_loss})"
@@ -241,6 +258,10 @@ def table(res: dict) -> str:
     if ours and res["tcpdump"][0]:
         bound = "<=" if all(loss <= 0 for _, loss in res["tcpdump"][1]) else "  "  # tcpdump never lost
         lines.append(f"{'ratio ebpflab/tcpdump':<28} {bound}{ours[0] / res['tcpdump'][0]:>8.2f}")
+    for name, (ns, got, sent) in res["cpu"].items():
+        lines.append(f"{name + ' CPU/packet':<28} {ns:>10,.0f} ns   (its own CPU at {CPU_RATE // 1000}k pps, {got}/{sent} captured)")
+    if len(res["cpu"]) == 2:
+        lines.append(f"{'CPU ratio ebpflab/tcpdump':<28} {res['cpu']['ebpflab tcpdump'][0] / res['cpu']['tcpdump'][0]:>10.1f}")
     for label, entry in res["rings"].items():
         lines.append(f"{label:<28} {fmt(entry)}")
     split = res["split"]
