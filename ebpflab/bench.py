@@ -8,7 +8,7 @@ system call is made directly through ctypes::
     with Program("xdp_drop") as prog:
         r = run(prog.load(), packet)          # r.retval == XDP_DROP, r.ns is ns per packet
 
-The drop-cost helpers below (per-CPU softirq time, RPS steering, interface counters) let
+The drop-cost helpers below (NET_RX softirq time per CPU, RPS steering, backlog drops) let
 ``bench/`` tell the receiver's CPU cost apart from the sender's on a veth flood.
 """
 from __future__ import annotations
