@@ -179,6 +179,16 @@ class SoftirqMeter:
         return out
 
 
+def cpu_idle_seconds(cpu: int) -> float:
+    """Seconds CPU ``cpu`` has been idle (idle + iowait) since boot, from /proc/stat."""
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith(f"cpu{cpu} "):
+                v = line.split()
+                return (int(v[4]) + int(v[5])) / os.sysconf("SC_CLK_TCK")
+    raise LabError(f"no CPU {cpu} in /proc/stat")
+
+
 def softnet_drops() -> list[int]:
     """Per-CPU packets dropped because the receive backlog was full (/proc/net/softnet_stat)."""
     with open("/proc/net/softnet_stat") as f:
