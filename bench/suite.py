@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from pathlib import Path
 
 from ebpflab import LABS_DIR
+from ebpflab.check import fill_in_solutions
 from ebpflab.loader import capture_stderr
 
 TIMER = """\
@@ -32,33 +32,13 @@ _ebl_bcc.BPF.__init__ = _ebl_timed_init
 REPORT = 'import json as _ebl_json; print("EBL-BENCH", _ebl_json.dumps(_ebl_bench))'
 
 
-def solutions_for(nb_path: Path) -> dict[str, str]:
-    """Reference solutions of a lab (``# %% exercise: NAME`` blocks), as the notebook test reads them."""
-    path = LABS_DIR / "solutions" / f"{nb_path.stem}.py"
-    blocks: dict[str, str] = {}
-    name = None
-    if path.exists():
-        for line in path.read_text().splitlines(keepends=True):
-            m = re.match(r"# %% exercise: (\S+)", line)
-            if m:
-                name = m.group(1)
-                blocks[name] = ""
-            elif name is not None:
-                blocks[name] += line
-    return blocks
-
-
 def run_notebook(path: Path, timeout: float = 300) -> dict:
     """Execute one notebook headless with its solutions; wall seconds, compile seconds, programs, error."""
     import nbformat
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    sols = solutions_for(path)
-    for cell in nb.cells:
-        ex = cell.get("metadata", {}).get("ebpflab", {}).get("exercise")
-        if ex and "exercise" in cell.get("metadata", {}).get("tags", []) and ex in sols:
-            cell.source = sols[ex]
+    fill_in_solutions(nb, path)
     nb.cells.insert(0, nbformat.v4.new_code_cell(TIMER))
     nb.cells.append(nbformat.v4.new_code_cell(REPORT))
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",

@@ -5,6 +5,8 @@ stub left as shipped fails with a sentence the learner can act on.
 """
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 from .errors import CheckFailed
@@ -37,3 +39,37 @@ def filled(value: Any, name: str) -> None:
     """Fail with a hint while an exercise's answer is still the shipped placeholder (None or ...)."""
     if value is None or value is Ellipsis:
         raise CheckFailed(f"{name} is not filled in yet: replace the placeholder in the exercise cell above")
+
+
+# --- exercises and their reference solutions (CONTRIBUTING.md) ----------------------------------
+def solutions(lab: str | Path) -> dict[str, str]:
+    """The reference solutions of a lab: the ``# %% exercise: NAME`` blocks of labs/solutions/<lab>.py."""
+    from . import LABS_DIR
+
+    path = LABS_DIR / "solutions" / f"{Path(lab).stem}.py"
+    blocks: dict[str, str] = {}
+    name = None
+    for line in (path.read_text().splitlines(keepends=True) if path.exists() else []):
+        m = re.match(r"# %% exercise: (\S+)", line)
+        if m:
+            name = m.group(1)
+            blocks[name] = ""
+        elif name is not None:
+            blocks[name] += line
+    return {k: v.strip() + "\n" for k, v in blocks.items()}
+
+
+def exercise_of(cell: Any) -> str | None:
+    """The exercise a notebook cell belongs to (metadata ``ebpflab.exercise``), if any."""
+    return cell.get("metadata", {}).get("ebpflab", {}).get("exercise")
+
+
+def fill_in_solutions(nb: Any, lab: str | Path) -> None:
+    """Replace each exercise cell of notebook ``nb`` by its reference solution (tests and benchmarks)."""
+    sols = solutions(lab)
+    for cell in nb.cells:
+        ex = exercise_of(cell)
+        if ex and "exercise" in cell.get("metadata", {}).get("tags", []):
+            if ex not in sols:
+                raise CheckFailed(f"no reference solution for exercise {ex!r} in labs/solutions/{Path(lab).stem}.py")
+            cell.source = sols[ex]

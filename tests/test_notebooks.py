@@ -18,32 +18,12 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from ebpflab.check import exercise_of, fill_in_solutions
+
 LABS = Path(__file__).resolve().parent.parent / "labs"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 NOTEBOOKS = sorted(LABS.glob("[0-9][0-9]_*.ipynb"))
 CELL_TIMEOUT = 300
-
-
-def solutions_for(nb_path: Path) -> dict[str, str]:
-    """The reference solutions of a lab: ``# %% exercise: NAME`` blocks in labs/solutions/<lab>.py."""
-    path = LABS / "solutions" / f"{nb_path.stem}.py"
-    if not path.exists():
-        return {}
-    blocks: dict[str, str] = {}
-    name = None
-    for line in path.read_text().splitlines(keepends=True):
-        m = re.match(r"# %% exercise: (\S+)", line)
-        if m:
-            name = m.group(1)
-            blocks[name] = ""
-        elif name is not None:
-            blocks[name] += line
-    return {k: v.strip() + "\n" for k, v in blocks.items()}
-
-
-def exercise_of(cell) -> str | None:
-    """The exercise a cell belongs to (metadata ebpflab.exercise), if any."""
-    return cell.get("metadata", {}).get("ebpflab", {}).get("exercise")
 
 
 def tags(cell) -> list[str]:
@@ -72,12 +52,7 @@ def errors(cell) -> list[dict]:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_with_solutions(path: Path):
     nb = nbformat.read(path, as_version=4)
-    sols = solutions_for(path)
-    for cell in nb.cells:
-        ex = exercise_of(cell)
-        if ex and "exercise" in tags(cell):
-            assert ex in sols, f"no reference solution for exercise {ex!r} in labs/solutions/{path.stem}.py"
-            cell.source = sols[ex]
+    fill_in_solutions(nb, path)
     execute(nb, f"{path.stem}.solutions.ipynb", allow_errors=False)
 
 
