@@ -201,8 +201,8 @@ def run(args) -> int:
     return 0
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+def free_port(ip: str = "127.0.0.1") -> int:
+    """A TCP port on ``ip`` that nothing listens on right now."""
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((ip, 0))
         return s.getsockname()[1]

@@ -174,7 +174,7 @@ class LabNet:
         old = _defer_sigint()
         try:
             for p in self._procs:
-                _stop(p)
+                stop_process(p)
             self._procs.clear()
             for ns in self.namespaces:
                 kill_netns_pids(ns)
@@ -266,11 +266,12 @@ def kill_netns_pids(ns: str) -> None:
                 pass
 
 
-def _stop(p: subprocess.Popen) -> None:
+def stop_process(p: subprocess.Popen, grace: float = 2) -> None:
+    """SIGTERM ``p``, and SIGKILL it if it has not ended within ``grace`` seconds."""
     if p.poll() is None:
         p.terminate()
         try:
-            p.wait(timeout=2)
+            p.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()

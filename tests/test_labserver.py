@@ -3,31 +3,15 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+from httputil import http_status
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as r:
-            return r.status
-    except urllib.error.HTTPError as e:
-        return e.code
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return 0  # not listening yet
+from ebpflab.export import free_port
 
 
 def test_jupyterlab_listens_on_loopback_only_and_needs_the_token(tmp_path):
@@ -42,11 +26,11 @@ def test_jupyterlab_listens_on_loopback_only_and_needs_the_token(tmp_path):
         assert url == f"http://127.0.0.1:{port}/lab?token={token}"
         assert oct((tmp_path / "jupyter-token").stat().st_mode & 0o777) == "0o600"
         deadline = time.monotonic() + 60
-        while get(f"http://127.0.0.1:{port}/api/status?token={token}") != 200:
+        while http_status(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=2) != 200:
             assert server.poll() is None, server.stdout.read()
             assert time.monotonic() < deadline, "JupyterLab did not start within 60 s"
             time.sleep(0.5)
-        assert get(f"http://127.0.0.1:{port}/api/status") == 403
+        assert http_status(f"http://127.0.0.1:{port}/api/status", timeout=2) == 403
         listening = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True).stdout
         addrs = {line.split()[3].rsplit(":", 1)[0] for line in listening.splitlines()}
         assert addrs == {"127.0.0.1"}, f"JupyterLab must listen on 127.0.0.1 only, not {addrs}"

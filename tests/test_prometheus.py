@@ -21,6 +21,7 @@ from ebpflab import aiops, traffic
 from ebpflab.errors import LabError
 from ebpflab.export import free_port, pinned, read_counters, serve
 from ebpflab.firewall import Firewall
+from ebpflab.netlab import stop_process
 
 WAIT = 45  # seconds: Prometheus starts, scrapes every second, answers queries
 
@@ -101,12 +102,7 @@ def prometheus(target_port: int, tmp: Path):
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        p.terminate()
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
+        stop_process(p, grace=10)
         log.close()
 
 

@@ -16,13 +16,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+from httputil import http_status
 
 from ebpflab import REPO
+from ebpflab.export import free_port
 
 VAGRANT_DIR = REPO / "vagrant"
 VAGRANTFILE = VAGRANT_DIR / "Vagrantfile"
@@ -180,20 +180,6 @@ def test_wrapper_without_a_route_asks_systemd_to_retry(tmp_path, net):
     assert "no IPv4 default route" in res.stderr and "ip=" not in res.stdout
 
 
-def free_port(ip: str) -> int:
-    with socket.socket() as s:
-        s.bind((ip, 0))
-        return s.getsockname()[1]
-
-
-def get(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as r:
-            return r.status
-    except urllib.error.HTTPError as e:
-        return e.code
-
-
 def test_service_command_serves_jupyter_on_the_given_address_with_a_token(tmp_path):
     # 127.0.0.2 stands in for the guest's NAT address: JupyterLab must listen there only.
     ip = "127.0.0.2"
@@ -206,17 +192,16 @@ def test_service_command_serves_jupyter_on_the_given_address_with_a_token(tmp_pa
                             text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
-        status = None
+        status = 0
         while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                status = get(f"http://{ip}:{port}/api/status")
+            status = http_status(f"http://{ip}:{port}/api/status")
+            if status:
                 break
-            except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.5)
-        assert status is not None, f"JupyterLab did not start:\n{proc.stdout.read() if proc.poll() is not None else ''}"
+            time.sleep(0.5)
+        assert status, f"JupyterLab did not start:\n{proc.stdout.read() if proc.poll() is not None else ''}"
         token = (tmp_path / "state" / "jupyter-token").read_text().strip()
         assert status == 403, "JupyterLab answered without the token"
-        assert get(f"http://{ip}:{port}/api/status?token={token}") == 200
+        assert http_status(f"http://{ip}:{port}/api/status?token={token}") == 200
         with socket.socket() as s, pytest.raises(ConnectionRefusedError):
             s.connect(("127.0.0.1", port))
     finally:
