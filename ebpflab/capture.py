@@ -15,22 +15,20 @@ import struct
 import subprocess
 import tempfile
 import time
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
 from . import capfilter, cbpf
 from .errors import CompileError, LabError, VerifierError
-from .loader import XDP_MODES, Program, capture_stderr
-from .netlab import netns as enter_netns
-from .system import import_bcc, require_root
+from .loader import Program, xdp_attached
+from .system import require_root
 
 DEFAULT_SNAPLEN = 262144  # tcpdump's default: whole packets
 HEADER = struct.Struct("<QIIII")  # struct cap_rec in bpf/xdp_capture.c, before data[]
 STATS = ("seen", "captured", "dropped", "filtered")
 PROTOCOLS = ("ARP", "TCP", "UDP", "ICMP", "ICMPv6", "IPv4 other", "IPv6 other", "other", "malformed")  # xdp_capture.c
-XDP_FLAGS_UPDATE_IF_NOEXIST = 1 << 0
 MARK_DIR = Path("/run/ebpflab/xdp")  # one file per attachment, so `ebpflab cleanup` can find leftovers
 
 
@@ -125,29 +123,16 @@ def link_info(iface: str, netns: str | None = None) -> dict:
 
 @contextmanager
 def attached(prog: Program, iface: str, netns: str | None = None, mode: str = "generic") -> Iterator[Any]:
-    """Attach ``prog`` at XDP on ``iface`` (in ``netns`` or this namespace) for the block, then detach."""
-    fn = prog.load(prog.name, "xdp")
-    bcc = import_bcc()
-    where = enter_netns(netns) if netns else nullcontext()
-    with where, capture_stderr() as cap:
-        try:
-            # UPDATE_IF_NOEXIST: fail rather than replace a program that got there first.
-            bcc.BPF.attach_xdp(iface, fn, XDP_MODES[mode] | XDP_FLAGS_UPDATE_IF_NOEXIST)
-            err = None
-        except Exception as exc:
-            err = exc
-    if err is not None:
-        raise LabError(f"could not attach the capture program to {iface}: {err} {cap.text.strip()}".strip())
-    mark = _mark(iface, netns)
+    """Attach ``prog`` at XDP on ``iface`` (in ``netns`` or this namespace) for the block, then detach.
+
+    While attached, a mark lets ``ebpflab cleanup`` detach the program should this process be SIGKILLed.
+    """
+    mark = None
     try:
-        yield fn
+        with xdp_attached(prog.load(prog.name, "xdp"), iface, netns, mode) as fn:
+            mark = _mark(iface, netns)
+            yield fn
     finally:
-        with (enter_netns(netns) if netns and os.path.exists(f"/run/netns/{netns}") else nullcontext()):
-            with capture_stderr():
-                try:
-                    bcc.BPF.remove_xdp(iface, XDP_MODES[mode])
-                except Exception:
-                    pass  # the interface went away with its namespace
         if mark:
             mark.unlink(missing_ok=True)
 

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
@@ -175,27 +175,9 @@ class Program:
     @contextmanager
     def xdp(self, host: Host, func: str | None = None, mode: str = "generic") -> Iterator[Any]:
         """Attach ``func`` at XDP on ``host``'s eth0 for the block, then detach (even on errors)."""
-        if mode not in XDP_MODES:
-            raise LabError(f"unknown XDP mode {mode!r}; use one of {', '.join(XDP_MODES)}")
         fn = self.load(func, "xdp")
-        bcc = import_bcc()
-        flags = XDP_MODES[mode] | XDP_FLAGS_UPDATE_IF_NOEXIST  # never replace another program silently
-        with netns(host.netns):
-            with capture_stderr() as cap:
-                try:
-                    bcc.BPF.attach_xdp(host.iface.encode(), fn, flags)
-                    err = None
-                except Exception as exc:
-                    err = exc
-        if err is not None:
-            if "busy" in str(err):
-                raise LabError(f"{host.name}:{host.iface} already has an XDP program attached: detach it first "
-                               "(leave the other `with` block) — one XDP program per interface") from None
-            raise LabError(f"could not attach {fn.name.decode()} to {host.name}:{host.iface} in {mode} mode: {err} {cap.text.strip()}")
-        try:
+        with xdp_attached(fn, host.iface, host.netns, mode, label=f"{host.name}:{host.iface}"):
             yield fn
-        finally:
-            detach_xdp(host, mode)
 
     @contextmanager
     def ring_buffer(self, name: str, callback: Callable[[Any, Any, int], Any], *,
@@ -247,14 +229,40 @@ class Program:
         return res.stdout
 
 
-def detach_xdp(host: Host, mode: str = "generic") -> None:
-    """Remove whatever XDP program is attached to ``host``'s interface (quietly if the host is gone)."""
-    if not os.path.exists(f"/run/netns/{host.netns}"):
+@contextmanager
+def xdp_attached(fn: Any, iface: str, ns: str | None = None, mode: str = "generic", *,
+                 label: str | None = None) -> Iterator[Any]:
+    """Attach loaded XDP function ``fn`` to ``iface`` (in namespace ``ns``, or this one) for the block, then detach."""
+    if mode not in XDP_MODES:
+        raise LabError(f"unknown XDP mode {mode!r}; use one of {', '.join(XDP_MODES)}")
+    label = label or iface
+    bcc = import_bcc()
+    flags = XDP_MODES[mode] | XDP_FLAGS_UPDATE_IF_NOEXIST  # never replace another program silently
+    with (netns(ns) if ns else nullcontext()), capture_stderr() as cap:
+        try:
+            bcc.BPF.attach_xdp(iface.encode(), fn, flags)
+            err = None
+        except Exception as exc:
+            err = exc
+    if err is not None:
+        if "busy" in str(err):
+            raise LabError(f"{label} already has an XDP program attached: detach it first "
+                           "(leave the other `with` block) — one XDP program per interface") from None
+        raise LabError(f"could not attach {fn.name.decode()} to {label} in {mode} mode: {err} {cap.text.strip()}".strip())
+    try:
+        yield fn
+    finally:
+        detach_xdp(iface, ns, mode)
+
+
+def detach_xdp(iface: str, ns: str | None = None, mode: str = "generic") -> None:
+    """Remove whatever XDP program is attached to ``iface`` (quietly if its namespace is gone)."""
+    if ns and not os.path.exists(f"/run/netns/{ns}"):
         return
     bcc = import_bcc()
-    with netns(host.netns), capture_stderr():
+    with (netns(ns) if ns else nullcontext()), capture_stderr():
         try:
-            bcc.BPF.remove_xdp(host.iface.encode(), XDP_MODES[mode])
+            bcc.BPF.remove_xdp(iface.encode(), XDP_MODES[mode])
         except Exception:
             pass  # the interface went away with its namespace: nothing left to detach
 
