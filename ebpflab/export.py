@@ -17,11 +17,12 @@ import socket
 import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from . import maps
 from .cleanup import PIN_ROOT
 from .errors import LabError
 
@@ -38,31 +39,12 @@ class SrcStats(ctypes.Structure):
 # --- the lab's side: pin for the block, always unpin ---------------------------------------------
 
 @contextmanager
-def pinned(prog: Any, names: tuple[str, ...] = PINNED_MAPS, root: Path = PIN_ROOT) -> Iterator[Path]:
-    """Pin the program's maps under ``root/<pid>/`` for the block, then unpin them (even on errors)."""
-    from bcc import libbcc
-
-    folder = root / str(os.getpid())
-    folder.mkdir(parents=True, exist_ok=True)
-    done: list[Path] = []
-    try:
+def pinned(prog: Any, names: tuple[str, ...] = PINNED_MAPS) -> Iterator[Path]:
+    """Pin the program's maps in this process's folder (lab 03's ``maps.pinned``) for the block, then unpin them."""
+    with ExitStack() as stack:
         for name in names:
-            path = folder / name
-            if path.exists():
-                raise LabError(f"{path} is already pinned by this process: close the other monitor first")
-            ret = libbcc.lib.bpf_obj_pin(prog[name].map_fd, str(path).encode())
-            if ret != 0:
-                why = os.strerror(-ret) if ret < -1 else "failed"
-                raise LabError(f"could not pin map {name} at {path}: {why} (is the BPF filesystem mounted at /sys/fs/bpf?)")
-            done.append(path)
-        yield folder
-    finally:
-        for path in done:
-            path.unlink(missing_ok=True)
-        try:
-            folder.rmdir()  # only when empty: another pin of this process may still be there
-        except OSError:
-            pass
+            stack.enter_context(maps.pinned(prog[name], name))
+        yield maps.pin_dir()
 
 
 # --- the exporter's side: read pinned maps ----------------------------------------------------
