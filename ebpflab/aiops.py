@@ -17,14 +17,13 @@ from __future__ import annotations
 import ipaddress
 import math
 import random
-import sys
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from . import traffic
+from . import export, traffic
 from .errors import LabError
 from .firewall import Firewall
 from .loader import Program
@@ -65,11 +64,7 @@ class Monitor:
 
     def totals(self) -> dict[str, dict[str, int]]:
         """Cumulative counters per source address: packets, bytes, syns, dropped."""
-        out = {}
-        for k, v in self.prog["sources"].items():
-            src = str(ipaddress.IPv4Address(k.value.to_bytes(4, sys.byteorder)))
-            out[src] = {"packets": v.packets, "bytes": v.bytes, "syns": v.syns, "dropped": v.dropped}
-        return out
+        return export.source_counters(self.prog["sources"].items())
 
     def sample(self) -> Sample:
         """Rates since the previous call (the first call only sets the starting point)."""

@@ -10,11 +10,9 @@ always unpins them (``ebpflab cleanup`` removes the folder of a process that was
 from __future__ import annotations
 
 import ctypes
-import ipaddress
 import os
 import signal
 import socket
-import sys
 import threading
 import time
 from contextlib import ExitStack, contextmanager
@@ -77,13 +75,17 @@ def running_labs(root: Path = PIN_ROOT) -> list[Path]:
     return [p for p in sorted(root.iterdir()) if p.name.isdigit() and Path(f"/proc/{p.name}").exists()]
 
 
+def source_counters(items: Any) -> dict[str, dict[str, int]]:
+    """Per-source counters of ``xdp_monitor``'s ``sources`` map, keyed by dotted address."""
+    return {maps.ipv4_of(k): {"packets": v.packets, "bytes": v.bytes, "syns": v.syns, "dropped": v.dropped}
+            for k, v in items}
+
+
 def read_counters(folder: Path) -> dict[str, Any]:
     """The counters pinned in one lab's folder: per source, and per firewall rule id (0 = passed)."""
     out: dict[str, Any] = {"sources": {}, "rules": {}}
     if (folder / "sources").exists():
-        for k, v in _map_items(folder / "sources", ctypes.c_uint32, SrcStats):
-            src = str(ipaddress.IPv4Address(k.value.to_bytes(4, sys.byteorder)))
-            out["sources"][src] = {"packets": v.packets, "bytes": v.bytes, "syns": v.syns, "dropped": v.dropped}
+        out["sources"] = source_counters(_map_items(folder / "sources", ctypes.c_uint32, SrcStats))
     if (folder / "hits").exists():
         out["rules"] = {k.value: v.value for k, v in _map_items(folder / "hits", ctypes.c_uint32, ctypes.c_uint64)
                         if v.value}

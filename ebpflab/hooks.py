@@ -276,8 +276,3 @@ def tcp_connections(net: LabNet, client: str, server: str, port: int, count: int
     finally:
         listener.close()
     return tuples
-
-
-def ip4(addr: int) -> str:
-    """A 32-bit address as the kernel stores it (network order in memory) to dotted text."""
-    return socket.inet_ntoa(addr.to_bytes(4, "little"))

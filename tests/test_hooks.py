@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from ebpflab import LabError, doctor, hooks, traffic
+from ebpflab import LabError, doctor, hooks, maps, traffic
 from ebpflab.loader import Program
 
 HOOKS = doctor.hooks()
@@ -69,7 +69,7 @@ def test_tcp_state_tracepoint_follows_lab_connections(net):
 def _change(prog, data):
     c = prog["changes"].event(data)
     return {"old": hooks.TCP_STATES.get(c.oldstate), "new": hooks.TCP_STATES.get(c.newstate),
-            "saddr": hooks.ip4(c.saddr), "daddr": hooks.ip4(c.daddr), "sport": c.sport, "dport": c.dport}
+            "saddr": maps.ipv4_of(c.saddr), "daddr": maps.ipv4_of(c.daddr), "sport": c.sport, "dport": c.dport}
 
 
 @needs("uprobe")
