@@ -20,12 +20,12 @@ import re
 import select
 import signal
 import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from . import maps
 from .errors import LabError
 from .loader import Program
 from .netlab import LabNet
@@ -85,10 +85,8 @@ class Firewall:
         net = parse_prefix(prefix)
         match = str(net)
         self._refuse_duplicate("src", match)
-        table = self.prog["src_rules"]
-        key = table.Key(net.prefixlen, int.from_bytes(net.network_address.packed, sys.byteorder))
         rule = Rule(self._free_id("src"), "src", match)
-        self._insert(table, key, rule)
+        self._insert(self.prog["src_rules"], self._src_key(net), rule)
         return rule
 
     def block_port(self, port: int, proto: str = "udp") -> Rule:
@@ -111,9 +109,7 @@ class Firewall:
         if found is None:
             raise LabError(f"no rule {str(rule)!r}; rules in force: {', '.join(map(str, self.rules)) or 'none'}")
         if found.kind == "src":
-            net = ipaddress.ip_network(found.match)
-            table = self.prog["src_rules"]
-            del table[table.Key(net.prefixlen, int.from_bytes(net.network_address.packed, sys.byteorder))]
+            del self.prog["src_rules"][self._src_key(ipaddress.ip_network(found.match))]
         else:
             proto, port = found.match.split("/")
             table = self.prog["port_rules"]
@@ -146,6 +142,10 @@ class Firewall:
         return "\n".join(rows + [f"     {'(no rule: passed)':<24} {self.passed()}"])
 
     # --- plumbing ------------------------------------------------------------------------
+    def _src_key(self, net: ipaddress.IPv4Network) -> Any:
+        """The LPM-trie key of a prefix: its length, then the address as the kernel stores it."""
+        return self.prog["src_rules"].Key(net.prefixlen, maps.ipv4_key(str(net.network_address)))
+
     def _refuse_duplicate(self, kind: str, match: str) -> None:
         for r in self._rules.values():
             if r.kind == kind and r.match == match:
