@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: lab test bench setup system venv doctor cleanup clean
+.PHONY: lab test bench setup system venv doctor cleanup clean distro-test
 
 lab: setup ## install what is missing, then serve JupyterLab on 127.0.0.1
 	@$(SUDO) $(VENV)/bin/ebpflab lab
@@ -30,6 +30,11 @@ $(VENV)/.installed: pyproject.toml
 	@/usr/bin/python3 -m venv --system-site-packages $(VENV)
 	@$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	@touch $@
+
+# `make test` on a brand-new minimal Debian (debootstrap, cached in /var/cache/ebpflab), as a new user runs it.
+DISTRO ?= debian-13
+distro-test: ## DISTRO=debian-13|debian-12: the committed checkout's `make test` on a fresh root filesystem
+	@$(SUDO) scripts/distro-test.sh $(DISTRO)
 
 doctor: setup
 	@$(SUDO) $(VENV)/bin/ebpflab doctor

@@ -17,14 +17,26 @@ case "${ID}:${VERSION_ID:-}" in
   *) say "untested distribution ${PRETTY_NAME:-$ID}; trying the Debian package names." ;;
 esac
 
-# Packages the labs use; arguments name extra ones (`make test` adds what only tests need).
-LAB_PACKAGES="bpfcc-tools python3-bpfcc python3-venv python3-pip tcpdump iproute2 iputils-ping
-  bpftool nftables libpcap0.8 python3-seccomp kmod gcc libc6-dev"
+# Every program the kit runs, by package: sysctl (procps), ip/tc/ss (iproute2), ping (iputils-ping),
+# nft (nftables), tcpdump, bpftool, modprobe (kmod), cc (gcc); mount, setpriv and taskset come with
+# util-linux, which every Debian has. "a|b" names one package that releases call differently
+# (Debian 13 renamed libpcap0.8 for its 64-bit time_t move): the first one this release has wins.
+LAB_PACKAGES="bpfcc-tools python3-bpfcc python3-venv python3-pip procps iproute2 iputils-ping
+  tcpdump bpftool nftables libpcap0.8t64|libpcap0.8 python3-seccomp kmod gcc libc6-dev"
+# Arguments name extra ones (`make test` adds what only tests need); a test skips without them.
 TEST_PACKAGES="$*"
 
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
+available() { apt-cache show "$1" 2>/dev/null | grep -q '^Package:'; }
+# Packages this release does not have are noted once here, so later runs stay silent.
+absent_file=/var/lib/ebpflab/absent-packages
+absent() { [ -f "$absent_file" ] && grep -qx "${ID}:${VERSION_ID:-}:$1" "$absent_file"; }
+
 missing=()
-for p in $LAB_PACKAGES $TEST_PACKAGES; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+for spec in $LAB_PACKAGES $TEST_PACKAGES; do
+  found=""
+  for p in ${spec//|/ }; do installed "$p" && found=1 && break; done
+  [ -n "$found" ] || absent "$spec" || missing+=("$spec")
 done
 
 apt_updated=""
@@ -42,12 +54,16 @@ apt_install() {
     || { cat "$log" >&2; rm -f "$log"; die "apt-get install $* failed (output above)."; }
   rm -f "$log"
 }
-# Install what is available; a package this release does not have is reported, not fatal.
+# Install what is available; a package this release does not have is reported once, not fatal.
 if [ ${#missing[@]} -gt 0 ]; then
   apt_update
   have=()
-  for p in "${missing[@]}"; do
-    if apt-cache show "$p" >/dev/null 2>&1; then have+=("$p"); else say "package $p is not in this distribution; skipped"; fi
+  for spec in "${missing[@]}"; do
+    pick=""
+    for p in ${spec//|/ }; do available "$p" && pick=$p && break; done
+    if [ -n "$pick" ]; then have+=("$pick"); continue; fi
+    say "package ${spec//|/ or } is not in this distribution; skipped (the tests that need it skip)"
+    mkdir -p "${absent_file%/*}"; echo "${ID}:${VERSION_ID:-}:$spec" >>"$absent_file"
   done
   if [ ${#have[@]} -gt 0 ]; then apt_install "${have[@]}"; fi
 fi

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# `make distro-test DISTRO=debian-13|debian-12`: the README's `make test` as a new user runs it, on a
+# brand-new minimal Debian root filesystem (debootstrap --variant=minbase) on this machine's kernel.
+# The pristine root is cached under $EBPFLAB_CACHE and copied for every run, so each run starts bare;
+# downloaded .deb files and pip wheels are cached too, so a rerun does not fetch them again.
+# The committed checkout (HEAD, not the work tree) is cloned into the copy; pytest's summary ends the output.
+set -euo pipefail
+
+say() { echo "distro-test: $*"; }
+die() { echo "distro-test: $*" >&2; exit 2; }
+
+[ "$(id -u)" = 0 ] || die "run as root: debootstrap, chroot and the kernel tests need it."
+distro=${1:-${DISTRO:-debian-13}}
+case "$distro" in
+  debian-13|trixie) suite=trixie ;;
+  debian-12|bookworm) suite=bookworm ;;
+  *) die "DISTRO must be debian-13 or debian-12, not '$distro'." ;;
+esac
+src=$(git -C "${2:-.}" rev-parse --show-toplevel)
+cmd=${DISTRO_TEST_CMD:-make test}
+cache=${EBPFLAB_CACHE:-/var/cache/ebpflab}
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+pristine=$cache/rootfs-$suite
+root=/var/tmp/ebpflab-distro-$suite
+log=$cache/distro-test-$suite.log
+mkdir -p "$cache/apt-$suite" "$cache/pip"
+[ -z "$(git -C "$src" status --porcelain --untracked-files=no)" ] \
+  || say "the work tree has uncommitted changes; testing the last commit ($(git -C "$src" rev-parse --short HEAD))."
+
+command -v debootstrap >/dev/null || { say "installing debootstrap"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
+if [ ! -x "$pristine/usr/bin/apt-get" ]; then
+  say "debootstrap --variant=minbase $suite into $pristine (once; cached)"
+  rm -rf "$pristine.tmp"
+  debootstrap --variant=minbase "$suite" "$pristine.tmp" "$mirror" >"$cache/debootstrap-$suite.log" 2>&1 \
+    || die "debootstrap failed; see $cache/debootstrap-$suite.log"
+  rm -rf "$pristine"; mv "$pristine.tmp" "$pristine"
+fi
+
+unmount_all() {  # everything mounted at or below the root, deepest first
+  awk -v r="$root" '$2 == r || index($2, r "/") == 1 {print $2}' /proc/mounts | sort -r \
+    | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+}
+unmount_all
+rm -rf "$root"
+say "fresh copy of the $suite root in $root"
+cp -a "$pristine" "$root"
+trap unmount_all EXIT
+
+# `ip netns exec` remounts / as a slave, so / must be a mount point, as on a real machine.
+mount --bind "$root" "$root"
+for m in proc sys dev dev/pts sys/fs/bpf sys/kernel/tracing sys/kernel/debug; do
+  mkdir -p "$root/$m"; mountpoint -q "/$m" && mount --bind "/$m" "$root/$m"
+done
+mkdir -p "$root/run/netns" "$root/root/.cache/pip"
+mount --bind "$cache/apt-$suite" "$root/var/cache/apt/archives"
+mount --bind "$cache/pip" "$root/root/.cache/pip"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+# The root trusts the host's CA bundle, so it reaches the mirrors and PyPI exactly as the host does.
+envx=()
+if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+  cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl-host-ca.crt"
+  envx=(PIP_CERT=/etc/ssl-host-ca.crt SSL_CERT_FILE=/etc/ssl-host-ca.crt REQUESTS_CA_BUNDLE=/etc/ssl-host-ca.crt)
+fi
+mkdir -p "$root/srv"
+git clone -q "$src" "$root/srv/ebpflab"
+
+inside() {
+  chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 CI=true "${envx[@]}" \
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin bash -c "$1"
+}
+start=$(date +%s)
+set +e
+# The README's one prerequisite on a minimal system: make.
+inside "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq make >/dev/null" \
+  || die "could not install make inside the $suite root."
+say "running '$cmd' in the $suite root (log: $log)"
+inside "cd /srv/ebpflab && $cmd" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+# Setup a second time must install nothing and print nothing.
+again=$(inside "cd /srv/ebpflab && make -s setup" 2>&1)
+set -e
+mins=$(( ($(date +%s) - start) / 60 )); secs=$(( ($(date +%s) - start) % 60 ))
+summary=$(grep -E '^=+ .*(passed|failed|error).* =+$' "$log" | tail -n 1)
+say "$distro ($suite): '$cmd' exited $rc after ${mins} min ${secs} s"
+say "pytest: ${summary:-no pytest summary (see $log)}"
+if [ -n "$again" ]; then
+  say "a second 'make setup' was not silent:"; echo "$again"; [ "$rc" != 0 ] || rc=1
+fi
+exit "$rc"
