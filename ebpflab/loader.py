@@ -136,7 +136,8 @@ class Program:
             if "Failed to compile" not in str(err):
                 # BCC attaches kprobe__/tracepoint__-named functions itself while building.
                 raise LabError(f"{where} compiled, but BCC could not attach it: {err}") from None
-            raise CompileError(f"{where} did not compile:", _clean_clang(cap.text) or str(err)) from None
+            out = _clean_clang(cap.text) or str(err)
+            raise CompileError(f"{where} did not compile{_stack_hint(out)}:", out) from None
         self.warnings = cap.text
         return self
 
@@ -288,8 +289,18 @@ def _survives_compiling(text: str, cflags: list[str]) -> None:
     except subprocess.TimeoutExpired:
         raise CompileError("clang did not finish compiling this program within 120 seconds.", "") from None
     if run.returncode != 0 and "Traceback" not in run.stderr:  # a Python error is left to build() to report
+        out = run.stderr.strip()[-2000:]
         raise CompileError("clang stopped the whole process while compiling this program (it would have taken "
-                           "the notebook's kernel with it):", run.stderr.strip()[-2000:])
+                           f"the notebook's kernel with it){_stack_hint(out)}:", out)
+
+
+# clang 14 says "the BPF stack limit of 512 bytes is exceeded", clang 19 "the BPF stack limit is exceeded".
+STACK_LIMIT = re.compile(r"BPF stack limit (of \d+ bytes )?is exceeded")
+
+
+def _stack_hint(output: str) -> str:
+    """Name the 512-byte stack limit whichever clang worded it, or nothing for other errors."""
+    return "; a BPF program has at most 512 bytes of stack" if STACK_LIMIT.search(output) else ""
 
 
 def _clean_clang(text: str) -> str:

@@ -105,6 +105,15 @@ def test_a_stack_clang_refuses_is_a_compile_error_not_a_dead_process():
         Program(text).build()
 
 
+@pytest.mark.parametrize("clang", ["Looks like the BPF stack limit of 512 bytes is exceeded.",  # clang 14
+                                   "Looks like the BPF stack limit is exceeded."])  # clang 19
+def test_the_stack_limit_is_named_whichever_clang_worded_it(clang):
+    from ebpflab.loader import _stack_hint
+
+    assert "512 bytes" in _stack_hint(f"error: {clang} Please move large on stack variables")
+    assert _stack_hint("error: use of undeclared identifier 'x'") == ""
+
+
 def test_a_second_program_never_replaces_the_first_silently(net):
     with Program("xdp_drop") as drop, drop.xdp(net["server"]):
         with Program("xdp_pass") as other:

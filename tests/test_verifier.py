@@ -148,6 +148,11 @@ CLASSIC_MESSAGES = {
     "invalid stack off=-520 size=1": "stack-bounds",
     "invalid indirect access to stack R3 off=-16 size=64": "stack-bounds",
     "combined stack size of 2 calls is 544. Too large": "stack-bounds",
+    # clang's own refusal, worded differently by clang 14 (Debian 12) and clang 19 (Debian 13)
+    "Looks like the BPF stack limit of 512 bytes is exceeded. Please move large on stack variables into BPF "
+    "per-cpu array map.": "stack-bounds",
+    "Looks like the BPF stack limit is exceeded. Please move large on stack variables into BPF per-cpu array map. "
+    "For non-kernel uses, the stack can be increased using -mllvm -bpf-stack-size.": "stack-bounds",
     "invalid bpf_context access off=80 size=4": "ctx-access",
     "div by zero": "divide-by-zero",
     "cannot call GPL-restricted function from non-GPL compatible program": "gpl",
