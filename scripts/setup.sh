@@ -26,8 +26,9 @@ LAB_PACKAGES="bpfcc-tools python3-bpfcc python3-venv python3-pip procps iproute2
 # Arguments name extra ones (`make test` adds what only tests need); a test skips without them.
 TEST_PACKAGES="$*"
 
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
-available() { apt-cache show "$1" 2>/dev/null | grep -q '^Package:'; }
+# (no `grep -q` after a pipe: with pipefail, a writer cut off early would count as "not there")
+installed() { [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == *"ok installed"* ]]; }
+available() { [[ "$(apt-cache show --no-all-versions "$1" 2>/dev/null)" == *"Package: "* ]]; }
 # Packages this release does not have are noted once here, so later runs stay silent.
 absent_file=/var/lib/ebpflab/absent-packages
 absent() { [ -f "$absent_file" ] && grep -qx "${ID}:${VERSION_ID:-}:$1" "$absent_file"; }
@@ -79,7 +80,7 @@ if [ ! -e "$moddir/build/include" ] && [ ! -e "$moddir/build/Makefile" ]; then
     # distribution's generic headers. XDP programs only need the UAPI part, which is stable.
     arch=$(dpkg --print-architecture)
     case "$ID" in ubuntu) generic=linux-headers-generic ;; *) generic=linux-headers-$arch ;; esac
-    dpkg-query -W -f='${Status}' "$generic" 2>/dev/null | grep -q "ok installed" || apt_install "$generic"
+    installed "$generic" || apt_install "$generic"
     donor=$(ls -d /lib/modules/*/build 2>/dev/null | grep -v "/$kver/" | sort -V | tail -n 1 || true)
     [ -n "$donor" ] || die "no kernel headers found after installing $generic."
     donor=$(dirname "$donor")
