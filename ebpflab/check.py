@@ -35,6 +35,23 @@ def between(actual: float, low: float, high: float, what: str) -> None:
          f"{what} should be between {low} and {high}, but is {actual!r}")
 
 
+def window_totals(plot: Any) -> dict[str, dict[str, float]]:
+    """Packets per series of a live rate plot in each stretch between its marks, keyed "start" then by mark.
+
+    Each sample's rate times its interval, summed: a judgement over a whole window, never the last sample,
+    which may land after the sender stopped or late on a busy machine.
+    """
+    marks = sorted(plot.marks)
+    windows = {label: {s: 0.0 for s in plot.series} for label in ["start", *(label for _, label in marks)]}
+    prev = 0.0
+    for i, t in enumerate(plot.t):
+        label = next((lb for mt, lb in reversed(marks) if mt < t), "start")
+        for s in plot.series:
+            windows[label][s] += plot.data[s][i] * (t - prev)
+        prev = t
+    return windows
+
+
 def filled(value: Any, name: str) -> None:
     """Fail with a hint while an exercise's answer is still the shipped placeholder (None or ...)."""
     if value is None or value is Ellipsis:
