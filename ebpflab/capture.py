@@ -9,6 +9,7 @@ format that tcpdump and Wireshark read; ``Printer`` prints a packet the way ``tc
 from __future__ import annotations
 
 import ctypes
+import functools
 import json
 import os
 import struct
@@ -343,6 +344,16 @@ TCP_FLAGS = [(0x01, "F"), (0x02, "S"), (0x04, "R"), (0x08, "P"), (0x10, "."), (0
 V6_EXT = {0: "HBH", 60: "DSTOPT", 43: "RT6", 44: "frag"}
 
 
+@functools.cache
+def tcpdump_version() -> tuple[int, ...]:
+    """The installed tcpdump's version, e.g. (4, 99, 5); the newest wording known if there is none."""
+    try:
+        out = subprocess.run(["tcpdump", "--version"], capture_output=True, text=True, timeout=10).stdout
+        return tuple(int(x) for x in out.split("tcpdump version ", 1)[1].split()[0].split(".")[:3])
+    except (OSError, IndexError, ValueError, subprocess.TimeoutExpired):
+        return (4, 99, 5)
+
+
 class Printer:
     """Turn packets into the lines ``tcpdump -n`` prints; keeps tcpdump's per-connection TCP state."""
 
@@ -351,6 +362,7 @@ class Printer:
         self.quiet = quiet        # -q: less protocol detail
         self.absolute = absolute_seq
         self.hex_only = hex_only  # -x: dumps of unknown types without the ASCII column
+        self.tcpdump = tcpdump_version()  # "the same text as tcpdump" means the tcpdump installed here
         self._tcp: dict[tuple, tuple[int, int]] = {}
 
     def time(self, ts_ns: int) -> str:
@@ -423,15 +435,19 @@ class Printer:
         return f"arp-#{op} for proto type 2048 (0x0800) hardware type 1 (0x0001), length {length}"
 
     def _ip(self, b: bytes, wire: int) -> str:
+        new = self.tcpdump >= (4, 99, 5)  # 4.99.5 words invalid IPv4 lengths differently (Debian 13)
+        if new and wire < 20:
+            return f" [length {wire} < 20] (invalid)"
         if len(b) < 20:
             return " [|ip]"
         ihl = (b[0] & 0x0F) * 4
         total = int.from_bytes(b[2:4], "big")
         if total < ihl:
-            return f"bad-len {total}"
+            return f" [total length {total} < {ihl}] (invalid)" if new else f"bad-len {total}"
         src, dst, proto = _ip4(b[12:16]), _ip4(b[16:20]), b[9]
         frag = int.from_bytes(b[6:8], "big")
-        pre = f"truncated-ip - {total - wire} bytes missing! " if total > wire else ""
+        pre = "" if total <= wire else (f"[total length {total} > length {wire}] (invalid) " if new
+                                        else f"truncated-ip - {total - wire} bytes missing! ")
         payload = b[ihl:total]
         if frag & 0x1FFF:
             return f"{pre}{src} > {dst}: ip-proto-{proto}"
