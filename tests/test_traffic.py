@@ -8,17 +8,20 @@ import pytest
 from ebpflab import LabError, traffic
 
 
+# Bounds come from what was asked (duration, rate, count), never from how fast this machine is: a busy
+# machine sends fewer packets in the same time, never more, and still stops at the deadline.
 def test_duration_bounds_a_sender(net):
     start = time.monotonic()
     sent = traffic.send(net, "client", traffic.udp(net, "client", "server"), duration=0.5, rate=1000)
-    assert time.monotonic() - start < 1.5
-    assert 350 <= sent.packets <= 520
+    assert sent.seconds < 0.5 + 0.5, "the sender must stop at its deadline (one late send allowed)"
+    assert time.monotonic() - start < 10
+    assert 0 < sent.packets <= 0.5 * 1000 + 1  # packet i leaves no earlier than i/rate seconds in
 
 
-def test_rate_is_respected_roughly(net):
+def test_rate_is_never_exceeded(net):
     sent = traffic.send(net, "client", traffic.udp(net, "client", "server"), count=300, rate=1000)
     assert sent.packets == 300
-    assert 0.25 <= sent.seconds <= 0.6
+    assert sent.seconds >= 299 / 1000  # the 300th packet leaves 0.299 s after the first, or later
 
 
 def test_frames_outside_the_lab_range_are_refused(net):
