@@ -4,6 +4,7 @@
 # The pristine root is cached under $EBPFLAB_CACHE and copied for every run, so each run starts bare;
 # downloaded .deb files and pip wheels are cached too, so a rerun does not fetch them again.
 # The committed checkout (HEAD, not the work tree) is cloned into the copy; pytest's summary ends the output.
+# The copy is deleted afterwards (KEEP_ROOT=1 keeps it, to look inside with chroot).
 set -euo pipefail
 
 say() { echo "distro-test: $*"; }
@@ -21,8 +22,8 @@ cmd=${DISTRO_TEST_CMD:-make test}
 cache=${EBPFLAB_CACHE:-/var/cache/ebpflab}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 pristine=$cache/rootfs-$suite
-root=/var/tmp/ebpflab-distro-$suite
-log=$cache/distro-test-$suite.log
+root=$(mktemp -d "/var/tmp/ebpflab-distro-$suite.XXXXXX")  # one per run: runs may overlap
+log=$cache/distro-test-$suite-${root##*.}.log
 mkdir -p "$cache/apt-$suite" "$cache/pip"
 [ -z "$(git -C "$src" status --porcelain --untracked-files=no)" ] \
   || say "the work tree has uncommitted changes; testing the last commit ($(git -C "$src" rev-parse --short HEAD))."
@@ -40,11 +41,18 @@ unmount_all() {  # everything mounted at or below the root, deepest first
   awk -v r="$root" '$2 == r || index($2, r "/") == 1 {print $2}' /proc/mounts | sort -r \
     | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 }
-unmount_all
-rm -rf "$root"
 say "fresh copy of the $suite root in $root"
-cp -a "$pristine" "$root"
-trap unmount_all EXIT
+cp -a "$pristine/." "$root"; chmod 755 "$root"  # mktemp made it 0700: tests also run as nobody
+finish() {
+  unmount_all
+  if [ -n "${KEEP_ROOT:-}" ]; then return; fi
+  if awk -v r="$root" 'index($2, r) == 1 {found=1} END {exit !found}' /proc/mounts; then
+    say "something is still mounted under $root; left it in place"
+  else
+    rm -rf "$root"
+  fi
+}
+trap finish EXIT
 
 # `ip netns exec` remounts / as a slave, so / must be a mount point, as on a real machine.
 mount --bind "$root" "$root"
