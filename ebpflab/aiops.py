@@ -351,17 +351,23 @@ class Scenario:
         if duration > 30:
             raise LabError("keep a scenario under 30 seconds")
         self.senders, self.seed, self.duration, self.chunk = senders, seed, duration, chunk
+        self.t0 = 0.0                       # the last run's clock origin (time.monotonic())
+        self.started: dict[str, float] = {}  # when each sender really began, seconds after t0
 
-    def _send(self, net: LabNet, host: str, dst: str, s: Sender, rng: random.Random, t0: float,
-              stop: threading.Event, sent: dict[str, int]) -> None:
+    def _frames(self, net: LabNet, host: str, dst: str, s: Sender) -> Any:
+        """The frames ``s`` cycles through (crafted before the clock starts: slow on a busy machine)."""
         if s.kind == "syn":
             frames = [traffic.tcp_syn(net, host, dst, dport=80, sport=1024 + i, src_ip=s.src) for i in range(64)]
         else:
             frames = [traffic.udp(net, host, dst, dport=5000, src_ip=s.src)]
-        frames = traffic.frames_from(frames)
+        return traffic.frames_from(frames)
+
+    def _send(self, net: LabNet, host: str, s: Sender, frames: Any, rng: random.Random, t0: float,
+              stop: threading.Event, sent: dict[str, int]) -> None:
         wait = t0 + s.start - time.monotonic()
         if wait > 0 and stop.wait(wait):
             return
+        self.started[s.src] = time.monotonic() - t0  # when it really began: a busy machine starts late
         while not stop.is_set() and time.monotonic() - t0 < self.duration:
             bursting = s.burst_p and rng.random() < s.burst_p
             rate = (s.burst_rate if bursting else s.rate) * rng.uniform(0.85, 1.15)
@@ -376,11 +382,13 @@ class Scenario:
     def running(self, net: LabNet, host: str = "client", dst: str = "server") -> Iterator[dict[str, int]]:
         """Run every sender in its own thread for the block; always waits for them (bounded by duration)."""
         rng = random.Random(self.seed)
+        frames = [self._frames(net, host, dst, s) for s in self.senders]
         stop = threading.Event()
         sent: dict[str, int] = {}
-        t0 = time.monotonic()
-        threads = [threading.Thread(target=self._send, args=(net, host, dst, s, random.Random(rng.random()), t0, stop, sent),
-                                    name=f"ebpflab-sender-{s.src}", daemon=True) for s in self.senders]
+        self.started = {}
+        self.t0 = t0 = time.monotonic()
+        threads = [threading.Thread(target=self._send, args=(net, host, s, f, random.Random(rng.random()), t0, stop, sent),
+                                    name=f"ebpflab-sender-{s.src}", daemon=True) for s, f in zip(self.senders, frames)]
         for th in threads:
             th.start()
         try:
@@ -399,7 +407,7 @@ class Scenario:
         attack = [s for s in self.senders if s.start > 0]
         loop.monitor.sample()  # the starting point
         with self.running(net, host, dst) as sent:
-            loop.monitor.start = time.monotonic()
+            loop.monitor.start = self.t0  # samples and senders share one clock
             deadline = loop.monitor.start + self.duration
             next_t = loop.monitor.start + interval
             while time.monotonic() < deadline:
@@ -410,4 +418,5 @@ class Scenario:
                     on_sample(loop)
         return Result(loop.samples, loop.thresholds, loop.actor.actions, loop.detections,
                       [s.src for s in self.senders if s not in attack], [s.src for s in attack],
-                      min((s.start for s in attack), default=math.nan), dict(sent), loop.baselines)
+                      min((self.started.get(s.src, s.start) for s in attack), default=math.nan), dict(sent),
+                      loop.baselines)
