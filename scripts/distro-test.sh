@@ -7,6 +7,7 @@
 # The copy is deleted afterwards (KEEP_ROOT=1 keeps it, to look inside with chroot).
 set -euo pipefail
 
+main() {  # read whole before it runs: editing this file cannot change a run already under way
 say() { echo "distro-test: $*"; }
 die() { echo "distro-test: $*" >&2; exit 2; }
 
@@ -95,3 +96,5 @@ if [ -n "$again" ]; then
   say "a second 'make setup' was not silent:"; echo "$again"; [ "$rc" != 0 ] || rc=1
 fi
 exit "$rc"
+}
+main "$@"
