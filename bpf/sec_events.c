@@ -43,6 +43,7 @@ BPF_LPM_TRIE(policy, struct rule_key, struct rule, 256);
 
 // The default in-kernel filter, set from Python: 0 / empty means "any".
 struct watch {
+    u32 on;             // 0 until Python has set the filter: nothing is delivered before
     u32 netns, kinds;   // kinds: bit (1 << kind) for each kind wanted
     u32 comm_len, prefix_len;
     char comm[16];
@@ -158,8 +159,8 @@ static __always_inline int keep(struct sec_event *e)
 {
     u32 zero = 0;
     struct watch *w = watch.lookup(&zero);
-    if (!w)
-        return 1;
+    if (!w || !w->on)
+        return 0;
     if (w->netns && w->netns != e->netns)
         return 0;
     if (w->kinds && !(w->kinds & (1 << e->kind)))

@@ -17,7 +17,8 @@ import time
 import urllib.parse
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator
 
 from . import BPF_DIR, LABS_DIR, btf, maps
 from .errors import LabError
@@ -40,6 +41,25 @@ KEEP_MARKER = "/* @KEEP@ : a keep() from Python replaces the default below */"
 def kernel_offsets() -> dict[str, int]:
     """The task_struct/nsproxy/net offsets of the running kernel, as defines for the C program."""
     return {name: btf.offset(path) for name, path in OFFSETS.items()}
+
+
+def lsm_defines() -> dict[str, int]:
+    """The defines ``bpf/sec_lsm_exec.c`` needs (offsets into linux_binprm and the task)."""
+    return {**kernel_offsets(), "OFF_BPRM_FILENAME": btf.offset("linux_binprm.filename"), "PATH_LEN": PATH_LEN}
+
+
+@contextmanager
+def lsm_denied(path: str, netns: Any = 0) -> Iterator[Program]:
+    """Deny exec of ``path`` (exactly) with -EPERM through BPF LSM, for the block; where the doctor offers it."""
+    raw = path.encode()
+    if not path or len(raw) >= PATH_LEN:
+        raise LabError(f"an exec path must be 1..{PATH_LEN - 1} bytes")
+    with Program("sec_lsm_exec", lsm_defines()) as prog:
+        key = prog["deny"].Key()
+        key.netns = netns_inode(netns) if netns else 0
+        _put(key, "path", raw)
+        prog["deny"][key] = ctypes.c_uint(1)
+        yield prog
 
 
 def netns_inode(where: Any) -> int:
@@ -125,7 +145,7 @@ class Monitor:
     """``sec_events`` loaded and attached, its events collected; a context manager that detaches."""
 
     def __init__(self, keep: str | None = None, *, on_event: Callable[[Event], Any] | None = None,
-                 keep_events: bool = True) -> None:
+                 keep_events: bool = True, watch: dict[str, Any] | None = None) -> None:
         text = (BPF_DIR / "sec_events.c").read_text()
         defines: dict[str, Any] = {**kernel_offsets(), "PATH_LEN": PATH_LEN}
         if keep is not None:  # the learner's filter takes the place of the default one
@@ -137,11 +157,16 @@ class Monitor:
         self.events: list[Event] = []
         self.rules: dict[int, Rule] = {}
         self._ring: Any = None
+        self._watch = {} if watch is None else watch
+        if keep is None:
+            _check_watch(**self._watch)
         self._ids = iter(range(1, 1 << 30))
 
     def __enter__(self) -> "Monitor":
         self.prog.__enter__()  # BCC attaches every TRACEPOINT_PROBE as it builds
         try:
+            if "CUSTOM_KEEP" not in self.prog.defines:
+                self.watch(**self._watch)  # until here the default filter delivers nothing
             self._ring = self.prog.ring_buffer("events", self._got)
             self._ring.__enter__()
         except BaseException:
@@ -195,12 +220,9 @@ class Monitor:
     # --- the default in-kernel filter and its counters -----------------------------------------
     def watch(self, netns: Any = 0, comm: str = "", kinds: Iterable[str] = (), prefix: str = "") -> None:
         """Set the default in-kernel filter (empty: everything); only matching events reach user space."""
-        bad = [k for k in kinds if k not in KINDS]
-        if bad:
-            raise LabError(f"unknown kind {bad[0]!r}; use any of: {', '.join(KINDS)}")
-        if len(comm.encode()) > 15 or len(prefix.encode()) > 64:
-            raise LabError("comm is at most 15 bytes and a path prefix at most 64")
+        _check_watch(netns, comm, kinds, prefix)
         w = self.prog["watch"].Leaf()
+        w.on = 1
         w.netns = netns_inode(netns) if netns else 0
         w.kinds = sum(1 << KINDS[k] for k in set(kinds))
         w.comm_len, w.prefix_len = len(comm.encode()), len(prefix.encode())
@@ -213,9 +235,24 @@ class Monitor:
         st = self.prog["stats"]
         return {name: int(sum(st[i])) for i, name in enumerate(STATS)}
 
-    def settle(self, seconds: float = 0.3) -> None:
-        """Give the poller time to hand over what the kernel has already written."""
-        time.sleep(seconds)
+    def wait_for(self, done: Callable[[list[Event]], bool], timeout: float = 10) -> bool:
+        """Wait (at most ``timeout`` s) until ``done(events)`` holds: the poller may lag on a busy machine."""
+        deadline = time.monotonic() + timeout
+        while not done(self.events):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+
+def _check_watch(netns: Any = 0, comm: str = "", kinds: Iterable[str] = (), prefix: str = "") -> None:
+    bad = [k for k in kinds if k not in KINDS]
+    if bad:
+        raise LabError(f"unknown kind {bad[0]!r}; use any of: {', '.join(KINDS)}")
+    if len(comm.encode()) > 15 or len(prefix.encode()) > 64:
+        raise LabError("comm is at most 15 bytes and a path prefix at most 64")
+    if netns:
+        netns_inode(netns)
 
 
 # --- the scenario: a web app with a command-injection bug --------------------------------------
@@ -332,8 +369,10 @@ def add_arguments(p: Any) -> None:
 
 def run(args: Any) -> int:
     """``ebpflab events``: print process events as JSON lines, filtered in the kernel, until Ctrl-C."""
+    import signal
     import sys
 
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
     kinds = [k for arg in args.kind for k in arg.split(",") if k]
     netns = int(args.netns) if str(args.netns).isdigit() else args.netns
     if args.count < 0:
@@ -349,9 +388,8 @@ def run(args: Any) -> int:
         if args.count and printed[0] >= args.count:
             done.set()
 
-    mon = Monitor(on_event=show, keep_events=False)
+    mon = Monitor(on_event=show, keep_events=False, watch={"netns": netns, "comm": args.comm, "kinds": kinds})
     with mon:
-        mon.watch(netns=netns, comm=args.comm, kinds=kinds)
         print("ebpflab events: watching (Ctrl-C stops)", file=sys.stderr, flush=True)
         try:
             while not done.wait(0.2):
