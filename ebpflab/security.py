@@ -145,9 +145,10 @@ class Monitor:
     """``sec_events`` loaded and attached, its events collected; a context manager that detaches."""
 
     def __init__(self, keep: str | None = None, *, on_event: Callable[[Event], Any] | None = None,
-                 keep_events: bool = True, watch: dict[str, Any] | None = None) -> None:
+                 keep_events: bool = True, watch: dict[str, Any] | None = None,
+                 defines: dict[str, Any] | None = None) -> None:
         text = (BPF_DIR / "sec_events.c").read_text()
-        defines: dict[str, Any] = {**kernel_offsets(), "PATH_LEN": PATH_LEN}
+        defines = {**(defines or {}), **kernel_offsets(), "PATH_LEN": PATH_LEN}
         if keep is not None:  # the learner's filter takes the place of the default one
             text = text.replace(KEEP_MARKER, keep)
             defines["CUSTOM_KEEP"] = 1
