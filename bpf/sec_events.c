@@ -57,7 +57,7 @@ BPF_PERCPU_ARRAY(keybuf, struct rule_key, 1);
 struct name {
     char path[PATH_LEN];
 };
-BPF_HASH(opening, u32, struct name, 10240);       // thread id -> file name, from openat's entry to its exit
+BPF_TABLE("lru_hash", u32, struct name, opening, 10240);  // thread id -> file name, from openat's entry to its exit
 BPF_HASH(killed, u32, u32, 1024);                 // processes the policy killed: their exit is evidence
 BPF_RINGBUF_OUTPUT(events, 256);                  // 256 pages = 1 MiB
 
