@@ -364,6 +364,7 @@ def add_arguments(p: Any) -> None:
     p.add_argument("--netns", default="", help="only this network namespace (a name in /run/netns, or its inode)")
     p.add_argument("--comm", default="", help="only processes whose name starts with this")
     p.add_argument("--kind", action="append", default=[], help=f"only these kinds ({', '.join(KINDS)}); repeat or comma-separate")
+    p.add_argument("--path", default="", help="only events whose file or program starts with this (up to 64 bytes)")
     p.add_argument("--count", type=int, default=0, help="stop after this many events (default: until Ctrl-C)")
 
 
@@ -388,7 +389,8 @@ def run(args: Any) -> int:
         if args.count and printed[0] >= args.count:
             done.set()
 
-    mon = Monitor(on_event=show, keep_events=False, watch={"netns": netns, "comm": args.comm, "kinds": kinds})
+    mon = Monitor(on_event=show, keep_events=False, watch={"netns": netns, "comm": args.comm, "kinds": kinds,
+                                                              "prefix": args.path})
     with mon:
         print("ebpflab events: watching (Ctrl-C stops)", file=sys.stderr, flush=True)
         try:

@@ -191,7 +191,7 @@ def _read_line(stream, timeout: float) -> str:
 def test_events_cli_prints_json_lines_and_stops_on_ctrl_c(tmp_path):
     prog = tmp_path / "eblcli"
     shutil.copy("/bin/true", prog)
-    p = subprocess.Popen([EBPFLAB, "events", "--kind", "exec", "--comm", "eblcli"], stdout=subprocess.PIPE,
+    p = subprocess.Popen([EBPFLAB, "events", "--kind", "exec", "--comm", "eblcli", "--path", str(tmp_path)], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     try:
         assert "watching" in _read_line(p.stderr, 60)
@@ -209,10 +209,12 @@ def test_events_cli_prints_json_lines_and_stops_on_ctrl_c(tmp_path):
     assert "Traceback" not in err and "generated" in err
 
 
-def test_events_cli_bad_input_is_one_line():
-    res = subprocess.run([EBPFLAB, "events", "--kind", "fork"], capture_output=True, text=True, timeout=60)
+@pytest.mark.parametrize("args, message", [(["--kind", "fork"], "unknown kind"), (["--path", "/x" * 40], "at most 64"),
+                                           (["--netns", "ebl-no-such-namespace"], "no network namespace")])
+def test_events_cli_bad_input_is_one_line(args, message):
+    res = subprocess.run([EBPFLAB, "events", *args], capture_output=True, text=True, timeout=60)
     assert res.returncode == 2 and res.stdout == ""
-    assert res.stderr.strip().count("\n") == 0 and "unknown kind" in res.stderr
+    assert res.stderr.strip().count("\n") == 0 and message in res.stderr
 
 
 def test_doctor_says_how_lab_10_can_enforce():
