@@ -18,6 +18,7 @@ COMMANDS = {
     "url": ("ebpflab.labserver", "print the JupyterLab address with its token"),
     "tcpdump": ("ebpflab.tcpdump", "capture packets with XDP and a ring buffer, printed like tcpdump (lab 06)"),
     "export": ("ebpflab.export", "serve the running lab's counters in Prometheus' text format (lab 09)"),
+    "events": ("ebpflab.security", "print exec/open/connect/exit events as JSON lines, filtered in the kernel (lab 10)"),
 }
 
 

@@ -123,6 +123,42 @@ def hooks() -> dict[str, bool]:
     }
 
 
+def _lsm_list() -> list[str]:
+    """The kernel's active LSMs: securityfs when mounted, else the boot line's lsm=, else CONFIG_LSM."""
+    try:
+        return Path("/sys/kernel/security/lsm").read_text().strip().split(",")
+    except OSError:
+        pass
+    try:
+        for arg in Path("/proc/cmdline").read_text().split():
+            if arg.startswith("lsm="):
+                return arg[4:].split(",")
+    except OSError:
+        pass
+    return kernel_config().get("CONFIG_LSM", "").strip('"').split(",")
+
+
+@functools.lru_cache(maxsize=1)
+def enforcement() -> dict[str, bool]:
+    """How lab 10 can enforce a policy here: kill from a tracepoint, and/or deny with BPF LSM."""
+    major, minor = (int(x) for x in platform.release().split(".")[:2])
+    table = hooks()
+    return {
+        "send_signal": (major, minor) >= (5, 3) and table["tracepoint"],   # bpf_send_signal() came in 5.3
+        # BPF LSM programs attach through the same BTF trampolines as fentry
+        "bpf_lsm": "bpf" in _lsm_list() and _config_says("CONFIG_BPF_LSM") is not False and table["fentry"],
+    }
+
+
+ENFORCE_WHY = {
+    "send_signal": ("lab 10 kills a process from a tracepoint (bpf_send_signal)",
+                    "no bpf_send_signal from tracepoints (kernel older than 5.3): lab 10 only observes"),
+    "bpf_lsm": ("lab 10 can also deny an exec with -EPERM (BPF LSM)",
+                "no BPF LSM here (needs CONFIG_BPF_LSM, 'bpf' in the LSM list and BTF trampolines): "
+                "lab 10 kills instead of denying"),
+}
+
+
 HOOK_WHY = {
     "xdp": "labs 02-07 and 09 attach XDP programs",
     "tc": "lab 08 shows the tc hook (egress)",
@@ -169,6 +205,8 @@ def run_checks() -> list[Check]:
         if hook == "kprobe" and not present:
             detail = "this kernel has no kprobes (CONFIG_KPROBES is off): lab 08 says so and uses tracepoints instead"
         checks.append(Check(f"hook: {hook}", present, detail, blocking=hook in NEEDED_HOOKS))
+    for way, present in enforcement().items():
+        checks.append(Check(f"enforce: {way}", present, ENFORCE_WHY[way][0 if present else 1], blocking=False))
     return checks
 
 

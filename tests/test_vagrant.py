@@ -236,7 +236,7 @@ def test_lima_template_reuses_the_same_setup_and_binds_loopback():
 
 # --- the docs a newcomer reads first -------------------------------------------------------------
 LABS = ["00_setup", "01_history", "02_first_xdp", "03_maps", "04_parsing", "05_verifier", "06_tcpdump",
-        "07_firewall", "08_hooks", "09_aiops"]
+        "07_firewall", "08_hooks", "09_aiops", "10_runtime_security"]
 
 
 def test_readme_first_screen_and_lab_list():
