@@ -22,7 +22,8 @@ import time
 from pathlib import Path
 
 from ebpflab import REPO, LabError, traffic
-from ebpflab.capture import Capture, PcapWriter
+from ebpflab.capture import Capture
+from ebpflab.pcap import PcapWriter
 from ebpflab.netlab import LabNet
 
 PY = sys.executable

@@ -1,7 +1,8 @@
 """``ebpflab cleanup``: remove what a killed lab left behind (lab 00).
 
 Everything the kit creates is named so it can be found again: namespaces ``ebl-<pid>-…`` (their
-veths and XDP programs go with them) and pinned maps under ``/sys/fs/bpf/ebpflab/<pid>``. By
+veths and XDP programs go with them), pinned maps under ``/sys/fs/bpf/ebpflab/<pid>``, and a mark
+per XDP attachment (``loader.XdpMark``, written before attaching, naming the program's id). By
 default only leftovers of processes that no longer run are removed, so a lab running in another
 notebook is left alone; ``everything=True`` removes them all.
 """
@@ -12,11 +13,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from .loader import XDP_MARKS, XdpMark, xdp_programs
 from .netlab import PREFIX, ip, kill_netns_pids
 from .system import require_root
 
 PIN_ROOT = Path("/sys/fs/bpf/ebpflab")
-XDP_MARKS = Path("/run/ebpflab/xdp")  # `<pid> <iface> <netns>` per attachment made by ebpflab.capture (lab 06)
 _NAME = re.compile(rf"^{PREFIX}-(\d+)-")
 
 
@@ -41,40 +42,27 @@ def leftovers(everything: bool = False) -> list[str]:
 
 
 def leftover_xdp_marks(everything: bool = False) -> list[Path]:
-    """Marks of XDP capture programs attached by processes that died (any namespace, the root one too)."""
+    """Marks of XDP programs attached by processes that died (any namespace, the root one too)."""
     if not XDP_MARKS.is_dir():
         return []
     out = []
-    for m in sorted(XDP_MARKS.iterdir()):
-        try:
-            pid = (m.read_text().split() or [""])[0]
-        except OSError:  # removed meanwhile by the capture that made it
+    for path in sorted(XDP_MARKS.iterdir()):
+        mark = XdpMark.read(path)
+        if mark is None and not path.exists():  # removed meanwhile by the process that made it
             continue
-        if everything or not (pid.isdigit() and _alive(int(pid))):
-            out.append(m)
+        if everything or mark is None or not _alive(mark.pid):
+            out.append(path)
     return out
 
 
-def detach_xdp_mark(mark: Path) -> None:
-    """Detach the capture program a mark points to (only if it is still ours), then drop the mark."""
-    import json
-
-    try:
-        fields = mark.read_text().split()
-    except OSError:
-        return
-    iface, netns = fields[1], (fields[2] if len(fields) > 2 else None)
-    ns = ["-n", netns] if netns else []
-    res = subprocess.run(["ip", *ns, "-j", "-d", "link", "show", "dev", iface], capture_output=True, text=True)
-    try:
-        xdp = json.loads(res.stdout)[0].get("xdp", {}) if res.returncode == 0 else {}
-    except (ValueError, IndexError):
-        xdp = {}
-    names = {p.get("name") for p in [xdp.get("prog", {}), *[a.get("prog", {}) for a in xdp.get("attached", [])]]}
-    if "xdp_capture" in names:  # never detach a program someone attached since
+def detach_xdp_mark(path: Path) -> None:
+    """Detach the program a mark names, if that very program is still attached, then drop the mark."""
+    mark = XdpMark.read(path)
+    if mark is not None and any(p.get("id") == mark.prog_id for p in xdp_programs(mark.iface, mark.netns)):
+        ns = ["-n", mark.netns] if mark.netns else []  # never detach a program someone attached since
         for mode in ("xdpgeneric", "xdpdrv"):
-            subprocess.run(["ip", *ns, "link", "set", "dev", iface, mode, "off"], capture_output=True)
-    mark.unlink(missing_ok=True)
+            subprocess.run(["ip", *ns, "link", "set", "dev", mark.iface, mode, "off"], capture_output=True)
+    path.unlink(missing_ok=True)
 
 
 def cleanup(everything: bool = False, dry_run: bool = False) -> list[str]:

@@ -20,16 +20,18 @@ import sys
 import tempfile
 import threading
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from . import BPF_DIR
 from .errors import CompileError, LabError, VerifierError
-from .netlab import Host, netns
+from .netlab import Host, link_info, netns
 from .system import import_bcc, require_root
 
 XDP_MODES = {"generic": 1 << 1, "native": 1 << 2, "offload": 1 << 3}
 XDP_FLAGS_UPDATE_IF_NOEXIST = 1 << 0
+XDP_MARKS = Path("/run/ebpflab/xdp")  # one XdpMark per attachment, for `ebpflab cleanup`
 PROG_TYPES = {"xdp": "XDP", "tc": "SCHED_CLS", "sched_cls": "SCHED_CLS", "socket": "SOCKET_FILTER",
               "kprobe": "KPROBE", "tracepoint": "TRACEPOINT", "perf_event": "PERF_EVENT",
               "raw_tracepoint": "RAW_TRACEPOINT", "cgroup_skb": "CGROUP_SKB"}
@@ -126,19 +128,14 @@ class Program:
         where = str(self.path.relative_to(BPF_DIR.parent)) if self.path and self.path.is_relative_to(BPF_DIR.parent) else self.name
         if self.path is None:  # C text from a cell: the learner may be breaking things on purpose
             _survives_compiling(self.text, self.cflags)
-        with capture_stderr() as cap:
-            try:
-                self.bpf = bcc.BPF(text=self.text.encode(), cflags=self.cflags, debug=self.debug)
-                err = None
-            except Exception as exc:
-                err = exc
-        if err is not None:
-            if "Failed to compile" not in str(err):
+        res = call_bcc(bcc.BPF, text=self.text.encode(), cflags=self.cflags, debug=self.debug)
+        if res.error is not None:
+            if "Failed to compile" not in str(res.error):
                 # BCC attaches kprobe__/tracepoint__-named functions itself while building.
-                raise LabError(f"{where} compiled, but BCC could not attach it: {err}") from None
-            out = _clean_clang(cap.text) or str(err)
+                raise LabError(f"{where} compiled, but BCC could not attach it: {res.error}") from None
+            out = _clean_clang(res.log) or str(res.error)
             raise CompileError(f"{where} did not compile{_stack_hint(out)}:", out) from None
-        self.warnings = cap.text
+        self.bpf, self.warnings = res.value, res.log
         return self
 
     def close(self) -> None:
@@ -158,26 +155,26 @@ class Program:
         kind = PROG_TYPES.get(prog_type.lower())
         if kind is None:
             raise LabError(f"unknown program type {prog_type!r}; known: {', '.join(PROG_TYPES)}")
-        with capture_stderr() as cap:
-            try:
-                fn = self.bpf.load_func(func.encode(), getattr(bcc.BPF, kind))
-                err = None
-            except Exception as exc:
-                err = exc
-        self.log = cap.text
-        if err is not None:
-            if "Unknown program" in str(err):
+        res = call_bcc(self.bpf.load_func, func.encode(), getattr(bcc.BPF, kind))
+        self.log = res.log
+        if res.error is not None:
+            if "Unknown program" in str(res.error):
                 raise LabError(f"{self.name} has no function {func!r}") from None
-            raise VerifierError(f"the verifier rejected {func}() from {self.name}: {err}{_why(cap.text, self.text)}", cap.text,
-                                program=self.name, func=func) from None
-        return fn
+            raise VerifierError(f"the verifier rejected {func}() from {self.name}: {res.error}{_why(res.log, self.text)}",
+                                res.log, program=self.name, func=func) from None
+        return res.value
 
     # --- attach / detach ----------------------------------------------------------------
     @contextmanager
-    def xdp(self, host: Host, func: str | None = None, mode: str = "generic") -> Iterator[Any]:
-        """Attach ``func`` at XDP on ``host``'s eth0 for the block, then detach (even on errors)."""
+    def xdp(self, where: Host | str, func: str | None = None, mode: str = "generic", *,
+            netns: str | None = None) -> Iterator[Any]:
+        """Attach ``func`` at XDP on a lab host's eth0 (or on interface ``where`` in ``netns``) for the block, then detach."""
+        if isinstance(where, Host):
+            iface, ns, label = where.iface, where.netns, f"{where.name}:{where.iface}"
+        else:
+            iface, ns, label = where, netns, where + (f" in {netns}" if netns else "")
         fn = self.load(func, "xdp")
-        with xdp_attached(fn, host.iface, host.netns, mode, label=f"{host.name}:{host.iface}"):
+        with xdp_attached(fn, iface, ns, mode, label=label):
             yield fn
 
     @contextmanager
@@ -233,27 +230,33 @@ class Program:
 @contextmanager
 def xdp_attached(fn: Any, iface: str, ns: str | None = None, mode: str = "generic", *,
                  label: str | None = None) -> Iterator[Any]:
-    """Attach loaded XDP function ``fn`` to ``iface`` (in namespace ``ns``, or this one) for the block, then detach."""
+    """Attach loaded XDP function ``fn`` to ``iface`` (in namespace ``ns``, or this one) for the block, then detach.
+
+    A mark naming the program is written *before* attaching, so that ``ebpflab cleanup`` can detach
+    it should this process be SIGKILLed at any point while it is attached.
+    """
     if mode not in XDP_MODES:
         raise LabError(f"unknown XDP mode {mode!r}; use one of {', '.join(XDP_MODES)}")
     label = label or iface
     bcc = import_bcc()
-    flags = XDP_MODES[mode] | XDP_FLAGS_UPDATE_IF_NOEXIST  # never replace another program silently
-    with (netns(ns) if ns else nullcontext()), capture_stderr() as cap:
-        try:
-            bcc.BPF.attach_xdp(iface.encode(), fn, flags)
-            err = None
-        except Exception as exc:
-            err = exc
-    if err is not None:
-        if "busy" in str(err):
-            raise LabError(f"{label} already has an XDP program attached: detach it first "
-                           "(leave the other `with` block) — one XDP program per interface") from None
-        raise LabError(f"could not attach {fn.name.decode()} to {label} in {mode} mode: {err} {cap.text.strip()}".strip())
+    mark = XdpMark(os.getpid(), iface, ns, prog_id(fn)).write()
     try:
-        yield fn
+        flags = XDP_MODES[mode] | XDP_FLAGS_UPDATE_IF_NOEXIST  # never replace another program silently
+        with netns(ns) if ns else nullcontext():
+            res = call_bcc(bcc.BPF.attach_xdp, iface.encode(), fn, flags)
+        if res.error is not None:
+            busy = [p.get("name") or f"id {p.get('id')}" for p in xdp_programs(iface, ns)]
+            if busy:
+                raise LabError(f"{label} already runs the XDP program {busy[0]!r}: XDP allows one program per "
+                               "interface, so detach it first (leave the other `with` block)") from None
+            raise LabError(f"could not attach {fn.name.decode()} to {label} in {mode} mode: {res.error} {res.log.strip()}".strip())
+        try:
+            yield fn
+        finally:
+            detach_xdp(iface, ns, mode)
     finally:
-        detach_xdp(iface, ns, mode)
+        if mark:
+            mark.unlink(missing_ok=True)
 
 
 def detach_xdp(iface: str, ns: str | None = None, mode: str = "generic") -> None:
@@ -261,11 +264,73 @@ def detach_xdp(iface: str, ns: str | None = None, mode: str = "generic") -> None
     if ns and not os.path.exists(f"/run/netns/{ns}"):
         return
     bcc = import_bcc()
-    with (netns(ns) if ns else nullcontext()), capture_stderr():
+    with netns(ns) if ns else nullcontext():
+        call_bcc(bcc.BPF.remove_xdp, iface.encode(), XDP_MODES[mode])  # an error: the interface went away
+
+
+def xdp_programs(iface: str, ns: str | None = None) -> list[dict]:
+    """The XDP programs attached to ``iface`` as ``ip -j -d link`` lists them (id, name, ...); none if it is gone."""
+    try:
+        xdp = link_info(iface, ns).get("xdp", {})
+    except LabError:
+        return []
+    progs = [xdp["prog"]] if "prog" in xdp else []
+    return progs + [a["prog"] for a in xdp.get("attached", []) if "prog" in a and a["prog"] not in progs]
+
+
+def prog_id(fn: Any) -> int:
+    """The kernel's id of a loaded program (what ``bpftool prog`` and ``ip link`` show)."""
+    with open(f"/proc/self/fdinfo/{fn.fd}") as f:
+        return int(next(line.split()[1] for line in f if line.startswith("prog_id:")))
+
+
+@dataclass(frozen=True)
+class XdpMark:
+    """``<pid> <iface> <netns or -> <program id>`` in XDP_MARKS: an XDP attachment ``ebpflab cleanup`` can undo."""
+
+    pid: int
+    iface: str
+    netns: str | None
+    prog_id: int
+
+    def write(self) -> Path | None:
+        """Leave the mark (None when /run is not writable: then only a clean exit detaches)."""
         try:
-            bcc.BPF.remove_xdp(iface.encode(), XDP_MODES[mode])
-        except Exception:
-            pass  # the interface went away with its namespace: nothing left to detach
+            XDP_MARKS.mkdir(parents=True, exist_ok=True)
+            path = XDP_MARKS / f"{self.pid}-{self.netns or 'root'}-{self.iface}"
+            path.write_text(f"{self.pid} {self.iface} {self.netns or '-'} {self.prog_id}\n")
+            return path
+        except OSError:
+            return None
+
+    @classmethod
+    def read(cls, path: Path) -> "XdpMark | None":
+        """The mark in ``path``, or None if it is gone or unreadable."""
+        try:
+            pid, iface, ns, pid_of_prog = path.read_text().split()
+            return cls(int(pid), iface, None if ns == "-" else ns, int(pid_of_prog))
+        except (OSError, ValueError):
+            return None
+
+
+@dataclass
+class BccCall:
+    """What a call into BCC returned, the exception it raised instead (if any), and what its C code printed."""
+
+    value: Any
+    error: Exception | None
+    log: str
+
+
+def call_bcc(fn: Callable[..., Any], *args: Any, **kw: Any) -> BccCall:
+    """Call into BCC with its C-level stderr captured; BCC raises bare ``Exception`` for everything, so catch that."""
+    value, error = None, None
+    with capture_stderr() as cap:
+        try:
+            value = fn(*args, **kw)
+        except Exception as exc:
+            error = exc
+    return BccCall(value, error, cap.text)
 
 
 def _why(log: str, source: str) -> str:

@@ -14,6 +14,7 @@ import atexit
 import ctypes
 import ipaddress
 import itertools
+import json
 import os
 import signal
 import subprocess
@@ -50,6 +51,17 @@ def ip(*args: str, netns: str | None = None, check: bool = True) -> subprocess.C
     if check and res.returncode != 0:
         raise LabError(f"`{' '.join(cmd)}` failed: {res.stderr.strip()}")
     return res
+
+
+def link_info(iface: str, netns: str | None = None) -> dict:
+    """`ip -j -d link show` for one interface (its XDP programs included); LabError naming it when it does not exist."""
+    if netns and not os.path.exists(f"/run/netns/{netns}"):
+        raise LabError(f"network namespace {netns!r} does not exist")
+    res = ip("-j", "-d", "link", "show", "dev", iface, netns=netns, check=False)
+    if res.returncode != 0 or not res.stdout.strip():
+        where = f" in namespace {netns}" if netns else ""
+        raise LabError(f"no interface named {iface!r}{where}")
+    return json.loads(res.stdout)[0]
 
 
 @contextmanager

@@ -14,7 +14,9 @@ from contextlib import ExitStack
 from typing import Any
 
 from . import capfilter
-from .capture import DEFAULT_SNAPLEN, Capture, PcapWriter, Printer, hexdump, read_pcap
+from .capture import Capture
+from .pcap import DEFAULT_SNAPLEN, PcapWriter, read_pcap
+from .tcpdump_text import Printer, hexdump
 from .errors import LabError
 from .system import require_root
 

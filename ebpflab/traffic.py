@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
 
 from .errors import LabError
+from .frames import l3
 from .netlab import LabNet, check_lab_address
 
 MAX_SECONDS = 60.0
@@ -45,10 +46,7 @@ def _bytes(frame: object) -> bytes:
 
 def _check_addresses(data: bytes) -> None:
     """Refuse an IPv4 packet whose addresses are outside the lab range (malformed frames pass)."""
-    off, ethertype = 14, int.from_bytes(data[12:14], "big") if len(data) >= 14 else 0
-    while ethertype in (0x8100, 0x88A8) and len(data) >= off + 4:  # VLAN tags
-        ethertype = int.from_bytes(data[off + 2:off + 4], "big")
-        off += 4
+    ethertype, off = l3(data)
     if ethertype == 0x0800 and len(data) >= off + 20:
         for a in (data[off + 12:off + 16], data[off + 16:off + 20]):
             check_lab_address(socket.inet_ntoa(a))

@@ -8,7 +8,9 @@ import pytest
 
 from ebpflab import traffic
 from ebpflab.capfilter import FilterError, compile_filter
-from ebpflab.capture import Capture, Packet, PcapWriter, read_pcap, traffic_mix
+from ebpflab.capture import Capture
+from ebpflab.frames import traffic_mix
+from ebpflab.pcap import Packet, PcapWriter, read_pcap
 from ebpflab.netlab import LabNet
 
 # One expression per construct of the in-kernel subset, and a few combinations.

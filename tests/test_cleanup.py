@@ -48,3 +48,35 @@ def test_cleanup_removes_what_a_killed_lab_left_and_spares_live_labs():
         assert not pin.exists()
         assert set(live.namespaces) <= namespaces(), "cleanup must leave a running lab alone"
     assert os.path.exists("/run/netns") or True
+
+
+def test_a_killed_program_xdp_is_detached_by_cleanup_and_no_one_elses():
+    from ebpflab.loader import XDP_MARKS, Program, XdpMark, xdp_programs
+
+    with LabNet() as net:
+        ns = net["server"].netns
+        child = subprocess.Popen([sys.executable, "-c", f"""
+import time
+from ebpflab.loader import Program
+prog = Program("xdp_count").build()
+attach = prog.xdp("eth0", netns={ns!r}); attach.__enter__()
+print("attached", flush=True)
+time.sleep(60)
+"""], stdout=subprocess.PIPE, text=True)
+        try:
+            assert child.stdout.readline().strip() == "attached"
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+        marks = [m for m in cleanup.leftover_xdp_marks() if XdpMark.read(m).pid == child.pid]
+        assert len(marks) == 1 and xdp_programs("eth0", ns)
+        cleanup.detach_xdp_mark(marks[0])
+        assert not xdp_programs("eth0", ns) and not marks[0].exists()
+
+        # A mark whose program is not the one attached (killed before attaching; or someone attached since).
+        with Program("xdp_pass") as prog, prog.xdp(net["server"]):
+            stale = XDP_MARKS / f"{child.pid}-{ns}-eth0"
+            stale.write_text(f"{child.pid} eth0 {ns} 4294967295\n")
+            assert stale in cleanup.leftover_xdp_marks()
+            cleanup.detach_xdp_mark(stale)
+            assert [p["name"] for p in xdp_programs("eth0", ns)] == ["xdp_pass"] and not stale.exists()

@@ -117,7 +117,7 @@ def test_the_stack_limit_is_named_whichever_clang_worded_it(clang):
 def test_a_second_program_never_replaces_the_first_silently(net):
     with Program("xdp_drop") as drop, drop.xdp(net["server"]):
         with Program("xdp_pass") as other:
-            with pytest.raises(LabError, match="already has an XDP program"):
+            with pytest.raises(LabError, match="already runs the XDP program 'xdp_drop'"):
                 with other.xdp(net["server"]):
                     pass
         assert traffic.ping(net, "client", "server", count=1, timeout=0.3) == 0, "xdp_drop must still be attached"

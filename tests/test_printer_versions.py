@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ebpflab.capture import Packet, Printer, tcpdump_version, traffic_mix
+from ebpflab.frames import traffic_mix
+from ebpflab.pcap import Packet
+from ebpflab.tcpdump_text import Printer, tcpdump_version
 
 MAC1, MAC2, IP1, IP2 = "02:00:00:00:00:01", "02:00:00:00:00:02", "198.18.0.1", "198.18.0.2"
 # What each tcpdump prints (after "IP ") for the mix's malformed IPv4 frames, read from the real binaries.

@@ -11,7 +11,8 @@ import time
 import pytest
 
 from ebpflab import traffic
-from ebpflab.capture import read_pcap, traffic_mix
+from ebpflab.frames import traffic_mix
+from ebpflab.pcap import read_pcap
 from ebpflab.netlab import LabNet
 
 EBPFLAB = [sys.executable, "-m", "ebpflab.cli"]
@@ -219,7 +220,7 @@ def test_protocol_breakdown_in_the_kernel_counts_everything_that_arrived(net):
         protocols, stats = cap.protocols(), cap.stats()
     assert sum(protocols.values()) == stats["seen"] == len(frames)
     from ebpflab.capfilter import compile_filter
-    from ebpflab.capture import protocol_of
+    from ebpflab.frames import protocol_of
 
     assert protocols["ARP"] == sum(protocol_of(f).endswith("ARP") for f in frames)  # tagged or not
     kept = compile_filter("arp")  # libpcap's "arp" looks at the outer ethertype only

@@ -1,0 +1,329 @@
+"""tcpdump's text: the lines ``tcpdump -n`` prints for a packet, and its -x/-X dumps (lab 06).
+
+``Printer`` decodes Ethernet (and VLAN tags), ARP, IPv4, IPv6 and its extension headers, ICMP,
+ICMPv6, UDP and TCP (with tcpdump's relative sequence numbers and its option list) into the same
+words tcpdump uses, so that the tests can compare the two line by line.
+"""
+from __future__ import annotations
+
+import functools
+import ipaddress
+import subprocess
+import time
+from typing import Any
+
+from .frames import l3, vlan_tags
+from .pcap import Packet
+
+ETHERTYPES = {0x0800: "IPv4", 0x86DD: "IPv6", 0x0806: "ARP", 0x8100: "802.1Q", 0x88A8: "802.1Q-QinQ",
+              0x9100: "802.1Q-9100", 0x8035: "Reverse ARP"}
+ICMP_TYPES = {0: "echo reply", 8: "echo request", 3: "unreachable", 4: "source quench", 5: "redirect",
+              11: "time exceeded", 12: "parameter problem", 13: "time stamp request", 14: "time stamp reply"}
+ICMP6_TYPES = {1: "destination unreachable", 2: "packet too big", 3: "time exceeded in-transit",
+               4: "parameter problem", 128: "echo request", 129: "echo reply", 133: "router solicitation",
+               134: "router advertisement", 135: "neighbor solicitation", 136: "neighbor advertisement"}
+TCP_FLAGS = [(0x01, "F"), (0x02, "S"), (0x04, "R"), (0x08, "P"), (0x10, "."), (0x20, "U"), (0x40, "E"), (0x80, "W")]
+V6_EXT = {0: "HBH", 60: "DSTOPT", 43: "RT6", 44: "frag"}
+
+
+@functools.cache
+def tcpdump_version() -> tuple[int, ...]:
+    """The installed tcpdump's version, e.g. (4, 99, 5); the newest wording known if there is none."""
+    try:
+        out = subprocess.run(["tcpdump", "--version"], capture_output=True, text=True, timeout=10).stdout
+        return tuple(int(x) for x in out.split("tcpdump version ", 1)[1].split()[0].split(".")[:3])
+    except (OSError, IndexError, ValueError, subprocess.TimeoutExpired):
+        return (4, 99, 5)
+
+
+class Printer:
+    """Turn packets into the lines ``tcpdump -n`` prints; keeps tcpdump's per-connection TCP state."""
+
+    def __init__(self, link: bool = False, quiet: bool = False, absolute_seq: bool = False, hex_only: bool = False) -> None:
+        self.link = link          # -e: print the Ethernet header (and VLAN tags)
+        self.quiet = quiet        # -q: less protocol detail
+        self.absolute = absolute_seq
+        self.hex_only = hex_only  # -x: dumps of unknown types without the ASCII column
+        self.tcpdump = tcpdump_version()  # "the same text as tcpdump" means the tcpdump installed here
+        self._tcp: dict[tuple, tuple[int, int]] = {}
+
+    def time(self, ts_ns: int) -> str:
+        """tcpdump's timestamp: local time of day with microseconds."""
+        sec, usec = divmod(ts_ns // 1000, 1_000_000)
+        return time.strftime("%H:%M:%S", time.localtime(sec)) + f".{usec:06d}"
+
+    def line(self, pkt: Packet) -> str:
+        """The whole line: timestamp, then what the packet is."""
+        return f"{self.time(pkt.ts_ns)} {self.describe(pkt.data, pkt.len)}"
+
+    def describe(self, data: bytes, wire_len: int | None = None) -> str:
+        """What tcpdump prints after the timestamp."""
+        try:
+            return self._describe(data, len(data) if wire_len is None else wire_len)
+        except (IndexError, ValueError):  # cut by the snap length somewhere we did not foresee
+            return "[|truncated]"
+
+    def _describe(self, data: bytes, wire_len: int) -> str:
+        if len(data) < 14:
+            return "[|ether]"
+        etype, off = l3(data)
+        head = ""
+        if self.link:
+            outer = int.from_bytes(data[12:14], "big")
+            head = (f"{_mac(data[6:12])} > {_mac(data[0:6])}, ethertype {ETHERTYPES.get(outer, 'Unknown')} "
+                    f"(0x{outer:04x}), length {wire_len}: ")
+            for tci, inner in vlan_tags(data):
+                head += (f"vlan {tci & 0xFFF}, p {tci >> 13}{', DEI' if tci & 0x1000 else ''}, "
+                         f"ethertype {ETHERTYPES.get(inner, 'Unknown')} (0x{inner:04x}), ")
+        body = data[off:]
+        if etype == 0x0800:
+            return head + ("" if self.link else "IP ") + self._ip(body, wire_len - off)
+        if etype == 0x86DD:
+            if len(body) < 40:
+                return head + " [|ip6]"
+            return head + ("" if self.link else "IP6 ") + self._ip6(body)
+        if etype == 0x0806:
+            if len(body) < 28:
+                return head + " [|arp]"
+            return head + ("" if self.link else "ARP, ") + self._arp(body, len(body))
+        if not self.link:
+            head = f"{_mac(data[6:12])} > {_mac(data[0:6])}, ethertype {ETHERTYPES.get(etype, 'Unknown')} (0x{etype:04x}), length {wire_len}: "
+        if self.quiet:
+            return head.replace(f"ethertype Unknown (0x{etype:04x})", f"Unknown Ethertype (0x{etype:04x})")
+        return head + "\n" + hexdump(body, ascii=not self.hex_only)
+
+    def payload_offset(self, data: bytes) -> int:
+        """Where the link layer ends (after any VLAN tags): where -x/-X dumps start."""
+        return l3(data)[1]
+
+    # --- layers ---
+    def _arp(self, b: bytes, length: int) -> str:
+        if len(b) < 28:
+            return "[|arp]"
+        op = int.from_bytes(b[6:8], "big")
+        sha, spa, tha, tpa = b[8:14], _ip4(b[14:18]), b[18:24], _ip4(b[24:28])
+        if op == 1:
+            who = f" ({_mac(tha)})" if any(tha) else ""
+            return f"Request who-has {tpa}{who} tell {spa}, length {length}"
+        if op == 2:
+            return f"Reply {spa} is-at {_mac(sha)}, length {length}"
+        return f"arp-#{op} for proto type 2048 (0x0800) hardware type 1 (0x0001), length {length}"
+
+    def _ip(self, b: bytes, wire: int) -> str:
+        new = self.tcpdump >= (4, 99, 5)  # 4.99.5 words invalid IPv4 lengths differently (Debian 13)
+        if new and wire < 20:
+            return f" [length {wire} < 20] (invalid)"
+        if len(b) < 20:
+            return " [|ip]"
+        ihl = (b[0] & 0x0F) * 4
+        total = int.from_bytes(b[2:4], "big")
+        if total < ihl:
+            return f" [total length {total} < {ihl}] (invalid)" if new else f"bad-len {total}"
+        src, dst, proto = _ip4(b[12:16]), _ip4(b[16:20]), b[9]
+        frag = int.from_bytes(b[6:8], "big")
+        pre = "" if total <= wire else (f"[total length {total} > length {wire}] (invalid) " if new
+                                        else f"truncated-ip - {total - wire} bytes missing! ")
+        payload = b[ihl:total]
+        if frag & 0x1FFF:
+            return f"{pre}{src} > {dst}: ip-proto-{proto}"
+        return pre + self._l4(proto, payload, src, dst, total - ihl, False, (b[12:16], b[16:20]))
+
+    def _ip6(self, b: bytes) -> str:
+        if len(b) < 40:
+            return " [|ip6]"
+        plen = int.from_bytes(b[4:6], "big")
+        src, dst = _ip6(b[8:24]), _ip6(b[24:40])
+        nh, off, ext = b[6], 40, ""
+        end = 40 + plen
+        while nh in V6_EXT and len(b) >= off + 8:
+            if nh == 44:
+                fo = int.from_bytes(b[off + 2:off + 4], "big")
+                ext += f"frag ({fo & 0xFFF8}|{end - off - 8})"
+                nh, off = b[off], off + 8
+                if fo & 0xFFF8:
+                    return f"{src} > {dst}: {ext}"
+                ext += " "
+                continue
+            hlen = (b[off + 1] + 1) * 8
+            if nh == 43:
+                ext += f"RT6 (len={b[off + 1]}, type={b[off + 2]}{' [Deprecated]' if b[off + 2] == 0 else ''}, segleft={b[off + 3]}"
+                for i in range((hlen - 8) // 16):
+                    a = off + 8 + 16 * i
+                    if len(b) < a + 16:
+                        return f"{src} > {dst}: {ext} [|rt6]"
+                    ext += f", [{i}]{_ip6(b[a:a + 16])}"
+                ext += ") "
+            else:
+                ext += V6_EXT[nh] + " "
+            nh, off = b[off], off + hlen
+        payload = b[off:end]
+        if ext:
+            return f"{src} > {dst}: {ext}" + self._l4(nh, payload, src, dst, end - off, True, (b[8:24], b[24:40]), ports_only=True)
+        return self._l4(nh, payload, src, dst, end - off, True, (b[8:24], b[24:40]))
+
+    def _l4(self, proto: int, p: bytes, src: str, dst: str, length: int, v6: bool, raw: tuple[bytes, bytes],
+            ports_only: bool = False) -> str:
+        def addrs(sport: int, dport: int) -> str:
+            if ports_only:
+                return f"{sport} > {dport}: "
+            return f"{src}.{sport} > {dst}.{dport}: "
+
+        if proto == 17:
+            if len(p) < 8:
+                return ("" if ports_only else f"{src} > {dst}: ") + " [|udp]"
+            sport, dport, ulen = (int.from_bytes(p[i:i + 2], "big") for i in (0, 2, 4))
+            if ulen < 8:
+                return addrs(sport, dport) + f"truncated-udplength {ulen}"
+            return addrs(sport, dport) + f"UDP, length {ulen - 8}"
+        if proto == 6:
+            return self._tcp_line(p, length, addrs, raw, v6, src, dst)
+        if proto == 1 and not v6:
+            return f"{src} > {dst}: " + self._icmp(p, length)
+        if proto == 58 and v6:
+            return ("" if ports_only else f"{src} > {dst}: ") + self._icmp6(p, length)
+        return ("" if ports_only else f"{src} > {dst}: ") + f"ip-proto-{proto} {length}"
+
+    def _tcp_line(self, p: bytes, length: int, addrs: Any, raw: tuple[bytes, bytes], v6: bool, src: str, dst: str) -> str:
+        if len(p) < 20:
+            if len(p) >= 4:
+                return addrs(int.from_bytes(p[0:2], "big"), int.from_bytes(p[2:4], "big")) + " [|tcp]"
+            return f"{src} > {dst}:  [|tcp]"
+        sport, dport = int.from_bytes(p[0:2], "big"), int.from_bytes(p[2:4], "big")
+        seq, ack = int.from_bytes(p[4:8], "big"), int.from_bytes(p[8:12], "big")
+        hlen, flags = (p[12] >> 4) * 4, p[13]
+        win, urp = int.from_bytes(p[14:16], "big"), int.from_bytes(p[18:20], "big")
+        s = addrs(sport, dport)
+        if hlen < 20:
+            return s + f"tcp {length} [bad hdr length {hlen} - too short, < 20]"
+        if self.quiet:
+            return s + f"tcp {length - hlen}"
+        fl = "".join(c for bit, c in TCP_FLAGS if flags & bit) or "none"
+        s += f"Flags [{fl}]"
+        thseq = thack = 0
+        rev = False
+        if not self.absolute and flags & 0x10:
+            rev = sport > dport or (sport == dport and raw[0] > raw[1])
+            key = (raw[1], raw[0], dport, sport) if rev else (raw[0], raw[1], sport, dport)
+            known = self._tcp.get(key)
+            if known is None or flags & 0x02:
+                known = (ack - 1, seq) if rev else (seq, ack - 1)
+                self._tcp[key] = (known[0] & 0xFFFFFFFF, known[1] & 0xFFFFFFFF)
+            else:
+                if rev:
+                    seq, ack = seq - known[1], ack - known[0]
+                else:
+                    seq, ack = seq - known[0], ack - known[1]
+            thseq, thack = self._tcp[key]
+        seq &= 0xFFFFFFFF
+        ack &= 0xFFFFFFFF
+        dlen = length - hlen
+        if dlen < 0:
+            return s + f", [bad hdr length {hlen} - too long, > {length}]"
+        if dlen > 0 or flags & 0x07:
+            s += f", seq {seq}" + (f":{(seq + dlen) & 0xFFFFFFFF}" if dlen > 0 else "")
+        if flags & 0x10:
+            s += f", ack {ack}"
+        s += f", win {win}"
+        if flags & 0x20:
+            s += f", urg {urp}"
+        if hlen > 20:
+            opts, complete = _tcp_options(p[20:hlen], hlen - 20, rev, thseq, thack)
+            if not complete:  # the snap length cut the options: tcpdump stops there
+                return s + ", options [" + opts
+            s += ", options [" + opts + "]"
+        return s + f", length {dlen}"
+
+    def _icmp(self, p: bytes, length: int) -> str:
+        if len(p) < 4:
+            return " [|icmp]"
+        t, code = p[0], p[1]
+        if t in (0, 8) and len(p) >= 8:
+            what = f"{ICMP_TYPES[t]}, id {int.from_bytes(p[4:6], 'big')}, seq {int.from_bytes(p[6:8], 'big')}"
+        elif t == 3 and code == 3:
+            inner = p[8:]
+            ihl = (inner[0] & 0x0F) * 4 if inner else 20
+            if len(inner) < max(20, ihl + 4):
+                return " [|icmp]"
+            oproto = {6: "tcp", 17: "udp"}.get(inner[9])
+            port = int.from_bytes(inner[ihl + 2:ihl + 4], "big") if len(inner) >= ihl + 4 else 0
+            what = (f"{_ip4(inner[16:20])} {oproto} port {port} unreachable" if oproto else
+                    f"{_ip4(inner[16:20])} protocol {inner[9]} port {port} unreachable")
+        elif t == 3 and code == 1 and len(p) >= 28:
+            what = f"host {_ip4(p[24:28])} unreachable"
+        else:
+            what = ICMP_TYPES.get(t, f"type-#{t}")
+        return f"ICMP {what}, length {length}"
+
+    def _icmp6(self, p: bytes, length: int) -> str:
+        if len(p) < 1:
+            return "ICMP6, [|icmp6]"
+        t = p[0]
+        if len(p) < 4 or (t in (128, 129) and len(p) < 8):
+            return f"ICMP6, {ICMP6_TYPES.get(t, f'unknown icmp6 type ({t})')} [|icmp6]"
+        if t in (128, 129):
+            return (f"ICMP6, {ICMP6_TYPES[t]}, id {int.from_bytes(p[4:6], 'big')}, "
+                    f"seq {int.from_bytes(p[6:8], 'big')}, length {length}")
+        return f"ICMP6, {ICMP6_TYPES.get(t, f'unknown icmp6 type ({t})')}, length {length}"
+
+
+def hexdump(b: bytes, ascii: bool = False) -> str:
+    """tcpdump's -x (hex) or -X (hex and ASCII) dump, 16 bytes a line."""
+    lines = []
+    for off in range(0, len(b), 16):
+        chunk = b[off:off + 16]
+        words = " ".join(chunk[i:i + 2].hex() for i in range(0, len(chunk), 2))
+        line = f"\t0x{off:04x}:  {words}"
+        if ascii:
+            line = f"{line:<51}" + "".join(chr(c) if 32 < c < 127 else "." for c in chunk)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _tcp_options(b: bytes, total: int, rev: bool, thseq: int, thack: int) -> tuple[str, bool]:
+    """TCP options as tcpdump prints them, and False when the captured bytes end before they do."""
+    names = {0: "eol", 1: "nop", 2: "mss", 3: "wscale", 4: "sackOK", 5: "sack", 8: "TS"}
+    out, i, sep = "", 0, ""
+    while i < total:
+        if i >= len(b):
+            return out + sep + " [|tcp]" + (">" if sep else ""), False
+        kind = b[i]
+        out += sep + names.get(kind, f"unknown-{kind}")
+        sep = ","
+        if kind in (0, 1):
+            i += 1
+            continue
+        if i + 1 >= len(b):
+            return out + " [|tcp]>", False
+        ln = b[i + 1]
+        if ln < 2 or i + ln > total:
+            return out + "[bad opt]", True
+        if i + ln > len(b):
+            return out + " [|tcp]>", False
+        v = b[i + 2:i + ln]
+        if kind == 2 and ln == 4:
+            out += f" {int.from_bytes(v, 'big')}"
+        elif kind == 3 and ln == 3:
+            out += f" {v[0]}"
+        elif kind == 8 and ln == 10:
+            out += f" val {int.from_bytes(v[:4], 'big')} ecr {int.from_bytes(v[4:], 'big')}"
+        elif kind == 5 and (ln - 2) % 8 == 0:
+            base = thseq if rev else thack
+            blocks = "".join(f"{{{(int.from_bytes(v[j:j + 4], 'big') - base) & 0xFFFFFFFF}:"
+                             f"{(int.from_bytes(v[j + 4:j + 8], 'big') - base) & 0xFFFFFFFF}}}" for j in range(0, ln - 2, 8))
+            out += f" {(ln - 2) // 8} {blocks}"
+        elif kind not in names and v:
+            out += f" 0x{v.hex()}"
+        i += ln
+    return out, True
+
+
+def _mac(b: bytes) -> str:
+    return ":".join(f"{x:02x}" for x in b)
+
+
+def _ip4(b: bytes) -> str:
+    return ".".join(str(x) for x in b)
+
+
+def _ip6(b: bytes) -> str:
+    return str(ipaddress.IPv6Address(bytes(b)))
