@@ -1,5 +1,6 @@
 // Lab 06: tcpdump on XDP. Copy every packet (up to the snap length) into a BPF ring buffer.
-// User space (ebpflab/capture.py) reads the records, writes pcap files and prints them.
+// User space (ebpflab/capture.py, ebpflab/ringbuf.py) drains the ring a batch at a time, writes pcap
+// files and prints them.
 // Capture never changes the traffic: the program always returns XDP_PASS.
 #include "parsing.h"   // lab 04's parse_packet(), for the protocol breakdown
 
@@ -10,18 +11,30 @@
 #ifndef RING_PAGES         // ring buffer size in pages (a power of two)
 #define RING_PAGES 1024
 #endif
+#ifndef WAKE_BYTES         // wake user space once this much is waiting in the ring...
+#define WAKE_BYTES (RING_PAGES * 4096 / 4)
+#endif
+#ifndef WAKE_NS            // ...or when this long has passed since the last wake-up
+#define WAKE_NS 10000000
+#endif
 
-// One record in the ring buffer: a fixed header, then the packet's first bytes.
-struct cap_rec {
-    u64 ts_ns;      // bpf_ktime_get_ns(): CLOCK_MONOTONIC, turned into wall-clock in user space
-    u32 len;        // length of the packet on the wire
+// One record in the ring buffer is one pcap record, header included, sized to the packet:
+// user space strips the ring's own 8-byte headers and appends whole batches to a pcap file.
+struct pcap_rec {
+    u32 ts_sec;     // wall-clock time: bpf_ktime_get_ns() + the offset user space put in `clock`
+    u32 ts_usec;
     u32 caplen;     // bytes copied into data[]
-    u32 ifindex;
-    u32 pad;
+    u32 len;        // length of the packet on the wire
     u8 data[CAP_BYTES];
 };
 
 BPF_RINGBUF_OUTPUT(events, RING_PAGES);
+// Where a record is built before it is copied into the ring with its real size. The ring can
+// only reserve constant sizes (checked by the verifier); bpf_ringbuf_output() copies any size.
+BPF_PERCPU_ARRAY(scratch, struct pcap_rec, 1);
+// [0]: CLOCK_REALTIME - CLOCK_MONOTONIC in ns, set by user space; [1]: time of the last wake-up;
+// [2]: bytes written since. Shared by all CPUs without locks: a race only moves a wake-up a little.
+BPF_ARRAY(clock, u64, 3);
 
 // Counters, per CPU so that two CPUs never fight over one cache line.
 enum { SEEN = 0, CAPTURED = 1, DROPPED = 2, FILTERED = 3, NSTATS = 4 };
@@ -82,28 +95,40 @@ int xdp_capture(struct xdp_md *ctx)
         count(FILTERED);   // never copied: that is the point of filtering in the kernel
         return XDP_PASS;
     }
-    // The record size must be a constant the verifier can check, hence CAP_BYTES.
-    struct cap_rec *rec = events.ringbuf_reserve(sizeof(struct cap_rec));
-    if (!rec) {
-        count(DROPPED);    // ring full: user space is behind; reported, never silent
+    int zero = 0, one = 1, two = 2;
+    struct pcap_rec *rec = scratch.lookup(&zero);
+    u64 *offset = clock.lookup(&zero), *last_wake = clock.lookup(&one), *unread = clock.lookup(&two);
+    if (!rec || !offset || !last_wake || !unread)
         return XDP_PASS;
-    }
     u32 n = len < CAP_BYTES ? len : CAP_BYTES;
-    rec->ts_ns = bpf_ktime_get_ns();
+    u64 now = bpf_ktime_get_ns();
+    u64 wall = now + *offset;
+    rec->ts_sec = wall / 1000000000;
+    rec->ts_usec = (wall % 1000000000) / 1000;
     rec->len = len;
     rec->caplen = n;
-    rec->ifindex = ctx->ingress_ifindex;
-    rec->pad = 0;
     // A variable-length copy: the verifier needs the length proven to lie in 1..CAP_BYTES. The
     // empty asm hides what clang knows about m, so that it keeps the one check the verifier reads.
-    u64 m = n - 1;         // n == 0 wraps to a huge value and is discarded below
+    u64 m = n - 1;         // n == 0 wraps to a huge value and is refused below
     asm volatile("" : "+r"(m));
     if (m >= CAP_BYTES || bpf_xdp_load_bytes(ctx, 0, rec->data, m + 1) < 0) {
-        events.ringbuf_discard(rec, 0);
         count(DROPPED);
         return XDP_PASS;
     }
-    events.ringbuf_submit(rec, 0);
+    // Wake the reader for a batch, not for every record: when WAKE_BYTES were written since the
+    // last wake-up, or when that wake-up is WAKE_NS old (so that a lone packet is not kept waiting).
+    u32 size = __builtin_offsetof(struct pcap_rec, data) + m + 1;
+    u64 flags = BPF_RB_NO_WAKEUP;
+    *unread += size + 8;   // the ring's own header
+    if (*unread >= WAKE_BYTES || now - *last_wake >= WAKE_NS) {
+        flags = BPF_RB_FORCE_WAKEUP;
+        *last_wake = now;
+        *unread = 0;
+    }
+    if (events.ringbuf_output(rec, size, flags) < 0) {
+        count(DROPPED);    // ring full: user space is behind; reported, never silent
+        return XDP_PASS;
+    }
     count(CAPTURED);
     return XDP_PASS;
 }

@@ -1,13 +1,15 @@
 """Packet capture on XDP with a BPF ring buffer (lab 06).
 
-``bpf/xdp_capture.c`` copies each packet's first bytes into a ring buffer; ``Capture`` attaches it
-to an interface (in a lab namespace, or in this one) with ``Program.xdp``, drains the ring buffer
-into ``Packet`` records and always detaches, even on Ctrl-C. Files are ``ebpflab.pcap``'s job,
-tcpdump's text ``ebpflab.tcpdump_text``'s.
+``bpf/xdp_capture.c`` copies each packet's first bytes into a ring buffer as a pcap record sized to
+the packet; ``Capture`` attaches it to an interface (in a lab namespace, or in this one) with
+``Program.xdp``, drains the ring a batch per wake-up (``ebpflab.ringbuf``) and always detaches,
+even on Ctrl-C. ``poll_records()`` hands over a batch ready to append to a pcap file, ``poll()``
+the same batch as ``Packet`` records. Files are ``ebpflab.pcap``'s job, tcpdump's text
+``ebpflab.tcpdump_text``'s.
 """
 from __future__ import annotations
 
-import ctypes
+import mmap
 import os
 import struct
 import tempfile
@@ -21,9 +23,10 @@ from .errors import CompileError, LabError, VerifierError
 from .loader import Program
 from .netlab import link_info
 from .pcap import DEFAULT_SNAPLEN, Packet
+from .ringbuf import RingReader
 from .system import require_root
 
-HEADER = struct.Struct("<QIIII")  # struct cap_rec in bpf/xdp_capture.c, before data[]
+RECORD = struct.Struct("<IIII")  # struct pcap_rec in bpf/xdp_capture.c, before data[]: a pcap record header
 STATS = ("seen", "captured", "dropped", "filtered")
 PROTOCOLS = ("ARP", "TCP", "UDP", "ICMP", "ICMPv6", "IPv4 other", "IPv6 other", "other", "malformed")  # xdp_capture.c
 
@@ -52,9 +55,8 @@ class Capture:
         pages = max(1, ring_kib * 1024 // 4096)
         self.ring_pages = 1 << (pages.bit_length() - 1)  # a power of two, as the kernel requires
         self.prog: Program | None = None
-        self.mono_offset = 0
+        self.ring: RingReader | None = None
         self.filtered_user = 0
-        self._pending: list[Packet] = []
         self._stack: Any = None
         self._tmp: str | None = None
 
@@ -85,12 +87,14 @@ class Capture:
         stack = ExitStack()
         try:
             self.prog = stack.enter_context(Program("xdp_capture", defines))
+            self.ring = RingReader(self.prog["events"].map_fd, self.ring_pages * mmap.PAGESIZE)
+            stack.callback(self.ring.close)
+            clock = self.prog["clock"]
+            clock[clock.Key(0)] = clock.Leaf(mono_to_wall_ns())  # before attaching: no record without it
             stack.enter_context(self.prog.xdp(self.iface, netns=self.netns, mode=self.mode))
-            self.prog["events"].open_ring_buffer(self._on_record)
-            self.mono_offset = mono_to_wall_ns()
         except BaseException:
             stack.close()
-            self.prog = None
+            self.prog = self.ring = None
             raise
         finally:
             self._drop_tmp()  # clang has read it
@@ -104,6 +108,7 @@ class Capture:
         if self._stack is not None:
             stack, self._stack = self._stack, None
             stack.close()
+            self.ring = None
         self._drop_tmp()
 
     def _drop_tmp(self) -> None:
@@ -111,24 +116,22 @@ class Capture:
             Path(self._tmp).unlink(missing_ok=True)
             self._tmp = None
 
-    def _on_record(self, ctx: Any, data: Any, size: int) -> None:
-        # Called once per packet: the hot path of the capture, kept to one copy and one unpack.
-        raw = ctypes.string_at(data, size)
-        ts, wire, caplen, ifindex, _ = HEADER.unpack_from(raw)
-        pkt = Packet(ts + self.mono_offset, wire, raw[HEADER.size:HEADER.size + caplen], ifindex)
-        if self.filter.where == "user" and not self.filter.matches(pkt.data, pkt.len):
-            self.filtered_user += 1
-            return
-        self._pending.append(pkt)
+    def poll_records(self, timeout: float = 0.1) -> tuple[bytes, int]:
+        """Wait up to ``timeout`` seconds; return the pcap records that arrived (to append to a
+        pcap file as they are) and how many there are."""
+        if self.ring is None:
+            raise LabError("the capture is not running: use `with Capture(...) as cap:`")
+        self.ring.wait(timeout)
+        data, n = self.ring.read()
+        if self.filter.where == "user" and n:
+            kept = [d for d in records(data) if self.filter.matches(d[RECORD.size:], RECORD.unpack_from(d)[3])]
+            self.filtered_user += n - len(kept)
+            data, n = b"".join(kept), len(kept)
+        return data, n
 
     def poll(self, timeout: float = 0.1) -> list[Packet]:
         """Wait up to ``timeout`` seconds for records; return every packet read so far."""
-        if self.prog is None:
-            raise LabError("the capture is not running: use `with Capture(...) as cap:`")
-        self.prog.bpf.ring_buffer_poll(int(timeout * 1000))
-        self.prog.bpf.ring_buffer_consume()
-        out, self._pending = self._pending, []
-        return out
+        return list(packets(self.poll_records(timeout)[0]))
 
     def stats(self) -> dict[str, int]:
         """Kernel counters summed over CPUs, plus packets the user-space filter dropped."""
@@ -141,3 +144,24 @@ class Capture:
         """What arrived by protocol, counted in the kernel with lab 04's parse_packet (every packet seen)."""
         table = self.prog["protocols"]
         return {name: int(sum(table[table.Key(i)])) for i, name in enumerate(PROTOCOLS)}
+
+
+def records(data: bytes) -> list[bytes]:
+    """Split pcap records (16-byte header, then the bytes copied) into one bytes object each."""
+    out, off = [], 0
+    while off < len(data):
+        end = off + RECORD.size + RECORD.unpack_from(data, off)[2]
+        out.append(data[off:end])
+        off = end
+    return out
+
+
+def packets(data: bytes) -> list[Packet]:
+    """The ``Packet`` records in a run of pcap records (microsecond timestamps)."""
+    out, off = [], 0
+    while off < len(data):
+        sec, usec, caplen, wire = RECORD.unpack_from(data, off)
+        off += RECORD.size
+        out.append(Packet(sec * 1_000_000_000 + usec * 1000, wire, data[off:off + caplen]))
+        off += caplen
+    return out

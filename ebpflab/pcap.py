@@ -48,6 +48,10 @@ class PcapWriter:
         sec, usec = divmod(pkt.ts_ns // 1000, 1_000_000)
         self.f.write(struct.pack("<IIII", sec, usec, len(pkt.data), pkt.len) + pkt.data)
 
+    def write_records(self, data: bytes) -> None:
+        """Append pcap records as they are (a batch from ``Capture.poll_records``)."""
+        self.f.write(data)
+
     def flush(self) -> None:
         """Push buffered records to the file (so `-w` files are readable while capturing)."""
         self.f.flush()

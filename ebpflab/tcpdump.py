@@ -14,7 +14,7 @@ from contextlib import ExitStack
 from typing import Any
 
 from . import capfilter
-from .capture import Capture
+from .capture import Capture, records
 from .pcap import DEFAULT_SNAPLEN, PcapWriter, read_pcap
 from .tcpdump_text import Printer, hexdump
 from .errors import LabError
@@ -106,6 +106,11 @@ class Output:
             text += "\n" + hexdump(pkt.data[off:], ascii=self.args.hexascii)
         sys.stdout.write(text + "\n")
 
+    def write_records(self, data: bytes, n: int) -> None:
+        """Append ``n`` pcap records captured as a batch (-w)."""
+        self.count += n
+        self.writer.write_records(data)
+
     def flush(self) -> None:
         """Make what was written visible (files are readable while capturing)."""
         if self.writer:
@@ -147,10 +152,17 @@ def run(args: Any) -> int:
             deadline = time.monotonic() + args.timeout if args.timeout else None
             try:
                 while deadline is None or time.monotonic() < deadline:
-                    for pkt in cap.poll(0.1):
-                        out.emit(pkt)
-                        if args.count and out.count >= args.count:
+                    if out.writer:  # -w: a whole batch per wake-up, appended with one write
+                        data, n = cap.poll_records(0.1)
+                        if args.count and out.count + n >= args.count:
+                            out.write_records(b"".join(records(data)[:args.count - out.count]), args.count - out.count)
                             raise StopIteration
+                        out.write_records(data, n)
+                    else:
+                        for pkt in cap.poll(0.1):
+                            out.emit(pkt)
+                            if args.count and out.count >= args.count:
+                                raise StopIteration
                     out.flush()
             except (KeyboardInterrupt, StopIteration):
                 pass
