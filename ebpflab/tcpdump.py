@@ -124,6 +124,25 @@ class Output:
             self.writer.close()
 
 
+def drain(cap: Capture, out: Output, count: int | None, timeout: float = 0.0) -> bool:
+    """Wait up to ``timeout`` for a batch and write or print it; True once ``count`` packets are out."""
+    if out.writer:  # -w: a whole batch per wake-up, appended with one write
+        data, n = cap.poll_records(timeout)
+        if count and out.count + n >= count:
+            out.write_records(b"".join(records(data)[:count - out.count]), count - out.count)
+            out.flush()
+            return True
+        out.write_records(data, n)
+    else:
+        for pkt in cap.poll(timeout):
+            out.emit(pkt)
+            if count and out.count >= count:
+                out.flush()
+                return True
+    out.flush()
+    return False
+
+
 def _sigterm(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt  # detach exactly as on Ctrl-C
 
@@ -137,7 +156,9 @@ def run(args: Any) -> int:
     if args.read:
         return _read(args, expr, snaplen)
     require_root("capturing packets with XDP")
-    cap = Capture(args.iface, args.netns, expr, snaplen=snaplen, ring_kib=args.buffer_kib)  # parses the filter
+    # -w: batches of up to 0.1 s (tcpdump's own blocks wait up to 1 s); lines: at most 10 ms late.
+    cap = Capture(args.iface, args.netns, expr, snaplen=snaplen, ring_kib=args.buffer_kib,
+                  wake_ms=100 if args.write else 10)  # parses the filter
     out = Output(args, snaplen)  # opens -w before anything is attached
     old = signal.signal(signal.SIGTERM, _sigterm)
     stats: dict[str, int] = {}
@@ -152,20 +173,12 @@ def run(args: Any) -> int:
             deadline = time.monotonic() + args.timeout if args.timeout else None
             try:
                 while deadline is None or time.monotonic() < deadline:
-                    if out.writer:  # -w: a whole batch per wake-up, appended with one write
-                        data, n = cap.poll_records(0.1)
-                        if args.count and out.count + n >= args.count:
-                            out.write_records(b"".join(records(data)[:args.count - out.count]), args.count - out.count)
-                            raise StopIteration
-                        out.write_records(data, n)
-                    else:
-                        for pkt in cap.poll(0.1):
-                            out.emit(pkt)
-                            if args.count and out.count >= args.count:
-                                raise StopIteration
-                    out.flush()
+                    if drain(cap, out, args.count, 0.1):
+                        raise StopIteration
+                drain(cap, out, args.count)  # what arrived since the last wake-up
             except (KeyboardInterrupt, StopIteration):
-                pass
+                if not args.count or out.count < args.count:
+                    drain(cap, out, args.count)
             stats = cap.stats()
             out.flush()
     finally:
