@@ -9,10 +9,11 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 lab: setup ## install what is missing, then serve JupyterLab on 127.0.0.1
 	@$(SUDO) $(VENV)/bin/ebpflab lab
 
-test: EXTRA_PACKAGES = prometheus vagrant stress-ng
+test: EXTRA_PACKAGES = prometheus vagrant stress-ng netsniff-ng
 test: setup ## install what is missing, then run every test (real kernel, real packets)
 	@$(SUDO) $(PY) -m pytest $(PYTEST_ARGS)
 
+bench: EXTRA_PACKAGES = netsniff-ng
 bench: setup ## print the benchmark tables (not tests)
 	@$(SUDO) $(PY) -m bench
 

@@ -22,7 +22,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 BENCHES = {
     "programs": ("1. ns per packet of every XDP program (BPF_PROG_TEST_RUN, median of 5 x 100k runs)", programs),
     "drop": ("2. drop early vs drop late: receiver CPU per packet on one veth flood (median of 3)", drop),
-    "capture": ("3. capture path: highest rate without loss, ring size, profile", capture),
+    "capture": ("3. capture path: highest rate without loss and CPU per packet, side by side", capture),
     "suite": ("4. lab suite: every notebook headless, with solutions", suite),
 }
 
@@ -53,11 +53,8 @@ def plot(results: dict, path: Path) -> None:
         axes[0, 1].set_xlabel("receiver CPU ns per dropped packet (veth)")
     if "capture" in results:
         res = results["capture"]
-        entries = {"tcpdump -w": res["tcpdump"]}
-        if res.get("ebpflab tcpdump"):
-            entries["ebpflab tcpdump -w"] = res["ebpflab tcpdump"]
-        entries |= {k: v for k, v in res["rings"].items()}
-        axes[1, 0].barh(list(entries), [v[0] / 1000 for v in entries.values()])
+        entries = {name: res[name]["best"] for name in ("tcpdump -w", "ebpflab tcpdump -w")}
+        axes[1, 0].barh(list(entries), [v / 1000 for v in entries.values()])
         axes[1, 0].set_xlabel("highest rate without loss (k packets/s)")
     if "suite" in results:
         rows = results["suite"]
