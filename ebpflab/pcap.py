@@ -67,30 +67,49 @@ class PcapWriter:
         self.close()
 
 
+MAX_SNAPLEN = 262144  # libpcap's largest capture length for Ethernet
+
+
 def read_pcap(path: str | Path) -> Iterator[Packet]:
-    """Yield the packets of a pcap file (either byte order, micro- or nanosecond timestamps)."""
+    """Yield the packets of a pcap file (either byte order, micro- or nanosecond timestamps).
+
+    A damaged file raises ``LabError`` in libpcap's words, after the packets before the damage.
+    """
     try:
         f = open(path, "rb")
     except OSError as exc:
         raise LabError(f"cannot read {path}: {exc.strerror}") from None
     with f:
         head = f.read(24)
-        if len(head) < 24:
-            raise LabError(f"{path} is not a pcap file (too short)")
+        if len(head) < 4:
+            raise LabError(f"truncated dump file; tried to read 4 file header bytes, only got {len(head)}")
         for endian in "<>":
             magic = struct.unpack(endian + "I", head[:4])[0]
             if magic in (0xA1B2C3D4, 0xA1B23C4D):
                 break
         else:
-            raise LabError(f"{path} is not a classic pcap file (pcapng is not supported; convert it with editcap -F pcap)")
+            if head[:4] == b"\x0a\x0d\x0d\x0a":
+                raise LabError(f"{path} is a pcapng file, which is not supported; convert it with editcap -F pcap")
+            raise LabError(f"{path}: unknown file format")
+        if len(head) < 24:
+            raise LabError(f"truncated dump file; tried to read 24 file header bytes, only got {len(head) - 4}")
         nano = magic == 0xA1B23C4D
-        linktype = struct.unpack(endian + "I", head[20:24])[0] & 0xFFFF
+        snaplen, linktype = struct.unpack(endian + "II", head[16:24])
+        linktype &= 0xFFFF
         if linktype != DLT_EN10MB:
             raise LabError(f"{path} holds link type {linktype}; only Ethernet (1) is supported")
         rec = struct.Struct(endian + "IIII")
         while True:
             h = f.read(16)
-            if len(h) < 16:
+            if not h:
                 return
+            if len(h) < 16:
+                raise LabError(f"truncated dump file; tried to read 16 header bytes, only got {len(h)}")
             sec, frac, caplen, wire = rec.unpack(h)
-            yield Packet(sec * 1_000_000_000 + frac * (1 if nano else 1000), wire, f.read(caplen))
+            if caplen > MAX_SNAPLEN:
+                bound = f"snaplen of {snaplen}" if caplen > snaplen else f"maximum of {MAX_SNAPLEN}"
+                raise LabError(f"invalid packet capture length {caplen}, bigger than {bound}")
+            data = f.read(caplen)
+            if len(data) < caplen:
+                raise LabError(f"truncated dump file; tried to read {caplen} captured bytes, only got {len(data)}")
+            yield Packet(sec * 1_000_000_000 + frac * (1 if nano else 1000), wire, data)

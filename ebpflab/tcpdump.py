@@ -98,6 +98,9 @@ class Output:
         if self.writer:
             self.writer.write(pkt)
             return
+        if pkt.caplen > pkt.len:  # tcpdump prints no time and no decode for a header that lies
+            sys.stdout.write(f"[Invalid header: len({pkt.len}) < caplen({pkt.caplen})]\n")
+            return
         p = self.printer
         text = p.describe(pkt.data, pkt.len) if self.args.no_time else p.line(pkt)
         if (self.args.hex or self.args.hexascii) and "\n\t0x" not in text:  # unknown types are dumped already

@@ -33,3 +33,14 @@ def test_a_run_stops_where_the_size_changes_even_if_the_data_looks_like_a_header
     buf = b"".join(record(s) for s in samples)
     chunks, count, used = split(memoryview(buf))
     assert b"".join(chunks) == b"".join(samples) and count == len(samples)
+
+
+def test_a_bad_wake_up_interval_is_one_sentence():
+    import pytest
+
+    from ebpflab import LabError
+    from ebpflab.capture import Capture
+
+    for bad in (0, -1, float("nan"), float("inf")):
+        with pytest.raises(LabError, match="wake_ms"):
+            Capture("eth0", wake_ms=bad)
