@@ -21,7 +21,8 @@ ICMP_TYPES = {0: "echo reply", 8: "echo request", 3: "unreachable", 4: "source q
               11: "time exceeded", 12: "parameter problem", 13: "time stamp request", 14: "time stamp reply"}
 ICMP6_TYPES = {1: "destination unreachable", 2: "packet too big", 3: "time exceeded in-transit",
                4: "parameter problem", 128: "echo request", 129: "echo reply", 133: "router solicitation",
-               134: "router advertisement", 135: "neighbor solicitation", 136: "neighbor advertisement"}
+               134: "router advertisement", 135: "neighbor solicitation", 136: "neighbor advertisement",
+               143: "multicast listener report v2"}
 TCP_FLAGS = [(0x01, "F"), (0x02, "S"), (0x04, "R"), (0x08, "P"), (0x10, "."), (0x20, "U"), (0x40, "E"), (0x80, "W")]
 V6_EXT = {0: "HBH", 60: "DSTOPT", 43: "RT6", 44: "frag"}
 
@@ -81,6 +82,8 @@ class Printer:
         if etype == 0x86DD:
             if len(body) < 40:
                 return head + " [|ip6]"
+            if body[0] >> 4 != 6:
+                return head + ("" if self.link else "IP6 ") + f"version error: {body[0] >> 4} != 6"
             return head + ("" if self.link else "IP6 ") + self._ip6(body)
         if etype == 0x0806:
             if len(body) < 28:
@@ -116,6 +119,8 @@ class Printer:
         if len(b) < 20:
             return " [|ip]"
         ihl = (b[0] & 0x0F) * 4
+        if ihl < 20:
+            return f"bad-hlen {ihl}"
         total = int.from_bytes(b[2:4], "big")
         if total < ihl:
             return f" [total length {total} < {ihl}] (invalid)" if new else f"bad-len {total}"
@@ -174,6 +179,10 @@ class Printer:
             sport, dport, ulen = (int.from_bytes(p[i:i + 2], "big") for i in (0, 2, 4))
             if ulen < 8:
                 return addrs(sport, dport) + f"truncated-udplength {ulen}"
+            if ulen > length:  # longer than the IP payload that carries it
+                return addrs(sport, dport) + f"UDP, bad length {ulen - 8} > {length - 8}"
+            if 53 in (sport, dport) and not self.quiet:
+                return addrs(sport, dport) + dns(p[8:ulen], ulen - 8)
             return addrs(sport, dport) + f"UDP, length {ulen - 8}"
         if proto == 6:
             return self._tcp_line(p, length, addrs, raw, v6, src, dst)
@@ -231,7 +240,10 @@ class Printer:
             if not complete:  # the snap length cut the options: tcpdump stops there
                 return s + ", options [" + opts
             s += ", options [" + opts + "]"
-        return s + f", length {dlen}"
+        s += f", length {dlen}"
+        if dlen > 0 and {sport, dport} & {80, 8080}:
+            s += http(p[hlen:hlen + dlen], dlen)
+        return s
 
     def _icmp(self, p: bytes, length: int) -> str:
         if len(p) < 4:
@@ -263,6 +275,13 @@ class Printer:
         if t in (128, 129):
             return (f"ICMP6, {ICMP6_TYPES[t]}, id {int.from_bytes(p[4:6], 'big')}, "
                     f"seq {int.from_bytes(p[6:8], 'big')}, length {length}")
+        if t in (135, 136):  # neighbour discovery: the address asked about or announced
+            if len(p) < 24:
+                return f"ICMP6, {ICMP6_TYPES[t]} [|icmp6]"
+            what = "who has" if t == 135 else "tgt is"
+            return f"ICMP6, {ICMP6_TYPES[t]}, {what} {_ip6(p[8:24])}, length {length}"
+        if t == 143 and len(p) >= 8:
+            return f"ICMP6, {ICMP6_TYPES[t]}, {int.from_bytes(p[6:8], 'big')} group record(s), length {length}"
         return f"ICMP6, {ICMP6_TYPES.get(t, f'unknown icmp6 type ({t})')}, length {length}"
 
 
@@ -327,3 +346,159 @@ def _ip4(b: bytes) -> str:
 
 def _ip6(b: bytes) -> str:
     return str(ipaddress.IPv6Address(bytes(b)))
+
+
+HTTP_METHODS = {"GET", "PUT", "COPY", "HEAD", "LOCK", "MOVE", "POLL", "POST", "BCOPY", "BMOVE", "MKCOL", "TRACE",
+                "LABEL", "MERGE", "DELETE", "SEARCH", "UNLOCK", "REPORT", "UPDATE", "NOTIFY", "BDELETE", "CONNECT",
+                "OPTIONS", "CHECKIN", "PROPFIND", "CHECKOUT", "CCM_POST", "SUBSCRIBE", "PROPPATCH", "BPROPFIND",
+                "BPROPPATCH", "UNCHECKOUT", "MKACTIVITY", "MKWORKSPACE", "UNSUBSCRIBE", "RPC_CONNECT",
+                "VERSION-CONTROL", "BASELINE-CONTROL"}  # tcpdump's print-http.c
+
+
+def _token(b: bytes, i: int, wire: int) -> tuple[str, int]:
+    """tcpdump's fetch_token: a word and where the next one starts; ("", 0) when there is none."""
+    start = i
+    while i < wire:
+        if i >= len(b):
+            return "", 0  # cut by the snap length
+        c = b[i]
+        if c in b" \t\r\n":
+            break
+        if not 0x20 <= c <= 0x7E:
+            return "", 0
+        i += 1
+    word = b[start:i].decode()
+    if not word:
+        return "", 0
+    while i < min(wire, len(b)):
+        c = b[i]
+        if c in b"\r\n":
+            break
+        if not 0x20 <= c <= 0x7E:
+            return "", 0
+        if c not in b" \t":
+            break
+        i += 1
+    return word, i
+
+
+def http(b: bytes, wire: int) -> str:
+    """What tcpdump adds after a TCP segment to or from port 80 or 8080: the first line of a request or reply."""
+    word, nxt = _token(b, 0, wire)
+    show = word.upper() in HTTP_METHODS
+    if nxt:
+        code, _ = _token(b, nxt, wire)
+        show = show or (len(code) == 3 and code.isdigit())
+    if not show:
+        return ": HTTP"
+    for i in range(min(wire, len(b))):
+        c = b[i]
+        if c == 0x0A or (c == 0x0D and i + 1 < len(b) and b[i + 1] == 0x0A):
+            return ": HTTP: " + b[:i].decode()
+        if c == 0x0D:
+            return ": HTTP"
+        if not 0x20 <= c <= 0x7E and c != 0x09:
+            return ": HTTP"
+    return ": HTTP: " + b[:min(wire, len(b))].decode() + " [|http]"  # no end of line: as if cut
+
+
+DNS_TYPES = {1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 15: "MX", 16: "TXT", 28: "AAAA", 33: "SRV",
+             41: "OPT", 255: "ANY"}
+DNS_CLASSES = {1: "IN", 3: "CHAOS", 4: "HS", 255: "ANY"}
+DNS_OPS = ["", " inv_q", " stat", " op3", " notify", " update", " op6", " op7", " op8", " updateA", " updateD",
+           " updateDA", " updateM", " updateMA", " zoneInit", " zoneRef"]
+DNS_RCODES = ["", " FormErr", " ServFail", " NXDomain", " NotImp", " Refused", " YXDomain", " YXRRSet",
+              " NXRRSet", " NotAuth", " NotZone", " Resp11", " Resp12", " Resp13", " Resp14", " NoChange"]
+
+
+def _name(b: bytes, i: int) -> tuple[str, int]:
+    """A domain name as tcpdump prints it (labels and dots, "." for the root) and where it ends."""
+    labels, end, hops = [], None, 0
+    while True:
+        n = b[i]
+        if n & 0xC0 == 0xC0:  # compression: the rest of the name is elsewhere
+            end = i + 2 if end is None else end
+            i = ((n & 0x3F) << 8) | b[i + 1]
+            hops += 1
+            if hops > 64:
+                raise ValueError("a loop of name pointers")
+            continue
+        if n == 0:
+            return ("".join(label + "." for label in labels) or "."), (i + 1 if end is None else end)
+        labels.append(b[i + 1:i + 1 + n].decode("latin-1"))
+        if len(b) < i + 1 + n:
+            raise IndexError
+        i += 1 + n
+
+
+def _skip_name(b: bytes, i: int) -> int:
+    return _name(b, i)[1]
+
+
+def _answer(b: bytes, i: int) -> tuple[str, int]:
+    i = _skip_name(b, i)
+    typ, cls, _, rdlen = int.from_bytes(b[i:i + 2], "big"), int.from_bytes(b[i + 2:i + 4], "big"), 0, \
+        int.from_bytes(b[i + 8:i + 10], "big")
+    if len(b) < i + 10:
+        raise IndexError
+    out = f" {DNS_TYPES.get(typ, f'Type{typ}')}" + ("" if cls == 1 else f" {DNS_CLASSES.get(cls, f'(Class {cls})')}")
+    r = i + 10
+    if typ == 1:
+        out += f" {_ip4(b[r:r + 4])}"
+    elif typ == 28:
+        out += f" {_ip6(b[r:r + 16])}"
+    elif typ in (2, 5, 12):
+        out += " " + _name(b, r)[0]
+    elif typ == 15:
+        out += " " + _name(b, r + 2)[0] + f" {int.from_bytes(b[r:r + 2], 'big')}"
+    if len(b) < r + rdlen:
+        raise IndexError
+    return out, r + rdlen
+
+
+def dns(b: bytes, length: int) -> str:
+    """tcpdump's one-line DNS summary (without -v): the question of a query, the answers of a reply."""
+    out = ""
+    if length < 12:
+        return f"domain [length {length} < 12] (invalid)"
+    try:
+        if len(b) < 12:
+            raise IndexError
+        ident, flags = int.from_bytes(b[0:2], "big"), int.from_bytes(b[2:4], "big")
+        qd, an, ns, ar = (int.from_bytes(b[k:k + 2], "big") for k in (4, 6, 8, 10))
+        op = DNS_OPS[(flags >> 11) & 0xF]
+        i = 12
+        if flags & 0x8000:  # a reply
+            out = (f"{ident}{op}{DNS_RCODES[flags & 0xF]}{'*' if flags & 0x0400 else ''}"
+                   f"{'' if flags & 0x0080 else '-'}{'|' if flags & 0x0200 else ''}")
+            if qd != 1:
+                out += f" [{qd}q]"
+            for _ in range(qd):
+                i = _skip_name(b, i) + 4
+            out += f" {an}/{ns}/{ar}"
+            for k in range(an):
+                if k and i >= len(b):
+                    raise IndexError
+                text, i = _answer(b, i)
+                out += ("," if k else "") + text
+        else:
+            out = f"{ident}{op}{'+' if flags & 0x0100 else ''}{'%' if flags & 0x0010 else ''}"
+            if flags & 0x6CF:
+                out += f" [b2&3=0x{flags:x}]"
+            if (flags >> 11) & 0xF == 1:
+                out += (f" [{qd}q]" if qd else "") + (f" [{an}a]" if an != 1 else "")
+            else:
+                out += (f" [{an}a]" if an else "") + (f" [{qd}q]" if qd != 1 else "")
+            out += (f" [{ns}n]" if ns else "") + (f" [{ar}au]" if ar else "")
+            for k in range(qd):
+                if k and i >= len(b):
+                    raise IndexError
+                name, i = _name(b, i)
+                typ, cls = int.from_bytes(b[i:i + 2], "big"), int.from_bytes(b[i + 2:i + 4], "big")
+                if len(b) < i + 4:
+                    raise IndexError
+                out += f" {DNS_TYPES.get(typ, f'Type{typ}')}" + ("" if cls == 1 else f" {DNS_CLASSES.get(cls, f'(Class {cls})')}") + f"? {name}"
+                i += 4
+    except (IndexError, ValueError):
+        return out + " [|domain]"
+    return out + f" ({length})"

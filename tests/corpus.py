@@ -1,0 +1,92 @@
+"""Real-world-shaped frames tcpdump decodes in its own words, crafted with scapy (issue 16).
+
+Malformed headers (IPv4 header length, IPv6 version, UDP length), neighbour discovery and MLDv2,
+DNS queries and answers, HTTP request and response lines. ``write(path)`` makes a pcap of them.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def frames() -> list[bytes]:
+    """Every frame of the corpus, as bytes on the wire."""
+    from scapy.all import (DNS, DNSQR, DNSRR, IP, TCP, UDP, DNSRRMX, Ether, ICMPv6MLDMultAddrRec, ICMPv6MLReport2,
+                           ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RS, ICMPv6NDOptSrcLLAddr, IPv6, Raw)
+
+    e = Ether(src="02:eb:00:00:00:01", dst="02:eb:00:00:00:02")
+    e6 = Ether(src="02:eb:00:00:00:01", dst="33:33:00:00:00:01")
+    eth = bytes(e)[:12]
+    ip = bytes(IP(src="198.18.0.1", dst="198.18.0.2") / UDP(sport=40000, dport=7777) / Raw(b"x" * 18))
+    v6 = bytes(IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP(sport=1, dport=2) / Raw(b"y" * 10))
+    long_udp, long_udp6 = bytearray(ip), bytearray(v6)
+    long_udp[24:26] = (1000).to_bytes(2, "big")   # UDP says 1000 bytes, IP carries 26
+    long_udp6[44:46] = (500).to_bytes(2, "big")
+    out = [
+        eth + b"\x08\x00" + bytes([0x44]) + ip[1:],   # IPv4 header length 16
+        eth + b"\x08\x00" + bytes([0x43]) + ip[1:],   # 12
+        eth + b"\x86\xdd" + bytes([0x00]) + v6[1:],   # IPv6 version 0
+        eth + b"\x86\xdd" + bytes([0x40]) + v6[1:],   # version 4 under the IPv6 ethertype
+        eth + b"\x08\x00" + bytes(long_udp),
+        eth + b"\x86\xdd" + bytes(long_udp6),
+    ]
+    nd = [IPv6(src="fe80::1", dst="ff02::1:ff00:2") / ICMPv6ND_NS(tgt="2001:db8::2") / ICMPv6NDOptSrcLLAddr(lladdr="02:eb:00:00:00:01"),
+          IPv6(src="fe80::2", dst="fe80::1") / ICMPv6ND_NA(tgt="2001:db8::2", R=0, S=1, O=1),
+          IPv6(src="fe80::1", dst="ff02::2") / ICMPv6ND_RS(),
+          IPv6(src="fe80::1", dst="ff02::16") / ICMPv6MLReport2(records=[ICMPv6MLDMultAddrRec(dst="ff02::fb"),
+                                                                         ICMPv6MLDMultAddrRec(dst="ff02::1:3")])]
+    out += [bytes(e6 / p) for p in nd]
+
+    def udp(d, sport=40000, dport=53):
+        return bytes(e / IP(src="198.18.0.1", dst="198.18.0.2") / UDP(sport=sport, dport=dport) / d)
+
+    def reply(d):
+        return udp(d, 53, 40000)
+    out += [
+        udp(DNS(id=0x1234, rd=1, qd=DNSQR(qname="example.com"))),
+        reply(DNS(id=0x1234, qr=1, rd=1, ra=1, qd=DNSQR(qname="example.com"), an=DNSRR(rrname="example.com", rdata="198.18.0.9"))),
+        udp(DNS(id=1, rd=0, qd=DNSQR(qname="www.example.org", qtype="AAAA"))),
+        reply(DNS(id=2, qr=1, rd=1, ra=1, qd=DNSQR(qname="www.example.org"),
+                  an=DNSRR(rrname="www.example.org", type="CNAME", rdata="web.example.org"))),
+        reply(DNS(id=3, qr=1, rd=1, ra=0, aa=1, rcode=3, qd=DNSQR(qname="nope.example.org"))),
+        reply(DNS(id=4, qr=1, rd=1, ra=1, qd=DNSQR(qname="x.example.org", qtype="AAAA"),
+                  an=DNSRR(rrname="x.example.org", type="AAAA", rdata="2001:db8::7"))),
+        udp(DNS(id=5, rd=1, qd=DNSQR(qname="7.0.18.198.in-addr.arpa", qtype="PTR"))),
+        reply(DNS(id=6, qr=1, ra=1, rd=1, qd=DNSQR(qname="7.0.18.198.in-addr.arpa", qtype="PTR"),
+                  an=DNSRR(rrname="7.0.18.198.in-addr.arpa", type="PTR", rdata="host.example.org"))),
+        reply(DNS(id=7, qr=1, ra=1, rd=1, qd=DNSQR(qname="example.org", qtype="MX"),
+                  an=DNSRRMX(rrname="example.org", preference=10, exchange="mx.example.org"))),
+        udp(DNS(id=8, rd=1, qd=DNSQR(qname="example.org", qtype="TXT"))),
+        udp(DNS(id=9, rd=1, qd=DNSQR(qname="example.org", qclass="CH"))),
+        udp(Raw(b"\x00\x01\x01")),                                                  # shorter than a DNS header
+        udp(Raw(bytes(DNS(id=10, rd=1, qd=DNSQR(qname="example.org")))[:20])),      # cut in the question
+        udp(DNS(id=12, rd=1, qd=DNSQR(qname="."))),
+    ]
+
+    def tcp(sport, dport, payload):
+        return bytes(e / IP(src="198.18.0.1", dst="198.18.0.2") / TCP(sport=sport, dport=dport, flags="PA", seq=1, ack=1)
+                     / Raw(payload))
+    out += [
+        tcp(40000, 80, b"GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n"),
+        tcp(80, 40000, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+        tcp(40000, 80, b"hello world\r\n"),                      # not HTTP: just the protocol's name
+        tcp(40000, 80, b"GET / HTTP/1.0"),                       # no end of line
+        tcp(40000, 8080, b"POST /x HTTP/1.1\r\nA: b\r\n\r\n"),
+        tcp(40000, 80, b"GET /\x01a HTTP/1.1\r\n"),              # unprintable
+        tcp(40000, 80, b"get / HTTP/1.1\r\n"),
+        tcp(40000, 80, b"PATCH / HTTP/1.1\r\n"),                 # not in tcpdump's list
+        tcp(80, 40000, b"HTTP/1.0 404 Not Found\r\n"),
+        tcp(40000, 80, b"GET\r\n"),
+        tcp(40000, 80, b"GET / HTTP/1.1\n"),
+        tcp(40000, 3128, b"GET / HTTP/1.1\r\n"),                 # not a port tcpdump decodes HTTP on
+    ]
+    return out
+
+
+def write(path: str | Path) -> Path:
+    """The corpus as a classic pcap file."""
+    from ebpflab.pcap import Packet, PcapWriter
+
+    with PcapWriter(path) as w:
+        for i, f in enumerate(frames()):
+            w.write(Packet(1_700_000_000_000_000_000 + i * 1000, len(f), f))
+    return Path(path)
