@@ -68,48 +68,171 @@ class PcapWriter:
 
 
 MAX_SNAPLEN = 262144  # libpcap's largest capture length for Ethernet
+# What -r reads. Not LINUX_SLL2: tcpdump prints the name of the interface, looked up on the reading machine.
+LINK_TYPES = {DLT_EN10MB: "EN10MB (Ethernet)", 113: "LINUX_SLL (Linux cooked v1)", 101: "RAW (Raw IP)",
+              228: "IPV4 (Raw IPv4)", 229: "IPV6 (Raw IPv6)"}
+PCAPNG = b"\x0a\x0d\x0d\x0a"
 
 
 def read_pcap(path: str | Path) -> Iterator[Packet]:
-    """Yield the packets of a pcap file (either byte order, micro- or nanosecond timestamps).
+    """Yield the Ethernet packets of a pcap or pcapng file (either byte order, any timestamp unit).
 
     A damaged file raises ``LabError`` in libpcap's words, after the packets before the damage.
     """
+    linktype, packets = open_capture(path)
+    if linktype != DLT_EN10MB:
+        raise LabError(f"{path} holds link type {LINK_TYPES.get(linktype, linktype)}; only Ethernet (1) is read here")
+    return packets
+
+
+def open_capture(path: str | Path) -> tuple[int, Iterator[Packet]]:
+    """The link type of a pcap or pcapng file (one of ``LINK_TYPES``), and its packets as they are read."""
     try:
         f = open(path, "rb")
     except OSError as exc:
         raise LabError(f"cannot read {path}: {exc.strerror}") from None
-    with f:
+    try:
         head = f.read(24)
         if len(head) < 4:
             raise LabError(f"truncated dump file; tried to read 4 file header bytes, only got {len(head)}")
-        for endian in "<>":
-            magic = struct.unpack(endian + "I", head[:4])[0]
-            if magic in (0xA1B2C3D4, 0xA1B23C4D):
-                break
+        if head[:4] == PCAPNG:
+            linktype, packets = _pcapng(f, head, path)
         else:
-            if head[:4] == b"\x0a\x0d\x0d\x0a":
-                raise LabError(f"{path} is a pcapng file, which is not supported; convert it with editcap -F pcap")
-            raise LabError(f"{path}: unknown file format")
-        if len(head) < 24:
-            raise LabError(f"truncated dump file; tried to read 24 file header bytes, only got {len(head) - 4}")
-        nano = magic == 0xA1B23C4D
-        snaplen, linktype = struct.unpack(endian + "II", head[16:24])
-        linktype &= 0xFFFF
-        if linktype != DLT_EN10MB:
-            raise LabError(f"{path} holds link type {linktype}; only Ethernet (1) is supported")
+            linktype, packets = _pcap(f, head, path)
+    except BaseException:
+        f.close()
+        raise
+    if linktype not in LINK_TYPES:
+        f.close()
+        raise LabError(f"{path} holds link type {linktype}, which this tool does not decode")
+    return linktype, packets
+
+
+def _pcap(f: BinaryIO, head: bytes, path: Any) -> tuple[int, Iterator[Packet]]:
+    for endian in "<>":
+        magic = struct.unpack(endian + "I", head[:4])[0]
+        if magic in (0xA1B2C3D4, 0xA1B23C4D):
+            break
+    else:
+        raise LabError(f"{path}: unknown file format")
+    if len(head) < 24:
+        raise LabError(f"truncated dump file; tried to read 24 file header bytes, only got {len(head) - 4}")
+    nano = magic == 0xA1B23C4D
+    snaplen, linktype = struct.unpack(endian + "II", head[16:24])
+
+    def packets() -> Iterator[Packet]:
         rec = struct.Struct(endian + "IIII")
+        with f:
+            while True:
+                h = f.read(16)
+                if not h:
+                    return
+                if len(h) < 16:
+                    raise LabError(f"truncated dump file; tried to read 16 header bytes, only got {len(h)}")
+                sec, frac, caplen, wire = rec.unpack(h)
+                if caplen > MAX_SNAPLEN:
+                    bound = f"snaplen of {snaplen}" if caplen > snaplen else f"maximum of {MAX_SNAPLEN}"
+                    raise LabError(f"invalid packet capture length {caplen}, bigger than {bound}")
+                data = f.read(caplen)
+                if len(data) < caplen:
+                    raise LabError(f"truncated dump file; tried to read {caplen} captured bytes, only got {len(data)}")
+                yield Packet(sec * 1_000_000_000 + frac * (1 if nano else 1000), wire, data)
+    return linktype & 0xFFFF, packets()
+
+
+def _pcapng(f: BinaryIO, head: bytes, path: Any) -> tuple[int, Iterator[Packet]]:
+    """pcapng (Wireshark's format): section header, interface descriptions, packet blocks; others skipped."""
+    if len(head) < 12:
+        raise LabError(f"truncated pcapng dump file; tried to read 12 file header bytes, only got {len(head)}")
+    endian = "<" if head[8:12] == b"\x4d\x3c\x2b\x1a" else ">" if head[8:12] == b"\x1a\x2b\x3c\x4d" else None
+    if endian is None:
+        raise LabError(f"{path}: unknown file format")
+    u32 = struct.Struct(endian + "I")
+    pending = head[8:]  # the rest of the section header block, read already
+
+    def blocks() -> Iterator[tuple[int, bytes]]:
+        nonlocal pending
+        total = u32.unpack(head[4:8])[0]
+        if total < 28 or total % 4:
+            raise LabError(f"{path}: bad pcapng section header length {total}")
+        rest = f.read(total - 24)
+        if len(rest) < total - 24:
+            raise LabError(f"truncated pcapng dump file; tried to read {total} bytes, only got {len(rest) + 24}")
         while True:
-            h = f.read(16)
+            h = f.read(8)
             if not h:
                 return
-            if len(h) < 16:
-                raise LabError(f"truncated dump file; tried to read 16 header bytes, only got {len(h)}")
-            sec, frac, caplen, wire = rec.unpack(h)
-            if caplen > MAX_SNAPLEN:
-                bound = f"snaplen of {snaplen}" if caplen > snaplen else f"maximum of {MAX_SNAPLEN}"
-                raise LabError(f"invalid packet capture length {caplen}, bigger than {bound}")
-            data = f.read(caplen)
-            if len(data) < caplen:
-                raise LabError(f"truncated dump file; tried to read {caplen} captured bytes, only got {len(data)}")
-            yield Packet(sec * 1_000_000_000 + frac * (1 if nano else 1000), wire, data)
+            if len(h) < 8:
+                raise LabError(f"truncated pcapng dump file; tried to read 8 block header bytes, only got {len(h)}")
+            btype, total = struct.unpack(endian + "II", h)
+            if total < 12 or total % 4 or total > 16 << 20:
+                raise LabError(f"{path}: bad pcapng block length {total}")
+            body = f.read(total - 8)
+            if len(body) < total - 8:
+                raise LabError(f"truncated pcapng dump file; tried to read {total} bytes, only got {len(body) + 8}")
+            yield btype, body[:-4]
+
+    it = blocks()
+    ifaces: list[tuple[int, int, int]] = []  # (link type, snap length, timestamp units per second)
+
+    def interface(body: bytes) -> None:
+        linktype, _, snaplen = struct.unpack(endian + "HHI", body[:8])
+        per_sec, off = 1_000_000, 8
+        while off + 4 <= len(body):
+            code, length = struct.unpack(endian + "HH", body[off:off + 4])
+            if code == 0:
+                break
+            if code == 9 and length >= 1:  # if_tsresol
+                r = body[off + 4]
+                per_sec = 2 ** (r & 0x7F) if r & 0x80 else 10 ** r
+            off += 4 + (length + 3) // 4 * 4
+        if ifaces and linktype != ifaces[0][0]:
+            raise LabError(f"{path} mixes link types {ifaces[0][0]} and {linktype}; this tool reads one")
+        ifaces.append((linktype, snaplen, per_sec))
+
+    first: list[tuple[int, bytes]] = []
+    for btype, body in it:  # up to the first interface: its link type is the file's
+        if btype == 1:
+            interface(body)
+            break
+        first.append((btype, body))
+    if not ifaces:
+        raise LabError(f"{path} describes no interface")
+
+    def packets() -> Iterator[Packet]:
+        with f:
+            for btype, body in it:
+                if btype == 1:
+                    interface(body)
+                elif btype in (6, 2):  # enhanced packet block, obsolete packet block
+                    if btype == 6:
+                        iface, hi, lo, caplen, wire = struct.unpack(endian + "IIIII", body[:20])
+                    else:
+                        iface, _, hi, lo, caplen, wire = struct.unpack(endian + "HHIIII", body[:20])
+                    if iface >= len(ifaces):
+                        raise LabError(f"{path}: a packet on interface {iface}, which is not described")
+                    if caplen > len(body) - 20 or caplen > MAX_SNAPLEN:
+                        raise LabError(f"invalid packet capture length {caplen}, bigger than its block")
+                    per_sec = ifaces[iface][2]
+                    ts = (hi << 32) | lo
+                    yield Packet(ts // per_sec * 1_000_000_000 + ts % per_sec * 1_000_000_000 // per_sec, wire,
+                                 body[20:20 + caplen])
+                elif btype == 3:  # simple packet block: no time
+                    wire = u32.unpack(body[:4])[0]
+                    yield Packet(0, wire, body[4:4 + min(wire, ifaces[0][1] or wire, len(body) - 4)])
+    return ifaces[0][0], packets()
+
+
+def as_ethernet(linktype: int, pkt: Packet) -> Packet:
+    """A Linux cooked (SLL) or raw IP packet behind an Ethernet header of zero addresses, for decoding."""
+    d = pkt.data
+    if linktype == DLT_EN10MB:
+        return pkt
+    if linktype == 113:
+        head, proto = 16, d[14:16]
+    else:
+        head = 0
+        proto = b"\x86\xdd" if linktype == 229 or (linktype == 101 and d[:1] and d[0] >> 4 == 6) else b"\x08\x00"
+    if len(d) < head:
+        return Packet(pkt.ts_ns, pkt.len, b"", pkt.ifindex)
+    return Packet(pkt.ts_ns, pkt.len - head + 14, bytes(12) + proto + d[head:], pkt.ifindex)

@@ -6,7 +6,6 @@ closing counts are tcpdump's too, so the two can be compared line by line.
 from __future__ import annotations
 
 import argparse
-import itertools
 import signal
 import sys
 import time
@@ -15,7 +14,8 @@ from typing import Any
 
 from . import capfilter
 from .capture import Capture, records
-from .pcap import DEFAULT_SNAPLEN, PcapWriter, read_pcap
+from .cbpf import DLT_EN10MB
+from .pcap import DEFAULT_SNAPLEN, LINK_TYPES, PcapWriter, as_ethernet, open_capture
 from .tcpdump_text import Printer, hexdump
 from .errors import LabError
 from .system import require_root
@@ -193,12 +193,14 @@ def run(args: Any) -> int:
 def _read(args: Any, expr: str, snaplen: int) -> int:
     """-r: read a pcap file, filter it with libpcap, print or rewrite it."""
     flt = capfilter.compile_filter(expr, snaplen)
-    packets = read_pcap(args.read)
-    first = next(packets, None)  # reads the file header: a bad file fails here, before any output
-    print(f"reading from file {args.read}, link-type EN10MB (Ethernet)", file=sys.stderr)
+    linktype, packets = open_capture(args.read)  # a bad file header fails here, before any output
+    if linktype != DLT_EN10MB and (args.link or args.write):
+        raise LabError(f"{args.read} holds link type {LINK_TYPES[linktype]}: -e and -w need Ethernet captures")
+    print(f"reading from file {args.read}, link-type {LINK_TYPES[linktype]}", file=sys.stderr)
     out = Output(args, snaplen)
     try:
-        for pkt in itertools.chain([first] if first else [], packets):
+        for pkt in packets:
+            pkt = as_ethernet(linktype, pkt)  # decoded (and filtered) behind an Ethernet header
             if flt.matches(pkt.data, pkt.len):
                 out.emit(pkt)
                 if args.count and out.count >= args.count:

@@ -131,7 +131,8 @@ class Printer:
         payload = b[ihl:total]
         if frag & 0x1FFF:
             return f"{pre}{src} > {dst}: ip-proto-{proto}"
-        return pre + self._l4(proto, payload, src, dst, total - ihl, False, (b[12:16], b[16:20]))
+        return pre + self._l4(proto, payload, src, dst, total - ihl, False, (b[12:16], b[16:20]),
+                              fragmented=bool(frag & 0x2000))
 
     def _ip6(self, b: bytes) -> str:
         if len(b) < 40:
@@ -163,11 +164,12 @@ class Printer:
             nh, off = b[off], off + hlen
         payload = b[off:end]
         if ext:
-            return f"{src} > {dst}: {ext}" + self._l4(nh, payload, src, dst, end - off, True, (b[8:24], b[24:40]), ports_only=True)
+            return f"{src} > {dst}: {ext}" + self._l4(nh, payload, src, dst, end - off, True, (b[8:24], b[24:40]),
+                                                      ports_only=True, fragmented="frag" in ext)
         return self._l4(nh, payload, src, dst, end - off, True, (b[8:24], b[24:40]))
 
     def _l4(self, proto: int, p: bytes, src: str, dst: str, length: int, v6: bool, raw: tuple[bytes, bytes],
-            ports_only: bool = False) -> str:
+            ports_only: bool = False, fragmented: bool = False) -> str:
         def addrs(sport: int, dport: int) -> str:
             if ports_only:
                 return f"{sport} > {dport}: "
@@ -179,7 +181,7 @@ class Printer:
             sport, dport, ulen = (int.from_bytes(p[i:i + 2], "big") for i in (0, 2, 4))
             if ulen < 8:
                 return addrs(sport, dport) + f"truncated-udplength {ulen}"
-            if ulen > length:  # longer than the IP payload that carries it
+            if ulen > length and not fragmented:  # longer than the IP payload that carries it
                 return addrs(sport, dport) + f"UDP, bad length {ulen - 8} > {length - 8}"
             if 53 in (sport, dport) and not self.quiet:
                 return addrs(sport, dport) + dns(p[8:ulen], ulen - 8)

@@ -5,6 +5,7 @@ DNS queries and answers, HTTP request and response lines. ``write(path)`` makes 
 """
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 
@@ -27,6 +28,7 @@ def frames() -> list[bytes]:
         eth + b"\x86\xdd" + bytes([0x00]) + v6[1:],   # IPv6 version 0
         eth + b"\x86\xdd" + bytes([0x40]) + v6[1:],   # version 4 under the IPv6 ethertype
         eth + b"\x08\x00" + bytes(long_udp),
+        eth + b"\x08\x00" + bytes(long_udp[:6]) + b"\x20\x00" + bytes(long_udp[8:]),  # a first fragment: not "bad"
         eth + b"\x86\xdd" + bytes(long_udp6),
     ]
     nd = [IPv6(src="fe80::1", dst="ff02::1:ff00:2") / ICMPv6ND_NS(tgt="2001:db8::2") / ICMPv6NDOptSrcLLAddr(lladdr="02:eb:00:00:00:01"),
@@ -82,11 +84,26 @@ def frames() -> list[bytes]:
     return out
 
 
-def write(path: str | Path) -> Path:
-    """The corpus as a classic pcap file."""
-    from ebpflab.pcap import Packet, PcapWriter
+def write(path: str | Path, linktype: int = 1) -> Path:
+    """The corpus as a classic pcap file: Ethernet (1), Linux cooked (113) or raw IP (101), whose frames
+    are the IP ones of the corpus whose version matches their ethertype."""
+    datas = frames()
+    if linktype != 1:
+        datas = [f for f in datas if (f[12:14], f[14] >> 4) in ((b"\x08\x00", 4), (b"\x86\xdd", 6))]
+    if linktype == 113:  # packet type 0 (to us), ARPHRD_ETHER, 6-byte source address, the ethertype
+        datas = [struct.pack(">HHH", 0, 1, 6) + f[6:12] + b"\0\0" + f[12:] for f in datas]
+    elif linktype == 101:
+        datas = [f[14:] for f in datas]
+    with open(path, "wb") as out:
+        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, linktype))
+        for i, d in enumerate(datas):
+            out.write(struct.pack("<IIII", 1_700_000_000, i, len(d), len(d)) + d)
+    return Path(path)
 
-    with PcapWriter(path) as w:
-        for i, f in enumerate(frames()):
-            w.write(Packet(1_700_000_000_000_000_000 + i * 1000, len(f), f))
+
+def write_pcapng(path: str | Path) -> Path:
+    """The corpus as a pcapng file (scapy's writer: Wireshark's default format since 1.8)."""
+    from scapy.all import Ether, wrpcapng
+
+    wrpcapng(str(path), [Ether(f) for f in frames()])
     return Path(path)

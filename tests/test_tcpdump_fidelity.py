@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from corpus import write
+from corpus import write, write_pcapng
 
 
 @pytest.fixture(scope="module")
@@ -30,3 +30,24 @@ def test_every_line_equals_tcpdumps(corpus, flags):
     for i, (a, b) in enumerate(zip(ours, theirs)):
         assert a == b, f"frame {i}"
     assert len(ours) == len(theirs)
+
+
+@pytest.mark.parametrize("kind", ["pcapng", "LINUX_SLL", "RAW"])
+def test_pcapng_cooked_and_raw_ip_captures_read_as_tcpdump_reads_them(tmp_path, kind):
+    path = (write_pcapng(tmp_path / "c.pcapng") if kind == "pcapng" else
+            write(tmp_path / "c.pcap", {"LINUX_SLL": 113, "RAW": 101}[kind]))
+    theirs = lines(["tcpdump", "-n", "-r", str(path)])
+    ours = lines([sys.executable, "-m", "ebpflab.cli", "tcpdump", "-n", "-r", str(path)])
+    assert len(theirs) >= 30 and ours == theirs
+    res = subprocess.run([sys.executable, "-m", "ebpflab.cli", "tcpdump", "-r", str(path), "udp and port 53"],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0 and len(res.stdout.splitlines()) == 14  # the filter sees the IP layer
+
+
+def test_a_capture_of_another_link_type_is_one_line(tmp_path):
+    path = write(tmp_path / "c.pcap", 113)
+    for flag in ("-e", "-w"):
+        args = [flag] + ([str(tmp_path / "out.pcap")] if flag == "-w" else [])
+        res = subprocess.run([sys.executable, "-m", "ebpflab.cli", "tcpdump", "-r", str(path), *args],
+                             capture_output=True, text=True, timeout=60)
+        assert res.returncode == 2 and "LINUX_SLL" in res.stderr and len(res.stderr.strip().splitlines()) == 1
