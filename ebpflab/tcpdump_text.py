@@ -83,7 +83,9 @@ class Printer:
             if len(body) < 40:
                 return head + " [|ip6]"
             if body[0] >> 4 != 6:
-                return head + ("" if self.link else "IP6 ") + f"version error: {body[0] >> 4} != 6"
+                v = body[0] >> 4
+                return head + ("" if self.link else "IP6 ") + (f" [version {v} != 6] (invalid)" if self.tcpdump >= (4, 99, 5)
+                                                               else f"version error: {v} != 6")
             return head + ("" if self.link else "IP6 ") + self._ip6(body)
         if etype == 0x0806:
             if len(body) < 28:
@@ -120,7 +122,7 @@ class Printer:
             return " [|ip]"
         ihl = (b[0] & 0x0F) * 4
         if ihl < 20:
-            return f"bad-hlen {ihl}"
+            return f" [header length {ihl} < 20] (invalid)" if new else f"bad-hlen {ihl}"
         total = int.from_bytes(b[2:4], "big")
         if total < ihl:
             return f" [total length {total} < {ihl}] (invalid)" if new else f"bad-len {total}"

@@ -51,3 +51,19 @@ def test_a_capture_of_another_link_type_is_one_line(tmp_path):
         res = subprocess.run([sys.executable, "-m", "ebpflab.cli", "tcpdump", "-r", str(path), *args],
                              capture_output=True, text=True, timeout=60)
         assert res.returncode == 2 and "LINUX_SLL" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("version, expected", [
+    ((4, 99, 3), ["IP bad-hlen 16", "IP bad-hlen 12", "IP6 version error: 0 != 6", "IP6 version error: 4 != 6"]),
+    ((4, 99, 5), ["IP  [header length 16 < 20] (invalid)", "IP  [header length 12 < 20] (invalid)",
+                  "IP6  [version 0 != 6] (invalid)", "IP6  [version 4 != 6] (invalid)"]),
+], ids=["4.99.3", "4.99.5"])
+def test_bad_header_lengths_and_versions_in_each_tcpdumps_words(version, expected):
+    """Debian 12's tcpdump and Debian 13's word these differently (read from their print-ip.c, print-ip6.c)."""
+    from corpus import frames
+
+    from ebpflab.tcpdump_text import Printer
+
+    printer = Printer()
+    printer.tcpdump = version
+    assert [printer.describe(f) for f in frames()[:4]] == expected
