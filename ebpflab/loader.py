@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator, Mapping
 from . import BPF_DIR
 from .errors import CompileError, LabError, VerifierError
 from .netlab import Host, netns
-from .system import import_bcc, require_root
+from .system import headers, import_bcc, require_root
 
 XDP_MODES = {"generic": 1 << 1, "native": 1 << 2, "offload": 1 << 3}
 XDP_FLAGS_UPDATE_IF_NOEXIST = 1 << 0
@@ -136,6 +136,8 @@ class Program:
             if "Failed to compile" not in str(err):
                 # BCC attaches kprobe__/tracepoint__-named functions itself while building.
                 raise LabError(f"{where} compiled, but BCC could not attach it: {err}") from None
+            if headers()[0] is None:  # BCC compiles against this kernel's headers (lab 11 shows CO-RE does not)
+                raise CompileError(f"BCC cannot compile {where}: {headers()[1]}.", "") from None
             out = _clean_clang(cap.text) or str(err)
             raise CompileError(f"{where} did not compile{_stack_hint(out)}:", out) from None
         self.warnings = cap.text
