@@ -1,0 +1,111 @@
+"""Lab 11's CO-RE programs: built by clang, loaded by libbpf through ctypes, on the real kernel."""
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from ebpflab import BPF_DIR, REPO, LabError, hooks, traffic
+from ebpflab.libbpf import CLANG_FLAGS, XDP_DROP, CoreProgram, compile_object, without_headers
+from ebpflab.loader import Program
+
+CORE_SOURCES = sorted(BPF_DIR.glob("*.bpf.c"))
+
+
+def mixed_frames(net) -> list:
+    """Frames of several sizes and protocols, so that a wrong byte count cannot hide."""
+    return [traffic.udp(net, "client", "server", dport=7777, payload=b"p" * n) for n in (1, 18, 200, 1400)] + [
+        traffic.tcp_syn(net, "client", "server", dport=80), traffic.icmp_echo(net, "client", "server")]
+
+
+@pytest.mark.parametrize("source", CORE_SOURCES, ids=[p.name for p in CORE_SOURCES])
+def test_every_bpf_c_builds_into_an_object_with_btf(source: Path, tmp_path: Path):
+    obj = compile_object(source, tmp_path / source.name.replace(".c", ".o"))
+    data = obj.read_bytes()
+    assert data[:4] == b"\x7fELF" and b".BTF.ext" in data, "the object must carry BTF and CO-RE/line info"
+
+
+def test_the_makefile_compiles_with_the_same_flags_as_the_binding():
+    rule = re.search(r"^build/%\.bpf\.o:.*\n(?:\t.*\n)+", (REPO / "Makefile").read_text(), re.M)
+    assert rule and f"clang {' '.join(CLANG_FLAGS)} " in rule.group(0)
+
+
+def test_core_counter_counts_exactly_what_its_bcc_twin_counts(net):
+    frames = mixed_frames(net)
+    totals = {}
+    for engine, make in (("bcc", lambda: Program("xdp_count")), ("core", lambda: CoreProgram("xdp_count"))):
+        with make() as prog, prog.xdp(net["server"]):
+            sent = traffic.send(net, "client", frames, count=600)
+            time.sleep(0.05)
+            counts = prog["counts"]
+            totals[engine] = (int(getattr(counts[0], "value", counts[0])), int(getattr(counts[1], "value", counts[1])))
+    assert sent.packets == 600
+    assert totals["core"] == totals["bcc"] == (sent.packets, sent.bytes)
+
+
+def test_a_read_only_global_set_before_load_changes_the_verdict(net):
+    with CoreProgram("xdp_count", knobs={"xdp_action": XDP_DROP}) as prog, prog.xdp(net["server"]):
+        assert prog.read_only_globals() == {"xdp_action": XDP_DROP}
+        assert traffic.ping(net, "client", "server", count=2, timeout=0.3) == 0
+        assert prog["counts"][0] == 2
+    assert traffic.ping(net, "client", "server", count=1) == 1  # detached
+
+
+def test_bad_knobs_and_names_are_one_sentence():
+    with pytest.raises(LabError, match="no read-only global 'nope'; it has: xdp_action"):
+        CoreProgram("xdp_count", knobs={"nope": 1}).build().close()
+    with pytest.raises(LabError, match="does not fit"):
+        CoreProgram("xdp_count", knobs={"xdp_action": 1 << 40}).build().close()
+    with pytest.raises(LabError, match="no CO-RE program 'nothing'"):
+        CoreProgram("nothing").build()
+    with CoreProgram("xdp_count") as prog:
+        prog.load()
+        with pytest.raises(LabError, match="fixed at load time"):
+            prog._set_rodata({"xdp_action": 1})
+        with pytest.raises(LabError, match="no map named 'missing'"):
+            prog["missing"]
+
+
+def test_core_read_of_struct_sock_counts_the_servers_connections(net):
+    port = 34000 + int(time.time()) % 1000
+    with CoreProgram("tcp_states", knobs={"port": port}) as prog, prog.attach():
+        hooks.tcp_connections(net, "client", "server", port, count=3)
+        established = prog["changes"][1]  # TCP_ESTABLISHED
+    assert established == 3
+
+
+CHILD = """
+import json, time
+from ebpflab import traffic
+from ebpflab.errors import LabError
+from ebpflab.libbpf import CoreProgram
+from ebpflab.loader import Program
+from ebpflab.netlab import LabNet
+out = {}
+with LabNet() as net:
+    with CoreProgram("xdp_count") as prog, prog.xdp(net["server"]):
+        sent = traffic.send(net, "client", traffic.udp(net, "client", "server"), count=100)
+        time.sleep(0.05)
+        out["core"] = [prog["counts"][0], prog["counts"][1], sent.bytes]
+    try:
+        with Program("xdp_count") as prog:
+            out["bcc"] = "compiled"
+    except LabError as exc:
+        out["bcc"] = str(exc)
+print(json.dumps(out))
+"""
+
+
+def test_core_runs_where_the_kernel_headers_are_missing_and_bcc_cannot():
+    # the built object is reused from build/, as it would be shipped
+    CoreProgram("xdp_count").build().close()
+    run = without_headers(CHILD)
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    packets, nbytes, sent_bytes = out["core"]
+    assert (packets, nbytes) == (100, sent_bytes)
+    assert re.fullmatch(r"BCC cannot compile bpf/xdp_count\.c: no kernel headers at /lib/modules/\S+/build: "
+                        r"run `make lab` to install them\.", out["bcc"]), out["bcc"]
