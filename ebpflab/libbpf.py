@@ -23,9 +23,10 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from . import BPF_DIR, REPO
 from .errors import CompileError, LabError, VerifierError
@@ -39,6 +40,8 @@ KERNEL_BTF = Path("/sys/kernel/btf/vmlinux")
 # The Makefile's rule for build/%.bpf.o uses these same flags (a test keeps them equal).
 CLANG_FLAGS = ["-target", "bpf", "-g", "-O2"]
 BTF_KIND_DATASEC = 15
+# int (*ring_buffer_sample_fn)(void *ctx, void *data, size_t size)
+_SAMPLE_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
 XDP_PASS, XDP_DROP = 2, 1
 
 
@@ -73,6 +76,10 @@ class _Lib:
             ("bpf_map__set_initial_value", I, [P, P, ctypes.c_size_t]),
             ("bpf_map_lookup_elem", I, [I, P, P]),
             ("bpf_map_update_elem", I, [I, P, P, ctypes.c_uint64]),
+            ("ring_buffer__new", P, [I, _SAMPLE_FN, P, P]),
+            ("ring_buffer__poll", I, [P, I]),
+            ("ring_buffer__consume", I, [P]),
+            ("ring_buffer__free", None, [P]),
             ("bpf_xdp_attach", I, [I, I, U, P]),
             ("bpf_xdp_detach", I, [I, U, P]),
             ("btf__find_by_name_kind", ctypes.c_int32, [P, S, U]),
@@ -344,6 +351,41 @@ class CoreProgram:
             yield
         finally:
             lib().bpf_link__destroy(link)
+
+    @contextmanager
+    def ring_buffer(self, name: str, callback: Callable[[bytes], Any], *, interval: float = 0.05) -> Iterator[None]:
+        """Poll ring buffer ``name`` in a background thread for the block, calling ``callback(record)``."""
+        fd = self[name].fd
+
+        def on_record(ctx: Any, data: int, size: int) -> int:
+            try:
+                callback(ctypes.string_at(data, size))  # a copy: the record is released on return
+            except Exception as exc:  # an exception cannot cross back into C
+                errors.append(exc)
+            return 0
+
+        errors: list[Exception] = []
+        cb = _SAMPLE_FN(on_record)  # kept alive by this frame for as long as libbpf may call it
+        rb = lib().ring_buffer__new(fd, cb, None, None)
+        if not rb:
+            raise LabError(f"libbpf could not open ring buffer {name}: {_err()}")
+        stop = threading.Event()
+
+        def poll() -> None:
+            while not stop.is_set():
+                lib().ring_buffer__poll(rb, int(interval * 1000))
+
+        t = threading.Thread(target=poll, name=f"ebpflab-core-ring-{name}", daemon=True)
+        t.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            t.join()
+            lib().ring_buffer__consume(rb)  # what arrived after the last poll
+            lib().ring_buffer__free(rb)
+        if errors:
+            raise LabError(f"the ring buffer callback failed: {errors[0]!r}")
 
     def __getitem__(self, name: str) -> CoreMap:
         self.load()

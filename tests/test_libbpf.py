@@ -109,3 +109,39 @@ def test_core_runs_where_the_kernel_headers_are_missing_and_bcc_cannot():
     assert (packets, nbytes) == (100, sent_bytes)
     assert re.fullmatch(r"BCC cannot compile bpf/xdp_count\.c: no kernel headers at /lib/modules/\S+/build: "
                         r"run `make lab` to install them\.", out["bcc"]), out["bcc"]
+
+
+def test_core_capture_records_exactly_what_the_bcc_capture_records(net):
+    from ebpflab.capture import HEADER, Capture
+
+    frames = mixed_frames(net)
+    records: list[bytes] = []
+    with CoreProgram("xdp_capture") as prog, prog.xdp(net["server"]), prog.ring_buffer("events", records.append):
+        sent = traffic.send(net, "client", frames, count=300)
+        time.sleep(0.1)
+    core = []
+    for r in records:
+        _, wire, caplen, _, _ = HEADER.unpack_from(r)
+        core.append((wire, r[HEADER.size:HEADER.size + caplen]))
+    bcc = []
+    with Capture("eth0", net["server"].netns) as cap:
+        traffic.send(net, "client", frames, count=300)
+        deadline = time.monotonic() + 10
+        while len(bcc) < 300 and time.monotonic() < deadline:
+            bcc += [(p.len, p.data) for p in cap.poll()]
+        stats = cap.stats()
+    assert len(core) == sent.packets == 300 and sum(w for w, _ in core) == sent.bytes
+    assert core == bcc and stats["dropped"] == 0
+
+
+def test_a_snap_length_knob_shortens_the_core_capture(net):
+    from ebpflab.capture import HEADER
+
+    records: list[bytes] = []
+    with CoreProgram("xdp_capture", knobs={"snaplen": 64}) as prog, prog.xdp(net["server"]), \
+            prog.ring_buffer("events", records.append):
+        traffic.send(net, "client", traffic.udp(net, "client", "server", payload=b"x" * 500), count=10)
+        time.sleep(0.1)
+        stats = prog["stats"].values()
+    assert [HEADER.unpack_from(r)[1:3] for r in records] == [(542, 64)] * 10
+    assert stats == [10, 10, 0]
