@@ -15,27 +15,30 @@ from pathlib import Path
 from . import REPO
 from .errors import LabError
 
-_CHILD = {
-    "bcc": "from ebpflab.loader import Program as P\nwith P('{name}') as p: p.load()\n",
-    "libbpf": "from ebpflab.libbpf import CoreProgram as P\nwith P('{name}') as p: p.load()\n",
-    "python": "import ebpflab.loader, ebpflab.libbpf\n",
+_CHILD = {  # what each child imports, then what it does once imported
+    "bcc": ("from ebpflab.loader import Program as P", "with P('{name}') as p: p.load()"),
+    "libbpf": ("from ebpflab.libbpf import CoreProgram as P", "with P('{name}') as p: p.load()"),
+    "python": ("import ebpflab.loader, ebpflab.libbpf", "pass"),
 }
 _TIMED = """import json, time
-t = time.perf_counter()
-{body}
-s = time.perf_counter() - t
+t0 = time.perf_counter()
+{imports}
+t1 = time.perf_counter()
+{work}
+t2 = time.perf_counter()
 # VmHWM, not ru_maxrss: the latter survives exec and would report the parent's (a notebook's) peak
 hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
-print(json.dumps({{"seconds": s, "max_rss_kib": hwm}}))
+print(json.dumps({{"import": t1 - t0, "load": t2 - t1, "max_rss_kib": hwm}}))
 """
 
 
 @dataclass
 class Startup:
-    """One loader run: seconds from import to a verified program, and the peak RSS of its process."""
+    """One loader run: seconds to import, seconds from there to a verified program, peak RSS of the process."""
 
     engine: str
-    seconds: float
+    import_seconds: float
+    load_seconds: float
     max_rss_mib: float
 
 
@@ -43,7 +46,8 @@ def startup(engine: str, name: str = "xdp_count", timeout: float = 120) -> Start
     """Load ``name`` once with ``engine`` ("bcc", "libbpf" or "python" for the bare interpreter) in a child."""
     if engine not in _CHILD:
         raise LabError(f"unknown engine {engine!r}; use one of {', '.join(_CHILD)}")
-    code = _TIMED.format(body=_CHILD[engine].format(name=name))
+    imports, work = _CHILD[engine]
+    code = _TIMED.format(imports=imports, work=work.format(name=name))
     try:
         run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, cwd=str(REPO))
     except subprocess.TimeoutExpired:
@@ -51,7 +55,7 @@ def startup(engine: str, name: str = "xdp_count", timeout: float = 120) -> Start
     if run.returncode != 0:
         raise LabError(f"loading {name} with {engine} failed: {run.stderr.strip().splitlines()[-1:]}")
     res = json.loads(run.stdout.strip().splitlines()[-1])
-    return Startup(engine, res["seconds"], res["max_rss_kib"] / 1024)
+    return Startup(engine, res["import"], res["load"], res["max_rss_kib"] / 1024)
 
 
 def _package_of(path: Path) -> str | None:
