@@ -145,3 +145,14 @@ def test_a_snap_length_knob_shortens_the_core_capture(net):
         stats = prog["stats"].values()
     assert [HEADER.unpack_from(r)[1:3] for r in records] == [(542, 64)] * 10
     assert stats == [10, 10, 0]
+
+
+def test_core_never_replaces_another_xdp_program_and_always_detaches(net):
+    with Program("xdp_pass") as bcc, bcc.xdp(net["server"]):
+        with pytest.raises(LabError, match="already has an XDP program attached"):
+            with CoreProgram("xdp_count") as prog, prog.xdp(net["server"]):
+                pass
+    with pytest.raises(RuntimeError):
+        with CoreProgram("xdp_count", knobs={"xdp_action": XDP_DROP}) as prog, prog.xdp(net["server"]):
+            raise RuntimeError("a cell fails while attached")
+    assert traffic.ping(net, "client", "server", count=1) == 1  # detached on the way out
