@@ -15,6 +15,13 @@ from ebpflab.loader import Program
 CORE_SOURCES = sorted(BPF_DIR.glob("*.bpf.c"))
 
 
+def settle(done, seconds: float = 10) -> None:
+    """Wait until ``done()`` (packets still in the veth backlog reach XDP), at most ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
 def mixed_frames(net) -> list:
     """Frames of several sizes and protocols, so that a wrong byte count cannot hide."""
     return [traffic.udp(net, "client", "server", dport=7777, payload=b"p" * n) for n in (1, 18, 200, 1400)] + [
@@ -39,8 +46,8 @@ def test_core_counter_counts_exactly_what_its_bcc_twin_counts(net):
     for engine, make in (("bcc", lambda: Program("xdp_count")), ("core", lambda: CoreProgram("xdp_count"))):
         with make() as prog, prog.xdp(net["server"]):
             sent = traffic.send(net, "client", frames, count=600)
-            time.sleep(0.05)
             counts = prog["counts"]
+            settle(lambda: int(getattr(counts[0], "value", counts[0])) >= 600)
             totals[engine] = (int(getattr(counts[0], "value", counts[0])), int(getattr(counts[1], "value", counts[1])))
     assert sent.packets == 600
     assert totals["core"] == totals["bcc"] == (sent.packets, sent.bytes)
@@ -88,7 +95,9 @@ out = {}
 with LabNet() as net:
     with CoreProgram("xdp_count") as prog, prog.xdp(net["server"]):
         sent = traffic.send(net, "client", traffic.udp(net, "client", "server"), count=100)
-        time.sleep(0.05)
+        deadline = time.monotonic() + 10
+        while prog["counts"][0] < 100 and time.monotonic() < deadline:
+            time.sleep(0.02)
         out["core"] = [prog["counts"][0], prog["counts"][1], sent.bytes]
     try:
         with Program("xdp_count") as prog:
@@ -118,7 +127,7 @@ def test_core_capture_records_exactly_what_the_bcc_capture_records(net):
     records: list[bytes] = []
     with CoreProgram("xdp_capture") as prog, prog.xdp(net["server"]), prog.ring_buffer("events", records.append):
         sent = traffic.send(net, "client", frames, count=300)
-        time.sleep(0.1)
+        settle(lambda: len(records) >= 300)
     core = []
     for r in records:
         _, wire, caplen, _, _ = HEADER.unpack_from(r)
@@ -141,7 +150,7 @@ def test_a_snap_length_knob_shortens_the_core_capture(net):
     with CoreProgram("xdp_capture", knobs={"snaplen": 64}) as prog, prog.xdp(net["server"]), \
             prog.ring_buffer("events", records.append):
         traffic.send(net, "client", traffic.udp(net, "client", "server", payload=b"x" * 500), count=10)
-        time.sleep(0.1)
+        settle(lambda: len(records) >= 10)
         stats = prog["stats"].values()
     assert [HEADER.unpack_from(r)[1:3] for r in records] == [(542, 64)] * 10
     assert stats == [10, 10, 0]
