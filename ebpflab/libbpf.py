@@ -223,6 +223,7 @@ class CoreProgram:
         self.path: Path | None = None
         self.obj: int | None = None
         self.loaded = False
+        self.closed = False
         self.log = ""
 
     def __enter__(self) -> "CoreProgram":
@@ -294,6 +295,8 @@ class CoreProgram:
 
     def load(self) -> "CoreProgram":
         """Hand the object to the kernel: libbpf relocates it (CO-RE), creates maps, the verifier runs."""
+        if self.closed:
+            raise LabError(f"{self.name} was destroyed when its `with` block ended: load it again in a new block")
         if self.obj is None:
             self.build()
         if self.loaded:
@@ -321,22 +324,30 @@ class CoreProgram:
     @contextmanager
     def xdp(self, host: Host, func: str | None = None, mode: str = "generic") -> Iterator[None]:
         """Attach at XDP on ``host``'s eth0 for the block (as ``Program.xdp``), then detach."""
+        with self.xdp_on(host.iface, host.netns, func, mode, label=f"{host.name}:{host.iface}"):
+            yield
+
+    @contextmanager
+    def xdp_on(self, iface: str, ns: str | None = None, func: str | None = None, mode: str = "generic", *,
+               label: str | None = None) -> Iterator[None]:
+        """Attach at XDP on ``iface`` (in namespace ``ns``, or this one) for the block, then detach."""
         if mode not in XDP_MODES:
             raise LabError(f"unknown XDP mode {mode!r}; use one of {', '.join(XDP_MODES)}")
+        label = label or iface
         fd = self.fd(func)
         flags = XDP_MODES[mode] | XDP_FLAGS_UPDATE_IF_NOEXIST  # never replace another program silently
-        with netns(host.netns):
-            ifindex = socket_if_nametoindex(host.iface)
+        with netns(ns) if ns else nullcontext():
+            ifindex = socket_if_nametoindex(iface)
             ret = lib().bpf_xdp_attach(ifindex, fd, flags, None)
         if ret == -errno_mod.EBUSY or ret == -errno_mod.EEXIST:
-            raise LabError(f"{host.name}:{host.iface} already has an XDP program attached: detach it first")
+            raise LabError(f"{label} already has an XDP program attached: detach it first")
         if ret != 0:
-            raise LabError(f"could not attach {self.name} to {host.name}:{host.iface}: {_err(ret)}")
+            raise LabError(f"could not attach {self.name} to {label}: {_err(ret)}")
         try:
             yield
         finally:
-            if os.path.exists(f"/run/netns/{host.netns}"):
-                with netns(host.netns):
+            if not ns or os.path.exists(f"/run/netns/{ns}"):
+                with netns(ns) if ns else nullcontext():
                     lib().bpf_xdp_detach(ifindex, XDP_MODES[mode], None)
 
     @contextmanager
@@ -400,6 +411,7 @@ class CoreProgram:
             lib().bpf_object__close(self.obj)
             self.obj = None
             self.loaded = False
+            self.closed = True
 
 
 # --- the proof that no headers are needed ------------------------------------------------------

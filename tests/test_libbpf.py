@@ -165,3 +165,43 @@ def test_core_never_replaces_another_xdp_program_and_always_detaches(net):
         with CoreProgram("xdp_count", knobs={"xdp_action": XDP_DROP}) as prog, prog.xdp(net["server"]):
             raise RuntimeError("a cell fails while attached")
     assert traffic.ping(net, "client", "server", count=1) == 1  # detached on the way out
+
+
+def test_tcpdump_engine_core_writes_every_frame_sent(net, tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from ebpflab.capture import read_pcap, traffic_mix
+
+    pcap = tmp_path / "core.pcap"
+    ns = net["server"].netns
+    proc = subprocess.Popen([sys.executable, "-m", "ebpflab.cli", "tcpdump", "--engine", "core", "-i", "eth0",
+                             "--netns", ns, "-w", str(pcap), "--timeout", "60"], stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        line = ""
+        while "listening on" not in line and time.monotonic() < deadline and proc.poll() is None:
+            line = proc.stderr.readline()
+        assert "listening on" in line, f"ebpflab tcpdump --engine core did not start: {line}"
+        frames = traffic_mix(net["client"].mac, net["server"].mac, net["client"].ip, net["server"].ip)
+        traffic.send(net, "client", frames, rate=5000)
+        time.sleep(0.5)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        err = proc.communicate(timeout=30)[1]
+    assert proc.returncode == 0, err
+    got = [p.data for p in read_pcap(str(pcap))]
+    assert got == [bytes(f) for f in frames], err
+    assert f"{len(frames)} packets captured" in err
+    out = subprocess.run(["ip", "-n", ns, "link", "show", "eth0"], capture_output=True, text=True).stdout
+    assert "xdp" not in out  # detached on Ctrl-C
+
+
+def test_tcpdump_engine_core_says_what_it_cannot_do(net):
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "ebpflab.cli", "tcpdump", "--engine", "core", "-B", "64",
+                          "--netns", net["server"].netns, "--timeout", "1"], capture_output=True, text=True)
+    assert run.returncode == 2 and run.stderr.count("\n") == 1 and "ring buffer is 4096 KiB" in run.stderr
