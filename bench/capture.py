@@ -217,6 +217,7 @@ def run(seconds: float = 1.0, rings: tuple[tuple[int, int], ...] = ((256, 0), (4
         commands = {"tcpdump": ["tcpdump", "-n", "-Q", "in", "-i", "eth0"]}
         if importlib.util.find_spec("ebpflab.tcpdump") is not None:
             commands["ebpflab tcpdump"] = [EBPFLAB, "tcpdump", "-n", "-i", "eth0"]
+            commands["ebpflab tcpdump --engine core"] = [EBPFLAB, "tcpdump", "--engine", "core", "-n", "-i", "eth0"]
         res["ebpflab tcpdump"] = None  # until the command is in this checkout
         res["cpu"] = {}
         for name, cmd in commands.items():
@@ -255,12 +256,15 @@ def table(res: dict) -> str:
     lines.append(f"{'tcpdump -w':<28} {fmt(res['tcpdump'])}")
     ours = res["ebpflab tcpdump"]
     lines.append(f"{'ebpflab tcpdump -w':<28} " + (fmt(ours) if ours else "pending: `ebpflab tcpdump` is not in this checkout yet"))
+    core = res.get("ebpflab tcpdump --engine core")
+    if core:  # lab 11's CO-RE object loaded by libbpf, same user space
+        lines.append(f"{'ebpflab tcpdump --engine core':<28} {fmt(core)}")
     if ours and res["tcpdump"][0]:
         bound = "<=" if all(loss <= 0 for _, loss in res["tcpdump"][1]) else "  "  # tcpdump never lost
         lines.append(f"{'ratio ebpflab/tcpdump':<28} {bound}{ours[0] / res['tcpdump'][0]:>8.2f}")
     for name, (ns, got, sent) in res["cpu"].items():
         lines.append(f"{name + ' CPU/packet':<28} {ns:>10,.0f} ns   (its own CPU at {CPU_RATE // 1000}k pps, {got}/{sent} captured)")
-    if len(res["cpu"]) == 2:
+    if "ebpflab tcpdump" in res["cpu"] and "tcpdump" in res["cpu"]:
         lines.append(f"{'CPU ratio ebpflab/tcpdump':<28} {res['cpu']['ebpflab tcpdump'][0] / res['cpu']['tcpdump'][0]:>10.1f}")
     for label, entry in res["rings"].items():
         lines.append(f"{label:<28} {fmt(entry)}")
