@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: lab test bench setup system venv doctor cleanup clean distro-test
+.PHONY: lab test bench setup system venv bpf doctor cleanup clean distro-test
 
 lab: setup ## install what is missing, then serve JupyterLab on 127.0.0.1
 	@$(SUDO) $(VENV)/bin/ebpflab lab
@@ -17,7 +17,7 @@ bench: EXTRA_PACKAGES = netsniff-ng
 bench: setup ## print the benchmark tables (not tests)
 	@$(SUDO) $(PY) -m bench
 
-setup: system venv
+setup: system venv bpf
 
 system:
 	@$(SUDO) scripts/setup.sh $(EXTRA_PACKAGES)
@@ -36,6 +36,23 @@ $(VENV)/.installed: pyproject.toml
 DISTRO ?= debian-13
 distro-test: ## DISTRO=debian-13|debian-12: the committed checkout's `make test` on a fresh root filesystem
 	@$(SUDO) scripts/distro-test.sh $(DISTRO)
+
+# Lab 11's CO-RE objects: clang compiles bpf/*.bpf.c once, against build/vmlinux.h, which bpftool
+# dumps from the running kernel's BTF. Both are build products under build/ (never committed).
+# ebpflab/libbpf.py compiles with the same flags when an object is missing or stale.
+BPF_OBJS := $(patsubst bpf/%.bpf.c,build/%.bpf.o,$(wildcard bpf/*.bpf.c))
+
+bpf: $(BPF_OBJS)
+
+build/vmlinux.h:
+	@test -e /sys/kernel/btf/vmlinux || { echo "ebpflab setup: this kernel has no BTF (/sys/kernel/btf/vmlinux): lab 11's CO-RE programs need CONFIG_DEBUG_INFO_BTF=y" >&2; exit 1; }
+	@mkdir -p build
+	@echo "ebpflab setup: generating $@ from the kernel's BTF (bpftool)"
+	@bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+build/%.bpf.o: bpf/%.bpf.c build/vmlinux.h
+	@echo "ebpflab setup: compiling $< (clang -target bpf)"
+	@clang -target bpf -g -O2 -Ibuild -Ibpf -c $< -o $@
 
 doctor: setup
 	@$(SUDO) $(VENV)/bin/ebpflab doctor

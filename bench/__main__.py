@@ -1,4 +1,4 @@
-"""``python -m bench [programs] [drop] [capture] [suite]`` (``make bench``): print the tables, save a plot.
+"""``python -m bench [programs] [drop] [capture] [suite] [toolchains]`` (``make bench``): print the tables, save a plot.
 
 With no names, every benchmark runs, in order of cost. Figures, medians and the plot land in
 ``bench/results/`` (git-ignored); ``bench/README.md`` explains a run's figures.
@@ -16,7 +16,7 @@ from pathlib import Path
 from ebpflab import LabError
 from ebpflab.system import require_root
 
-from . import capture, drop, programs, suite
+from . import capture, drop, programs, suite, toolchains
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BENCHES = {
@@ -24,6 +24,7 @@ BENCHES = {
     "drop": ("2. drop early vs drop late: receiver CPU per packet on one veth flood (median of 3)", drop),
     "capture": ("3. capture path: highest rate without loss and CPU per packet, side by side", capture),
     "suite": ("4. lab suite: every notebook headless, with solutions", suite),
+    "toolchains": ("5. BCC vs libbpf (CO-RE): start-up, loader memory, size on the target (median of 5)", toolchains),
 }
 
 

@@ -10,6 +10,8 @@ import functools
 import gzip
 import os
 import platform
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,8 +183,8 @@ def run_checks() -> list[Check]:
     checks.append(Check("kernel", (major, minor) >= (5, 8), f"Linux {rel}"
                         + ("" if (major, minor) >= (5, 8) else ": too old, the labs need 5.8 or newer")))
     btf = Path("/sys/kernel/btf/vmlinux").exists()
-    checks.append(Check("BTF", btf, "/sys/kernel/btf/vmlinux present" if btf else "no kernel BTF: fentry is unavailable",
-                        blocking=False))
+    checks.append(Check("BTF", btf, "/sys/kernel/btf/vmlinux present: CO-RE programs (lab 11) and fentry can run" if btf
+                        else "no kernel BTF: lab 11's CO-RE programs and fentry are unavailable", blocking=False))
     jit = Path("/proc/sys/net/core/bpf_jit_enable")
     jit_on = jit.exists() and jit.read_text().strip() != "0"
     checks.append(Check("JIT", jit_on, "the BPF JIT compiles programs to machine code" if jit_on
@@ -194,6 +196,7 @@ def run_checks() -> list[Check]:
         checks.append(Check("BCC", True, f"bcc {getattr(bcc, '__version__', '?')} from {Path(bcc.__file__).parent}"))
     except system.MissingBCCError as exc:
         checks.append(Check("BCC", False, str(exc)))
+    checks.extend(toolchain_checks())
     if system.is_root():
         system.mount_pseudo_filesystems()
     for fstype, mnt in system.MOUNTS.items():
@@ -208,6 +211,33 @@ def run_checks() -> list[Check]:
     for way, present in enforcement().items():
         checks.append(Check(f"enforce: {way}", present, ENFORCE_WHY[way][0 if present else 1], blocking=False))
     return checks
+
+
+def _version(argv: list[str]) -> str:
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return next((line.strip() for line in out.splitlines() if line.strip()), "")
+
+
+def toolchain_checks() -> list[Check]:
+    """Lab 11's tools: clang, bpftool, libbpf and bpftrace, and what each enables."""
+    from . import libbpf
+
+    found = {name: shutil.which(name) for name in ("clang", "bpftool", "bpftrace")}
+    lib = libbpf.version()
+    rows = [
+        ("clang", found["clang"], lambda: _version(["clang", "--version"]),
+         "compiles bpf/*.bpf.c once into CO-RE objects (lab 11)"),
+        ("bpftool", found["bpftool"], lambda: _version(["bpftool", "version"]),
+         "generates build/vmlinux.h from the kernel's BTF (lab 11) and dumps loaded programs (lab 05)"),
+        ("libbpf", lib, lambda: f"libbpf {lib}", "loads CO-RE objects from Python through ctypes (lab 11)"),
+        ("bpftrace", found["bpftrace"], lambda: _version(["bpftrace", "--version"]), "runs lab 11's one-liners"),
+    ]
+    return [Check(name, bool(there), f"{what()}: {enables}" if there
+                  else f"not installed (`make lab` installs it); it {enables}", blocking=False)
+            for name, there, what, enables in rows]
 
 
 def report(checks: list[Check]) -> str:

@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterator, Mapping
 from . import BPF_DIR
 from .errors import CompileError, LabError, VerifierError
 from .netlab import Host, link_info, netns
-from .system import import_bcc, require_root
+from .system import headers, import_bcc, require_root
 
 XDP_MODES = {"generic": 1 << 1, "native": 1 << 2, "offload": 1 << 3}
 XDP_FLAGS_UPDATE_IF_NOEXIST = 1 << 0
@@ -133,6 +133,8 @@ class Program:
             if "Failed to compile" not in str(res.error):
                 # BCC attaches kprobe__/tracepoint__-named functions itself while building.
                 raise LabError(f"{where} compiled, but BCC could not attach it: {res.error}") from None
+            if headers()[0] is None:  # BCC compiles against this kernel's headers (lab 11 shows CO-RE does not)
+                raise CompileError(f"BCC cannot compile {where}: {headers()[1]}.", "") from None
             out = _clean_clang(res.log) or str(res.error)
             raise CompileError(f"{where} did not compile{_stack_hint(out)}:", out) from None
         self.bpf, self.warnings = res.value, res.log
@@ -279,8 +281,8 @@ def xdp_programs(iface: str, ns: str | None = None) -> list[dict]:
 
 
 def prog_id(fn: Any) -> int:
-    """The kernel's id of a loaded program (what ``bpftool prog`` and ``ip link`` show)."""
-    with open(f"/proc/self/fdinfo/{fn.fd}") as f:
+    """The kernel's id of a loaded program, given as a BCC function or an fd (what ``bpftool prog`` shows)."""
+    with open(f"/proc/self/fdinfo/{fn if isinstance(fn, int) else fn.fd}") as f:
         return int(next(line.split()[1] for line in f if line.startswith("prog_id:")))
 
 

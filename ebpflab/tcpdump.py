@@ -58,7 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
     parser.epilog = EPILOG
     parser.usage = ("ebpflab tcpdump [-i IFACE] [--netns NS] [-n] [-c COUNT] [-s SNAPLEN] [-w FILE] [-r FILE]\n"
-                    "                       [-e] [-x | -X] [-q] [-S] [-t] [-B KIB] [--stats] [--timeout SECONDS] [expression ...]")
+                    "                       [-e] [-x | -X] [-q] [-S] [-t] [-B KIB] [--stats] [--timeout SECONDS]\n"
+                    "                       [--engine {bcc,core}] [expression ...]")
     a = parser.add_argument
     a("-i", dest="iface", default="eth0", metavar="IFACE", help="interface to capture on (default: eth0)")
     a("--netns", metavar="NS", help="network namespace of the interface (default: this one)")
@@ -79,6 +80,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("-B", dest="buffer_kib", type=int, default=4096, metavar="KIB", help="ring buffer size in KiB (default 4096)")
     a("--stats", action="store_true", help="print the XDP program's counters when done")
     a("--timeout", type=float, metavar="SECONDS", help="stop after SECONDS (ebpflab's addition, for scripts)")
+    a("--engine", choices=["bcc", "core"], default="bcc",
+      help="bcc: lab 06's program compiled by BCC (default); core: lab 11's CO-RE object loaded by libbpf")
     a("expression", nargs="*", help="filter expression (see below)")
 
 
@@ -159,9 +162,14 @@ def run(args: Any) -> int:
     if args.read:
         return _read(args, expr, snaplen)
     require_root("capturing packets with XDP")
-    # -w: batches of up to 0.1 s (tcpdump's own blocks wait up to 1 s); lines: at most 10 ms late.
-    cap = Capture(args.iface, args.netns, expr, snaplen=snaplen, ring_kib=args.buffer_kib,
-                  wake_ms=100 if args.write else 10)  # parses the filter
+    if getattr(args, "engine", "bcc") == "core":
+        from .corecapture import CoreCapture  # lab 11: the CO-RE object, loaded by libbpf; same interface
+
+        cap: Any = CoreCapture(args.iface, args.netns, expr, snaplen=snaplen, ring_kib=args.buffer_kib)
+    else:
+        # -w: batches of up to 0.1 s (tcpdump's own blocks wait up to 1 s); lines: at most 10 ms late.
+        cap = Capture(args.iface, args.netns, expr, snaplen=snaplen, ring_kib=args.buffer_kib,
+                      wake_ms=100 if args.write else 10)  # parses the filter
     out = Output(args, snaplen)  # opens -w before anything is attached
     old = signal.signal(signal.SIGTERM, _sigterm)
     stats: dict[str, int] = {}

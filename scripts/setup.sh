@@ -18,11 +18,12 @@ case "${ID}:${VERSION_ID:-}" in
 esac
 
 # Every program the kit runs, by package: sysctl (procps), ip/tc/ss (iproute2), ping (iputils-ping),
-# nft (nftables), tcpdump, bpftool, modprobe (kmod), cc (gcc); mount, setpriv and taskset come with
+# nft (nftables), tcpdump, bpftool, modprobe (kmod), cc (gcc), clang, bpftrace (lab 11); mount, setpriv and taskset come with
 # util-linux, which every Debian has. "a|b" names one package that releases call differently
 # (Debian 13 renamed libpcap0.8 for its 64-bit time_t move): the first one this release has wins.
 LAB_PACKAGES="bpfcc-tools python3-bpfcc python3-venv python3-pip procps iproute2 iputils-ping
-  tcpdump bpftool nftables libpcap0.8t64|libpcap0.8 python3-seccomp kmod gcc libc6-dev"
+  tcpdump bpftool nftables libpcap0.8t64|libpcap0.8 python3-seccomp kmod gcc libc6-dev
+  clang libbpf-dev bpftrace"
 # Arguments name extra ones (`make test` adds what only tests need); a test skips without them.
 TEST_PACKAGES="$*"
 
