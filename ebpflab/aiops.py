@@ -307,40 +307,47 @@ class Result:
 def draw_story(ax: Any, samples: list[Sample], thresholds: list[float], actions: list[Action],
                attackers: list[str], attack_start: float | None, title: str,
                baselines: list[dict[str, float]] | None = None) -> Any:
-    """Draw the loop's time series on ``ax`` (a new figure when None); EWMA baselines dotted."""
+    """Draw the loop's time series on ``ax`` (a new figure when None); EWMA baselines dotted.
+
+    In the labs' chart style (``plots``): attackers thick and vermillion, benign senders in the
+    palette's colours and dash patterns, what XDP dropped as a hatched area under the attack (the
+    attack's line counts packets before the verdict, so a line would hide behind it), events as
+    numbered lines named in the legend, the legend beside the axes.
+    """
     import matplotlib.pyplot as plt
 
+    from . import plots
+
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 3.6))
+        _, ax = plt.subplots(figsize=plots.size(10, 4.2))
     t = [s.t for s in samples]
     sources = sorted({src for s in samples for src in s.pps}, key=lambda a: ipaddress.IPv4Address(a))
-    calm = iter(["tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan"] * 8)
-    for src in sources:
-        style = {"linewidth": 2.2, "color": "tab:red"} if src in attackers else {"linewidth": 1, "color": next(calm)}
-        ax.plot(t, [s.pps.get(src, 0.0) or math.nan for s in samples], label=src, **style)
-        if baselines:
-            ax.plot(t[:len(baselines)], [b.get(src) or math.nan for b in baselines], ":", linewidth=1,
-                    color=style["color"], alpha=0.7)
     if attackers:
-        ax.plot(t, [sum(s.dropped.get(a, 0.0) for a in attackers) or math.nan for s in samples], ":",
-                color="black", label="attack dropped in XDP")
-    ax.plot(t, thresholds, "--", color="grey", label="detection floor")
+        dropped = [sum(s.dropped.get(a, 0.0) for a in attackers) for s in samples]
+        ax.fill_between(t, [1.0] * len(t), [max(d, 1.0) for d in dropped], color=plots.ALERT, alpha=0.18,
+                        hatch="//", edgecolor=plots.ALERT, linewidth=0, zorder=1, label="attack dropped in XDP")
+    calm = iter(plots.STYLES * 8)
+    for src in sources:
+        if src in attackers:
+            color, style = plots.ALERT, {"linewidth": 3.0, "linestyle": "-", "zorder": 3}
+        else:
+            color, ls = next(calm)
+            style = {"linestyle": ls, "zorder": 2}
+        ax.plot(t, [s.pps.get(src, 0.0) or math.nan for s in samples], label=src, color=color, **style)
+        if baselines:
+            ax.plot(t[:len(baselines)], [b.get(src) or math.nan for b in baselines], ":", linewidth=1.2,
+                    color=color, alpha=0.6, zorder=1.5)
+    ax.plot(t, thresholds, color="#333333", linewidth=1.6, linestyle=(0, (5, 3)), label="detection floor")
     if baselines:
-        ax.plot([], [], ":", color="grey", label="EWMA baselines (dotted)")
-    if attack_start is not None:
-        ax.axvline(attack_start, color="tab:red", alpha=0.4)
-        ax.annotate("attack starts", (attack_start, 0.03), xycoords=("data", "axes fraction"), rotation=90,
-                    va="bottom", fontsize=8)
-    for a in actions:
-        color = "tab:green" if a.action == "block" else "tab:blue"
-        ax.axvline(a.t, color=color, linestyle="-.")
-        ax.annotate(f"{a.action} {a.source}", (a.t, 0.03), xycoords=("data", "axes fraction"), rotation=90,
-                    va="bottom", fontsize=8)
+        ax.plot([], [], ":", color="#666666", linewidth=1.2, label="EWMA baselines (dotted)")
+    marks = [(attack_start, "attack starts")] if attack_start is not None else []
+    plots.mark_events(ax, marks + [(a.t, f"{a.action} {a.source}") for a in actions])
     ax.set_yscale("log")
+    ax.set_ylim(bottom=10)
     ax.set_xlabel("seconds")
     ax.set_ylabel("packets/s")
     ax.set_title(title)
-    ax.legend(loc="upper left", fontsize=7, ncol=2)
+    plots.legend_outside(ax)
     return ax
 
 

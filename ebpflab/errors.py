@@ -30,7 +30,9 @@ class VerifierError(LabError):
         self.program = program
         self.func = func
         tail = "\n".join(log.rstrip().splitlines()[-12:])
-        super().__init__(f"{message}\n--- last lines of the verifier log (full log: .log) ---\n{tail}")
+        # Say how to get the rest: in a notebook the exception is sys.last_value after the cell fails.
+        super().__init__(f"{message}\n--- last lines of the verifier log (the whole log: `import sys; "
+                         f"print(sys.last_value.log)` in a new cell, or `err.log` after `except VerifierError as err`) ---\n{tail}")
 
 
 class CheckFailed(LabError):

@@ -2,6 +2,12 @@
 
 Headless mode (``EBPFLAB_HEADLESS=1``, set by the test suite, or outside a notebook) records the
 data and draws once at the end, so nbclient never waits on a widget.
+
+Every lab chart shares one style, made for a projector in a bright room: text of 12 pt or more,
+legends beside the data rather than on it, colours from the Okabe-Ito palette (told apart by
+colour-blind viewers) each paired with its own line style (told apart when the colours wash out),
+and events drawn as thin numbered lines named in the legend. Presentation mode
+(``EBPFLAB_PRESENT=1``, or ``plots.present()`` in a cell) makes figures and text larger still.
 """
 from __future__ import annotations
 
@@ -15,6 +21,62 @@ if "MPLBACKEND" not in os.environ and not os.environ.get("DISPLAY"):
     matplotlib.use("Agg")  # no screen: draw to images (the notebook shows them inline)
 
 import matplotlib.pyplot as plt  # noqa: E402
+from cycler import cycler  # noqa: E402
+
+# Okabe-Ito colours (safe for colour-blind viewers; yellow left out: it vanishes on a projector),
+# each with its own dash pattern so that lines stay apart in grey too. Vermillion is kept for attacks.
+STYLES = [("#0072B2", "-"), ("#E69F00", "--"), ("#009E73", "-."), ("#CC79A7", ":"),
+          ("#56B4E9", (0, (6, 2, 1, 2, 1, 2))), ("#000000", (0, (1, 1))), ("#999999", (0, (8, 3)))]
+ALERT = "#D55E00"      # the colour of an attack or a failure
+EVENT = "#555555"      # event lines: thin, grey, behind the data
+_present = os.environ.get("EBPFLAB_PRESENT") == "1"
+
+
+def presenting() -> bool:
+    """True in presentation mode (EBPFLAB_PRESENT=1 or ``present()``): bigger figures and text."""
+    return _present
+
+
+def style() -> None:
+    """Apply the labs' chart style to matplotlib (called on import, and by ``present()``)."""
+    big = presenting()
+    plt.rcParams.update({
+        "font.size": 16 if big else 12, "axes.titlesize": 18 if big else 14, "axes.labelsize": 16 if big else 13,
+        "xtick.labelsize": 15 if big else 12, "ytick.labelsize": 15 if big else 12,
+        "legend.fontsize": 15 if big else 12, "lines.linewidth": 3.2 if big else 2.4,
+        "axes.titlepad": 22, "axes.grid": True, "grid.alpha": 0.35, "axes.spines.top": False, "axes.spines.right": False,
+        "axes.prop_cycle": cycler(color=[c for c, _ in STYLES], linestyle=[ls for _, ls in STYLES]),
+    })
+
+
+def present(on: bool = True) -> None:
+    """Switch presentation mode on (or off) for the charts drawn after this call."""
+    global _present
+    _present = on
+    style()
+
+
+def size(width: float, height: float) -> tuple[float, float]:
+    """A figure size in inches, scaled up in presentation mode."""
+    return (width * 1.4, height * 1.4) if presenting() else (width, height)
+
+
+def legend_outside(ax) -> None:
+    """Put the legend to the right of the axes, where it never covers data."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
+
+
+def mark_events(ax, marks: Sequence[tuple[float, str]], color: str = EVENT) -> None:
+    """Thin numbered vertical lines at event times; the number above the axes, the text in the legend."""
+    for i, (t, label) in enumerate(marks, 1):
+        ax.axvline(t, color=color, linewidth=1.2, linestyle=(0, (2, 2)), zorder=0.5,
+                   label=f"{i}: {label} ({t:.1f} s)")
+        ax.annotate(str(i), (t, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 2),
+                    textcoords="offset points", ha="center", va="bottom", color=color, weight="bold")
+
+
+style()
 
 
 def headless() -> bool:
@@ -38,7 +100,7 @@ class LivePlot:
 
     def __init__(self, title: str, series: Sequence[str], *, ylabel: str = "packets/s",
                  min_interval: float = 0.5, draw: Callable[["LivePlot"], None] | None = None,
-                 figsize: tuple[float, float] = (8, 3.2)) -> None:
+                 figsize: tuple[float, float] = (8, 3.4)) -> None:
         self.title = title
         self.series = list(series)
         self.ylabel = ylabel
@@ -50,16 +112,12 @@ class LivePlot:
         self._last = 0.0
         self._headless = headless()
         self._out = None
-        self.fig, self.ax = plt.subplots(figsize=figsize)
+        self.fig, self.ax = plt.subplots(figsize=size(*figsize))
         plt.close(self.fig)  # shown through the Output widget, not by the inline backend
 
     def __enter__(self) -> "LivePlot":
         if not self._headless:
-            import ipywidgets
-            from IPython.display import display
-
-            self._out = ipywidgets.Output()
-            display(self._out)
+            self._out = _cell_output(claim=True)  # takes the place of the cell's status line, if any
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -106,23 +164,21 @@ class LivePlot:
         """One line per series against time, plus the marks."""
         for s in plot.series:
             plot.ax.plot(plot.t, plot.data[s], label=s)
-        for t, label in plot.marks:
-            plot.ax.axvline(t, color="grey", linestyle="--")
-            plot.ax.annotate(label, (t, 0), rotation=90, va="bottom", fontsize=8)
+        mark_events(plot.ax, plot.marks)
         plot.ax.set_xlabel("seconds")
         plot.ax.set_ylabel(plot.ylabel)
         plot.ax.set_ylim(bottom=0)  # rates: a dip should look like a dip, not a cliff
-        if plot.series:
-            plot.ax.legend(loc="upper left", fontsize=8)
+        legend_outside(plot.ax)
 
 
 def watch_rates(read: Callable[[], Mapping[str, float]], until: Callable[[], bool], *, title: str,
                 every: float = 0.25, max_seconds: float = 30, ylabel: str = "packets/s") -> LivePlot:
     """Sample cumulative counters from ``read()`` while ``until()`` is false and plot their rates live."""
-    first = dict(read())
-    with LivePlot(title, list(first), ylabel=ylabel) as plot:
+    with LivePlot(title, list(read()), ylabel=ylabel) as plot:
+        # The first interval starts now, after the figure exists: reading before building it would
+        # add the seconds its creation took to the counters of the first point, not to its duration.
+        last = dict(read())
         start = last_t = time.monotonic()
-        last = first
         while True:
             time.sleep(every)
             now = time.monotonic()
@@ -137,13 +193,41 @@ def watch_rates(read: Callable[[], Mapping[str, float]], until: Callable[[], boo
 
 def bars(values: Mapping[str, float], title: str, xlabel: str = "packets") -> None:
     """A horizontal bar chart shown once (final results, top talkers)."""
-    fig, ax = plt.subplots(figsize=(7, 0.4 * max(len(values), 2) + 1))
+    fig, ax = plt.subplots(figsize=size(7, 0.5 * max(len(values), 2) + 1.2))
     names = list(values)
-    ax.barh(names, [values[n] for n in names])
+    ax.barh(names, [values[n] for n in names], color=STYLES[0][0])
+    ax.grid(axis="y", visible=False)
     ax.invert_yaxis()
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     _show(fig)
+
+
+def _cell_output(claim: bool = False):
+    """The Output widget of the running cell's status line (made and shown on first use)."""
+    global _status
+    import ipywidgets
+    from IPython import get_ipython
+    from IPython.display import display
+
+    count = get_ipython().execution_count
+    if _status is None or _status[0] != count:
+        _status = (count, ipywidgets.Output())
+        display(_status[1])
+    out = _status[1]
+    if claim:  # the chart owns it now; a later status line in this cell starts a new one
+        _status = None
+    return out
+
+
+_status: tuple[int, object] | None = None
+
+
+def status(text: str) -> None:
+    """Show one line saying what the cell is doing ("compiling…"); the cell's live chart replaces it."""
+    if headless():
+        return
+    _cell_output().outputs = ({"output_type": "stream", "name": "stdout", "text": text + "\n"},)
 
 
 def _show(fig) -> None:
@@ -163,32 +247,32 @@ def draw_labnet(net) -> None:
     from matplotlib.patches import FancyBboxPatch
 
     hosts = list(net.hosts.values())
-    fig, ax = plt.subplots(figsize=(8, 3.6))
+    fig, ax = plt.subplots(figsize=size(10, 4.4))
     ax.set_xlim(0, 10)
     ax.set_ylim(0, 6)
     ax.axis("off")
     ax.add_patch(FancyBboxPatch((0.1, 0.1), 9.8, 5.8, boxstyle="round,pad=0.05", fill=False, linestyle="--",
                                 edgecolor="grey"))
-    ax.text(0.3, 5.6, "root namespace: nothing added (no address, no route, no link)", fontsize=8, color="grey")
+    ax.text(0.3, 5.5, "root namespace: nothing added (no address, no route, no link)", color="#555555")
     width = 8.6 / len(hosts)
     centers = []
     for i, h in enumerate(hosts):
         x = 0.7 + i * width
         ax.add_patch(FancyBboxPatch((x, 3.0), width - 0.6, 2.0, boxstyle="round,pad=0.05", facecolor="#e8f0fe"))
-        ax.text(x + 0.1, 4.6, h.name, fontsize=11, weight="bold")
-        ax.text(x + 0.1, 4.2, h.netns, fontsize=7, family="monospace")
-        ax.text(x + 0.1, 3.7, f"{h.iface} {h.ip}", fontsize=8, family="monospace")
-        ax.text(x + 0.1, 3.3, h.mac, fontsize=7, family="monospace", color="grey")
+        ax.text(x + 0.1, 4.55, h.name, weight="bold")
+        ax.text(x + 0.1, 4.1, h.netns, family="monospace")
+        ax.text(x + 0.1, 3.65, f"{h.iface} {h.ip}", family="monospace")
+        ax.text(x + 0.1, 3.2, h.mac, family="monospace", color="#555555")
         centers.append(x + (width - 0.6) / 2)
     if net.switch is None:
         ax.plot(centers, [3.0 - 0.6] * 2, color="black")
         ax.plot([centers[0]] * 2, [3.0, 2.4], color="black")
         ax.plot([centers[1]] * 2, [3.0, 2.4], color="black")
-        ax.text(sum(centers) / 2, 2.0, "veth pair", ha="center", fontsize=9)
+        ax.text(sum(centers) / 2, 1.9, "veth pair", ha="center")
     else:
         ax.add_patch(FancyBboxPatch((3.5, 0.5), 3.0, 1.0, boxstyle="round,pad=0.05", facecolor="#fef7e0"))
-        ax.text(5.0, 1.0, f"br0 in {net.switch}", ha="center", fontsize=8)
+        ax.text(5.0, 1.0, f"br0 in {net.switch}", ha="center", family="monospace")
         for c in centers:
             ax.plot([c, 5.0], [3.0, 1.5], color="black")
-    ax.set_title(f"lab network {net.subnet} (RFC 2544 test range)", fontsize=10)
+    ax.set_title(f"lab network {net.subnet} (RFC 2544 test range)")
     _show(fig)

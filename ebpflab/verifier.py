@@ -309,7 +309,7 @@ class CheckResult:
         skipped = max(0, len(lines) - last)
         exp, out = self.explanation, []
         if skipped:
-            out.append(f"<span style='color:#888'>... {skipped} earlier lines (full log: result.log)</span>")
+            out.append(f"<span style='color:#888'>... {skipped} earlier lines (the whole log: <code>print(result.log)</code> on the value <code>verifier.check()</code> returned)</span>")
         annotated = any(SOURCE_RE.match(ln) for ln in lines)
         shown = None
         for ln in lines[skipped:]:
