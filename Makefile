@@ -9,7 +9,7 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 lab: setup ## install what is missing, then serve JupyterLab on 127.0.0.1
 	@$(SUDO) $(VENV)/bin/ebpflab lab
 
-test: EXTRA_PACKAGES = prometheus vagrant stress-ng netsniff-ng
+test: EXTRA_PACKAGES = prometheus vagrant stress-ng netsniff-ng chromium
 test: setup ## install what is missing, then run every test (real kernel, real packets)
 	@$(SUDO) $(PY) -m pytest $(PYTEST_ARGS)
 

@@ -525,7 +525,14 @@ def picker(log_level: int = 1) -> Any:
     if headless():  # tests: no widget round trips, just the first page
         display(HTML(page()))
         return None
+    # JupyterLab takes the arrow keys from a focused dropdown (they move between cells); a number
+    # box is a text field, whose keys JupyterLab leaves alone: click it, then ↑ ↓ step through.
+    number = w.BoundedIntText(value=1, min=1, max=len(pairs), description="or no.",
+                              layout=w.Layout(width="9em"), style={"description_width": "initial"})
+    number.observe(lambda ch: setattr(choose, "index", ch["new"] - 1), names="value")
+    choose.observe(lambda ch: setattr(number, "value", ch["new"] + 1), names="index")
+    hint = w.HTML("<span style='color:#555'>keyboard: click the number, then ↑ ↓</span>")
     choose.observe(render, names="value")
     toggle.observe(render, names="value")
     render()
-    return w.VBox([w.HBox([choose, toggle]), out])  # the cell's last expression shows it
+    return w.VBox([w.HBox([choose, number, toggle, hint]), out])  # the cell's last expression shows it

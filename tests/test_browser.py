@@ -1,0 +1,325 @@
+"""The participant's screen: `ebpflab lab` in Debian's chromium, driven by Playwright (issue 17).
+
+nbclient cannot see what a room sees: whether lab 00 opens first, whether a pop-up covers the
+notebook, what Run All leaves on screen, whether a live chart really moves. These tests start
+`ebpflab lab` on a free port with every JupyterLab and IPython folder in a temporary directory
+(nothing is written into the checkout: checkpoints go to the temporary state folder, autosave is
+off), open labs 00, 02, 05, 07 and 09 as shipped, Run All, and assert what a participant sees.
+Screenshots land in ``tests/artifacts/browser/`` for a human to look at.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+from httputil import http_status
+
+from ebpflab.check import exercise_of
+from ebpflab.export import free_port
+
+pytestmark = pytest.mark.browser
+
+LABS = Path(__file__).resolve().parent.parent / "labs"
+SHOTS = Path(__file__).resolve().parent / "artifacts" / "browser"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+RUN_ALL_TIMEOUT = 150  # seconds for one lab's Run All on a busy machine
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+STDERR = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+
+if not Path(CHROMIUM).exists():
+    pytest.skip("Debian's chromium is not installed: `make test` installs it", allow_module_level=True)
+sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+
+
+def digest(folder: Path) -> str:
+    """A hash of every file under ``folder``: the test must leave the checkout's labs untouched."""
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        h.update(str(p.relative_to(folder)).encode())
+        if p.is_file():
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def jupyter(tmp_path_factory):
+    """`ebpflab lab` with its state, settings, runtime and IPython folders in a temporary directory."""
+    tmp = tmp_path_factory.mktemp("jupyterlab")
+    settings = tmp / "settings" / "@jupyterlab" / "docmanager-extension"
+    settings.mkdir(parents=True)
+    (settings / "plugin.jupyterlab-settings").write_text(json.dumps({"autosave": False}))  # outputs stay unsaved
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "EBPFLAB_HEADLESS"}  # live charts, as in a workshop
+    env.update(EBPFLAB_PORT=str(port), EBPFLAB_STATE=str(tmp / "state"), JUPYTER_CONFIG_DIR=str(tmp / "config"),
+               JUPYTER_DATA_DIR=str(tmp / "data"), JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+               JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
+               IPYTHONDIR=str(tmp / "ipython"), MPLCONFIGDIR=str(tmp / "matplotlib"))
+    ebpflab = str(Path(sys.executable).parent / "ebpflab")
+    before = digest(LABS)
+    log = open(tmp / "server.log", "w")
+    server = subprocess.Popen([ebpflab, "lab"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        url = subprocess.run([ebpflab, "url"], env=env, capture_output=True, text=True, check=True).stdout.strip()
+        base, token = url.split("/lab?token=")
+        deadline = time.monotonic() + 60
+        while http_status(f"{base}/api/status?token={token}", timeout=2) != 200:
+            assert server.poll() is None, (tmp / "server.log").read_text()[-2000:]
+            assert time.monotonic() < deadline, "JupyterLab did not start within 60 s"
+            time.sleep(0.3)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.set_default_timeout(30_000)
+            yield {"url": url, "base": base, "token": token, "page": page, "runtime": str(tmp / "runtime")}
+            browser.close()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        log.close()
+    assert digest(LABS) == before, "the browser tests changed files under labs/ (checkpoints, autosave?)"
+
+
+def shoot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def shut_down_kernels(jupyter) -> None:
+    """Stop every kernel (closing a tab leaves its kernel running)."""
+    api = f"{jupyter['base']}/api/kernels"
+    headers = {"Authorization": f"token {jupyter['token']}"}
+    with urllib.request.urlopen(urllib.request.Request(api, headers=headers), timeout=10) as r:
+        kernels = json.load(r)
+    for k in kernels:
+        urllib.request.urlopen(urllib.request.Request(f"{api}/{k['id']}", method="DELETE", headers=headers), timeout=30)
+
+
+def open_lab(page, name: str) -> list:
+    """Open labs/<name>.ipynb from the file browser and wait for its kernel; returns the notebook's cells."""
+    page.locator(".jp-DirListing-item", has_text=f"{name}.ipynb").dblclick()
+    page.locator(f".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel", has_text=f"{name}.ipynb").wait_for()
+    page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    return nbformat.read(LABS / f"{name}.ipynb", as_version=4).cells
+
+
+def cell(page, index: int):
+    return page.locator(f"{PANEL} .jp-Notebook .jp-Cell").nth(index)
+
+
+def run_all(page) -> None:
+    page.locator(f"{PANEL} .jp-Notebook").click(position={"x": 5, "y": 5})
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+
+
+def wait_until_done(page, timeout: float = RUN_ALL_TIMEOUT) -> None:
+    """Wait until no cell is running or queued ([*]) and the kernel is idle, for a whole second."""
+    deadline, calm_since = time.monotonic() + timeout, None
+    page.wait_for_function(f"""() => Array.from(document.querySelectorAll('{PANEL} .jp-InputPrompt'))
+                                      .some(p => p.textContent.includes('*'))""", timeout=30_000)
+    while time.monotonic() < deadline:
+        busy = page.evaluate(f"""() => Array.from(document.querySelectorAll('{PANEL} .jp-InputPrompt'))
+                                       .some(p => p.textContent.includes('*')) ||
+                                   document.querySelector('{PANEL} .jp-Notebook-ExecutionIndicator')
+                                       ?.dataset.status !== 'idle'""")
+        calm_since = None if busy else calm_since or time.monotonic()
+        if calm_since and time.monotonic() - calm_since > 1.0:
+            return
+        time.sleep(0.25)
+    pytest.fail(f"Run All did not finish within {timeout} s")
+
+
+def watch_chart(page, index: int) -> None:
+    """Record, in the page, each new image of cell ``index`` and whether a status line came first."""
+    page.evaluate(f"""(index) => {{
+        window.__chart = {{images: new Set(), states: []}};
+        window.__poll = setInterval(() => {{
+            const cell = document.querySelectorAll('{PANEL} .jp-Notebook .jp-Cell')[index];
+            const imgs = cell ? cell.querySelectorAll('.jp-OutputArea-output img') : [];
+            for (const img of imgs) window.__chart.images.add(img.src.length + ':' + img.src.slice(-96));
+            const text = cell ? cell.querySelector('.jp-Cell-outputWrapper')?.innerText || '' : '';
+            const state = imgs.length ? 'chart' : (text.includes('…') ? 'status' : 'empty');
+            const s = window.__chart.states;
+            if (!s.length || s[s.length - 1] !== state) s.push(state);
+        }}, 40);
+    }}""", index)
+
+
+def chart_record(page) -> dict:
+    return page.evaluate("() => { clearInterval(window.__poll); "
+                         "return {images: window.__chart.images.size, states: window.__chart.states}; }")
+
+
+def assert_participant_view(page, cells) -> int:
+    """Every cell before the first exercise check ran cleanly; that check failed in one line. Returns its index."""
+    first_check = next(i for i, c in enumerate(cells) if exercise_of(c) and "check" in c.metadata.get("tags", []))
+    for i, c in enumerate(cells[:first_check + 1]):
+        if c.cell_type != "code":
+            continue
+        prompt = cell(page, i).locator(".jp-InputPrompt").first.text_content()
+        assert re.search(r"\[\d+\]", prompt), f"cell {i} did not run (prompt {prompt!r})"
+        errors = cell(page, i).locator(STDERR).all_text_contents()
+        if i == first_check:
+            assert len(errors) == 1 and errors[0].strip().startswith("CheckFailed:"), errors
+            assert "\n" not in errors[0].strip(), f"the check's failure should be one line: {errors[0]!r}"
+            assert "cells below wait" in errors[0], "the first exercise's failure should say why Run All stopped"
+        else:
+            assert not errors, f"cell {i} shows error output: {errors}"
+    return first_check
+
+
+def kernel_value(page, code: str) -> str:
+    """Run ``code`` in a new cell at the end of the notebook and return its output text."""
+    page.locator(f"{PANEL} .jp-Notebook .jp-Cell").last.click(position={"x": 2, "y": 2})
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    page.keyboard.press("Enter")
+    page.keyboard.type(code)
+    page.keyboard.press("Shift+Enter")
+    last = page.locator(f"{PANEL} .jp-Notebook .jp-CodeCell").last
+    last.locator(".jp-OutputArea-output").first.wait_for(timeout=30_000)
+    return last.locator(".jp-OutputArea-output").first.inner_text()
+
+
+def index_of(cells, text: str) -> int:
+    return next(i for i, c in enumerate(cells) if c.cell_type == "code" and text in c.source)
+
+
+# --- the tests (in this order: the first one sees JupyterLab's very first start) -------------------
+def test_first_start_opens_lab_00_with_nothing_in_the_way(jupyter):
+    page = jupyter["page"]
+    page.goto(jupyter["url"])
+    page.locator(".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel", has_text="00_setup.ipynb").wait_for(timeout=60_000)
+    page.wait_for_selector(".jp-DirListing-item")
+    time.sleep(2)  # a news pop-up, if any, shows up within moments
+    tabs = page.locator("#jp-main-dock-panel .lm-TabBar-tabLabel").all_inner_texts()
+    assert tabs == ["00_setup.ipynb"], f"the first screen should be lab 00 alone, not {tabs}"
+    toasts = page.locator(".jp-toast-message, .Toastify__toast").all_inner_texts()
+    assert not toasts, f"a pop-up covers the notebook: {toasts}"
+    names = page.locator(".jp-DirListing-item .jp-DirListing-itemText").all_inner_texts()
+    assert names[0] != "solutions" and "solutions" not in names[:3], f"the file browser starts with {names[:3]}"
+    assert names.index("00_setup.ipynb") < names.index("09_aiops.ipynb")
+    for name in names:  # file names are shown whole, not cut off with an ellipsis
+        item = page.locator(".jp-DirListing-itemText", has_text=name).first
+        assert item.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), f"{name} is cut off in the file browser"
+    shoot(page, "first-start")
+
+
+def test_lab_00(jupyter):
+    page = jupyter["page"]
+    cells = open_lab(page, "00_setup")
+    run_all(page)
+    wait_until_done(page)
+    assert_participant_view(page, cells)
+    out = cell(page, index_of(cells, "plots.draw_labnet(net)")).locator(".jp-Cell-outputWrapper").text_content()
+    assert "eth0@if" in out and "DOWN" not in out, f"the server's link should be shown up: {out[-300:]}"
+    cell(page, index_of(cells, "plots.draw_labnet(net)")).scroll_into_view_if_needed()
+    shoot(page, "00_setup")
+    shut_down_kernels(jupyter)
+
+
+def test_lab_02_live_chart_moves_and_starts_at_the_true_rate(jupyter):
+    page = jupyter["page"]
+    cells = open_lab(page, "02_first_xdp")
+    live = index_of(cells, "plots.watch_rates(")
+    watch_chart(page, live)
+    run_all(page)
+    wait_until_done(page)
+    seen = chart_record(page)
+    assert_participant_view(page, cells)
+    assert seen["images"] >= 5, f"the live chart was redrawn {seen['images']} times while its cell ran"
+    assert seen["states"][:3] == ["empty", "status", "chart"], f"status line, then chart: {seen['states']}"
+    assert "…" not in cell(page, live).locator(".jp-Cell-outputWrapper").inner_text().split("sent ")[0]
+    rate = re.search(r"RATE = (\d+)", cells[live].source)[1]
+    first = float(kernel_value(page, "print(chart.data['packets/s counted by XDP'][0])"))
+    assert abs(first - int(rate)) <= 0.2 * int(rate), f"first plotted rate {first:.0f}, configured {rate}"
+    cell(page, live).scroll_into_view_if_needed()
+    cell(page, live).locator("img").last.scroll_into_view_if_needed()
+    shoot(page, "02_first_xdp")
+    shut_down_kernels(jupyter)
+
+
+def test_lab_05_gallery_answers_the_mouse_and_the_keyboard(jupyter):
+    page = jupyter["page"]
+    cells = open_lab(page, "05_verifier")
+    run_all(page)
+    wait_until_done(page)
+    assert_participant_view(page, cells)
+    picker = cell(page, index_of(cells, "verifier.picker()"))
+    picker.scroll_into_view_if_needed()
+
+    def shown() -> tuple[str, str, str, str]:
+        out = picker.locator(".widget-output")
+        return (out.locator("h4").inner_text(), out.locator("pre").first.inner_text(),
+                out.locator("p b").first.inner_text(), out.locator("div > b").first.inner_text())
+
+    page.wait_for_function("(el) => el.querySelector('.widget-output h4')", arg=picker.element_handle())
+    first = shown()
+    picker.locator("select").select_option(index=2)  # what choosing with the mouse sends
+    page.wait_for_function("([el, t]) => el.querySelector('.widget-output h4')?.innerText !== t",
+                           arg=[picker.element_handle(), first[0]], timeout=60_000)
+    third = shown()
+    for what, a, b in zip(("title", "source", "verdict", "explanation"), first, third):
+        assert a != b, f"choosing another program left the {what} unchanged: {a!r}"
+    shoot(page, "05_verifier")
+    number = picker.locator("input[type=number]")
+    number.click()
+    page.keyboard.press("ArrowDown")  # keyboard: the number box steps back to pair 2
+    page.wait_for_function("([el, t]) => el.querySelector('.widget-output h4')?.innerText !== t",
+                           arg=[picker.element_handle(), third[0]], timeout=60_000)
+    assert picker.locator("select").evaluate("s => s.selectedIndex") == 1
+    shut_down_kernels(jupyter)
+
+
+def lab_with_live_chart(jupyter, name: str, marker: str, shot_at: str) -> None:
+    page = jupyter["page"]
+    cells = open_lab(page, name)
+    live = index_of(cells, marker)
+    watch_chart(page, live)
+    run_all(page)
+    wait_until_done(page)
+    seen = chart_record(page)
+    assert_participant_view(page, cells)
+    assert seen["images"] >= 4, f"the live chart was redrawn {seen['images']} times while its cell ran"
+    out = page.locator(f"{PANEL} .jp-Notebook").inner_text()
+    assert not re.search(r"Sent\(packets=", out), "a stray Sent(...) repr is on screen"
+    closed = index_of(cells, "lab.close()")
+    first_check = next(i for i, c in enumerate(cells) if exercise_of(c) and "check" in c.metadata.get("tags", []))
+    assert closed < first_check, "the steps' lab network must be closed before the exercises"
+    left = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    ours = {int(m[1]) for m in re.finditer(r"ebl-(\d+)-", left)} & kernel_pids(jupyter)
+    assert not ours, f"after Run All the lab's namespaces are still there: {left}"
+    cell(page, index_of(cells, shot_at)).locator("img").last.scroll_into_view_if_needed()
+    shoot(page, name)
+    shut_down_kernels(jupyter)
+
+
+def kernel_pids(jupyter) -> set[int]:
+    """Process ids of this server's kernels (their connection files name them)."""
+    out = subprocess.run(["pgrep", "-f", f"ipykernel_launcher.*{jupyter['runtime']}"], capture_output=True, text=True)
+    return {int(p) for p in out.stdout.split()}
+
+
+def test_lab_07_live_chart_and_nothing_left_running(jupyter):
+    lab_with_live_chart(jupyter, "07_firewall", 'plots.LivePlot("firewall: packets/s per rule"',
+                        'plots.LivePlot("firewall: packets/s per rule"')
+
+
+def test_lab_09_live_chart_and_nothing_left_running(jupyter):
+    lab_with_live_chart(jupyter, "09_aiops", 'plots.LivePlot("monitor → detect → act"',
+                        'plots.LivePlot("monitor → detect → act"')
