@@ -32,6 +32,8 @@ def _install_notebook_error_display() -> None:
     def show(shell, etype, value, tb, tb_offset=None):  # noqa: ARG001 (IPython's signature)
         # IPython leaves displaying to the handler; the cell is still marked as failed.
         stb = [f"\x1b[31m{etype.__name__}\x1b[0m: {value}"]
+        if etype.__name__ == "CheckFailed":  # Run All stops here: say so, or the cells below look broken
+            stb[0] += " \x1b[2m(Run All stops at a failed check: the cells below wait until it passes)\x1b[0m"
         shell._showtraceback(etype, value, stb)
         return stb
 

@@ -55,9 +55,7 @@ def window_totals(plot: Any) -> dict[str, dict[str, float]]:
 def filled(value: Any, name: str) -> None:
     """Fail with a hint while an exercise's answer is still the shipped placeholder (None or ...)."""
     if value is None or value is Ellipsis:
-        # Run All stops at this failure: say so, or the cells below look broken rather than waiting.
-        raise CheckFailed(f"{name} is not filled in yet: replace the placeholder in the exercise cell above "
-                          "(Run All stops here; the cells below wait until this check passes)")
+        raise CheckFailed(f"{name} is not filled in yet: replace the placeholder in the exercise cell above")
 
 
 # --- exercises and their reference solutions (CONTRIBUTING.md) ----------------------------------

@@ -181,12 +181,15 @@ def watch_rates(read: Callable[[], Mapping[str, float]], until: Callable[[], boo
         start = last_t = time.monotonic()
         while True:
             time.sleep(every)
+            finished = until()  # asked before the read: the interval in which the source stopped is partial
             now = time.monotonic()
             cur = dict(read())
+            if finished and plot.t:
+                break  # its rate would show a fall that never happened
             dt = max(now - last_t, 1e-6)
             plot.add(now - start, **{k: (cur[k] - last.get(k, 0)) / dt for k in cur})
             last, last_t = cur, now
-            if until() or now - start > max_seconds:
+            if finished or now - start > max_seconds:
                 break
     return plot
 
