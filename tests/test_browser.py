@@ -80,9 +80,10 @@ def jupyter(tmp_path_factory):
             time.sleep(0.3)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1366, "height": 768})
-            page.set_default_timeout(30_000)
-            yield {"url": url, "base": base, "token": token, "page": page, "runtime": str(tmp / "runtime")}
+            context = browser.new_context(viewport={"width": 1366, "height": 768})
+            context.set_default_timeout(30_000)
+            yield {"url": url, "base": base, "token": token, "page": context.new_page(), "context": context,
+                   "runtime": str(tmp / "runtime")}
             browser.close()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -108,18 +109,13 @@ def api(jupyter, path: str, method: str = "GET"):
     return json.loads(body) if body else None
 
 
-def shut_down_kernels(jupyter) -> None:
-    """Stop every kernel (closing a tab leaves its kernel running)."""
-    for k in api(jupyter, "kernels"):
-        api(jupyter, f"kernels/{k['id']}", "DELETE")
-
-
-def open_lab(page, name: str) -> list:
-    """Open labs/<name>.ipynb from the file browser and wait for its kernel; returns the notebook's cells."""
-    page.locator(".jp-DirListing-item", has_text=f"{name}.ipynb").dblclick()
-    page.locator(f".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel", has_text=f"{name}.ipynb").wait_for()
+def open_lab(jupyter, name: str):
+    """A new browser tab with labs/<name>.ipynb open in a workspace of its own, its kernel ready."""
+    page = jupyter["context"].new_page()
+    page.goto(f"{jupyter['base']}/lab/workspaces/{name}/tree/{name}.ipynb?token={jupyter['token']}")
+    page.locator(".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel", has_text=f"{name}.ipynb").wait_for(timeout=60_000)
     page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
-    return nbformat.read(LABS / f"{name}.ipynb", as_version=4).cells
+    return page
 
 
 def cell(page, index: int):
@@ -135,8 +131,8 @@ def run_all(page) -> None:
 def wait_until_done(page, timeout: float = RUN_ALL_TIMEOUT) -> None:
     """Wait until no cell is running or queued ([*]) and the kernel is idle, for a whole second."""
     deadline, calm_since = time.monotonic() + timeout, None
-    page.wait_for_function(f"""() => Array.from(document.querySelectorAll('{PANEL} .jp-InputPrompt'))
-                                      .some(p => p.textContent.includes('*'))""", timeout=30_000)
+    page.wait_for_function(rf"""() => Array.from(document.querySelectorAll('{PANEL} .jp-InputPrompt'))
+                                      .some(p => /\[(\*|\d+)\]/.test(p.textContent))""", timeout=30_000)
     while time.monotonic() < deadline:
         busy = page.evaluate(f"""() => Array.from(document.querySelectorAll('{PANEL} .jp-InputPrompt'))
                                        .some(p => p.textContent.includes('*')) ||
@@ -228,54 +224,77 @@ def test_first_start_opens_lab_00_with_nothing_in_the_way(jupyter):
     shoot(page, "first-start")
 
 
-def test_lab_00(jupyter):
-    page = jupyter["page"]
-    cells = open_lab(page, "00_setup")
-    run_all(page)
+# The labs run side by side, each in its own tab, as in a room: the tier stays within its 3 minutes.
+LIVE = {"02_first_xdp": "plots.watch_rates(", "07_firewall": 'plots.LivePlot("firewall: packets/s per rule"',
+        "09_aiops": 'plots.LivePlot("monitor → detect → act"'}
+
+
+@pytest.fixture(scope="module")
+def running(jupyter):
+    """Labs 00, 02, 05, 07 and 09 opened in their own tabs, Run All started in each."""
+    labs = {}
+    for name in ("00_setup", "02_first_xdp", "05_verifier", "07_firewall", "09_aiops"):
+        cells = nbformat.read(LABS / f"{name}.ipynb", as_version=4).cells
+        page = open_lab(jupyter, name)
+        live = index_of(cells, LIVE[name]) if name in LIVE else None
+        if live is not None:
+            watch_chart(page, live)
+        run_all(page)
+        labs[name] = (page, cells, live)
+    return labs
+
+
+def finished(jupyter, running, name: str):
+    """Wait for a lab's Run All, check what the participant sees, and return (page, cells, live index)."""
+    page, cells, live = running[name]
     wait_until_done(page)
     assert_participant_view(page, cells)
-    out = cell(page, index_of(cells, "plots.draw_labnet(net)")).locator(".jp-Cell-outputWrapper").text_content()
+    return page, cells, live
+
+
+def show(page, locator, name: str) -> None:
+    """Scroll ``locator`` to the top of the notebook and save a screenshot."""
+    for _ in range(4):  # cells above render as they come into view and push it down: scroll until it stays
+        locator.evaluate("e => e.scrollIntoView({block: 'start'})")
+        time.sleep(0.4)
+    shoot(page, name)
+
+
+def session_kernel(jupyter, notebook: str) -> dict:
+    (kernel,) = [s["kernel"] for s in api(jupyter, "sessions") if s["path"] == notebook]
+    return kernel
+
+
+def test_lab_00(jupyter, running):
+    page, cells, _ = finished(jupyter, running, "00_setup")
+    net_cell = cell(page, index_of(cells, "plots.draw_labnet(net)"))
+    out = net_cell.locator(".jp-Cell-outputWrapper").text_content()
     assert "eth0@if" in out and "DOWN" not in out, f"the server's link should be shown up: {out[-300:]}"
-    cell(page, index_of(cells, "plots.draw_labnet(net)")).scroll_into_view_if_needed()
-    shoot(page, "00_setup")
-    shut_down_kernels(jupyter)
+    show(page, net_cell, "00_setup")
 
 
-def test_lab_02_live_chart_moves_and_starts_at_the_true_rate(jupyter):
-    page = jupyter["page"]
-    cells = open_lab(page, "02_first_xdp")
-    live = index_of(cells, "plots.watch_rates(")
-    watch_chart(page, live)
-    run_all(page)
-    wait_until_done(page)
+def test_lab_02_live_chart_moves_and_starts_at_the_true_rate(jupyter, running):
+    page, cells, live = finished(jupyter, running, "02_first_xdp")
     seen = chart_record(page)
-    assert_participant_view(page, cells)
     assert seen["images"] >= 5, f"the live chart was redrawn {seen['images']} times while its cell ran"
     assert seen["states"][:3] == ["empty", "status", "chart"], f"status line, then chart: {seen['states']}"
     assert "…" not in cell(page, live).locator(".jp-Cell-outputWrapper").text_content(), "the status line stayed"
-    rate = re.search(r"RATE = (\d+)", cells[live].source)[1]
+    rate = int(re.search(r"RATE = (\d+)", cells[live].source)[1])
     first = float(kernel_value(jupyter, "02_first_xdp.ipynb", "print(chart.data['packets/s counted by XDP'][0])"))
-    assert abs(first - int(rate)) <= 0.2 * int(rate), f"first plotted rate {first:.0f}, configured {rate}"
-    cell(page, live).scroll_into_view_if_needed()
-    cell(page, live).locator("img").last.scroll_into_view_if_needed()
-    shoot(page, "02_first_xdp")
-    shut_down_kernels(jupyter)
+    assert abs(first - rate) <= 0.2 * rate, f"first plotted rate {first:.0f}, configured {rate}"
+    show(page, cell(page, live).locator(".jp-Cell-outputWrapper"), "02_first_xdp")
 
 
-def test_lab_05_gallery_answers_the_mouse_and_the_keyboard(jupyter):
-    page = jupyter["page"]
-    cells = open_lab(page, "05_verifier")
-    run_all(page)
-    wait_until_done(page)
-    assert_participant_view(page, cells)
+def test_lab_05_gallery_answers_the_mouse_and_the_keyboard(jupyter, running):
+    page, cells, _ = finished(jupyter, running, "05_verifier")
     picker = cell(page, index_of(cells, "verifier.picker()"))
-    picker.scroll_into_view_if_needed()
 
     def shown() -> tuple[str, str, str, str]:
         out = picker.locator(".widget-output")
         return (out.locator("h4").inner_text(), out.locator("pre").first.inner_text(),
-                out.locator("p b").first.inner_text(), out.locator("div > b").first.inner_text())
+                out.locator("p b[style]").first.inner_text(), out.locator("div > b").first.inner_text())
 
+    show(page, picker, "05_verifier-first")
     page.wait_for_function("(el) => el.querySelector('.widget-output h4')", arg=picker.element_handle())
     first = shown()
     picker.locator("select").select_option(index=2)  # what choosing with the mouse sends
@@ -284,50 +303,34 @@ def test_lab_05_gallery_answers_the_mouse_and_the_keyboard(jupyter):
     third = shown()
     for what, a, b in zip(("title", "source", "verdict", "explanation"), first, third):
         assert a != b, f"choosing another program left the {what} unchanged: {a!r}"
-    shoot(page, "05_verifier")
-    number = picker.locator("input[type=number]")
-    number.click()
+    show(page, picker, "05_verifier")
+    picker.locator("input[type=number]").click()
     page.keyboard.press("ArrowDown")  # keyboard: the number box steps back to pair 2
     page.wait_for_function("([el, t]) => el.querySelector('.widget-output h4')?.innerText !== t",
                            arg=[picker.element_handle(), third[0]], timeout=60_000)
     assert picker.locator("select").evaluate("s => s.selectedIndex") == 1
-    shut_down_kernels(jupyter)
 
 
-def lab_with_live_chart(jupyter, name: str, marker: str, shot_at: str) -> None:
-    page = jupyter["page"]
-    cells = open_lab(page, name)
-    live = index_of(cells, marker)
-    watch_chart(page, live)
-    run_all(page)
-    wait_until_done(page)
+def lab_with_live_chart(jupyter, running, name: str) -> None:
+    page, cells, live = finished(jupyter, running, name)
     seen = chart_record(page)
-    assert_participant_view(page, cells)
     assert seen["images"] >= 4, f"the live chart was redrawn {seen['images']} times while its cell ran"
-    out = page.locator(f"{PANEL} .jp-Notebook").inner_text()
-    assert not re.search(r"Sent\(packets=", out), "a stray Sent(...) repr is on screen"
-    closed = index_of(cells, "lab.close()")
+    out = page.locator(f"{PANEL} .jp-Notebook").text_content()
+    assert "Sent(packets=" not in out, "a stray Sent(...) repr is on screen"
     first_check = next(i for i, c in enumerate(cells) if exercise_of(c) and "check" in c.metadata.get("tags", []))
-    assert closed < first_check, "the steps' lab network must be closed before the exercises"
+    assert index_of(cells, "lab.close()") < first_check, "the steps' lab network must be closed before the exercises"
+    kernel = session_kernel(jupyter, f"{name}.ipynb")
+    pids = subprocess.run(["pgrep", "-f", f"kernel-{kernel['id']}.json"], capture_output=True, text=True).stdout.split()
+    assert pids, "the notebook's kernel process was not found"
     left = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    ours = {int(m[1]) for m in re.finditer(r"ebl-(\d+)-", left)} & kernel_pids(jupyter)
-    assert not ours, f"after Run All the lab's namespaces are still there: {left}"
-    cell(page, index_of(cells, shot_at)).locator("img").last.scroll_into_view_if_needed()
-    shoot(page, name)
-    shut_down_kernels(jupyter)
+    ours = [ns for ns in left.split() if any(ns.startswith(f"ebl-{pid}-") for pid in pids)]
+    assert not ours, f"after Run All the lab's namespaces are still there: {ours}"
+    show(page, cell(page, live).locator(".jp-Cell-outputWrapper"), name)
 
 
-def kernel_pids(jupyter) -> set[int]:
-    """Process ids of this server's kernels (their connection files name them)."""
-    out = subprocess.run(["pgrep", "-f", f"ipykernel_launcher.*{jupyter['runtime']}"], capture_output=True, text=True)
-    return {int(p) for p in out.stdout.split()}
+def test_lab_07_live_chart_and_nothing_left_running(jupyter, running):
+    lab_with_live_chart(jupyter, running, "07_firewall")
 
 
-def test_lab_07_live_chart_and_nothing_left_running(jupyter):
-    lab_with_live_chart(jupyter, "07_firewall", 'plots.LivePlot("firewall: packets/s per rule"',
-                        'plots.LivePlot("firewall: packets/s per rule"')
-
-
-def test_lab_09_live_chart_and_nothing_left_running(jupyter):
-    lab_with_live_chart(jupyter, "09_aiops", 'plots.LivePlot("monitor → detect → act"',
-                        'plots.LivePlot("monitor → detect → act"')
+def test_lab_09_live_chart_and_nothing_left_running(jupyter, running):
+    lab_with_live_chart(jupyter, running, "09_aiops")
