@@ -255,10 +255,12 @@ def finished(jupyter, running, name: str):
 
 
 def show(page, locator, name: str) -> None:
-    """Scroll ``locator`` to the top of the notebook and save a screenshot."""
+    """Save ``locator`` alone (<name>-detail.png), then the whole window scrolled to it (<name>.png)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
     for _ in range(4):  # cells above render as they come into view and push it down: scroll until it stays
         locator.evaluate("e => e.scrollIntoView({block: 'start'})")
         time.sleep(0.4)
+    locator.screenshot(path=str(SHOTS / f"{name}-detail.png"))  # Playwright scrolls it into view itself
     shoot(page, name)
 
 
