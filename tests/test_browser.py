@@ -126,13 +126,16 @@ def run_all(page) -> None:
     page.locator(f"{PANEL} .jp-Notebook").click(position={"x": 5, "y": 5})
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    # Every cell is queued ([*]) at once; on a busy machine the browser itself may take a while to show it.
+    page.wait_for_function(f"""() => Array.from(document.querySelectorAll('{PANEL} .jp-InputPrompt'))
+                                      .some(p => p.textContent.includes('*'))""", timeout=90_000)
 
 
 def wait_until_done(page, timeout: float = RUN_ALL_TIMEOUT) -> None:
     """Wait until no cell is running or queued ([*]) and the kernel is idle, for a whole second."""
     deadline, calm_since = time.monotonic() + timeout, None
     page.wait_for_function(rf"""() => Array.from(document.querySelectorAll('{PANEL} .jp-InputPrompt'))
-                                      .some(p => /\[(\*|\d+)\]/.test(p.textContent))""", timeout=30_000)
+                                      .some(p => /\[(\*|\d+)\]/.test(p.textContent))""", timeout=90_000)
     while time.monotonic() < deadline:
         busy = page.evaluate(f"""() => Array.from(document.querySelectorAll('{PANEL} .jp-InputPrompt'))
                                        .some(p => p.textContent.includes('*')) ||
