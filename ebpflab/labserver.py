@@ -19,14 +19,17 @@ import sys
 from pathlib import Path
 
 from . import LABS_DIR
-from .errors import NotRootError
+from .errors import LabError, NotRootError
 
 STATE = Path(os.environ.get("EBPFLAB_STATE", "/var/lib/ebpflab"))
 
 
 def port() -> int:
     """The port to serve on: EBPFLAB_PORT, or 8888."""
-    return int(os.environ.get("EBPFLAB_PORT", "8888"))
+    text = os.environ.get("EBPFLAB_PORT", "8888")
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise LabError(f"EBPFLAB_PORT must be a TCP port number from 1 to 65535, not {text!r}")
+    return int(text)
 
 
 def listen_ip() -> str:

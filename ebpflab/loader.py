@@ -130,6 +130,11 @@ class Program:
             _survives_compiling(self.text, self.cflags)
         res = call_bcc(bcc.BPF, text=self.text.encode(), cflags=self.cflags, debug=self.debug)
         if res.error is not None:
+            refused = re.search(r"could not open bpf map: (\S+?), error: (.+)", res.log)
+            if refused:  # clang was done: the kernel would not make a map of the size asked for
+                sizes = ", ".join(f"{k}={v}" for k, v in self.defines.items() if isinstance(v, int)) or "its defaults"
+                raise LabError(f"{where} compiled, but the kernel refused to create its map {refused.group(1)!r} "
+                               f"({refused.group(2).strip()}) with the sizes asked for ({sizes}).") from None
             if "Failed to compile" not in str(res.error):
                 # BCC attaches kprobe__/tracepoint__-named functions itself while building.
                 raise LabError(f"{where} compiled, but BCC could not attach it: {res.error}") from None
