@@ -18,7 +18,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from . import capfilter
+from . import capfilter, system
 from .errors import CompileError, LabError, VerifierError
 from .loader import Program
 from .netlab import link_info
@@ -95,7 +95,8 @@ class Capture:
     def _start(self) -> None:
         defines: dict[str, Any] = {"CAP_BYTES": self.cap_bytes, "RING_PAGES": self.ring_pages, "WAKE_NS": self.wake_ns}
         if not self.filter.empty and self.filter.where == "kernel":
-            fd, self._tmp = tempfile.mkstemp(prefix="ebpflab-filter-", suffix=".h")
+            # Named by its owner, so `ebpflab cleanup` removes it should this process be killed meanwhile.
+            fd, self._tmp = tempfile.mkstemp(prefix=f"ebpflab-filter-{system.owner_tag()}-", suffix=".h")
             with os.fdopen(fd, "w") as f:
                 f.write(self.filter.c_code())
             defines["CAPTURE_FILTER"] = f'"{self._tmp}"'

@@ -22,6 +22,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from . import maps
 from .cleanup import PIN_ROOT
+from .system import owner_alive
 from .errors import LabError
 
 PINNED_MAPS = ("sources", "hits")
@@ -72,7 +73,7 @@ def running_labs(root: Path = PIN_ROOT) -> list[Path]:
     """Pin folders of labs whose process still runs."""
     if not root.is_dir():
         return []
-    return [p for p in sorted(root.iterdir()) if p.name.isdigit() and Path(f"/proc/{p.name}").exists()]
+    return [p for p in sorted(root.iterdir()) if owner_alive(p.name)]
 
 
 def source_counters(items: Any) -> dict[str, dict[str, int]]:
