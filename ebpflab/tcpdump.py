@@ -45,7 +45,7 @@ closing counts (on Ctrl-C, -c or --timeout), as tcpdump prints them:
   packets dropped by kernel     packets lost because the ring buffer was full
 
 examples:
-  ebpflab tcpdump -i eth0 --netns ebl-1234-1-server
+  ebpflab tcpdump -i eth0 --netns ebl-1234_5678-1-server
   ebpflab tcpdump -i eth0 --netns NS -c 10 'tcp and port 8000'
   ebpflab tcpdump -i eth0 --netns NS -w out.pcap --timeout 5
   ebpflab tcpdump -r out.pcap -e 'vlan and udp'
