@@ -6,7 +6,9 @@ from __future__ import annotations
 import random
 import time
 
-from ebpflab.capture import Packet, PcapWriter, Printer, hexdump, read_pcap, traffic_mix
+from ebpflab.frames import traffic_mix
+from ebpflab.pcap import Packet, PcapWriter, read_pcap
+from ebpflab.tcpdump_text import Printer, hexdump
 from ebpflab.errors import LabError
 
 SEED = 20261204
