@@ -18,7 +18,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from . import capfilter
+from . import capfilter, system
 from .errors import CompileError, LabError, VerifierError
 from .loader import Program
 from .netlab import link_info
@@ -26,6 +26,7 @@ from .pcap import DEFAULT_SNAPLEN, Packet
 from .ringbuf import RingReader
 from .system import require_root
 
+MAX_RING_KIB = 262144  # -B: 256 MiB of ring buffer is far more than any lab needs
 RECORD = struct.Struct("<IIII")  # struct pcap_rec in bpf/xdp_capture.c, before data[]: a pcap record header
 STATS = ("seen", "captured", "dropped", "filtered")
 PROTOCOLS = ("ARP", "TCP", "UDP", "ICMP", "ICMPv6", "IPv4 other", "IPv6 other", "other", "malformed")  # xdp_capture.c
@@ -53,6 +54,14 @@ class Capture:
                  snaplen: int = DEFAULT_SNAPLEN, ring_kib: int = 4096, mode: str = "generic",
                  wake_ms: float = 10.0) -> None:
         self.iface, self.netns, self.mode = iface, netns, mode
+        if isinstance(snaplen, bool) or not isinstance(snaplen, int) or not 0 <= snaplen <= DEFAULT_SNAPLEN:
+            raise LabError(f"snaplen must be an integer from 0 (whole packets) to {DEFAULT_SNAPLEN}, not {snaplen!r}")
+        if isinstance(ring_kib, bool) or not isinstance(ring_kib, int) or not 4 <= ring_kib <= MAX_RING_KIB:
+            raise LabError(f"ring_kib (the ring buffer size in KiB) must be an integer from 4 to {MAX_RING_KIB}, not {ring_kib!r}")
+        if not isinstance(iface, str) or not iface or len(iface) > 15:
+            raise LabError(f"iface must be an interface name of 1 to 15 characters, not {iface!r}")
+        if netns is not None and (not isinstance(netns, str) or not netns or "/" in netns or netns in (".", "..")):
+            raise LabError(f"netns must be the name of a network namespace (or None for this one), not {netns!r}")
         if not 0.01 <= wake_ms <= 10_000:  # NaN fails this too
             raise LabError(f"wake_ms is the longest wait for a batch, between 0.01 and 10000 ms, not {wake_ms}")
         self.wake_ns = int(wake_ms * 1e6)
@@ -86,7 +95,8 @@ class Capture:
     def _start(self) -> None:
         defines: dict[str, Any] = {"CAP_BYTES": self.cap_bytes, "RING_PAGES": self.ring_pages, "WAKE_NS": self.wake_ns}
         if not self.filter.empty and self.filter.where == "kernel":
-            fd, self._tmp = tempfile.mkstemp(prefix="ebpflab-filter-", suffix=".h")
+            # Named by its owner, so `ebpflab cleanup` removes it should this process be killed meanwhile.
+            fd, self._tmp = tempfile.mkstemp(prefix=f"ebpflab-filter-{system.owner_tag()}-", suffix=".h")
             with os.fdopen(fd, "w") as f:
                 f.write(self.filter.c_code())
             defines["CAPTURE_FILTER"] = f'"{self._tmp}"'

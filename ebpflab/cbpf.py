@@ -11,11 +11,32 @@ list of ``Insn(code, jt, jf, k)``, exactly what libpcap hands to the kernel::
 
 The interpreter here is written for reading; the tests hold it to libpcap's ``bpf_filter`` (via
 tcpdump) and to the kernel's (via ``SO_ATTACH_FILTER`` on a packet socket in the lab network).
+
+``validate`` accepts exactly what Linux's ``bpf_check_classic`` accepts (net/core/filter.c): the
+opcodes of its ``chk_code_allowed`` table (every bit of the 16-bit code counts), no constant
+division by 0 or shift by 32 or more, scratch words M[0..15] stored before any path reads them
+(dead code after a ``ret`` included, as the kernel checks it), jumps inside the program, a ``ret``
+last, and loads at the kernel's ancillary offsets (``SKF_AD_OFF`` = -4096 and up) only for the
+fields it knows. That set is inside what libpcap's ``bpf_validate`` accepts, and libpcap's own
+interpreter is never handed a program that both have not accepted (``bpf_validate`` alone lets
+opcodes through that make ``bpf_filter`` abort the process).
+
+Where the two machines differ, ``run(..., semantics=...)`` follows the one asked for ("libpcap",
+the default: the BSD machine, what ``tcpdump -r`` runs; or "kernel", a Linux socket filter):
+
+- indexed loads ``[x + k]``: libpcap rejects the packet when X + k passes 2**32; the kernel adds
+  in 32 bits, so the sum wraps (and may land inside the packet);
+- offsets of 2**31 and up: libpcap rejects the packet; the kernel reads them as negative offsets:
+  ``SKF_NET_OFF`` (-0x100000) + n is byte n of the network header, ``SKF_LL_OFF`` (-0x200000) + n
+  byte n of the link header, anything else rejects; the ancillary fields (protocol, ifindex,
+  mark...) are socket-buffer metadata this interpreter cannot know, so it refuses to guess;
+- shifts by X of 32 or more: libpcap sets A to 0; the kernel shifts by X mod 32.
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import operator
 import re
 import socket
 import threading
@@ -41,11 +62,25 @@ DLT_EN10MB = 1
 SNAPLEN = 262144  # tcpdump's default snapshot length: what "accept" returns
 MASK = 0xFFFFFFFF
 SO_ATTACH_FILTER = 26
+SKF_AD_OFF, SKF_NET_OFF, SKF_LL_OFF = 0xFFFFF000, 0xFFF00000, 0xFFE00000  # -0x1000, -0x100000, -0x200000
+# The kernel's ancillary loads (bpf_anc_helper): SKF_AD_OFF + n reads this field of the socket buffer.
+ANCILLARY = {0: "protocol", 4: "pkttype", 8: "ifindex", 12: "nlattr", 16: "nlattr_nest", 20: "mark",
+             24: "queue", 28: "hatype", 32: "rxhash", 36: "cpu", 40: "alu_xor_x", 44: "vlan_tag",
+             48: "vlan_tag_present", 52: "pay_offset", 56: "random", 60: "vlan_tpid"}
+SEMANTICS = ("libpcap", "kernel")
 
 _SIZES = {W: 4, H: 2, B: 1}
 _ALU_NAMES = {ADD: "add", SUB: "sub", MUL: "mul", DIV: "div", OR: "or", AND: "and", LSH: "lsh",
               RSH: "rsh", NEG: "neg", MOD: "mod", XOR: "xor"}
 _JMP_NAMES = {JA: "ja", JEQ: "jeq", JGT: "jgt", JGE: "jge", JSET: "jset"}
+# The kernel's chk_code_allowed table: the only opcodes a socket filter may hold. It is also exactly
+# the set of cases libpcap's bpf_filter has (any other code reaches its `abort()`).
+CODES = frozenset(
+    [ALU | op | src for op in (ADD, SUB, MUL, DIV, MOD, AND, OR, XOR, LSH, RSH) for src in (K, X)] + [ALU | NEG]
+    + [LD | size | mode for size in (W, H, B) for mode in (ABS, IND)]
+    + [LD | W | LEN, LD | IMM, LD | MEM, LDX | W | LEN, LDX | B | MSH, LDX | IMM, LDX | MEM, ST, STX,
+       MISC | TAX, MISC | TXA, RET | K, RET | A_SRC, JMP | JA]
+    + [JMP | op | src for op in (JEQ, JGE, JGT, JSET) for src in (K, X)])
 
 
 class Insn(NamedTuple):
@@ -98,6 +133,8 @@ def _libpcap() -> ctypes.CDLL:
         lib.bpf_image.argtypes = [ctypes.POINTER(_BpfInsn), ctypes.c_int]
         lib.bpf_filter.restype = ctypes.c_uint
         lib.bpf_filter.argtypes = [ctypes.POINTER(_BpfInsn), ctypes.c_char_p, ctypes.c_uint, ctypes.c_uint]
+        lib.bpf_validate.restype = ctypes.c_int
+        lib.bpf_validate.argtypes = [ctypes.POINTER(_BpfInsn), ctypes.c_int]
         _pcap = lib
     return _pcap
 
@@ -106,12 +143,20 @@ def compile(expr: str, optimize: bool = True, snaplen: int = SNAPLEN) -> list[In
     """Compile a tcpdump filter expression for Ethernet with libpcap, as tcpdump does."""
     if not isinstance(expr, str):
         raise BadFilter(f"a filter expression is a string, not {type(expr).__name__}")
+    if "\0" in expr:  # C would stop reading there and silently compile the part before it
+        raise BadFilter(f"the filter expression {expr!r} contains a NUL character")
+    try:
+        raw = expr.encode()
+    except UnicodeEncodeError:
+        raise BadFilter(f"the filter expression {expr!r} is not valid text (it holds an unpaired surrogate)") from None
+    if not isinstance(snaplen, int) or not 1 <= snaplen <= SNAPLEN:
+        raise BadFilter(f"snaplen must be an integer from 1 to {SNAPLEN}, not {snaplen!r}")
     lib = _libpcap()
     with _pcap_lock:
         p = lib.pcap_open_dead(DLT_EN10MB, snaplen)
         prog = _BpfProgram()
         try:
-            if lib.pcap_compile(p, ctypes.byref(prog), expr.encode(), int(optimize), 0xFFFFFFFF) != 0:
+            if lib.pcap_compile(p, ctypes.byref(prog), raw, int(bool(optimize)), 0xFFFFFFFF) != 0:
                 raise BadFilter(f"tcpdump cannot compile {expr!r}: {lib.pcap_geterr(p).decode()}")
             out = [Insn(i.code, i.jt, i.jf, i.k) for i in prog.bf_insns[:prog.bf_len]]
             lib.pcap_freecode(ctypes.byref(prog))
@@ -122,6 +167,7 @@ def compile(expr: str, optimize: bool = True, snaplen: int = SNAPLEN) -> list[In
 
 def libpcap_image(program: Sequence[Insn]) -> str:
     """libpcap's own listing of ``program`` (its bpf_image), to hold ``disassemble`` to."""
+    program = _insns(program)
     lib = _libpcap()
     arr = (_BpfInsn * len(program))(*[_BpfInsn(*i) for i in program])
     return "\n".join(lib.bpf_image(ctypes.byref(arr[n]), n).decode() for n in range(len(program)))
@@ -132,6 +178,9 @@ def libpcap_filter(program: Sequence[Sequence[int]]) -> Callable[..., int]:
     prog = validate(program)
     arr = (_BpfInsn * len(prog))(*[_BpfInsn(*i) for i in prog])
     lib = _libpcap()
+    # bpf_filter trusts its program (an unknown opcode aborts the process): libpcap's check too.
+    if lib.bpf_validate(arr, len(prog)) != 1:
+        raise BadProgram("libpcap's bpf_validate refuses the program")
 
     def run(packet: bytes, wire_len: int | None = None) -> int:
         data = bytes(packet)
@@ -146,62 +195,74 @@ def libpcap_run(program: Sequence[Sequence[int]], packet: bytes) -> int:
 
 
 # --- checking, as the kernel does before it accepts a program -----------------------------------
-def validate(program: Iterable[Sequence[int]]) -> list[Insn]:
-    """Return the program as Insns, or raise BadProgram saying why the kernel would refuse it."""
+def _insns(program: object) -> list[Insn]:
+    """The program as Insns of plain integers, or BadProgram (a shape check only)."""
+    if isinstance(program, (str, bytes)) or program is None:
+        raise BadProgram(f"a program is a list of (code, jt, jf, k) tuples of integers, not {type(program).__name__}")
     try:
-        prog = [Insn(*(int(v) for v in i)) for i in program]
+        prog = [Insn(*(operator.index(v) for v in i)) for i in program]  # type: ignore[union-attr]
     except (TypeError, ValueError):
         raise BadProgram("a program is a list of (code, jt, jf, k) tuples of integers") from None
+    for pc, (code, jt, jf, k) in enumerate(prog):
+        if not (0 <= code <= 0xFFFF and 0 <= jt <= 255 and 0 <= jf <= 255 and 0 <= k <= MASK):
+            raise BadProgram(f"instruction {pc}: a field is out of range (code 16 bits, jt/jf 8 bits, k 32 bits unsigned)")
+    return prog
+
+
+def validate(program: Iterable[Sequence[int]]) -> list[Insn]:
+    """Return the program as Insns, or raise BadProgram saying why the kernel would refuse it."""
+    prog = _insns(program)
     if not prog:
         raise BadProgram("the program is empty: it needs at least a `ret`")
     if len(prog) > MAXINSNS:
         raise BadProgram(f"the program has {len(prog)} instructions; classic BPF allows at most {MAXINSNS}")
     for pc, (code, jt, jf, k) in enumerate(prog):
         where = f"instruction {pc} ({code:#06x})"
-        if not (0 <= code <= 0xFFFF and 0 <= jt <= 255 and 0 <= jf <= 255 and 0 <= k <= MASK):
-            raise BadProgram(f"{where}: a field is out of range (code 16 bits, jt/jf 8 bits, k 32 bits unsigned)")
-        if _name(Insn(code, jt, jf, k)) is None:
-            raise BadProgram(f"{where}: unknown opcode")
+        if code not in CODES:
+            raise BadProgram(f"{where}: unknown opcode (not one the kernel's classic BPF accepts)")
         cls, op = code & 0x07, code & 0xF0
-        if cls in (ST, STX) or (cls in (LD, LDX) and code & 0xE0 == MEM):
-            if k >= MEMWORDS:
-                raise BadProgram(f"{where}: scratch memory M[{k}] does not exist (M[0]..M[15])")
-        if cls == ALU and code & X == K:
-            if op in (DIV, MOD) and k == 0:
-                raise BadProgram(f"{where}: division by the constant 0")
-            if op in (LSH, RSH) and k >= 32:
-                raise BadProgram(f"{where}: shift by {k} (at most 31)")
-        if cls == JMP:
-            if op == JA:
-                if pc + 1 + k >= len(prog):
-                    raise BadProgram(f"{where}: `ja` jumps to {pc + 1 + k}, past the end of the program")
-            elif pc + 1 + max(jt, jf) >= len(prog):
-                raise BadProgram(f"{where}: a conditional jump goes to {pc + 1 + max(jt, jf)}, past the end "
-                                 f"of the program ({len(prog)} instructions)")
-    if prog[-1].code & 0x07 != RET:
+        if code in (LD | MEM, LDX | MEM, ST, STX) and k >= MEMWORDS:
+            raise BadProgram(f"{where}: scratch memory M[{k}] does not exist (M[0]..M[15])")
+        if code in (ALU | DIV | K, ALU | MOD | K) and k == 0:
+            raise BadProgram(f"{where}: division by the constant 0")
+        if code in (ALU | LSH | K, ALU | RSH | K) and k >= 32:
+            raise BadProgram(f"{where}: shift by {k} (at most 31)")
+        if cls == LD and code & 0xE0 == ABS and k >= SKF_AD_OFF and (k - SKF_AD_OFF) not in ANCILLARY:
+            raise BadProgram(f"{where}: offset {k - (1 << 32)} is in the kernel's ancillary area "
+                             f"(SKF_AD_OFF + 0..{max(ANCILLARY)}) but names no field it knows")
+        if code == JMP | JA:
+            if k >= len(prog) - pc - 1:
+                raise BadProgram(f"{where}: `ja` jumps to {pc + 1 + k}, past the end of the program")
+        elif cls == JMP and pc + 1 + max(jt, jf) >= len(prog):
+            raise BadProgram(f"{where}: a conditional jump goes to {pc + 1 + max(jt, jf)}, past the end "
+                             f"of the program ({len(prog)} instructions)")
+    if prog[-1].code not in (RET | K, RET | A_SRC):
         raise BadProgram(f"the last instruction ({len(prog) - 1}) is not a `ret`: the machine could run off the end")
     _check_scratch_memory(prog)
     return prog
 
 
 def _check_scratch_memory(prog: list[Insn]) -> None:
-    """Refuse a read of M[k] that some path reaches before any store to it (Linux refuses it too)."""
-    stored = [0xFFFF] * len(prog)  # per instruction: the words stored on every path to it
-    stored[0] = 0
+    """Refuse a read of M[k] that may come before any store to it: the kernel's check_load_and_stores.
+
+    Like the kernel, the words known stored flow on in program order past a `ret` (so a read in
+    dead code right after one is refused) and are reset after a jump to what its targets receive.
+    """
+    masks = [0xFFFF] * len(prog)
+    valid = 0
     for pc, (code, jt, jf, k) in enumerate(prog):
-        have, cls = stored[pc], code & 0x07
-        if cls in (LD, LDX) and code & 0xE0 == MEM and not have >> k & 1:
+        valid &= masks[pc]
+        if code in (ST, STX):
+            valid |= 1 << k
+        elif code in (LD | MEM, LDX | MEM) and not valid >> k & 1:
             raise BadProgram(f"instruction {pc} reads M[{k}], which may not have been stored yet")
-        if cls in (ST, STX):
-            have |= 1 << k
-        if cls == RET:
-            continue
-        if cls == JMP:
-            nexts = [pc + 1 + k] if code & 0xF0 == JA else [pc + 1 + jt, pc + 1 + jf]
-        else:
-            nexts = [pc + 1]
-        for n in nexts:
-            stored[n] &= have
+        elif code == JMP | JA:
+            masks[pc + 1 + k] &= valid
+            valid = 0xFFFF
+        elif code & 0x07 == JMP:
+            masks[pc + 1 + jt] &= valid
+            masks[pc + 1 + jf] &= valid
+            valid = 0xFFFF
 
 
 # --- running ------------------------------------------------------------------------------------
@@ -224,16 +285,18 @@ class Step:
 
 
 def run(program: Sequence[Sequence[int]], packet: bytes, *, wirelen: int | None = None,
-        byteorder: str = "big") -> int:
+        byteorder: str = "big", semantics: str = "libpcap") -> int:
     """Run the program on a packet: 0 rejects it, otherwise it is the number of bytes to keep."""
-    return _execute(validate(program), _packet(packet), wirelen, byteorder, None)
+    return _execute(validate(program), _packet(packet), _wirelen(wirelen), _byteorder(byteorder),
+                    _semantics(semantics), None)
 
 
 def trace(program: Sequence[Sequence[int]], packet: bytes, *, wirelen: int | None = None,
-          byteorder: str = "big") -> list[Step]:
+          byteorder: str = "big", semantics: str = "libpcap") -> list[Step]:
     """Run the program and return every step (registers after each instruction)."""
     steps: list[Step] = []
-    _execute(validate(program), _packet(packet), wirelen, byteorder, steps)
+    _execute(validate(program), _packet(packet), _wirelen(wirelen), _byteorder(byteorder),
+             _semantics(semantics), steps)
     return steps
 
 
@@ -242,19 +305,50 @@ def _packet(packet: object) -> bytes:
         raise LabError(f"a packet is bytes or a scapy packet, not {type(packet).__name__}")
     try:
         return bytes(packet)  # type: ignore[call-overload]
-    except TypeError:
-        raise LabError(f"a packet is bytes or a scapy packet, not {type(packet).__name__}") from None
+    except (TypeError, ValueError):  # ValueError: a list holding a number that is not a byte
+        raise LabError(f"a packet is bytes (or a list of numbers 0..255) or a scapy packet, not {packet!r:.60}") from None
 
 
-def _execute(prog: list[Insn], pkt: bytes, wirelen: int | None, byteorder: str, steps: list[Step] | None) -> int:
+def _wirelen(wirelen: object) -> int | None:
+    if wirelen is not None and (isinstance(wirelen, bool) or not isinstance(wirelen, int) or not 0 <= wirelen <= MASK):
+        raise LabError(f"wirelen is the packet's length on the wire, an integer from 0 to {MASK}, not {wirelen!r}")
+    return wirelen
+
+
+def _byteorder(byteorder: object) -> str:
+    if byteorder not in ("big", "little"):
+        raise LabError(f"byteorder is 'big' or 'little', not {byteorder!r}")
+    return byteorder  # type: ignore[return-value]
+
+
+def _semantics(semantics: object) -> str:
+    if semantics not in SEMANTICS:
+        raise LabError(f"semantics is 'libpcap' or 'kernel' (whose machine to follow where they differ), not {semantics!r}")
+    return semantics  # type: ignore[return-value]
+
+
+_NET_HEADER = 14  # where a socket filter's SKF_NET_OFF points: after the Ethernet header (tags already removed)
+
+
+def _execute(prog: list[Insn], pkt: bytes, wirelen: int | None, byteorder: str, semantics: str,
+             steps: list[Step] | None) -> int:
     A = X = 0
     M = [0] * MEMWORDS
     n = len(pkt)
     length = n if wirelen is None else wirelen
+    kernel = semantics == "kernel"
     pc = 0
 
     def load(off: int, size: int) -> int | None:
         # The rule that keeps the filter safe: a load past the end of the packet rejects it.
+        if kernel and off & 0x80000000:  # a negative 32-bit offset: the kernel's special areas
+            off -= 1 << 32
+            if off >= SKF_NET_OFF - (1 << 32):
+                off = _NET_HEADER + off - (SKF_NET_OFF - (1 << 32))
+            elif off >= SKF_LL_OFF - (1 << 32):
+                off = off - (SKF_LL_OFF - (1 << 32))
+            else:
+                return None
         if off < 0 or off + size > n:
             return None
         return int.from_bytes(pkt[off:off + size], byteorder)
@@ -274,9 +368,13 @@ def _execute(prog: list[Insn], pkt: bytes, wirelen: int | None, byteorder: str, 
             elif mode == MEM:
                 v = M[k]
             elif mode == ABS:
+                if kernel and k >= SKF_AD_OFF:
+                    raise LabError(f"instruction {pc} reads the kernel's ancillary field {ANCILLARY[k - SKF_AD_OFF]!r} "
+                                   "(socket-buffer metadata): only the kernel knows it; run it with semantics='libpcap' "
+                                   "(which rejects the packet there) or attach the program to a socket")
                 v = load(k, size)
             elif mode == IND:
-                v = load((X + k) & MASK, size)
+                v = load((X + k) & MASK if kernel else X + k, size)  # the kernel adds in 32 bits
             else:  # MSH: X = 4 * (P[k] & 0xf), the IPv4 header length
                 b = load(k, 1)
                 v = None if b is None else (b & 0x0F) << 2
@@ -296,6 +394,8 @@ def _execute(prog: list[Insn], pkt: bytes, wirelen: int | None, byteorder: str, 
                 A = -A & MASK
             elif op in (DIV, MOD) and src == 0:
                 result = 0  # division by X == 0 rejects the packet, as in libpcap and Linux
+            elif op in (LSH, RSH) and src >= 32 and not kernel:
+                A = 0  # libpcap: a shift by 32 or more empties A (the kernel shifts by src mod 32)
             else:
                 A = _alu(op, A, src)
         elif cls == JMP:
@@ -347,6 +447,8 @@ def _alu(op: int, a: int, b: int) -> int:
 def _name(ins: Insn) -> tuple[str, str] | None:
     """(mnemonic, operand) of one instruction, in libpcap's bpf_image spelling; None if unknown."""
     code, _, _, k = ins
+    if code not in CODES:  # e.g. high bits set: the kernel refuses it, so no name
+        return None
     cls = code & 0x07
     sk = k - (1 << 32) if k & 0x80000000 else k  # bpf_image prints k with %d
     if cls in (LD, LDX):
@@ -406,12 +508,13 @@ def _text(ins: Insn, pc: int) -> str:
 
 def disassemble(program: Sequence[Sequence[int]]) -> str:
     """The program as tcpdump -d prints it: one instruction a line, jump targets as line numbers."""
-    prog = [Insn(*i) for i in program]
+    prog = _insns(program)
     return "\n".join(_text(ins, pc) for pc, ins in enumerate(prog))
 
 
 def dump(program: Sequence[Sequence[int]]) -> str:
     """The program as tcpdump -ddd prints it (the length, then "code jt jf k" lines)."""
+    program = _insns(program)
     return "\n".join([str(len(program))] + [f"{c} {jt} {jf} {k}" for c, jt, jf, k in program])
 
 
@@ -420,6 +523,8 @@ _LINE = re.compile(r"^\s*(?:\((\d+)\))?\s*([a-z]+)\s*(.*?)\s*$")
 
 def assemble(text: str) -> list[Insn]:
     """Turn a listing in tcpdump -d style (line numbers optional) back into a program."""
+    if not isinstance(text, str):
+        raise BadProgram(f"a listing to assemble is a string in tcpdump -d style, not {type(text).__name__}")
     prog: list[Insn] = []
     lines = [ln.split(";")[0] for ln in text.splitlines()]
     for ln in (ln for ln in lines if ln.strip()):
@@ -548,6 +653,8 @@ def kernel_view(frame: bytes) -> bytes:
 def verdicts(program: Sequence[Sequence[int]], packets: dict[str, bytes]) -> dict[str, int]:
     """Run the program on each named packet: {name: return value}."""
     prog = validate(program)
+    if not isinstance(packets, dict):
+        raise LabError(f"packets is a dict of name -> frame (like cbpf.sample_packets()), not {type(packets).__name__}")
     return {name: run(prog, data) for name, data in packets.items()}
 
 

@@ -1,9 +1,12 @@
 """``ebpflab cleanup``: remove what a killed lab left behind (lab 00).
 
-Everything the kit creates is named so it can be found again: namespaces ``ebl-<pid>-…`` (their
-veths and XDP programs go with them), pinned maps under ``/sys/fs/bpf/ebpflab/<pid>``, and a mark
-per XDP attachment (``loader.XdpMark``, written before attaching, naming the program's id). By
-default only leftovers of processes that no longer run are removed, so a lab running in another
+Everything the kit creates is named so it can be found again, by its owner's tag
+``<pid>_<start time>`` (``system.owner_tag``): namespaces ``ebl-<tag>-…`` (their veths and XDP
+programs go with them), pinned maps under ``/sys/fs/bpf/ebpflab/<tag>``, a mark per XDP attachment
+(``loader.XdpMark``, written before attaching, naming the program's id) and the filter headers a
+capture writes for clang. By default only leftovers of processes that no longer run are removed
+(``system.owner_alive``: the pid *and* its start time must match, so a reused pid does not protect
+them), so a lab running in another
 notebook is left alone; ``everything=True`` removes them all.
 """
 from __future__ import annotations
@@ -11,18 +14,16 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from .loader import XDP_MARKS, XdpMark, xdp_programs
 from .netlab import PREFIX, ip, kill_netns_pids
-from .system import require_root
+from .system import owner_alive, require_root
 
 PIN_ROOT = Path("/sys/fs/bpf/ebpflab")
-_NAME = re.compile(rf"^{PREFIX}-(\d+)-")
-
-
-def _alive(pid: int) -> bool:
-    return Path(f"/proc/{pid}").exists()
+_NAME = re.compile(rf"^{PREFIX}-(\d+(?:_\d+)?)-")
+_HEADER = re.compile(r"^ebpflab-filter-(\d+(?:_\d+)?)-.*\.h$")
 
 
 def lab_namespaces() -> list[str]:
@@ -33,11 +34,13 @@ def lab_namespaces() -> list[str]:
 
 def leftovers(everything: bool = False) -> list[str]:
     """What cleanup would remove: namespaces and pin folders of dead processes (or all of them)."""
-    found = [ns for ns in lab_namespaces() if everything or not _alive(int(_NAME.match(ns).group(1)))]
+    found = [ns for ns in lab_namespaces() if everything or not owner_alive(_NAME.match(ns).group(1))]
     if PIN_ROOT.is_dir():
-        found += [str(p) for p in sorted(PIN_ROOT.iterdir())
-                  if everything or not (p.name.isdigit() and _alive(int(p.name)))]
+        found += [str(p) for p in sorted(PIN_ROOT.iterdir()) if everything or not owner_alive(p.name)]
     found += [str(m) for m in leftover_xdp_marks(everything)]
+    tmp = Path(tempfile.gettempdir())
+    found += [str(h) for h in sorted(tmp.glob("ebpflab-filter-*.h"))
+              if everything or ((m := _HEADER.match(h.name)) and not owner_alive(m.group(1)))]
     return found
 
 
@@ -50,7 +53,7 @@ def leftover_xdp_marks(everything: bool = False) -> list[Path]:
         mark = XdpMark.read(path)
         if mark is None and not path.exists():  # removed meanwhile by the process that made it
             continue
-        if everything or mark is None or not _alive(mark.pid):
+        if everything or mark is None or not owner_alive(mark.owner):
             out.append(path)
     return out
 
@@ -74,6 +77,8 @@ def cleanup(everything: bool = False, dry_run: bool = False) -> list[str]:
     for item in found:
         if item.startswith(str(XDP_MARKS)):
             detach_xdp_mark(Path(item))
+        elif item.endswith(".h"):
+            Path(item).unlink(missing_ok=True)
         elif item.startswith("/"):
             shutil.rmtree(item, ignore_errors=True)
         else:

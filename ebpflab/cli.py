@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
+import re
 import sys
+from typing import Callable
 
 from .errors import LabError
 
@@ -22,10 +25,54 @@ COMMANDS = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line on stderr (and exit status 2), like every other error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sub = self.prog.split(" ", 1)[1:]  # "ebpflab tcpdump" -> ["tcpdump"]
+        where = f"{sub[0]}: " if sub else ""
+        self.exit(2, f"ebpflab: {where}{message} (see {self.prog} --help)\n")
+
+
+def bounded_int(what: str, lo: int, hi: int) -> Callable[[str], int]:
+    """An argparse type: an integer from ``lo`` to ``hi``, else one sentence saying so."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text, 10)
+        except ValueError:
+            value = None
+        if value is None or not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"invalid {what} {text!r} (must be an integer from {lo} to {hi})")
+        return value
+    return parse
+
+
+def bounded_float(what: str, lo: float, hi: float) -> Callable[[str], float]:
+    """An argparse type: a finite number above ``lo`` and at most ``hi`` (NaN and infinity refused)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and lo < value <= hi):
+            raise argparse.ArgumentTypeError(f"invalid {what} {text!r} (must be a number above {lo:g} and at most {hi:g})")
+        return value
+    return parse
+
+
+def name(what: str, pattern: str, longest: int) -> Callable[[str], str]:
+    """An argparse type: a non-empty name of at most ``longest`` characters matching ``pattern``."""
+    def parse(text: str) -> str:
+        if not text or len(text) > longest or not re.fullmatch(pattern, text):
+            raise argparse.ArgumentTypeError(f"invalid {what} {text!r} (1 to {longest} characters: {pattern})")
+        return text
+    return parse
+
+
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     """The parser; only the sub-command named in ``argv`` has its module imported."""
-    p = argparse.ArgumentParser(prog="ebpflab", description="Hands-on eBPF labs: the helper commands.")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    p = _Parser(prog="ebpflab", description="Hands-on eBPF labs: the helper commands.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module, help_) in COMMANDS.items():
         sp = sub.add_parser(name, help=help_, description=help_)
         if name in argv:

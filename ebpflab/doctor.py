@@ -203,9 +203,12 @@ def run_checks() -> list[Check]:
         mounted = system.is_mounted(mnt)
         checks.append(Check(fstype, mounted, f"mounted on {mnt}" if mounted
                             else f"not mounted on {mnt}: run as root to mount it", blocking=fstype != "debugfs"))
+    root = system.is_root()
     for hook, present in hooks().items():
         detail = HOOK_WHY[hook] if present else f"not offered by this kernel: {HOOK_WHY[hook]}, so that part is skipped"
-        if hook == "kprobe" and not present:
+        if not root:  # probing a hook loads a program: without root nothing can be said about the kernel
+            detail = f"not probed: loading a test program needs root (run `sudo ebpflab doctor`); {HOOK_WHY[hook]}"
+        elif hook == "kprobe" and not present:
             detail = "this kernel has no kprobes (CONFIG_KPROBES is off): lab 08 says so and uses tracepoints instead"
         checks.append(Check(f"hook: {hook}", present, detail, blocking=hook in NEEDED_HOOKS))
     for way, present in enforcement().items():

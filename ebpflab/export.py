@@ -22,6 +22,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from . import maps
 from .cleanup import PIN_ROOT
+from .system import owner_alive
 from .errors import LabError
 
 PINNED_MAPS = ("sources", "hits")
@@ -72,7 +73,7 @@ def running_labs(root: Path = PIN_ROOT) -> list[Path]:
     """Pin folders of labs whose process still runs."""
     if not root.is_dir():
         return []
-    return [p for p in sorted(root.iterdir()) if p.name.isdigit() and Path(f"/proc/{p.name}").exists()]
+    return [p for p in sorted(root.iterdir()) if owner_alive(p.name)]
 
 
 def source_counters(items: Any) -> dict[str, dict[str, int]]:
@@ -143,8 +144,8 @@ def serve(port: int = 0, root: Path = PIN_ROOT) -> Iterator[Exporter]:
     """Serve the running labs' counters on 127.0.0.1:``port`` (0: any free port) for the block."""
     from prometheus_client import CollectorRegistry, make_wsgi_app
 
-    if not 0 <= int(port) <= 65535:
-        raise LabError(f"port {port} is not a TCP port number")
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise LabError(f"port must be a TCP port number, an integer from 0 (any free port) to 65535, not {port!r}")
     registry = CollectorRegistry(auto_describe=True)
     registry.register(LabCollector(root))
     try:
@@ -164,8 +165,11 @@ def serve(port: int = 0, root: Path = PIN_ROOT) -> Iterator[Exporter]:
 
 def add_arguments(parser) -> None:
     """Options of ``ebpflab export``."""
-    parser.add_argument("--port", type=int, default=9435, help="TCP port on 127.0.0.1 (default 9435)")
-    parser.add_argument("--seconds", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)")
+    from .cli import bounded_float, bounded_int
+
+    parser.add_argument("--port", type=bounded_int("port", 0, 65535), default=9435, help="TCP port on 127.0.0.1 (default 9435)")
+    parser.add_argument("--seconds", type=bounded_float("duration", 0, 7 * 86400), default=None,
+                        help="stop after this many seconds (default: Ctrl-C)")
 
 
 def run(args) -> int:

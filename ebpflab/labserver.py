@@ -2,7 +2,9 @@
 
 Its kernels run as root (they load BPF programs), so the server is never exposed: it listens on
 the loopback address, and the token is required. The token is kept in a file readable by root
-only, so ``ebpflab url`` can print the address again (the VM's provisioning uses it).
+only, so ``ebpflab url`` can print the address again (the VM's provisioning uses it). It never
+goes on JupyterLab's command line, which every local user can read (``ps -eo args``): the server
+gets it from a config file that is root's, mode 0600, like the token file.
 
 In the Vagrant VM, EBPFLAB_IP names the guest's NAT address instead: a forwarded port arrives
 there, not on the guest's loopback, and the host end of the forward is bound to 127.0.0.1.
@@ -22,14 +24,17 @@ import sys
 from pathlib import Path
 
 from . import LABS_DIR
-from .errors import NotRootError
+from .errors import LabError, NotRootError
 
 STATE = Path(os.environ.get("EBPFLAB_STATE", "/var/lib/ebpflab"))
 
 
 def port() -> int:
     """The port to serve on: EBPFLAB_PORT, or 8888."""
-    return int(os.environ.get("EBPFLAB_PORT", "8888"))
+    text = os.environ.get("EBPFLAB_PORT", "8888")
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise LabError(f"EBPFLAB_PORT must be a TCP port number from 1 to 65535, not {text!r}")
+    return int(text)
 
 
 def listen_ip() -> str:
@@ -42,15 +47,34 @@ def token() -> str:
     path = STATE / "jupyter-token"
     try:
         if path.exists():
+            path.chmod(0o600)  # a copy from an older kit, or restored from a backup, may be readable
             return path.read_text().strip()
         STATE.mkdir(parents=True, exist_ok=True)
         value = secrets.token_hex(24)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        _write_private(path, value + "\n")
     except PermissionError:
         raise NotRootError(f"the JupyterLab token in {path} is readable by root only: run the command with sudo.") from None
-    with os.fdopen(fd, "w") as f:
-        f.write(value + "\n")
     return value
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to a file only its owner can read (mode 0600, set before any byte is written)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w") as f:
+        os.fchmod(f.fileno(), 0o600)  # O_CREAT's mode is masked by umask and ignored for an existing file
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def server_config() -> Path:
+    """JupyterLab's settings with the token, in a root-only file passed by name (never the token on argv)."""
+    path = STATE / "jupyter_server_config.json"
+    settings = {"IdentityProvider": {"token": token()},
+                "ServerApp": {"ip": listen_ip(), "port": port(), "port_retries": 0, "open_browser": False,
+                              "allow_root": True, "root_dir": str(LABS_DIR)}}
+    _write_private(path, json.dumps(settings, indent=1) + "\n")
+    return path
 
 
 def url() -> str:
@@ -107,9 +131,8 @@ def serve() -> int:
         print("ebpflab: JupyterLab is not installed in this environment: run `make lab`.", file=sys.stderr)
         return 1
     print(f"\n  Open this address in your browser:\n\n    {url()}\n\n  (Ctrl-C stops JupyterLab.)\n", flush=True)
-    args = [jupyter, "lab", f"--ip={listen_ip()}", f"--port={port()}", "--no-browser", "--allow-root",
-            f"--IdentityProvider.token={token()}", f"--ServerApp.root_dir={LABS_DIR}",
-            "--ServerApp.port_retries=0", *first_screen_args()]
+    # The token lives in the root-only config file; nothing secret on argv, which any user can read.
+    args = [jupyter, "lab", f"--config={server_config()}", *first_screen_args()]
     # Notebook cells run `!ebpflab ...`: put this environment's commands first on PATH.
     os.environ["PATH"] = f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"
     os.execv(jupyter, args)

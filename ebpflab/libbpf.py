@@ -28,7 +28,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
-from . import BPF_DIR, REPO
+from . import BPF_DIR, REPO, system
 from .errors import CompileError, LabError, VerifierError
 from .loader import XDP_FLAGS_UPDATE_IF_NOEXIST, XDP_MODES, XdpMark, capture_stderr, prog_id
 from .netlab import Host, netns, socket_if_nametoindex
@@ -337,7 +337,7 @@ class CoreProgram:
         fd = self.fd(func)
         flags = XDP_MODES[mode] | XDP_FLAGS_UPDATE_IF_NOEXIST  # never replace another program silently
         # The loader's mark, written before attaching: `ebpflab cleanup` detaches after a SIGKILL.
-        mark = XdpMark(os.getpid(), iface, ns, prog_id(fd)).write()
+        mark = XdpMark(system.owner_tag(), iface, ns, prog_id(fd)).write()
         try:
             with netns(ns) if ns else nullcontext():
                 ifindex = socket_if_nametoindex(iface)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
-from . import BPF_DIR
+from . import BPF_DIR, system
 from .errors import CompileError, LabError, VerifierError
 from .netlab import Host, link_info, netns
 from .system import headers, import_bcc, require_root
@@ -130,6 +130,11 @@ class Program:
             _survives_compiling(self.text, self.cflags)
         res = call_bcc(bcc.BPF, text=self.text.encode(), cflags=self.cflags, debug=self.debug)
         if res.error is not None:
+            refused = re.search(r"could not open bpf map: (\S+?), error: (.+)", res.log)
+            if refused:  # clang was done: the kernel would not make a map of the size asked for
+                sizes = ", ".join(f"{k}={v}" for k, v in self.defines.items() if isinstance(v, int)) or "its defaults"
+                raise LabError(f"{where} compiled, but the kernel refused to create its map {refused.group(1)!r} "
+                               f"({refused.group(2).strip()}) with the sizes asked for ({sizes}).") from None
             if "Failed to compile" not in str(res.error):
                 # BCC attaches kprobe__/tracepoint__-named functions itself while building.
                 raise LabError(f"{where} compiled, but BCC could not attach it: {res.error}") from None
@@ -241,7 +246,7 @@ def xdp_attached(fn: Any, iface: str, ns: str | None = None, mode: str = "generi
         raise LabError(f"unknown XDP mode {mode!r}; use one of {', '.join(XDP_MODES)}")
     label = label or iface
     bcc = import_bcc()
-    mark = XdpMark(os.getpid(), iface, ns, prog_id(fn)).write()
+    mark = XdpMark(system.owner_tag(), iface, ns, prog_id(fn)).write()
     try:
         flags = XDP_MODES[mode] | XDP_FLAGS_UPDATE_IF_NOEXIST  # never replace another program silently
         with netns(ns) if ns else nullcontext():
@@ -288,9 +293,12 @@ def prog_id(fn: Any) -> int:
 
 @dataclass(frozen=True)
 class XdpMark:
-    """``<pid> <iface> <netns or -> <program id>`` in XDP_MARKS: an XDP attachment ``ebpflab cleanup`` can undo."""
+    """``<owner> <iface> <netns or -> <program id>`` in XDP_MARKS: an XDP attachment ``ebpflab cleanup`` can undo.
 
-    pid: int
+    ``owner`` is ``system.owner_tag()`` (pid and start time), so a reused pid does not keep the mark alive.
+    """
+
+    owner: str
     iface: str
     netns: str | None
     prog_id: int
@@ -299,8 +307,8 @@ class XdpMark:
         """Leave the mark (None when /run is not writable: then only a clean exit detaches)."""
         try:
             XDP_MARKS.mkdir(parents=True, exist_ok=True)
-            path = XDP_MARKS / f"{self.pid}-{self.netns or 'root'}-{self.iface}"
-            path.write_text(f"{self.pid} {self.iface} {self.netns or '-'} {self.prog_id}\n")
+            path = XDP_MARKS / f"{self.owner}-{self.netns or 'root'}-{self.iface}"
+            path.write_text(f"{self.owner} {self.iface} {self.netns or '-'} {self.prog_id}\n")
             return path
         except OSError:
             return None
@@ -309,8 +317,8 @@ class XdpMark:
     def read(cls, path: Path) -> "XdpMark | None":
         """The mark in ``path``, or None if it is gone or unreadable."""
         try:
-            pid, iface, ns, pid_of_prog = path.read_text().split()
-            return cls(int(pid), iface, None if ns == "-" else ns, int(pid_of_prog))
+            owner, iface, ns, pid_of_prog = path.read_text().split()
+            return cls(owner, iface, None if ns == "-" else ns, int(pid_of_prog))
         except (OSError, ValueError):
             return None
 

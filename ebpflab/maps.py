@@ -2,7 +2,7 @@
 
 A map lives in the kernel as long as something holds a reference to it: the program, a file
 descriptor, or a pin (a file in the bpf file system). ``pinned()`` pins a map under
-``/sys/fs/bpf/ebpflab/<pid>/`` for the block and always unpins it (``ebpflab cleanup`` removes the
+``/sys/fs/bpf/ebpflab/<pid>_<start>/`` for the block and always unpins it (``ebpflab cleanup`` removes the
 pins of a process that died before it could), so ``bpftool`` in another process reads the same map.
 """
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .cleanup import PIN_ROOT
+from . import system
 from .errors import LabError
 
 
@@ -47,13 +48,13 @@ def top(table: Any, n: int = 10, by: str = "bytes") -> list[tuple[str, int, int]
 
 
 def pin_dir() -> Path:
-    """This process's pin folder in bpffs (``ebpflab cleanup`` knows it by the pid)."""
-    return PIN_ROOT / str(os.getpid())
+    """This process's pin folder in bpffs, named by its owner tag (``ebpflab cleanup`` knows it by that)."""
+    return PIN_ROOT / system.owner_tag()
 
 
 @contextmanager
 def pinned(table: Any, name: str) -> Iterator[Path]:
-    """Pin a BCC map as ``/sys/fs/bpf/ebpflab/<pid>/<name>`` for the block, then unpin it."""
+    """Pin a BCC map as ``/sys/fs/bpf/ebpflab/<pid>_<start>/<name>`` for the block, then unpin it."""
     from bcc import libbcc
 
     if not name or "/" in name or name.startswith("."):

@@ -1,8 +1,9 @@
 """The lab network: network namespaces joined by veth pairs, safe by construction (lab 00).
 
 Every lab sends its packets here and nowhere else:
-- each host is a network namespace named ``ebl-<pid>-<host>`` (the pid lets ``ebpflab cleanup``
-  tell leftovers of a dead process from a lab that is still running);
+- each host is a network namespace named ``ebl-<pid>_<start>-<n>-<host>`` (the process id and its
+  start time let ``ebpflab cleanup`` tell leftovers of a dead process from a lab that is still
+  running, even once the pid is reused);
 - addresses come only from 198.18.0.0/15 (RFC 2544, reserved for test labs);
 - no namespace has a default route, and nothing is added to the root namespace;
 - IPv6 is off and neighbours are static, so the only packets on the wire are the ones a lab sends
@@ -16,6 +17,7 @@ import ipaddress
 import itertools
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -23,10 +25,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
 
+from . import system
 from .errors import LabError
 from .system import require_root
 
 PREFIX = "ebl"
+HOST_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,14}")  # it ends up in namespace names: no spaces, no slashes
 LAB_RANGE = ipaddress.ip_network("198.18.0.0/15")
 CLONE_NEWNET = 0x40000000
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -121,15 +125,28 @@ class LabNet:
     """
 
     def __init__(self, hosts: Sequence[str] = ("client", "server"), subnet: str = "198.18.0.0/24") -> None:
-        net = ipaddress.ip_network(subnet)
-        if not net.subnet_of(LAB_RANGE):
+        if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
+            raise LabError(f"hosts is a list of host names, e.g. ['client', 'server'], not {hosts!r}")
+        bad = [h for h in hosts if not isinstance(h, str) or not HOST_NAME.fullmatch(h)]
+        if bad:
+            raise LabError(f"host name {bad[0]!r} is not allowed: use 1 to 15 characters a-z, 0-9 and '-', "
+                           "starting with a letter or digit")
+        if not isinstance(subnet, str):
+            raise LabError(f"subnet is an IPv4 prefix in 198.18.0.0/15 such as '198.18.0.0/24', not {subnet!r}")
+        try:
+            net = ipaddress.ip_network(subnet)
+        except ValueError:
+            raise LabError(f"subnet {subnet!r} is not an IPv4 prefix such as '198.18.0.0/24' (host bits must be 0)") from None
+        if net.version != 4 or not net.subnet_of(LAB_RANGE):
             raise LabError(f"subnet {subnet} is outside the lab range 198.18.0.0/15")
         if len(hosts) < 2 or len(set(hosts)) != len(hosts):
             raise LabError("a lab network needs two or more hosts with different names")
+        if len(hosts) > 2 and "sw" in hosts:
+            raise LabError("host name 'sw' is taken by the switch of a network with three or more hosts")
         if len(hosts) > min(net.num_addresses - 2, 250):
             raise LabError(f"subnet {subnet} is too small for {len(hosts)} hosts")
         self.subnet = net
-        self.tag = f"{PREFIX}-{os.getpid()}-{next(_counter)}"
+        self.tag = f"{PREFIX}-{system.owner_tag()}-{next(_counter)}"
         addrs = list(net.hosts())
         self.hosts: dict[str, Host] = {
             h: Host(h, f"{self.tag}-{h}", str(addrs[i]), f"02:eb:00:00:00:{i + 1:02x}") for i, h in enumerate(hosts)

@@ -14,7 +14,7 @@ from typing import Any, BinaryIO, Iterator
 from .cbpf import DLT_EN10MB
 from .errors import LabError
 
-DEFAULT_SNAPLEN = 262144  # tcpdump's default: whole packets
+DEFAULT_SNAPLEN = 262144  # tcpdump's default and largest snap length: whole packets
 
 
 @dataclass(slots=True)
@@ -37,28 +37,57 @@ class PcapWriter:
 
     def __init__(self, path: str | Path, snaplen: int = DEFAULT_SNAPLEN) -> None:
         self.path = str(path)
+        if isinstance(snaplen, bool) or not isinstance(snaplen, int) or not 1 <= snaplen <= DEFAULT_SNAPLEN:
+            raise LabError(f"snaplen must be an integer from 1 to {DEFAULT_SNAPLEN}, not {snaplen!r}")
+        self.failed = False
         try:
             self.f: BinaryIO = open(path, "wb") if self.path != "-" else os.fdopen(os.dup(1), "wb")
         except OSError as exc:
             raise LabError(f"cannot write {self.path}: {exc.strerror}") from None
-        self.f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snaplen, DLT_EN10MB))
+        self._io(self.f.write, struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snaplen, DLT_EN10MB))
+
+    def _io(self, fn: Any, *args: Any) -> None:
+        """One write or flush; a full disk becomes one sentence naming the file (a closed pipe stays BrokenPipeError)."""
+        try:
+            fn(*args)
+        except BrokenPipeError:
+            self.failed = True
+            raise
+        except OSError as exc:
+            self.failed = True
+            raise LabError(f"cannot write {'standard output' if self.path == '-' else self.path}: "
+                           f"{exc.strerror or exc}") from None
 
     def write(self, pkt: Packet) -> None:
         """Append one packet record."""
         sec, usec = divmod(pkt.ts_ns // 1000, 1_000_000)
-        self.f.write(struct.pack("<IIII", sec, usec, len(pkt.data), pkt.len) + pkt.data)
+        self._io(self.f.write, struct.pack("<IIII", sec, usec, len(pkt.data), pkt.len) + pkt.data)
 
     def write_records(self, data: bytes) -> None:
         """Append pcap records as they are (a batch from ``Capture.poll_records``)."""
-        self.f.write(data)
+        self._io(self.f.write, data)
 
     def flush(self) -> None:
         """Push buffered records to the file (so `-w` files are readable while capturing)."""
-        self.f.flush()
+        self._io(self.f.flush)
 
-    def close(self) -> None:
-        """Close the file."""
-        self.f.close()
+    def close(self, quiet: bool = False) -> None:
+        """Close the file (safe to call twice; ``quiet`` after a failure: drop what cannot be written)."""
+        if self.f.closed:
+            return
+        if quiet or self.failed:
+            try:
+                self.f.close()
+            except OSError:
+                pass
+            return
+        try:
+            self._io(self.f.flush)
+        finally:
+            try:
+                self.f.close()
+            except OSError:
+                pass
 
     def __enter__(self) -> "PcapWriter":
         return self

@@ -365,7 +365,10 @@ def add_arguments(p: Any) -> None:
     p.add_argument("--comm", default="", help="only processes whose name starts with this")
     p.add_argument("--kind", action="append", default=[], help=f"only these kinds ({', '.join(KINDS)}); repeat or comma-separate")
     p.add_argument("--path", default="", help="only events whose file or program starts with this (up to 64 bytes)")
-    p.add_argument("--count", type=int, default=0, help="stop after this many events (default: until Ctrl-C)")
+    from .cli import bounded_int
+
+    p.add_argument("--count", type=bounded_int("event count", 0, 2**31 - 1), default=0,
+                   help="stop after this many events (default: until Ctrl-C)")
 
 
 def run(args: Any) -> int:

@@ -32,6 +32,36 @@ def require_root(what: str = "this") -> None:
         raise NotRootError(f"{what} needs root: start JupyterLab with `make lab`, or run the command with sudo.")
 
 
+# --- who made it: how `ebpflab cleanup` tells a running lab from the leftovers of a dead one ---------
+def start_time(pid: int) -> int | None:
+    """When process ``pid`` started (clock ticks after boot, /proc/PID/stat field 22); None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    # Field 2 (the command name) may hold spaces and parentheses: count fields after its last ')'.
+    return int(stat.rsplit(")", 1)[1].split()[19])
+
+
+def owner_tag() -> str:
+    """This process as ``<pid>_<start time>``: put in every name and record the kit leaves behind (lab 00).
+
+    A pid alone is reused by the kernel after the process dies; the pair is not.
+    """
+    pid = os.getpid()
+    return f"{pid}_{start_time(pid)}"
+
+
+def owner_alive(tag: str) -> bool:
+    """True while the process that wrote ``tag`` runs (a bare pid, from older kits, is judged by the pid)."""
+    pid, _, start = tag.partition("_")
+    if not pid.isdigit() or (start and not start.isdigit()):
+        return False
+    now = start_time(int(pid))
+    return now is not None and (not start or now == int(start))
+
+
 def import_bcc() -> ModuleType:
     """Import BCC, from this interpreter or else from the distribution's python3-bpfcc."""
     try:

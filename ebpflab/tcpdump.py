@@ -6,15 +6,18 @@ closing counts are tcpdump's too, so the two can be compared line by line.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 from . import capfilter
-from .capture import Capture, records
+from .capture import MAX_RING_KIB, Capture, records
 from .cbpf import DLT_EN10MB
+from .cli import bounded_float, bounded_int, name
 from .pcap import DEFAULT_SNAPLEN, LINK_TYPES, PcapWriter, as_ethernet, open_capture
 from .tcpdump_text import Printer, hexdump
 from .errors import LabError
@@ -42,7 +45,7 @@ closing counts (on Ctrl-C, -c or --timeout), as tcpdump prints them:
   packets dropped by kernel     packets lost because the ring buffer was full
 
 examples:
-  ebpflab tcpdump -i eth0 --netns ebl-1234-1-server
+  ebpflab tcpdump -i eth0 --netns ebl-1234_5678-1-server
   ebpflab tcpdump -i eth0 --netns NS -c 10 'tcp and port 8000'
   ebpflab tcpdump -i eth0 --netns NS -w out.pcap --timeout 5
   ebpflab tcpdump -r out.pcap -e 'vlan and udp'
@@ -61,14 +64,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                     "                       [-e] [-x | -X] [-q] [-S] [-t] [-B KIB] [--stats] [--timeout SECONDS]\n"
                     "                       [--engine {bcc,core}] [expression ...]")
     a = parser.add_argument
-    a("-i", dest="iface", default="eth0", metavar="IFACE", help="interface to capture on (default: eth0)")
-    a("--netns", metavar="NS", help="network namespace of the interface (default: this one)")
+    a("-i", dest="iface", default="eth0", metavar="IFACE", type=name("interface name", r"[^/\s:]+", 15),
+      help="interface to capture on (default: eth0)")
+    a("--netns", metavar="NS", type=name("namespace name", r"[A-Za-z0-9_][A-Za-z0-9_.-]*", 64),
+      help="network namespace of the interface (default: this one)")
     a("-n", dest="numeric", action="store_true", help="do not resolve addresses or ports (always the case)")
-    a("-c", dest="count", type=int, metavar="COUNT", help="exit after COUNT packets")
-    a("-s", dest="snaplen", type=int, default=DEFAULT_SNAPLEN, metavar="SNAPLEN",
+    a("-c", dest="count", type=bounded_int("packet count", 1, 2**31 - 1), metavar="COUNT", help="exit after COUNT packets")
+    a("-s", dest="snaplen", type=bounded_int("snaplen", 0, DEFAULT_SNAPLEN), default=DEFAULT_SNAPLEN, metavar="SNAPLEN",
       help=f"copy at most SNAPLEN bytes of each packet (default and 0: {DEFAULT_SNAPLEN})")
-    a("-w", dest="write", metavar="FILE", help="write raw packets to a pcap file ('-' for stdout) instead of printing")
-    a("-r", dest="read", metavar="FILE", help="read packets from a pcap file instead of capturing")
+    a("-w", dest="write", metavar="FILE", type=name("file name", r"[^\0]+", 4096),
+      help="write raw packets to a pcap file ('-' for stdout) instead of printing")
+    a("-r", dest="read", metavar="FILE", type=name("file name", r"[^\0]+", 4096),
+      help="read packets from a pcap file instead of capturing")
     a("-e", dest="link", action="store_true", help="print the link-level header (MACs, ethertype, VLAN tags)")
     dump = parser.add_mutually_exclusive_group()
     dump.add_argument("-x", dest="hex", action="store_true", help="print each packet's data in hex")
@@ -77,9 +84,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("-S", dest="absolute", action="store_true", help="print absolute TCP sequence numbers")
     a("-t", dest="no_time", action="store_true", help="do not print a timestamp on each line")
     a("-Q", dest="direction", default="in", choices=["in"], help="direction: XDP sees arriving packets only")
-    a("-B", dest="buffer_kib", type=int, default=4096, metavar="KIB", help="ring buffer size in KiB (default 4096)")
+    a("-B", dest="buffer_kib", type=bounded_int("buffer size", 4, MAX_RING_KIB), default=4096, metavar="KIB",
+      help=f"ring buffer size in KiB, 4 to {MAX_RING_KIB} (default 4096)")
     a("--stats", action="store_true", help="print the XDP program's counters when done")
-    a("--timeout", type=float, metavar="SECONDS", help="stop after SECONDS (ebpflab's addition, for scripts)")
+    a("--timeout", type=bounded_float("timeout", 0, 7 * 86400), metavar="SECONDS",
+      help="stop after SECONDS (ebpflab's addition, for scripts)")
     a("--engine", choices=["bcc", "core"], default="bcc",
       help="bcc: lab 06's program compiled by BCC (default); core: lab 11's CO-RE object loaded by libbpf")
     a("expression", nargs="*", help="filter expression (see below)")
@@ -90,6 +99,7 @@ class Output:
 
     def __init__(self, args: Any, snaplen: int) -> None:
         self.args = args
+        self.created = bool(args.write) and args.write != "-" and not os.path.lexists(args.write)
         self.writer = PcapWriter(args.write, snaplen) if args.write else None
         self.printer = Printer(link=args.link, quiet=args.quiet, absolute_seq=args.absolute,
                                hex_only=args.hex)
@@ -102,7 +112,7 @@ class Output:
             self.writer.write(pkt)
             return
         if pkt.caplen > pkt.len:  # tcpdump prints no time and no decode for a header that lies
-            sys.stdout.write(f"[Invalid header: len({pkt.len}) < caplen({pkt.caplen})]\n")
+            _stdout(sys.stdout.write, f"[Invalid header: len({pkt.len}) < caplen({pkt.caplen})]\n")
             return
         p = self.printer
         text = p.describe(pkt.data, pkt.len) if self.args.no_time else p.line(pkt)
@@ -110,7 +120,7 @@ class Output:
             # After a truncated header tcpdump dumps the frame from its first byte.
             off = 0 if "[|arp]" in text else p.payload_offset(pkt.data)
             text += "\n" + hexdump(pkt.data[off:], ascii=self.args.hexascii)
-        sys.stdout.write(text + "\n")
+        _stdout(sys.stdout.write, text + "\n")
 
     def write_records(self, data: bytes, n: int) -> None:
         """Append ``n`` pcap records captured as a batch (-w)."""
@@ -122,12 +132,37 @@ class Output:
         if self.writer:
             self.writer.flush()
         else:
-            sys.stdout.flush()
+            _stdout(sys.stdout.flush)
 
     def close(self) -> None:
         """Close the pcap file if any."""
         if self.writer:
             self.writer.close()
+
+    def discard(self) -> None:
+        """After a failure: close quietly, and remove the file if this run made it and wrote no packet."""
+        if self.writer:
+            self.writer.close(quiet=True)
+            if self.created and self.count == 0:
+                Path(self.args.write).unlink(missing_ok=True)
+
+
+def _stdout(fn: Any, *args: Any) -> None:
+    """Write or flush stdout; a full disk becomes one sentence (a closed pipe stays BrokenPipeError)."""
+    try:
+        fn(*args)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _quiet_stdout()
+        raise LabError(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+
+def _quiet_stdout() -> None:
+    """The reader of stdout went away (`| head`): stop writing there, as tcpdump does, without a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def drain(cap: Capture, out: Output, count: int | None, timeout: float = 0.0) -> bool:
@@ -173,10 +208,15 @@ def run(args: Any) -> int:
     out = Output(args, snaplen)  # opens -w before anything is attached
     old = signal.signal(signal.SIGTERM, _sigterm)
     stats: dict[str, int] = {}
+    piped = False
     try:
         with ExitStack() as stack:
             stack.callback(out.close)
-            stack.enter_context(cap)
+            try:
+                stack.enter_context(cap)
+            except BaseException:
+                out.discard()  # nothing was captured: leave no empty file behind
+                raise
             where = f" in {args.netns}" if args.netns else ""
             print(f"ebpflab tcpdump: {cap.filter.describe()}", file=sys.stderr)
             print(f"listening on {args.iface}{where} (XDP, ingress), link-type EN10MB (Ethernet), "
@@ -188,13 +228,25 @@ def run(args: Any) -> int:
                         raise StopIteration
                 drain(cap, out, args.count)  # what arrived since the last wake-up
             except (KeyboardInterrupt, StopIteration):
-                if not args.count or out.count < args.count:
-                    drain(cap, out, args.count)
+                try:
+                    if not args.count or out.count < args.count:
+                        drain(cap, out, args.count)
+                except BrokenPipeError:
+                    piped = True
+                    _quiet_stdout()
+            except BrokenPipeError:
+                piped = True
+                _quiet_stdout()
             stats = cap.stats()
-            out.flush()
+            if not piped:
+                out.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
     finally:
         signal.signal(signal.SIGTERM, old)
-    _closing(out.count, stats, args.stats)
+    if not piped:
+        _closing(out.count, stats, args.stats)
     return 0
 
 
@@ -215,7 +267,10 @@ def _read(args: Any, expr: str, snaplen: int) -> int:
                     break
         out.flush()
     except BrokenPipeError:
-        pass
+        _quiet_stdout()
+    except BaseException:
+        out.discard()
+        raise
     finally:
         out.close()
     return 0

@@ -39,9 +39,23 @@ class Sent:
 
 
 def _bytes(frame: object) -> bytes:
-    data = bytes(frame)  # scapy packets and raw bytes alike
+    if frame is None or isinstance(frame, (str, int, float)):
+        raise LabError(f"a frame is bytes or a scapy packet (e.g. traffic.udp(net, 'client', 'server')), not {frame!r:.40}")
+    try:
+        data = bytes(frame)  # type: ignore[call-overload]  # scapy packets and raw bytes alike
+    except (TypeError, ValueError):
+        raise LabError(f"a frame is bytes or a scapy packet, not {type(frame).__name__}") from None
+    if not 14 <= len(data) <= 65535:
+        raise LabError(f"a frame is 14 to 65535 bytes long (an Ethernet header at least), not {len(data)}")
     _check_addresses(data)
     return data
+
+
+def _number(name: str, value: object, lo: float, hi: float, what: str) -> float:
+    """``value`` if it is a real number with lo < value <= hi (NaN never is), else one sentence."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo < value <= hi:
+        raise LabError(f"{name} must be {what}, not {value!r}")
+    return value
 
 
 def _check_addresses(data: bytes) -> None:
@@ -59,11 +73,20 @@ def ether(net: LabNet, src: str, dst: str):
     return Ether(src=net[src].mac, dst=net[dst].mac)
 
 
+def _port(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
+        raise LabError(f"{name} must be a port number, an integer from 0 to 65535, not {value!r}")
+    return value
+
+
 def udp(net: LabNet, src: str, dst: str, dport: int = 9, sport: int = 40000, payload: bytes = b"x" * 18,
         src_ip: str | None = None):
     """A UDP datagram between two lab hosts (``src_ip`` may spoof another lab address)."""
     from scapy.layers.inet import IP, UDP
 
+    _port("dport", dport), _port("sport", sport)
+    if not isinstance(payload, (bytes, bytearray)):
+        raise LabError(f"payload must be bytes, e.g. b'hello', not {type(payload).__name__}")
     return ether(net, src, dst) / IP(src=check_lab_address(src_ip or net[src].ip), dst=net[dst].ip) / UDP(
         sport=sport, dport=dport) / payload
 
@@ -72,6 +95,7 @@ def tcp_syn(net: LabNet, src: str, dst: str, dport: int = 80, sport: int = 40000
     """A TCP SYN between two lab hosts."""
     from scapy.layers.inet import IP, TCP
 
+    _port("dport", dport), _port("sport", sport)
     return ether(net, src, dst) / IP(src=check_lab_address(src_ip or net[src].ip), dst=net[dst].ip) / TCP(
         sport=sport, dport=dport, flags="S", seq=1000)
 
@@ -80,11 +104,14 @@ def icmp_echo(net: LabNet, src: str, dst: str, seq: int = 1):
     """An ICMP echo request between two lab hosts."""
     from scapy.layers.inet import ICMP, IP
 
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= 65535:
+        raise LabError(f"seq must be an integer from 0 to 65535, not {seq!r}")
     return ether(net, src, dst) / IP(src=net[src].ip, dst=net[dst].ip) / ICMP(id=0xEB, seq=seq) / (b"\0" * 32)
 
 
 def send(net: LabNet, host: str, frames: object | Sequence[object], *, count: int | None = None,
-         rate: float | None = None, duration: float | None = None, progress: bool | None = None) -> Sent:
+         rate: float | None = None, duration: float | None = None, progress: bool | None = None,
+         stop: threading.Event | None = None) -> Sent:
     """Send ``frames`` (cycled) from ``host``'s eth0: ``count`` packets at most ``rate``/s, within ``duration`` s."""
     if not isinstance(frames, (list, tuple)):
         frames = [frames]
@@ -94,15 +121,17 @@ def send(net: LabNet, host: str, frames: object | Sequence[object], *, count: in
     if count is None and duration is None:
         count = len(data)
     count = MAX_PACKETS if count is None else count
-    if not 0 <= count <= MAX_PACKETS:
-        raise LabError(f"count must be between 0 and {MAX_PACKETS}")
+    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_PACKETS:
+        raise LabError(f"count must be a whole number of packets from 0 to {MAX_PACKETS}, not {count!r}")
+    if duration is not None:  # NaN compares false with everything: it must not slip past the time bound
+        _number("duration", duration, -1e-300, float("inf"), f"a number of seconds, 0 or more (at most {MAX_SECONDS:g} are used)")
     limit = min(duration if duration is not None else MAX_SECONDS, MAX_SECONDS)
-    if rate is not None and rate <= 0:
-        raise LabError("rate must be a positive number of packets per second")
+    if rate is not None:
+        _number("rate", rate, 0, 1e9, "a positive number of packets per second (or None: as fast as possible)")
     sock = net.call(host, _raw_socket, net[host].iface)
     show = _Progress(limit) if (progress or (progress is None and (duration or 0) > 3)) else None
     try:
-        return _send_loop(sock, data, count, rate, limit, show)
+        return _send_loop(sock, data, count, rate, limit, show, stop)
     finally:
         sock.close()
         if show:
@@ -120,7 +149,7 @@ def _raw_socket(iface: str) -> socket.socket:
 
 
 def _send_loop(sock: socket.socket, data: list[bytes], count: int, rate: float | None, limit: float,
-               show: "_Progress | None") -> Sent:
+               show: "_Progress | None", stop: threading.Event | None = None) -> Sent:
     sent = Sent(per_frame=[0] * len(data))
     start = time.perf_counter()
     deadline = start + limit
@@ -129,12 +158,16 @@ def _send_loop(sock: socket.socket, data: list[bytes], count: int, rate: float |
     i = 0
     while i < count:
         now = time.perf_counter()
-        if now >= deadline:
+        if now >= deadline or (stop is not None and stop.is_set()):
             break
         if rate is not None:
             due = start + i / rate
             if due > now:
-                time.sleep(min(due - now, deadline - now))
+                pause = min(due - now, deadline - now)
+                if stop is not None:
+                    stop.wait(pause)  # a stop (Ctrl-C in the caller) ends the pause at once
+                else:
+                    time.sleep(pause)
                 continue
         for _ in range(min(batch, count - i)):
             frame = data[i % n]
@@ -156,13 +189,18 @@ def _send_loop(sock: socket.socket, data: list[bytes], count: int, rate: float |
 
 
 class Flow:
-    """Traffic running in a background thread; a context manager that waits for it to end (lab 02)."""
+    """Traffic running in a background thread; a context manager that waits for it to end (lab 02).
+
+    Leaving the block by an exception (Ctrl-C included) stops the sender at once instead.
+    """
 
     def __init__(self, net: LabNet, host: str, frames: object, *, cpu: int | None = None, **kw: object) -> None:
         self.result: Sent | None = None
         self.error: BaseException | None = None
         self.cpu = cpu  # run the sender on this CPU only (lab 03: per-CPU maps); None lets the scheduler pick
+        self._stop = threading.Event()
         kw.setdefault("progress", False)
+        kw["stop"] = self._stop
         self._thread = threading.Thread(target=self._run, args=(net, host, frames), kwargs=kw,
                                         name="ebpflab-traffic", daemon=True)
 
@@ -191,8 +229,21 @@ class Flow:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._thread.join()  # bounded: every sender stops within its duration
+    def stop(self) -> None:
+        """Stop sending now and wait for the sender thread (it ends within a millisecond or so)."""
+        self._stop.set()
+        self._thread.join()
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is not None:  # Ctrl-C or an error in the block: do not wait for the traffic to end
+            self.stop()
+            return
+        try:
+            while self._thread.is_alive():  # bounded: every sender stops within its duration
+                self._thread.join(0.1)
+        except KeyboardInterrupt:  # Ctrl-C while waiting
+            self.stop()
+            raise
 
 
 @contextmanager

@@ -7,7 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ebpflab import cleanup
+import pytest
+
+from ebpflab import LabError, cleanup
 from ebpflab.netlab import LabNet
 
 CHILD = r"""
@@ -68,7 +70,7 @@ time.sleep(60)
         finally:
             child.send_signal(signal.SIGKILL)
             child.wait()
-        marks = [m for m in cleanup.leftover_xdp_marks() if XdpMark.read(m).pid == child.pid]
+        marks = [m for m in cleanup.leftover_xdp_marks() if XdpMark.read(m).owner.split("_")[0] == str(child.pid)]
         assert len(marks) == 1 and xdp_programs("eth0", ns)
         cleanup.detach_xdp_mark(marks[0])
         assert not xdp_programs("eth0", ns) and not marks[0].exists()
@@ -80,3 +82,46 @@ time.sleep(60)
             assert stale in cleanup.leftover_xdp_marks()
             cleanup.detach_xdp_mark(stale)
             assert [p["name"] for p in xdp_programs("eth0", ns)] == ["xdp_pass"] and not stale.exists()
+
+
+REUSED = r"""
+import time
+from ebpflab import maps, system
+from ebpflab.capture import Capture
+from ebpflab.loader import Program
+from ebpflab.netlab import LabNet
+pid, start = system.owner_tag().split("_")
+# What a killed lab looks like once the kernel has given its pid to a new process: same pid, other start time.
+system.owner_tag = lambda: f"{pid}_{int(start) + 1}"
+net = LabNet().__enter__()
+prog = Program("xdp_count").build()
+pin = maps.pinned(prog["counts"], "counts"); pin.__enter__()
+cap = Capture("eth0", net["server"].netns); cap.__enter__()
+print(" ".join(net.namespaces), maps.pin_dir(), flush=True)
+time.sleep(60)
+"""
+
+
+def test_cleanup_is_not_fooled_by_a_reused_pid():
+    child = subprocess.Popen([sys.executable, "-c", REUSED], stdout=subprocess.PIPE, text=True)
+    try:
+        *left, pin = child.stdout.readline().split()
+        marks = [m for m in cleanup.XDP_MARKS.iterdir() if m.name.startswith(f"{child.pid}_")]
+        assert left and set(left) <= namespaces() and Path(pin).is_dir() and marks
+        assert child.poll() is None, "the process with that pid still runs"
+        with LabNet() as live:
+            res = subprocess.run([str(Path(sys.executable).parent / "ebpflab"), "cleanup"], capture_output=True, text=True)
+            assert res.returncode == 0, res.stderr
+            assert not set(left) & namespaces(), "a live pid with another start time must not protect a lab's namespaces"
+            assert not Path(pin).exists() and not any(m.exists() for m in marks)
+            assert set(live.namespaces) <= namespaces(), "cleanup must leave a running lab alone"
+    finally:
+        child.kill()
+        child.wait()
+
+
+@pytest.mark.parametrize("hosts", ["client", ["a b", "c"], ["a/b", "c"], ["A", "b"], ["x" * 16, "b"], ["", "b"], [1, 2],
+                                   ["-a", "b"], ["a", "b", "sw"]])
+def test_host_names_that_would_break_namespace_names_are_refused(hosts):
+    with pytest.raises(LabError, match="host"):
+        LabNet(hosts)

@@ -38,5 +38,7 @@ def test_cli_errors_are_one_line_not_a_traceback():
     assert res.returncode == 1
     assert "not root" in res.stdout
     assert "Traceback" not in res.stderr
+    hooks = [line for line in res.stdout.splitlines() if line[2:].startswith(("hook: xdp", "hook: tracepoint"))]
+    assert len(hooks) == 2 and all("needs root" in line and "not offered by this kernel" not in line for line in hooks), hooks
     res = subprocess.run([EBPFLAB, "cleanup"], capture_output=True, text=True, user=65534)
     assert res.returncode == 2 and res.stderr.count("\n") == 1 and "needs root" in res.stderr

@@ -34,6 +34,7 @@ def test_jupyterlab_listens_on_loopback_only_and_needs_the_token(tmp_path):
         listening = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True).stdout
         addrs = {line.split()[3].rsplit(":", 1)[0] for line in listening.splitlines()}
         assert addrs == {"127.0.0.1"}, f"JupyterLab must listen on 127.0.0.1 only, not {addrs}"
+        assert_token_hidden_from_other_users(token, tmp_path)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -41,3 +42,14 @@ def test_jupyterlab_listens_on_loopback_only_and_needs_the_token(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             pytest.fail("JupyterLab did not stop on SIGTERM")
+
+
+def assert_token_hidden_from_other_users(token: str, state: Path) -> None:
+    """Any local user reads every command line (`ps -eo args`): the root server's token must not be there."""
+    ps = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "ps", "-ww", "-eo", "args"],
+                        capture_output=True, text=True, check=True).stdout
+    assert "jupyter" in ps, "ps as nobody should see the server's command line"
+    assert token not in ps, "the JupyterLab token is on a command line that every user can read"
+    for name in ("jupyter-token", "jupyter_server_config.json"):
+        st = (state / name).stat()
+        assert (st.st_uid, st.st_mode & 0o777) == (0, 0o600), f"{name} must be root's, mode 0600"

@@ -121,3 +121,11 @@ def test_a_second_program_never_replaces_the_first_silently(net):
                 with other.xdp(net["server"]):
                     pass
         assert traffic.ping(net, "client", "server", count=1, timeout=0.3) == 0, "xdp_drop must still be attached"
+
+
+def test_a_map_the_kernel_will_not_create_is_reported_as_such():
+    with pytest.raises(LabError) as info:
+        Program("xdp_firewall", {"MAX_RULES": 0}).build()
+    assert not isinstance(info.value, CompileError), "clang compiled it: the kernel refused the map"
+    assert "kernel refused to create its map" in str(info.value) and "MAX_RULES=0" in str(info.value)
+    assert len(str(info.value).splitlines()) == 1

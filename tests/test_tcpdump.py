@@ -203,7 +203,7 @@ def test_cleanup_detaches_what_a_killed_capture_left(net):
     p.kill()  # SIGKILL: no chance to detach
     p.wait()
     assert xdp_attached(ns)
-    marks = [m for m in cleanup.leftover_xdp_marks() if m.read_text().split()[0] == str(p.pid)]
+    marks = [m for m in cleanup.leftover_xdp_marks() if m.read_text().split()[0].split("_")[0] == str(p.pid)]
     assert len(marks) == 1 and str(marks[0]) in cleanup.leftovers()
     cleanup.detach_xdp_mark(marks[0])
     assert not xdp_attached(ns) and not marks[0].exists()

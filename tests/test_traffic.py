@@ -36,3 +36,26 @@ def test_background_flow_runs_while_the_caller_works(net):
     with traffic.background(net, "client", traffic.udp(net, "client", "server"), count=2000, rate=4000) as flow:
         assert flow.running
     assert flow.wait().packets == 2000
+
+
+def test_ctrl_c_in_a_background_flow_returns_at_once(net):
+    import os
+    import signal
+    import threading
+
+    threading.Timer(1, os.kill, (os.getpid(), signal.SIGINT)).start()
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        with traffic.background(net, "client", traffic.udp(net, "client", "server"), duration=20, rate=1000) as flow:
+            time.sleep(30)
+    assert time.monotonic() - start < 4, "Ctrl-C waited for the traffic to end"
+    assert not flow.running
+
+
+def test_nan_cannot_slip_past_the_time_bound(net):
+    for bad in (float("nan"), -1.0):
+        with pytest.raises(LabError, match="duration"):
+            traffic.send(net, "client", traffic.udp(net, "client", "server"), duration=bad)
+    start = time.monotonic()
+    traffic.send(net, "client", traffic.udp(net, "client", "server"), duration=float("inf"), count=10)
+    assert time.monotonic() - start < 5
