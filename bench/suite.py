@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ebpflab import LABS_DIR
 from ebpflab.check import fill_in_solutions
-from ebpflab.loader import capture_stderr
+from ebpflab.system import capture_stderr
 
 TIMER = """\
 import time as _ebl_t, bcc as _ebl_bcc

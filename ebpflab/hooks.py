@@ -1,32 +1,29 @@
-"""Hook points beyond XDP: tracefs formats, tc attachment, a traced target program (lab 08).
+"""Hook points beyond XDP: tracefs formats, a traced target program, TCP connections (lab 08).
 
 The doctor's hook table (``ebpflab.doctor.hooks()``) decides what lab 08 runs: ``offered()``
-answers for one hook and says in one sentence why a part is skipped. ``tc()`` attaches BPF
-programs on a lab host's tc ingress/egress hook and always detaches; ``Target`` starts the lab's
+answers for one hook and says in one sentence why a part is skipped. ``Target`` starts the lab's
 own user-space program (``labs/targets/shop.c``) and stops it; ``tcp_connections()`` makes real
-TCP connections inside the lab network for the socket-level hooks to see.
+TCP connections inside the lab network for the socket-level hooks to see. Attaching is
+``Program``'s job (``prog.tc()``, ``prog.uprobe()``, ``prog.perf_event()``, ``prog.tracepoint()``).
 """
 from __future__ import annotations
 
-import errno
 import re
 import shutil
 import socket
 import subprocess
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Mapping
 
 from . import LABS_DIR, doctor
 from .errors import LabError
-from .netlab import Host, LabNet, call_in
+from .netlab import LabNet
 
 TRACING = Path("/sys/kernel/tracing")
 TARGETS = LABS_DIR / "targets"
 BUILD_DIR = Path("/tmp/ebpflab-targets")
-TC_PARENTS = {"ingress": "ffff:fff2", "egress": "ffff:fff3"}
 TCP_STATES = {1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1", 5: "FIN_WAIT2", 6: "TIME_WAIT",
               7: "CLOSE", 8: "CLOSE_WAIT", 9: "LAST_ACK", 10: "LISTEN", 11: "CLOSING", 12: "NEW_SYN_RECV"}
 SKIPPED = {
@@ -78,60 +75,6 @@ def format_table(fields: list[Field]) -> str:
     rows = [f"{'offset':>6} {'size':>4}  {'type':<20} name"]
     rows += [f"{f.offset:>6} {f.size:>4}  {f.type:<20} {f.name}" for f in fields]
     return "\n".join(rows)
-
-
-# --- tc (cls_bpf) ---------------------------------------------------------------------------
-@contextmanager
-def tc(prog: Any, host: Host, *, ingress: str | None = None, egress: str | None = None) -> Iterator[None]:
-    """Attach ``prog``'s functions on ``host``'s tc ingress and/or egress hook; detach on exit."""
-    from pyroute2.netlink.exceptions import NetlinkError
-
-    wanted = {d: f for d, f in (("ingress", ingress), ("egress", egress)) if f}
-    if not wanted:
-        raise LabError("say which function goes on ingress and/or egress, e.g. tc(prog, host, egress='tc_count_egress')")
-    fns = {d: prog.load(f, "tc") for d, f in wanted.items()}
-
-    def attach(ipr: Any, idx: int) -> None:
-        try:
-            ipr.tc("add", "clsact", idx)
-        except NetlinkError as exc:
-            if exc.code == errno.EEXIST:
-                raise LabError(f"{host.name}:{host.iface} already has a clsact qdisc (another lab attached tc programs)") from None
-            raise LabError(f"could not add the clsact qdisc on {host.name}:{host.iface}: {exc}") from None
-        try:
-            for direction, fn in fns.items():
-                ipr.tc("add-filter", "bpf", idx, ":1", fd=fn.fd, name=fn.name, parent=TC_PARENTS[direction],
-                       classid=1, direct_action=True)
-        except NetlinkError as exc:
-            ipr.tc("del", "clsact", idx)
-            raise LabError(f"could not attach a tc program on {host.name}:{host.iface}: {exc}") from None
-
-    def detach(ipr: Any, idx: int) -> None:
-        ipr.tc("del", "clsact", idx)  # removes the filters with it
-
-    _netlink(host, attach)
-    try:
-        yield
-    finally:
-        try:
-            _netlink(host, detach)
-        except (LabError, NetlinkError, IndexError):
-            pass  # the interface went away with its namespace: nothing left to detach
-
-
-def _netlink(host: Host, fn: Callable[[Any, int], Any]) -> Any:
-    """Call ``fn(ipr, ifindex)`` with a pyroute2 IPRoute made in ``host``'s namespace, in a worker thread.
-
-    pyroute2 0.9 drives an asyncio loop of its own, which cannot run inside Jupyter's running loop;
-    a fresh thread has none. The netlink socket belongs to the namespace it was made in.
-    """
-    from pyroute2 import IPRoute
-
-    def work() -> Any:
-        with IPRoute() as ipr:
-            return fn(ipr, ipr.link_lookup(ifname=host.iface)[0])
-
-    return call_in(host.netns, work)
 
 
 # --- the lab's own user-space program ---------------------------------------------------------
@@ -200,42 +143,6 @@ class Target:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-
-
-# --- uprobes and perf events ------------------------------------------------------------------
-def attach_uprobe(prog: Any, target: "Target", sym: str, fn_name: str, *, ret: bool = False) -> None:
-    """Run ``fn_name`` when ``target`` enters (or, with ``ret``, returns from) function ``sym``; detached with ``prog``."""
-    prog.load(fn_name, "kprobe")  # uprobes are kprobe-type programs: the verifier's log reaches the notebook
-    attach = prog.bpf.attach_uretprobe if ret else prog.bpf.attach_uprobe
-    _attach(lambda: attach(name=str(target.path), sym=sym, fn_name=fn_name, pid=target.pid),
-            f"could not attach {fn_name} to {sym}() in {target.path.name}")
-
-
-def attach_cpu_clock(prog: Any, fn_name: str, sample_hz: int = 99) -> None:
-    """Run ``fn_name`` ``sample_hz`` times a second on every CPU (software cpu-clock event); detached with ``prog``."""
-    if not 1 <= sample_hz <= 10_000:
-        raise LabError("sample_hz must be between 1 and 10000")
-    from .system import import_bcc
-
-    bcc = import_bcc()
-    prog.load(fn_name, "perf_event")
-    _attach(lambda: prog.bpf.attach_perf_event(ev_type=bcc.PerfType.SOFTWARE, ev_config=bcc.PerfSWConfig.CPU_CLOCK,
-                                               fn_name=fn_name, sample_freq=sample_hz),
-            f"could not attach {fn_name} to the cpu-clock perf event")
-
-
-def _attach(do: Callable[[], Any], what: str) -> None:
-    from .loader import capture_stderr
-
-    with capture_stderr() as cap:
-        try:
-            do()
-            err = None
-        except Exception as exc:  # BCC raises bare Exceptions
-            err = exc
-    if err is not None:
-        detail = (cap.text.strip().splitlines() or [str(err)])[-1]
-        raise LabError(f"{what}: {detail}")
 
 
 # --- TCP connections in the lab network ---------------------------------------------------------

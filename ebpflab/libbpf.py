@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from . import BPF_DIR, REPO, system
+from .attach import XDP_FLAGS_UPDATE_IF_NOEXIST, XDP_MODES, XdpMark, prog_id
 from .errors import CompileError, LabError, VerifierError
-from .loader import XDP_FLAGS_UPDATE_IF_NOEXIST, XDP_MODES, XdpMark, capture_stderr, prog_id
 from .netlab import Host, netns, socket_if_nametoindex
-from .system import require_root
+from .system import capture_stderr, require_root
 
 BUILD_DIR = REPO / "build"
 VMLINUX_H = BUILD_DIR / "vmlinux.h"

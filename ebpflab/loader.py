@@ -1,10 +1,14 @@
 """Compile a ``bpf/*.c`` program with BCC, load it, attach it, and always detach (lab 02).
 
 One order for every program: build (compile), load (the verifier runs), attach, detach, destroy.
-``Program`` is the build/destroy context manager; ``Program.xdp()`` is the attach/detach one::
+``Program`` is the build/destroy context manager; its attach methods are the attach/detach ones,
+one per kind of hook: ``xdp()``, ``tc()``, ``tracepoint()``, ``uprobe()``, ``perf_event()``::
 
     with Program("xdp_count") as prog, prog.xdp(net["server"]):
         ...                      # traffic; read prog["counts"]
+
+(BCC itself attaches functions named ``kprobe__…`` and ``TRACEPOINT_PROBE``'s while building,
+as lab 08 shows; ``prog.tracepoint()`` attaches any other function and detaches.)
 
 Clang's errors and the verifier's log are written by libbcc to the process's C-level stderr,
 which a notebook never shows; they are captured at the file-descriptor level and carried by
@@ -12,56 +16,23 @@ which a notebook never shows; they are captured at the file-descriptor level and
 """
 from __future__ import annotations
 
-import ctypes
-import os
 import re
 import subprocess
 import sys
-import tempfile
 import threading
-from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, ContextManager, Iterator, Mapping
 
-from . import BPF_DIR, system
+from . import BPF_DIR, attach
 from .errors import CompileError, LabError, VerifierError
-from .netlab import Host, link_info, netns
-from .system import headers, import_bcc, require_root
+from .netlab import Host
+from .system import call_bcc, headers, import_bcc, require_root
+from .verifierlog import explain
 
-XDP_MODES = {"generic": 1 << 1, "native": 1 << 2, "offload": 1 << 3}
-XDP_FLAGS_UPDATE_IF_NOEXIST = 1 << 0
-XDP_MARKS = Path("/run/ebpflab/xdp")  # one XdpMark per attachment, for `ebpflab cleanup`
 PROG_TYPES = {"xdp": "XDP", "tc": "SCHED_CLS", "sched_cls": "SCHED_CLS", "socket": "SOCKET_FILTER",
               "kprobe": "KPROBE", "tracepoint": "TRACEPOINT", "perf_event": "PERF_EVENT",
               "raw_tracepoint": "RAW_TRACEPOINT", "cgroup_skb": "CGROUP_SKB"}
-_stderr_lock = threading.Lock()
-_libc = ctypes.CDLL(None)
-
-
-class Captured:
-    """Text written to fd 2 while a ``capture_stderr()`` block ran."""
-
-    text: str = ""
-
-
-@contextmanager
-def capture_stderr() -> Iterator[Captured]:
-    """Capture everything written to file descriptor 2 (C code included) during the block."""
-    cap = Captured()
-    with _stderr_lock, tempfile.TemporaryFile(mode="w+b") as tmp:
-        sys.stderr.flush()
-        _libc.fflush(None)
-        saved = os.dup(2)
-        os.dup2(tmp.fileno(), 2)
-        try:
-            yield cap
-        finally:
-            _libc.fflush(None)
-            os.dup2(saved, 2)
-            os.close(saved)
-            tmp.seek(0)
-            cap.text = tmp.read().decode(errors="replace")
 
 
 def resolve_source(source: str | Path) -> tuple[str, str, Path | None]:
@@ -148,8 +119,7 @@ class Program:
     def close(self) -> None:
         """Free the program, its maps and any attachment BCC still holds."""
         if self.bpf is not None:
-            with capture_stderr():
-                self.bpf.cleanup()
+            call_bcc(self.bpf.cleanup)
             self.bpf = None
 
     # --- load ---------------------------------------------------------------------------
@@ -172,17 +142,39 @@ class Program:
         return res.value
 
     # --- attach / detach ----------------------------------------------------------------
-    @contextmanager
+    # --- attach / detach: one context manager per kind of hook --------------------------------
     def xdp(self, where: Host | str, func: str | None = None, mode: str = "generic", *,
-            netns: str | None = None) -> Iterator[Any]:
-        """Attach ``func`` at XDP on a lab host's eth0 (or on interface ``where`` in ``netns``) for the block, then detach."""
+            netns: str | None = None) -> ContextManager[Any]:
+        """Attach ``func`` at XDP on a lab host's eth0 (or on interface ``where`` in ``netns``) for the block."""
         if isinstance(where, Host):
             iface, ns, label = where.iface, where.netns, f"{where.name}:{where.iface}"
         else:
             iface, ns, label = where, netns, where + (f" in {netns}" if netns else "")
-        fn = self.load(func, "xdp")
-        with xdp_attached(fn, iface, ns, mode, label=label):
-            yield fn
+        return attach.xdp_attached(self.load(func, "xdp"), iface, ns, mode, label=label)
+
+    def tc(self, host: Host, *, ingress: str | None = None, egress: str | None = None) -> ContextManager[None]:
+        """Attach functions on ``host``'s tc ingress and/or egress hook (a clsact qdisc) for the block."""
+        wanted = {d: f for d, f in (("ingress", ingress), ("egress", egress)) if f}
+        if not wanted:
+            raise LabError("say which function goes on ingress and/or egress, e.g. prog.tc(host, egress='tc_count_egress')")
+        return attach.tc_attached({d: self.load(f, "tc") for d, f in wanted.items()}, host)
+
+    def tracepoint(self, tp: str, func: str | None = None) -> ContextManager[Any]:
+        """Run ``func`` (by default TRACEPOINT_PROBE's function) at tracepoint ``category:event`` for the block."""
+        if tp.count(":") != 1:
+            raise LabError(f"name a tracepoint as category:event (e.g. sock:inet_sock_set_state), not {tp!r}")
+        fn = self.load(func or "tracepoint__" + tp.replace(":", "__"), "tracepoint")
+        return attach.tracepoint_attached(self.bpf, fn, tp)
+
+    def uprobe(self, target: Any, sym: str, func: str, *, ret: bool = False) -> ContextManager[Any]:
+        """Run ``func`` when ``target`` (a ``hooks.Target``, or a binary's path) enters, or with ``ret`` returns from, ``sym``."""
+        fn = self.load(func, "kprobe")  # uprobes are kprobe-type programs: the verifier's log reaches the notebook
+        binary, pid = (str(target.path), target.pid) if hasattr(target, "path") else (str(target), -1)
+        return attach.uprobe_attached(self.bpf, fn, binary, sym, pid, ret)
+
+    def perf_event(self, func: str, sample_hz: int = 99) -> ContextManager[Any]:
+        """Run ``func`` ``sample_hz`` times a second on every CPU (the software cpu-clock event) for the block."""
+        return attach.cpu_clock_attached(self.bpf, self.load(func, "perf_event"), sample_hz)
 
     @contextmanager
     def ring_buffer(self, name: str, callback: Callable[[Any, Any, int], Any], *,
@@ -234,124 +226,10 @@ class Program:
         return res.stdout
 
 
-@contextmanager
-def xdp_attached(fn: Any, iface: str, ns: str | None = None, mode: str = "generic", *,
-                 label: str | None = None) -> Iterator[Any]:
-    """Attach loaded XDP function ``fn`` to ``iface`` (in namespace ``ns``, or this one) for the block, then detach.
-
-    A mark naming the program is written *before* attaching, so that ``ebpflab cleanup`` can detach
-    it should this process be SIGKILLed at any point while it is attached.
-    """
-    if mode not in XDP_MODES:
-        raise LabError(f"unknown XDP mode {mode!r}; use one of {', '.join(XDP_MODES)}")
-    label = label or iface
-    bcc = import_bcc()
-    mark = XdpMark(system.owner_tag(), iface, ns, prog_id(fn)).write()
-    try:
-        flags = XDP_MODES[mode] | XDP_FLAGS_UPDATE_IF_NOEXIST  # never replace another program silently
-        with netns(ns) if ns else nullcontext():
-            res = call_bcc(bcc.BPF.attach_xdp, iface.encode(), fn, flags)
-        if res.error is not None:
-            busy = [p.get("name") or f"id {p.get('id')}" for p in xdp_programs(iface, ns)]
-            if busy:
-                raise LabError(f"{label} already runs the XDP program {busy[0]!r}: XDP allows one program per "
-                               "interface, so detach it first (leave the other `with` block)") from None
-            raise LabError(f"could not attach {fn.name.decode()} to {label} in {mode} mode: {res.error} {res.log.strip()}".strip())
-        try:
-            yield fn
-        finally:
-            detach_xdp(iface, ns, mode)
-    finally:
-        if mark:
-            mark.unlink(missing_ok=True)
-
-
-def detach_xdp(iface: str, ns: str | None = None, mode: str = "generic") -> None:
-    """Remove whatever XDP program is attached to ``iface`` (quietly if its namespace is gone)."""
-    if ns and not os.path.exists(f"/run/netns/{ns}"):
-        return
-    bcc = import_bcc()
-    with netns(ns) if ns else nullcontext():
-        call_bcc(bcc.BPF.remove_xdp, iface.encode(), XDP_MODES[mode])  # an error: the interface went away
-
-
-def xdp_programs(iface: str, ns: str | None = None) -> list[dict]:
-    """The XDP programs attached to ``iface`` as ``ip -j -d link`` lists them (id, name, ...); none if it is gone."""
-    try:
-        xdp = link_info(iface, ns).get("xdp", {})
-    except LabError:
-        return []
-    progs = [xdp["prog"]] if "prog" in xdp else []
-    return progs + [a["prog"] for a in xdp.get("attached", []) if "prog" in a and a["prog"] not in progs]
-
-
-def prog_id(fn: Any) -> int:
-    """The kernel's id of a loaded program, given as a BCC function or an fd (what ``bpftool prog`` shows)."""
-    with open(f"/proc/self/fdinfo/{fn if isinstance(fn, int) else fn.fd}") as f:
-        return int(next(line.split()[1] for line in f if line.startswith("prog_id:")))
-
-
-@dataclass(frozen=True)
-class XdpMark:
-    """``<owner> <iface> <netns or -> <program id>`` in XDP_MARKS: an XDP attachment ``ebpflab cleanup`` can undo.
-
-    ``owner`` is ``system.owner_tag()`` (pid and start time), so a reused pid does not keep the mark alive.
-    """
-
-    owner: str
-    iface: str
-    netns: str | None
-    prog_id: int
-
-    def write(self) -> Path | None:
-        """Leave the mark (None when /run is not writable: then only a clean exit detaches)."""
-        try:
-            XDP_MARKS.mkdir(parents=True, exist_ok=True)
-            path = XDP_MARKS / f"{self.owner}-{self.netns or 'root'}-{self.iface}"
-            path.write_text(f"{self.owner} {self.iface} {self.netns or '-'} {self.prog_id}\n")
-            return path
-        except OSError:
-            return None
-
-    @classmethod
-    def read(cls, path: Path) -> "XdpMark | None":
-        """The mark in ``path``, or None if it is gone or unreadable."""
-        try:
-            owner, iface, ns, pid_of_prog = path.read_text().split()
-            return cls(owner, iface, None if ns == "-" else ns, int(pid_of_prog))
-        except (OSError, ValueError):
-            return None
-
-
-@dataclass
-class BccCall:
-    """What a call into BCC returned, the exception it raised instead (if any), and what its C code printed."""
-
-    value: Any
-    error: Exception | None
-    log: str
-
-
-def call_bcc(fn: Callable[..., Any], *args: Any, **kw: Any) -> BccCall:
-    """Call into BCC with its C-level stderr captured; BCC raises bare ``Exception`` for everything, so catch that."""
-    value, error = None, None
-    with capture_stderr() as cap:
-        try:
-            value = fn(*args, **kw)
-        except Exception as exc:
-            error = exc
-    return BccCall(value, error, cap.text)
-
-
 def _why(log: str, source: str) -> str:
     """The verifier rule behind a rejection in one sentence (lab 05), or nothing if it cannot tell."""
-    try:
-        from .verifier import explain  # lazy: the loader must work even if lab 05's helper breaks
-
-        exp = explain(log, source)
-        return "" if exp.category in ("unknown", "accepted") else f"\n{exp.rule}"
-    except Exception:
-        return ""
+    exp = explain(log, source)
+    return "" if exp.category in ("unknown", "accepted") else f"\n{exp.rule}"
 
 
 def _survives_compiling(text: str, cflags: list[str]) -> None:

@@ -1,13 +1,24 @@
-"""Facts about this machine that every lab depends on: root, BCC, kernel headers, mounts (lab 00)."""
+"""Facts about this machine that every lab depends on: root, BCC, kernel headers, mounts (lab 00).
+
+It is also the one way into BCC: ``import_bcc()`` finds the distribution's module from any
+interpreter, and ``call_bcc()`` runs a BCC call with its C-level stderr captured (clang's errors and
+the verifier's log are written there, where a notebook never shows them).
+"""
 from __future__ import annotations
 
+import ctypes
 import importlib
 import importlib.util
 import os
 import platform
 import sys
+import tempfile
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any, Callable, Iterator
 
 from .errors import MissingBCCError, NotRootError
 
@@ -19,6 +30,8 @@ SYSTEM_BCC_DIRS = [
 ]
 
 MOUNTS = {"tracefs": "/sys/kernel/tracing", "debugfs": "/sys/kernel/debug", "bpf": "/sys/fs/bpf"}
+LIBC = ctypes.CDLL(None, use_errno=True)  # the C library of this process, for the whole package
+_stderr_lock = threading.Lock()
 
 
 def is_root() -> bool:
@@ -87,6 +100,51 @@ def import_bcc() -> ModuleType:
         "BCC is not installed: run `make lab` (it installs bpfcc-tools and python3-bpfcc), "
         "or `apt-get install python3-bpfcc`. The PyPI package named bcc is unrelated: do not pip-install it."
     )
+
+
+class Captured:
+    """Text written to fd 2 while a ``capture_stderr()`` block ran."""
+
+    text: str = ""
+
+
+@contextmanager
+def capture_stderr() -> Iterator[Captured]:
+    """Capture everything written to file descriptor 2 (C code included) during the block."""
+    cap = Captured()
+    with _stderr_lock, tempfile.TemporaryFile(mode="w+b") as tmp:
+        sys.stderr.flush()
+        LIBC.fflush(None)
+        saved = os.dup(2)
+        os.dup2(tmp.fileno(), 2)
+        try:
+            yield cap
+        finally:
+            LIBC.fflush(None)
+            os.dup2(saved, 2)
+            os.close(saved)
+            tmp.seek(0)
+            cap.text = tmp.read().decode(errors="replace")
+
+
+@dataclass
+class BccCall:
+    """What a call into BCC returned, the exception it raised instead (if any), and what its C code printed."""
+
+    value: Any
+    error: Exception | None
+    log: str
+
+
+def call_bcc(fn: Callable[..., Any], *args: Any, **kw: Any) -> BccCall:
+    """Call into BCC with its C-level stderr captured; BCC raises bare ``Exception`` for everything, so catch that."""
+    value, error = None, None
+    with capture_stderr() as cap:
+        try:
+            value = fn(*args, **kw)
+        except Exception as exc:
+            error = exc
+    return BccCall(value, error, cap.text)
 
 
 def headers() -> tuple[Path | None, str]:

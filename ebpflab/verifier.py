@@ -1,11 +1,9 @@
 """Load a program, keep the verifier's log, and read that log for the learner (lab 05).
 
 ``check()`` hands one function to the running kernel and returns its verdict with the full log
-(accepted programs too: the instruction count and the states are part of the lesson);
-``explain()`` recognises the kernel's messages, names the rule in one sentence, points at the
-failing instruction and its C line, and suggests the fix. Messages differ between kernel
-versions, so rules are matched by pattern on the log this kernel produced; a message no rule
-knows falls back to the last lines of the log, never to an empty answer.
+(accepted programs too: the instruction count and the states are part of the lesson), explained
+by ``ebpflab.verifierlog.explain()``: the rule in one sentence, the failing instruction and its C
+line, and the fix. The gallery pairs broken programs in ``bpf/verifier/`` with their fixes.
 """
 from __future__ import annotations
 
@@ -14,271 +12,15 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from . import BPF_DIR
 from .errors import LabError, VerifierError
 from .loader import Program, resolve_source
+from .verifierlog import INSN_RE, SOURCE_RE, STATS_RE, Explanation, explain, line_map, source_line
 from .system import import_bcc
 
 GALLERY_DIR = BPF_DIR / "verifier"
-TAIL_LINES = 8
-# BCC's line annotations number the lines of its rewritten copy (main.c), which starts with
-# this many lines of its own before the learner's first line.
-BCC_LINE_OFFSET = 12
-
-INSN_RE = re.compile(r"^(\d+): \(([0-9a-f]{2})\) (.*?)(?:\s+;.*)?$")
-SOURCE_RE = re.compile(r"^; (.*) @ (\S+):(\d+)$")
-DISASM_FUNC_RE = re.compile(r"^Disassembly of function (\w+)")
-DISASM_LINE_RE = re.compile(r"^; (.*?) // Line\s+(\d+)$")
-DISASM_INSN_RE = re.compile(r"^\s*(\d+):\s")
-STATS_RE = re.compile(r"processed (\d+) insns \(limit (\d+)\).*?total_states (\d+) peak_states (\d+)")
-
-
-@dataclass
-class Rule:
-    """One verifier rule: the messages that break it, the rule in a sentence, and the usual fix."""
-
-    category: str
-    pattern: str
-    rule: str
-    fix: str
-    detail: Callable[[re.Match], str] | None = None
-
-
-def _pkt_detail(m: re.Match) -> str:
-    off, size, rng = int(m["off"]), int(m["size"]), int(m["r"])
-    return (f"The instruction reads {size} byte(s) at offset {off} of the packet pointer, but the checks "
-            f"so far prove only {rng} byte(s) exist there (bytes {off}..{off + size - 1} are needed).")
-
-
-RULES = [
-    Rule("packet-variable-offset",
-         r"invalid access to packet, off=(?P<off>-?\d+) size=(?P<size>\d+), R\d+\(id=[1-9]\d*,off=-?\d+,r=(?P<r>\d+)\)",
-         "A packet pointer moved by a variable amount needs its own bounds check: the earlier check "
-         "covered the old pointer, not this one.",
-         "After adding the variable offset, check the new pointer itself: `if ((void *)(p + 1) > data_end) return XDP_PASS;`.",
-         _pkt_detail),
-    Rule("packet-bounds", r"invalid access to packet, off=(?P<off>-?\d+) size=(?P<size>\d+), R\d+\(.*?r=(?P<r>\d+)\)",
-         "A packet byte may be read only after a comparison with data_end proves it is inside the packet.",
-         "Compare the end of what you read with data_end first, e.g. `if (data + sizeof(*eth) > data_end) return XDP_PASS;`, "
-         "and make the check cover the last byte you read.", _pkt_detail),
-    Rule("packet-bounds", r"invalid access to packet",
-         "A packet byte may be read only after a comparison with data_end proves it is inside the packet.",
-         "Compare the end of what you read with data_end before reading."),
-    Rule("pkt-end-arith", r"pointer arithmetic on pkt_end prohibited",
-         "data_end may only be compared with, never moved: the check must move the packet pointer instead.",
-         "Write the check as `if (data + N > data_end)` rather than adjusting data_end."),
-    Rule("null-check", r"invalid mem access '(?P<t>\w*or_null)'",
-         "A pointer that may be NULL (a map lookup's result, a reservation) must be tested before it is used.",
-         "Test it first: `if (!value) return XDP_PASS;` (or `if (value) { ... }`)."),
-    Rule("scalar-deref", r"invalid mem access '(scalar|inv)'",
-         "Only pointers the verifier produced itself may be dereferenced: this register holds a plain number, "
-         "either an integer cast to a pointer or a packet pointer a helper such as bpf_xdp_adjust_head() invalidated.",
-         "Read through a pointer the verifier tracks (ctx->data, a map value); after a helper that changes the packet, "
-         "reload data/data_end from ctx and check the bounds again."),
-    Rule("uninit-stack", r"invalid (indirect )?read from stack|invalid read from stack|!read_ok.*stack",
-         "Stack memory must be written before it is read (by your code or by a helper you pass it to).",
-         "Initialise the variable (`__u32 key = 0;`, `struct s x = {};` or __builtin_memset)."),
-    Rule("stack-bounds", r"invalid (indirect )?(write to|access to) stack|invalid (write to|variable-offset \w+) stack|"
-         r"invalid stack off|stack (depth|limit)|combined stack size",
-         "Every stack access must stay inside its buffer, and a program has at most 512 bytes of stack.",
-         "Pass sizeof(buf) as the size, keep buffers small, and move big data into a per-CPU array map."),
-    Rule("loop", r"infinite loop detected|back-edge from insn|unbounded loop|loop is not bounded",
-         "Every loop must provably end: the verifier found a loop whose exit depends on nothing that changes.",
-         "Give the loop a constant upper bound (`for (int i = 0; i < MAX; i++)`) and break out early when done."),
-    Rule("too-complex", r"BPF program is too large|is too complex|too many states|The sequence of \d+ jumps is too complex",
-         "The verifier simulates every path of the program and gives up after 1,000,000 instructions (or too many "
-         "pending branches), even if the program is correct.",
-         "Do less per run: lower the loop bounds, cut branches inside loops, or split the work (bpf_loop(), tail calls)."),
-    Rule("unreachable", r"unreachable insn (?P<insn>\d+)",
-         "Every instruction must be reachable: dead code after an unconditional exit or jump is refused.",
-         "Remove the dead instructions (they usually come from hand-written assembly)."),
-    Rule("return-value", r"At program exit the register R0 (has|is)",
-         "A program may only return the values its program type defines (checked at every exit).",
-         "Return one of the type's verdicts, e.g. 0 or 1 for a cgroup socket-buffer program."),
-    Rule("return-value", r"R0 !read_ok",
-         "Every path must set the return value (R0) before the program exits.",
-         "Make every path end with `return <verdict>;`."),
-    Rule("helper", r"unknown func (?P<f>\w+)|program of this type cannot use helper (?P<g>\w+)|helper call is not allowed",
-         "A program may call only the helpers its program type offers: this one does not exist for this type.",
-         "Use the helper made for this program type (e.g. bpf_xdp_load_bytes() in XDP instead of bpf_skb_load_bytes())."),
-    Rule("gpl", r"cannot call GPL-restricted function",
-         "Some helpers are only for GPL-licensed programs.",
-         "Declare a GPL-compatible license (BCC: `#define BPF_LICENSE GPL`)."),
-    Rule("helper-args", r"R\d+ type=\w+ expected=",
-         "Each helper argument must have the type the helper expects (a map, a stack buffer, a function, ...).",
-         "Pass the kind of pointer the helper's documentation asks for."),
-    Rule("ctx-access", r"invalid bpf_context access",
-         "The context may be read only through its documented fields, and written only where the program type allows.",
-         "Read ctx fields, and change the packet through helpers (bpf_xdp_adjust_head(), bpf_xdp_adjust_tail())."),
-    Rule("pointer-leak", r"leaks addr|leaking pointer",
-         "Kernel addresses must not reach user space (through a map, a return value or a helper argument).",
-         "Store the numbers user space needs, never pointers."),
-    Rule("packet-variable-offset", r"math between pkt pointer and register with unbounded min value",
-         "A packet pointer may only move by an amount the verifier can bound: this offset has no known minimum.",
-         "Bound the offset first (an unsigned type, `off &= 0xff` or `if (off > MAX) return XDP_PASS;`), then check the new pointer."),
-    Rule("map-value-bounds", r"math between map_value pointer and register with unbounded min value",
-         "A map-value pointer may only move by an amount the verifier can bound: this index has no known minimum.",
-         "Use an unsigned index and check it against the value's size first."),
-    Rule("pointer-arith", r"(pointer arithmetic|bitwise operator|operator) .*(on|with) pointer prohibited|"
-         r"pointer arithmetic .* prohibited|math between .* pointer",
-         "Only some arithmetic on pointers is allowed (adding a bounded number); other operations make the pointer untrackable.",
-         "Do the arithmetic on integers, then add a bounded offset to the pointer."),
-    Rule("map-value-bounds", r"invalid access to map value|unbounded memory access|min value is negative|"
-         r"value is outside of the allowed memory range",
-         "An access inside a map value must be bounded by the value's size: the verifier needs a range check on the index.",
-         "Check the index first (`if (i < N)`), so that the verifier knows its range."),
-    Rule("reference-leak", r"Unreleased reference id=\d+ alloc_insn=(?P<insn>\d+)|Unreleased reference",
-         "Every acquired reference (a ring-buffer reservation, a socket) must be released on every path.",
-         "Submit or discard the reservation on every path (`ringbuf_submit` / `ringbuf_discard`).",
-         lambda m: f"The reference taken at instruction {m['insn']} is still held at this exit." if m["insn"] else ""),
-    Rule("divide-by-zero", r"div by zero",
-         "A division by the constant zero is refused; by a register that may be zero, eBPF defines x / 0 = 0 and x % 0 = x.",
-         "Test the divisor and decide what zero means before dividing."),
-    # BCC prints this instead of the log when the kernel answers E2BIG without one
-    Rule("too-complex", r"Argument list too long",
-         "The verifier gave up: the program is too large or has too many paths to walk (E2BIG).",
-         "Do less per run: lower the loop bounds, cut branches inside loops, or split the work."),
-]
-
-
-@dataclass
-class Explanation:
-    """What the verifier objected to, in plain words, with where and how to fix it (lab 05)."""
-
-    category: str
-    rule: str
-    detail: str = ""
-    fix: str = ""
-    message: str = ""
-    insn: int | None = None
-    insn_text: str = ""
-    line: int | None = None
-    line_text: str = ""
-    tail: list[str] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        parts = [self.rule]
-        if self.detail:
-            parts.append(self.detail)
-        if self.insn is not None:
-            parts.append(f"Failing instruction: {self.insn}: {self.insn_text}")
-        if self.line_text:
-            where = f"line {self.line}" if self.line else "C source"
-            parts.append(f"C source ({where}): {self.line_text}")
-        if self.message:
-            parts.append(f"Kernel's words: {self.message}")
-        if self.fix:
-            parts.append(f"Fix: {self.fix}")
-        if self.category == "unknown" and self.tail:
-            parts.append("Last lines of the log:\n" + "\n".join(f"  > {t}" for t in self.tail))
-        return "\n".join(parts)
-
-    def _repr_html_(self) -> str:
-        rows = [f"<b>{html.escape(self.rule)}</b>"]
-        if self.detail:
-            rows.append(html.escape(self.detail))
-        if self.insn is not None:
-            rows.append(f"Failing instruction: <code>{self.insn}: {html.escape(self.insn_text)}</code>")
-        if self.line_text:
-            rows.append(f"C source{f' line {self.line}' if self.line else ''}: <code>{html.escape(self.line_text)}</code>")
-        if self.message:
-            rows.append(f"Kernel's words: <code>{html.escape(self.message)}</code>")
-        if self.fix:
-            rows.append(f"Fix: {html.escape(self.fix)}")
-        if self.category == "unknown" and self.tail:
-            rows.append("<pre style='background:#fee'>" + html.escape("\n".join(self.tail)) + "</pre>")
-        return "<div>" + "<br>".join(rows) + "</div>"
-
-
-def line_map(disassembly: str, func: str) -> dict[int, tuple[int, str]]:
-    """Instruction number -> (BCC's main.c line, C text), from BCC's DEBUG_SOURCE disassembly of ``func``."""
-    lines: dict[int, tuple[int, str]] = {}
-    current, inside = None, False
-    for ln in disassembly.splitlines():
-        fm = DISASM_FUNC_RE.match(ln)
-        if fm:
-            inside = fm[1] == func
-            continue
-        if not inside:
-            continue
-        lm = DISASM_LINE_RE.match(ln)
-        if lm:
-            current = (int(lm[2]), lm[1].strip())
-        elif current and (im := DISASM_INSN_RE.match(ln)):
-            lines[int(im[1])] = current
-    return lines
-
-
-def _source_line(text: str, number: int, source: str | None) -> tuple[int | None, str]:
-    """Map a line of BCC's rewritten copy (main.c) back to the learner's own line."""
-    text = text.strip()
-    if not source:
-        return None, text
-    lines = [ln.strip() for ln in source.splitlines()]
-    hits = [i + 1 for i, ln in enumerate(lines) if ln == text]
-    guess = number - BCC_LINE_OFFSET
-    if hits:  # the same text may appear twice: take the one nearest BCC's numbering
-        best = min(hits, key=lambda n: abs(n - guess))
-        return best, source.splitlines()[best - 1].strip()
-    if 1 <= guess <= len(lines):  # BCC rewrote the line (map helpers): trust the numbering
-        return guess, source.splitlines()[guess - 1].strip()
-    return None, text
-
-
-def explain(log: str, source: str | None = None, lines_of: Mapping[int, tuple[int, str]] | None = None) -> Explanation:
-    """Name the rule behind a verifier log in one sentence, with the failing instruction, C line and fix.
-
-    ``source`` (the C text) turns line numbers into the learner's own; ``lines_of`` (see ``line_map``)
-    finds the C line when the log has no line annotations (BCC retries a refused load without BTF
-    when the kernel answers EINVAL, and that log has none).
-    """
-    lines = [ln.rstrip() for ln in (log or "").splitlines() if ln.strip()]
-    useful = [ln for ln in lines if not ln.startswith(("processed ", "verification time", "stack depth"))]
-    tail = useful[-TAIL_LINES:]
-    found: tuple[int, Rule, re.Match] | None = None
-    for i in range(len(lines) - 1, -1, -1):  # the complaint is at the end: search backwards
-        for rule in RULES:
-            m = re.search(rule.pattern, lines[i])
-            if m:
-                found = (i, rule, m)
-                break
-        if found:
-            break
-    if found is None:
-        stats = STATS_RE.search(log or "")
-        if stats and not any("Failed to load" in ln or "failed" in ln.lower() for ln in lines):
-            return Explanation("accepted", f"The verifier accepted the program after walking {stats[1]} instructions "
-                               f"({stats[3]} states kept).")
-        last = tail[-1] if tail else "(the log is empty)"
-        return Explanation("unknown", "The verifier refused the program with a message this kit does not recognise "
-                           "yet: read the highlighted last lines of the log, the last one is the reason.",
-                           message=last, tail=tail or ["(the log is empty: load with log_level=1 or 2)"])
-    i, rule, m = found
-    exp = Explanation(rule.category, rule.rule, rule.detail(m) if rule.detail else "", rule.fix,
-                      message=lines[i].strip(), tail=tail)
-    for j in range(i, -1, -1):  # the instruction the complaint is about: the last one shown before it
-        im = INSN_RE.match(lines[j])
-        if im:
-            exp.insn, exp.insn_text = int(im[1]), im[3].strip()
-            head = INSN_RE.match(lines[j][:m.start()].rstrip()) if j == i else None
-            if head:  # the complaint shares the instruction's line ("... infinite loop detected")
-                exp.insn_text = head[3].strip()
-            for k in range(j, -1, -1):
-                sm = SOURCE_RE.match(lines[k])
-                if sm and sm[1].strip() and int(sm[3]) > 0:  # "; @ main.c:0" marks compiler-made code
-                    exp.line, exp.line_text = _source_line(sm[1], int(sm[3]), source)
-                    break
-            break
-    if rule.category == "unreachable":
-        exp.insn = int(m["insn"])
-    if exp.insn is not None and lines_of:
-        known = [n for n in lines_of if n <= exp.insn]
-        if known:
-            number, text = lines_of[max(known)]
-            exp.line, exp.line_text = _source_line(text, number, source)
-    return exp
 
 
 @dataclass
@@ -317,7 +59,7 @@ class CheckResult:
             im = INSN_RE.match(ln)
             if not annotated and im and int(im[1]) in self.lines_of and self.lines_of[int(im[1])] != shown:
                 shown = self.lines_of[int(im[1])]  # the log lost its C lines: add them from the compiler
-                line, text = _source_line(shown[1], shown[0], self.source)
+                line, text = source_line(shown[1], shown[0], self.source)
                 out.append(f"<span style='color:#1f5fbf'>; {html.escape(text)}  [line {line}]</span>")
             if SOURCE_RE.match(ln):
                 out.append(f"<span style='color:#1f5fbf'>{esc}</span>")

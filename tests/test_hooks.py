@@ -75,9 +75,8 @@ def _change(prog, data):
 @needs("uprobe")
 def test_uprobe_counts_calls_and_reads_arguments():
     calls = []
-    with hooks.Target("calls", 50) as target, Program("uprobe_calls") as prog:
-        hooks.attach_uprobe(prog, target, "checkout", "on_checkout")
-        prog.bpf.attach_uretprobe(name=str(target.path), sym="checkout", fn_name="on_checkout_return", pid=target.pid)
+    with hooks.Target("calls", 50) as target, Program("uprobe_calls") as prog, \
+            prog.uprobe(target, "checkout", "on_checkout"), prog.uprobe(target, "checkout", "on_checkout_return", ret=True):
         with prog.ring_buffer("calls", lambda ctx, data, size: calls.append(_call(prog, data))):
             target.go()
             target.wait()
@@ -95,8 +94,8 @@ def _call(prog, data):
 
 @needs("perf_event")
 def test_perf_event_profiler_finds_the_hot_function():
-    with hooks.Target("busy", 10) as target, Program("perf_profile", {"TARGET_PID": target.pid}) as prog:
-        hooks.attach_cpu_clock(prog, "perf_profile", 99)
+    with hooks.Target("busy", 10) as target, Program("perf_profile", {"TARGET_PID": target.pid}) as prog, \
+            prog.perf_event("perf_profile", 99):
         target.go()
         deadline = time.monotonic() + 8  # a shared machine may give the target little CPU: wait for 30 samples
         while True:
@@ -116,7 +115,7 @@ def test_perf_event_profiler_finds_the_hot_function():
 @needs("tc")
 def test_tc_egress_sees_outgoing_packets_xdp_does_not(net):
     with Program("tc_count") as tcp, Program("xdp_count") as xdp, xdp.xdp(net["server"]), \
-            hooks.tc(tcp, net["server"], ingress="tc_count_ingress", egress="tc_count_egress"):
+            tcp.tc(net["server"], ingress="tc_count_ingress", egress="tc_count_egress"):
         assert traffic.ping(net, "client", "server", count=5, interval=0.05) == 5
         assert (tcp["packets"][0].value, tcp["packets"][1].value, xdp["counts"][0].value) == (5, 5, 5)
         traffic.send(net, "server", traffic.udp(net, "server", "client"), count=100)
@@ -131,12 +130,12 @@ def test_tc_egress_sees_outgoing_packets_xdp_does_not(net):
 @needs("tc")
 def test_tc_detaches_when_the_block_raises(net):
     with pytest.raises(ZeroDivisionError):
-        with Program("tc_count") as prog, hooks.tc(prog, net["server"], egress="tc_count_egress"):
+        with Program("tc_count") as prog, prog.tc(net["server"], egress="tc_count_egress"):
             1 / 0
     out = subprocess.run(["tc", "-n", net["server"].netns, "qdisc", "show", "dev", "eth0"], capture_output=True, text=True).stdout
     assert "clsact" not in out
     with pytest.raises(LabError):
-        with Program("tc_count") as prog, hooks.tc(prog, net["server"]):
+        with Program("tc_count") as prog, prog.tc(net["server"]):
             pass
 
 
@@ -185,8 +184,26 @@ def test_bad_input_gives_one_sentence(net):
     with pytest.raises(LabError, match="port"):
         hooks.tcp_connections(net, "client", "server", 0)
     with pytest.raises(LabError, match="could not attach on_checkout to no_such_function"):
-        with hooks.Target("calls", 1) as target, Program("uprobe_calls") as prog:
-            hooks.attach_uprobe(prog, target, "no_such_function", "on_checkout")
+        with hooks.Target("calls", 1) as target, Program("uprobe_calls") as prog, \
+                prog.uprobe(target, "no_such_function", "on_checkout"):
+            pass
     with pytest.raises(LabError, match="sample_hz"):
-        with Program("perf_profile") as prog:
-            hooks.attach_cpu_clock(prog, "perf_profile", 0)
+        with Program("perf_profile") as prog, prog.perf_event("perf_profile", 0):
+            pass
+
+
+@needs("tracepoint")
+def test_a_tracepoint_attaches_for_the_block_and_detaches():
+    src = r"""
+BPF_ARRAY(calls, u64, 1);
+int count_getppid(void *ctx) { if ((bpf_get_current_pid_tgid() >> 32) == TARGET_PID) calls.atomic_increment(0); return 0; }
+"""
+    with hooks.Target("syscalls", 100) as target, Program(src, {"TARGET_PID": target.pid}) as prog:
+        with prog.tracepoint("syscalls:sys_enter_getppid", "count_getppid"):
+            target.go()
+            target.wait()
+        assert prog["calls"][0].value == 100
+        assert not prog.bpf.tracepoint_fds  # detached at the end of the block
+    with pytest.raises(LabError, match="category:event"):
+        with Program(src, {"TARGET_PID": 1}) as prog, prog.tracepoint("getppid", "count_getppid"):
+            pass

@@ -9,7 +9,8 @@ import pytest
 
 from ebpflab import LabError, traffic
 from ebpflab.errors import CompileError, VerifierError
-from ebpflab.loader import Program, capture_stderr
+from ebpflab.loader import Program
+from ebpflab.system import capture_stderr
 
 
 def xdp_attached(net, host: str) -> bool:

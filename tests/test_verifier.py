@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from ebpflab import LabError, verifier
+from ebpflab import LabError, verifier, verifierlog
 from ebpflab.errors import CompileError, VerifierError
 from ebpflab.loader import Program
 
@@ -23,7 +23,7 @@ def test_the_gallery_has_at_least_14_pairs_with_a_rule_each():
         assert p.fixed.is_file(), f"{p.broken.name} has no fixed version"
         assert p.rule.endswith("."), f"{p.broken.name} lacks a 'Rule: ...' sentence in its header"
         assert p.expect in ("rejected", "accepted", "root-accepted")
-        assert p.category in {r.category for r in verifier.RULES}, f"{p.broken.name}: unknown category {p.category}"
+        assert p.category in {r.category for r in verifierlog.RULES}, f"{p.broken.name}: unknown category {p.category}"
 
 
 @pytest.mark.parametrize("p", PAIRS, ids=[f"{p.number}_{p.name}" for p in PAIRS])
@@ -72,11 +72,11 @@ def test_a_program_written_in_a_cell():
 
 
 def test_unknown_messages_fall_back_to_the_last_lines():
-    exp = verifier.explain("0: (b7) r0 = 0\n1: (95) exit\nsomething no kernel says yet\n")
+    exp = verifierlog.explain("0: (b7) r0 = 0\n1: (95) exit\nsomething no kernel says yet\n")
     assert exp.category == "unknown"
     assert exp.message == "something no kernel says yet"
     assert "something no kernel says yet" in str(exp)
-    empty = verifier.explain("")
+    empty = verifierlog.explain("")
     assert empty.category == "unknown" and str(empty).strip()
 
 
@@ -165,6 +165,6 @@ CLASSIC_MESSAGES = {
 @pytest.mark.parametrize("message,category", CLASSIC_MESSAGES.items(), ids=list(CLASSIC_MESSAGES.values()))
 def test_explain_knows_the_messages_of_other_kernel_versions(message, category):
     log = f"0: R1=ctx() R10=fp0\n0: (b7) r0 = 0\n1: (95) exit\n{message}\nprocessed 2 insns (limit 1000000)\n"
-    exp = verifier.explain(log)
+    exp = verifierlog.explain(log)
     assert exp.category == category, exp.message
     assert exp.rule.endswith(".") and exp.fix
