@@ -17,6 +17,7 @@ import socket
 import sys
 import time
 
+from ebpflab.system import LIBC
 from ebpflab.traffic import _check_addresses
 
 SOL_PACKET, PACKET_QDISC_BYPASS = 263, 20
@@ -37,7 +38,6 @@ class MMsgHdr(ctypes.Structure):
     _fields_ = [("hdr", MsgHdr), ("len", ctypes.c_uint)]
 
 
-_libc = ctypes.CDLL(None, use_errno=True)
 
 
 def flood(iface: str, frame: bytes, seconds: float, rate: float | None = None, count: int | None = None,
@@ -68,7 +68,7 @@ def flood(iface: str, frame: bytes, seconds: float, rate: float | None = None, c
         if rate and sent > rate * (now - t0):
             time.sleep(min(batch / rate, deadline - now))
             continue
-        n = _libc.sendmmsg(sock.fileno(), msgs, min(batch, count - sent), 0)
+        n = LIBC.sendmmsg(sock.fileno(), msgs, min(batch, count - sent), 0)
         if n < 0:
             errors += 1  # ENOBUFS under pressure: back off a little
             time.sleep(0.0002)

@@ -3,7 +3,7 @@
 ``test_run()`` uses the kernel's ``BPF_PROG_TEST_RUN`` command: the kernel runs a loaded program
 ``repeat`` times on a copy of one packet, without any interface, and reports the mean time per run
 in nanoseconds and the program's return value. BCC 0.26 has no wrapper for it, so the ``bpf()``
-system call is made directly through ctypes::
+system call is made directly (``ebpflab.bpfsys``)::
 
     with Program("xdp_drop") as prog:
         r = run(prog.load(), packet)          # r.retval == XDP_DROP, r.ns is ns per packet
@@ -13,34 +13,16 @@ The drop-cost helpers below (NET_RX softirq time per CPU, RPS steering, backlog 
 """
 from __future__ import annotations
 
-import ctypes
 import os
-import platform
 import statistics
 from dataclasses import dataclass
 from typing import Any
 
+from . import bpfsys
 from .errors import LabError
 
-BPF_PROG_TEST_RUN = 10
 XDP_ACTIONS = {0: "XDP_ABORTED", 1: "XDP_DROP", 2: "XDP_PASS", 3: "XDP_TX", 4: "XDP_REDIRECT"}
 XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_TX, XDP_REDIRECT = range(5)
-_SYS_BPF = {"x86_64": 321, "aarch64": 280, "armv7l": 386, "riscv64": 280, "ppc64le": 361, "s390x": 351}
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.syscall.restype = ctypes.c_long
-
-
-class _TestAttr(ctypes.Structure):
-    """The ``test`` member of ``union bpf_attr`` (include/uapi/linux/bpf.h)."""
-
-    _fields_ = [("prog_fd", ctypes.c_uint32), ("retval", ctypes.c_uint32),
-                ("data_size_in", ctypes.c_uint32), ("data_size_out", ctypes.c_uint32),
-                ("data_in", ctypes.c_uint64), ("data_out", ctypes.c_uint64),
-                ("repeat", ctypes.c_uint32), ("duration", ctypes.c_uint32),
-                ("ctx_size_in", ctypes.c_uint32), ("ctx_size_out", ctypes.c_uint32),
-                ("ctx_in", ctypes.c_uint64), ("ctx_out", ctypes.c_uint64),
-                ("flags", ctypes.c_uint32), ("cpu", ctypes.c_uint32), ("batch_size", ctypes.c_uint32),
-                ("_pad", ctypes.c_uint32)]
 
 
 @dataclass
@@ -76,19 +58,12 @@ def run(program_or_fd: Any, packet: bytes, repeat: int = 1) -> TestRun:
         raise LabError("the test packet must hold at least an Ethernet header (14 bytes)")
     if not 1 <= repeat <= 100_000_000:
         raise LabError("repeat must be between 1 and 100000000")
-    nr = _SYS_BPF.get(platform.machine())
-    if nr is None:
-        raise LabError(f"test_run does not know the bpf() system call number on {platform.machine()}")
-    data_in = ctypes.create_string_buffer(packet, len(packet))
-    out = ctypes.create_string_buffer(len(packet) + 512)  # XDP may grow the packet (headroom)
-    attr = _TestAttr(prog_fd=_fd(program_or_fd), data_size_in=len(packet), data_size_out=len(out),
-                     data_in=ctypes.addressof(data_in), data_out=ctypes.addressof(out), repeat=repeat)
-    if _libc.syscall(nr, BPF_PROG_TEST_RUN, ctypes.byref(attr), ctypes.sizeof(attr)) != 0:
-        err = ctypes.get_errno()
-        raise LabError(f"BPF_PROG_TEST_RUN failed: {os.strerror(err)} (is the program loaded, and of a type "
-                       "the kernel can test-run, such as XDP?)")
-    return TestRun(ns=float(attr.duration), retval=attr.retval, repeat=repeat,
-                   data_out=out.raw[:min(attr.data_size_out, len(out))])
+    try:
+        ns, retval, data_out = bpfsys.prog_test_run(_fd(program_or_fd), packet, repeat)
+    except OSError as exc:
+        raise LabError(f"BPF_PROG_TEST_RUN failed: {exc.strerror} (is the program loaded, and of a type "
+                       "the kernel can test-run, such as XDP?)") from None
+    return TestRun(ns=float(ns), retval=retval, repeat=repeat, data_out=data_out)
 
 
 def test_run(program_or_fd: Any, packet: bytes, repeat: int = 100_000) -> float:

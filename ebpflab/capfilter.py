@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from . import cbpf
+from .cbpf import (ABS, ADD, ALU, AND, A_SRC, CLASS, DIV, IMM, IND, JA, JEQ, JGE, JGT, JMP, JSET, LD, LDX, LEN, LSH,
+                   MEM, MISC, MISCOP, MOD, MODE, MSH, MUL, NEG, OP, OR, RET, RSH, SIZE, SIZES, SRC, ST, STX, SUB, TAX, XOR)
 from .errors import LabError
 
 KERNEL_WORDS = {"host", "src", "dst", "net", "port", "tcp", "udp", "icmp", "ip", "ip6", "arp", "vlan",
@@ -96,14 +98,12 @@ def compile_filter(expr: str, snaplen: int = 262144) -> Filter:
 
 def _ancillary(insn: tuple[int, int, int, int]) -> bool:
     code, _, _, k = insn
-    return code & 0x07 in (0x00, 0x01) and code & 0xE0 in (0x20, 0x40) and k >= 0xFFFFF000
+    return code & CLASS in (LD, LDX) and code & MODE in (ABS, IND) and k >= 0xFFFFF000  # SKF_AD_OFF and above
 
 
 # --- classic BPF -> C ------------------------------------------------------------------------
-_SIZES = {0x00: 4, 0x08: 2, 0x10: 1}  # BPF_W, BPF_H, BPF_B
-_ALU = {0x00: "+", 0x10: "-", 0x20: "*", 0x30: "/", 0x40: "|", 0x50: "&", 0x60: "<<", 0x70: ">>",
-        0x90: "%", 0xA0: "^"}
-_JMP = {0x10: "==", 0x20: ">", 0x30: ">=", 0x40: "&"}
+_ALU = {ADD: "+", SUB: "-", MUL: "*", DIV: "/", OR: "|", AND: "&", LSH: "<<", RSH: ">>", MOD: "%", XOR: "^"}
+_JMP = {JEQ: "==", JGT: ">", JGE: ">=", JSET: "&"}
 
 
 def _load(size: int, off: str, dest: str) -> str:
@@ -120,54 +120,54 @@ def to_c(insns: list[tuple[int, int, int, int]]) -> str:
            "static __always_inline int capture_filter(void *data, void *data_end)", "{",
            "    u32 A = 0, X = 0, M[16] = {};", "    u32 len = (u32)(data_end - data);"]
     for i, (code, jt, jf, k) in enumerate(insns):
-        cls, size, mode, op, src = code & 0x07, code & 0x18, code & 0xE0, code & 0xF0, code & 0x08
+        cls, size, mode, op, src = code & CLASS, code & SIZE, code & MODE, code & OP, code & SRC
         s = f"    L{i}: "
-        if cls == 0x00:  # LD
-            if mode == 0x00:
+        if cls == LD:
+            if mode == IMM:
                 s += f"A = {k}u;"
-            elif mode == 0x20:
-                s += _load(_SIZES[size], f"{k}u", "A")
-            elif mode == 0x40:
-                s += _load(_SIZES[size], f"(u64)X + {k}u", "A")
-            elif mode == 0x60:
+            elif mode == ABS:
+                s += _load(SIZES[size], f"{k}u", "A")
+            elif mode == IND:
+                s += _load(SIZES[size], f"(u64)X + {k}u", "A")
+            elif mode == MEM:
                 s += f"A = M[{k & 15}];"
-            elif mode == 0x80:
+            elif mode == LEN:
                 s += "A = len;"
             else:
                 raise LabError(f"cannot translate classic BPF instruction {code:#x}")
-        elif cls == 0x01:  # LDX
-            if mode == 0x00:
+        elif cls == LDX:
+            if mode == IMM:
                 s += f"X = {k}u;"
-            elif mode == 0x60:
+            elif mode == MEM:
                 s += f"X = M[{k & 15}];"
-            elif mode == 0x80:
+            elif mode == LEN:
                 s += "X = len;"
-            elif mode == 0xA0:  # MSH: the IPv4 header length
+            elif mode == MSH:  # the IPv4 header length
                 s += _load(1, f"{k}u", "X") + " X = (X & 0xf) << 2;"
             else:
                 raise LabError(f"cannot translate classic BPF instruction {code:#x}")
-        elif cls == 0x02:
+        elif cls == ST:
             s += f"M[{k & 15}] = A;"
-        elif cls == 0x03:
+        elif cls == STX:
             s += f"M[{k & 15}] = X;"
-        elif cls == 0x04:  # ALU
-            if op == 0x80:
+        elif cls == ALU:
+            if op == NEG:
                 s += "A = -A;"
             else:
                 rhs = "X" if src else f"{k}u"
-                if op in (0x30, 0x90):
+                if op in (DIV, MOD):
                     s += f"if ({rhs} == 0) return 0; " if src else ""
                 s += f"A = A {_ALU[op]} {rhs};"
-        elif cls == 0x05:  # JMP
-            if op == 0x00:
+        elif cls == JMP:
+            if op == JA:
                 s += f"goto L{i + 1 + k};"
             else:
                 rhs = "X" if src else f"{k}u"
                 s += f"if (A {_JMP[op]} {rhs}) goto L{i + 1 + jt}; else goto L{i + 1 + jf};"
-        elif cls == 0x06:  # RET
-            s += "return A != 0;" if (code & 0x18) == 0x10 else f"return {int(k != 0)};"
-        elif cls == 0x07:
-            s += "X = A;" if (code & 0xF8) == 0x00 else "A = X;"
+        elif cls == RET:
+            s += "return A != 0;" if (code & SIZE) == A_SRC else f"return {int(k != 0)};"
+        elif cls == MISC:
+            s += "X = A;" if (code & MISCOP) == TAX else "A = X;"
         out.append(s)
     out += ["    return 0;", "}"]
     body = "\n".join(out)

@@ -56,6 +56,8 @@ K, X = 0x00, 0x08
 _SRC_X = X  # the interpreter names its index register X too
 A_SRC = 0x10  # RET | A
 TAX, TXA = 0x00, 0x80
+CLASS, SIZE, MODE, OP, SRC, MISCOP = 0x07, 0x18, 0xE0, 0xF0, 0x08, 0xF8  # masks of the opcode's fields
+SIZES = {W: 4, H: 2, B: 1}
 MEMWORDS = 16
 MAXINSNS = 4096
 DLT_EN10MB = 1
@@ -69,7 +71,7 @@ ANCILLARY = {0: "protocol", 4: "pkttype", 8: "ifindex", 12: "nlattr", 16: "nlatt
              48: "vlan_tag_present", 52: "pay_offset", 56: "random", 60: "vlan_tpid"}
 SEMANTICS = ("libpcap", "kernel")
 
-_SIZES = {W: 4, H: 2, B: 1}
+_SIZES = SIZES
 _ALU_NAMES = {ADD: "add", SUB: "sub", MUL: "mul", DIV: "div", OR: "or", AND: "and", LSH: "lsh",
               RSH: "rsh", NEG: "neg", MOD: "mod", XOR: "xor"}
 _JMP_NAMES = {JA: "ja", JEQ: "jeq", JGT: "jgt", JGE: "jge", JSET: "jset"}
@@ -667,19 +669,15 @@ def verdict_table(program: Sequence[Sequence[int]], packets: dict[str, bytes]) -
 
 
 # --- the kernel's classic BPF: Linux socket filters (1997) ----------------------------------------
-class _SockFilter(ctypes.Structure):
-    _fields_ = [("code", ctypes.c_ushort), ("jt", ctypes.c_ubyte), ("jf", ctypes.c_ubyte), ("k", ctypes.c_uint32)]
-
-
 class _SockFprog(ctypes.Structure):
-    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_BpfInsn))]  # struct sock_filter == struct bpf_insn
 
 
 def attach(sock: socket.socket, program: Sequence[Sequence[int]]) -> None:
     """Attach a classic program to a socket with SO_ATTACH_FILTER (the kernel checks it again)."""
     prog = validate(program)
-    arr = (_SockFilter * len(prog))(*[_SockFilter(*i) for i in prog])
-    fprog = _SockFprog(len(prog), ctypes.cast(arr, ctypes.POINTER(_SockFilter)))
+    arr = (_BpfInsn * len(prog))(*[_BpfInsn(*i) for i in prog])
+    fprog = _SockFprog(len(prog), ctypes.cast(arr, ctypes.POINTER(_BpfInsn)))
     try:
         sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, bytes(fprog))
     except OSError as exc:

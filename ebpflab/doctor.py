@@ -15,14 +15,11 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import system
+from . import bpfsys, system
 
-# bpf() commands, program and map types (include/uapi/linux/bpf.h).
-BPF_MAP_CREATE, BPF_PROG_LOAD = 0, 5
+# program and map types (include/uapi/linux/bpf.h).
 PROG_TYPE = {"socket_filter": 1, "kprobe": 2, "sched_cls": 3, "tracepoint": 5, "xdp": 6, "perf_event": 7}
 MAP_RINGBUF = 27
-_SYS_BPF = {"x86_64": 321, "aarch64": 280, "armv7l": 386, "riscv64": 280, "ppc64le": 361, "s390x": 351}
-_libc = ctypes.CDLL(None, use_errno=True)
 
 
 @dataclass
@@ -40,30 +37,19 @@ class Check:
         return "✔" if self.ok else ("✘" if self.blocking else "–")
 
 
-def _bpf(cmd: int, attr: bytes) -> int:
-    nr = _SYS_BPF.get(platform.machine())
-    if nr is None:
-        return -1
-    buf = ctypes.create_string_buffer(attr, 128)
-    fd = _libc.syscall(nr, cmd, buf, 128)
-    if fd >= 0:
-        os.close(fd)
-    return fd
-
-
 def probe_prog(prog_type: str) -> bool:
     """Load ``r0 = 2; exit`` as a program of this type: True if the kernel accepts the type."""
     insns = ctypes.create_string_buffer(bytes.fromhex("b700000002000000" "9500000000000000"), 16)
     lic = ctypes.create_string_buffer(b"GPL")
     attr = (PROG_TYPE[prog_type].to_bytes(4, "little") + (2).to_bytes(4, "little")
             + ctypes.addressof(insns).to_bytes(8, "little") + ctypes.addressof(lic).to_bytes(8, "little"))
-    return _bpf(BPF_PROG_LOAD, attr) >= 0
+    return bpfsys.probe(bpfsys.PROG_LOAD, attr)
 
 
 def probe_ringbuf() -> bool:
     """Create a 4 KiB BPF ring buffer: True if the kernel has them (5.8+)."""
     attr = b"".join(x.to_bytes(4, "little") for x in (MAP_RINGBUF, 0, 0, os.sysconf("SC_PAGE_SIZE")))
-    return _bpf(BPF_MAP_CREATE, attr) >= 0
+    return bpfsys.probe(bpfsys.MAP_CREATE, attr)
 
 
 @functools.lru_cache(maxsize=1)

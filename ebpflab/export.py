@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Iterator
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from . import maps
+from . import bpfsys, maps
 from .cleanup import PIN_ROOT
 from .system import owner_alive
 from .errors import LabError
@@ -50,21 +50,12 @@ def pinned(prog: Any, names: tuple[str, ...] = PINNED_MAPS) -> Iterator[Path]:
 
 def _map_items(path: Path, key_type: Any, value_type: Any) -> list[tuple[Any, Any]]:
     """Every (key, value) of the pinned map at ``path``, read through the bpf() system call."""
-    from bcc import libbcc
-
-    fd = libbcc.lib.bpf_obj_get(str(path).encode())
-    if fd < 0:
+    try:
+        fd = bpfsys.obj_get(str(path))
+    except OSError:
         return []  # unpinned between listing and opening: the lab just ended
     try:
-        items, key, nxt = [], key_type(), key_type()
-        prev = None
-        while libbcc.lib.bpf_get_next_key(fd, prev, ctypes.byref(nxt)) == 0:
-            value = value_type()
-            if libbcc.lib.bpf_lookup_elem(fd, ctypes.byref(nxt), ctypes.byref(value)) == 0:
-                items.append((type(nxt).from_buffer_copy(nxt), value))
-            ctypes.memmove(ctypes.byref(key), ctypes.byref(nxt), ctypes.sizeof(key))
-            prev = ctypes.byref(key)
-        return items
+        return bpfsys.map_items(fd, key_type, value_type)
     finally:
         os.close(fd)
 

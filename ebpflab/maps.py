@@ -7,7 +7,6 @@ pins of a process that died before it could), so ``bpftool`` in another process 
 """
 from __future__ import annotations
 
-import ctypes
 import ipaddress
 import json
 import os
@@ -19,8 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from . import bpfsys, system
 from .cleanup import PIN_ROOT
-from . import system
 from .errors import LabError
 
 
@@ -55,8 +54,6 @@ def pin_dir() -> Path:
 @contextmanager
 def pinned(table: Any, name: str) -> Iterator[Path]:
     """Pin a BCC map as ``/sys/fs/bpf/ebpflab/<pid>_<start>/<name>`` for the block, then unpin it."""
-    from bcc import libbcc
-
     if not name or "/" in name or name.startswith("."):
         raise LabError(f"{name!r} is not a plain file name for a pin")
     if not os.path.ismount("/sys/fs/bpf"):
@@ -64,11 +61,10 @@ def pinned(table: Any, name: str) -> Iterator[Path]:
     folder = pin_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
-    pin = libbcc.lib.bpf_obj_pin
-    pin.argtypes, pin.restype = [ctypes.c_int, ctypes.c_char_p], ctypes.c_int
-    err = pin(table.map_fd, str(path).encode())
-    if err != 0:  # libbpf returns -errno
-        raise LabError(f"could not pin map {name} at {path}: {os.strerror(abs(err))}")
+    try:
+        bpfsys.obj_pin(table.map_fd, str(path))
+    except OSError as exc:
+        raise LabError(f"could not pin map {name} at {path}: {exc.strerror}") from None
     try:
         yield path
     finally:

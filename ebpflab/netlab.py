@@ -27,13 +27,12 @@ from typing import Any, Callable, Iterator, Sequence
 
 from . import system
 from .errors import LabError
-from .system import require_root
+from .system import LIBC, require_root
 
 PREFIX = "ebl"
 HOST_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,14}")  # it ends up in namespace names: no spaces, no slashes
 LAB_RANGE = ipaddress.ip_network("198.18.0.0/15")
 CLONE_NEWNET = 0x40000000
-_libc = ctypes.CDLL(None, use_errno=True)
 _live: set["LabNet"] = set()
 
 
@@ -78,12 +77,12 @@ def netns(name: str) -> Iterator[None]:
     home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
     target = os.open(path, os.O_RDONLY)
     try:
-        if _libc.setns(target, CLONE_NEWNET) != 0:
+        if LIBC.setns(target, CLONE_NEWNET) != 0:
             raise LabError(f"cannot enter namespace {name}: {os.strerror(ctypes.get_errno())}")
         try:
             yield
         finally:
-            _libc.setns(home, CLONE_NEWNET)
+            LIBC.setns(home, CLONE_NEWNET)
     finally:
         os.close(target)
         os.close(home)

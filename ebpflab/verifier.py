@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from . import BPF_DIR
+from . import BPF_DIR, bpfsys
 from .errors import LabError, VerifierError
 from .loader import Program, resolve_source
 from .verifierlog import INSN_RE, SOURCE_RE, STATS_RE, Explanation, explain, line_map, source_line
@@ -199,12 +199,12 @@ def unprivileged_loading() -> str:
 # A two-instruction socket filter (r0 = 0; exit) loaded with the raw bpf() call, for a child that has
 # dropped to user nobody with no capabilities: what an unprivileged user gets on this machine.
 _UNPRIVILEGED_LOAD = r"""
-import ctypes, os, platform, struct
+import ctypes, os, struct, sys
 libc = ctypes.CDLL(None, use_errno=True)
 insns = ctypes.create_string_buffer(struct.pack("<BBhi", 0xb7, 0, 0, 0) + struct.pack("<BBhi", 0x95, 0, 0, 0))
 lic = ctypes.create_string_buffer(b"GPL")
 attr = ctypes.create_string_buffer(struct.pack("<IIQQIIQ", 1, 2, ctypes.addressof(insns), ctypes.addressof(lic), 0, 0, 0), 128)
-fd = libc.syscall({"x86_64": 321, "aarch64": 280}[platform.machine()], 5, attr, 128)
+fd = libc.syscall(int(sys.argv[1]), 5, attr, 128)
 print("loaded" if fd >= 0 else os.strerror(ctypes.get_errno()))
 """
 
@@ -212,7 +212,7 @@ print("loaded" if fd >= 0 else os.strerror(ctypes.get_errno()))
 def unprivileged_attempt() -> str:
     """Try to load a trivial socket filter as user nobody without capabilities; say what happened."""
     cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
-           "/usr/bin/python3", "-c", _UNPRIVILEGED_LOAD]
+           "/usr/bin/python3", "-c", _UNPRIVILEGED_LOAD, str(bpfsys.number())]
     try:
         run = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:

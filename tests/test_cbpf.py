@@ -302,8 +302,8 @@ def test_the_kernel_agrees_on_what_is_malformed():
             cbpf.attach(s, [Insn(0x15, 3, 0, 1), Insn(0x06, 0, 0, 0)])
         cbpf.attach(s, ok)
         # skip our own check: the kernel's own checker refuses the same program
-        arr = (cbpf._SockFilter * 4)(*[cbpf._SockFilter(*i) for i in uninit])
-        fprog = cbpf._SockFprog(4, cbpf.ctypes.cast(arr, cbpf.ctypes.POINTER(cbpf._SockFilter)))
+        arr = (cbpf._BpfInsn * 4)(*[cbpf._BpfInsn(*i) for i in uninit])
+        fprog = cbpf._SockFprog(4, cbpf.ctypes.cast(arr, cbpf.ctypes.POINTER(cbpf._BpfInsn)))
         with pytest.raises(OSError):
             s.setsockopt(socket.SOL_SOCKET, cbpf.SO_ATTACH_FILTER, bytes(fprog))
     finally:
