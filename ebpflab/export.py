@@ -21,6 +21,7 @@ from typing import Any, Iterator
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from . import bpfsys, maps
+from .monitor import SrcStats, source_counters
 from .cleanup import PIN_ROOT
 from .system import owner_alive
 from .errors import LabError
@@ -28,11 +29,6 @@ from .errors import LabError
 PINNED_MAPS = ("sources", "hits")
 
 
-class SrcStats(ctypes.Structure):
-    """``struct src_stats`` of bpf/xdp_monitor.c."""
-
-    _fields_ = [("packets", ctypes.c_uint64), ("bytes", ctypes.c_uint64), ("syns", ctypes.c_uint64),
-                ("dropped", ctypes.c_uint64)]
 
 
 # --- the lab's side: pin for the block, always unpin ---------------------------------------------
@@ -67,10 +63,6 @@ def running_labs(root: Path = PIN_ROOT) -> list[Path]:
     return [p for p in sorted(root.iterdir()) if owner_alive(p.name)]
 
 
-def source_counters(items: Any) -> dict[str, dict[str, int]]:
-    """Per-source counters of ``xdp_monitor``'s ``sources`` map, keyed by dotted address."""
-    return {maps.ipv4_of(k): {"packets": v.packets, "bytes": v.bytes, "syns": v.syns, "dropped": v.dropped}
-            for k, v in items}
 
 
 def read_counters(folder: Path) -> dict[str, Any]:

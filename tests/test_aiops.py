@@ -5,7 +5,9 @@ import math
 
 import pytest
 
-from ebpflab import aiops
+from ebpflab import aiops, scenario
+from ebpflab.detector import Detector
+from ebpflab.monitor import monitor_program
 from ebpflab.errors import LabError
 from ebpflab.firewall import Firewall
 
@@ -16,21 +18,21 @@ BLOCK_WITHIN = 2.0  # seconds from the attack's start until it is blocked (the l
 def lab():
     from ebpflab.netlab import LabNet
 
-    with LabNet() as net, aiops.monitor_program() as prog, prog.xdp(net["server"]):
+    with LabNet() as net, monitor_program() as prog, prog.xdp(net["server"]):
         yield net, prog
 
 
-def flood(seed: int) -> list[aiops.Sender]:
+def flood(seed: int) -> list[scenario.Sender]:
     """SYN flood from one address on even seeds, UDP flood from three addresses on odd ones."""
     if seed % 2:
-        return aiops.attacker(kind="udp", rate=4500, sources=("198.18.66.1", "198.18.66.2", "198.18.66.3"))
-    return aiops.attacker(kind="syn", rate=3000)
+        return scenario.attacker(kind="udp", rate=4500, sources=("198.18.66.1", "198.18.66.2", "198.18.66.3"))
+    return scenario.attacker(kind="syn", rate=3000)
 
 
 @pytest.mark.parametrize("seed", range(5))
 def test_attacker_blocked_fast_and_no_benign_sender_ever(lab, seed):
     net, prog = lab
-    res = aiops.Scenario(aiops.benign_senders() + flood(seed), seed=seed).run(net, prog, log=None)
+    res = scenario.Scenario(scenario.benign_senders() + flood(seed), seed=seed).run(net, prog, log=None)
     assert res.false_positives() == set(), f"benign senders blocked: {[str(a) for a in res.actions]}"
     ttb = res.time_to_block()
     assert ttb is not None and ttb <= BLOCK_WITHIN, f"time to block {ttb}"
@@ -43,7 +45,7 @@ def test_attacker_blocked_fast_and_no_benign_sender_ever(lab, seed):
 
 def test_cooldown_lifts_the_block_and_a_continuing_attack_is_blocked_again(lab):
     net, prog = lab
-    res = aiops.Scenario(aiops.benign_senders() + aiops.attacker(start=1.6), seed=7, duration=4.5).run(
+    res = scenario.Scenario(scenario.benign_senders() + scenario.attacker(start=1.6), seed=7, duration=4.5).run(
         net, prog, policy="cooldown", cooldown=1.0, log=None)
     kinds = [(a.action, a.source) for a in res.actions]
     assert kinds[:3] == [("block", "198.18.66.6"), ("unblock", "198.18.66.6"), ("block", "198.18.66.6")], kinds
@@ -52,7 +54,7 @@ def test_cooldown_lifts_the_block_and_a_continuing_attack_is_blocked_again(lab):
 
 def test_the_plot_tells_the_story_headless(lab, tmp_path):
     net, prog = lab
-    res = aiops.Scenario(aiops.benign_senders() + aiops.attacker(), seed=3, duration=3.5).run(net, prog, log=None)
+    res = scenario.Scenario(scenario.benign_senders() + scenario.attacker(), seed=3, duration=3.5).run(net, prog, log=None)
     ax = res.plot()
     labels = [t.get_text() for t in ax.texts]
     assert "attack starts" in labels and any(t.startswith("block 198.18.66.6") for t in labels)
@@ -61,7 +63,7 @@ def test_the_plot_tells_the_story_headless(lab, tmp_path):
 
 
 def test_detector_is_explainable_without_a_kernel():
-    d = aiops.Detector(warmup=2.0, min_rate=100)
+    d = Detector(warmup=2.0, min_rate=100)
     for i in range(4):  # warm-up: learns the benign peak (300/s), flags nothing
         assert d.update(i * 0.5, {"a": 50.0, "b": 300.0 if i == 2 else 100.0}) == []
     assert d.floor == 600 and not math.isnan(d.threshold("a"))

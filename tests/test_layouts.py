@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ctypes
 
-from ebpflab import capture, export
+from ebpflab import capture, monitor
 from ebpflab.loader import Program
 
 
@@ -28,6 +28,6 @@ def test_capture_record_header_stats_and_protocols_match_xdp_capture_c():
 def test_exporter_src_stats_matches_xdp_monitor_c():
     with Program("xdp_monitor") as prog:
         leaf = prog["sources"].Leaf
-        assert fields(export.SrcStats) == fields(leaf)
-        assert ctypes.sizeof(export.SrcStats) == ctypes.sizeof(leaf)
+        assert fields(monitor.SrcStats) == fields(leaf)
+        assert ctypes.sizeof(monitor.SrcStats) == ctypes.sizeof(leaf)
         assert ctypes.sizeof(prog["sources"].Key) == ctypes.sizeof(ctypes.c_uint32)

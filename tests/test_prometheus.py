@@ -17,10 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from ebpflab import aiops, traffic
+from ebpflab import traffic
 from ebpflab.errors import LabError
 from ebpflab.export import free_port, pinned, read_counters, serve
 from ebpflab.firewall import Firewall
+from ebpflab.monitor import monitor_program
 from ebpflab.netlab import stop_process
 
 WAIT = 45  # seconds: Prometheus starts, scrapes every second, answers queries
@@ -47,7 +48,7 @@ def until(fn, what: str, seconds: float = WAIT):
 
 @pytest.fixture
 def lab(net):
-    with aiops.monitor_program() as prog, prog.xdp(net["server"]):
+    with monitor_program() as prog, prog.xdp(net["server"]):
         fw = Firewall(prog)
         with pinned(prog) as folder:
             yield net, prog, fw, folder
