@@ -1,7 +1,7 @@
 """Drop early vs drop late: the receiver's CPU per dropped packet on one veth flood (issue 10, part 2).
 
 The flood comes from ``bench.flood`` (sendmmsg, pinned to CPU 0). Receive processing of the
-server's veth is steered to CPU 1 with RPS, and two tracepoints (``ebpflab.bench.SoftirqMeter``)
+server's veth is steered to CPU 1 with RPS, and two tracepoints (``ebpflab.timing.SoftirqMeter``)
 time the NET_RX softirq on every CPU, so the receiver's cost is measured apart from the sender's.
 Native XDP on veth is the exception: veth runs it in a NAPI poll on the *sending* CPU, which the
 meter still sees as NET_RX time on CPU 0.
@@ -15,7 +15,7 @@ import time
 from contextlib import ExitStack, contextmanager
 from typing import Iterator
 
-from ebpflab import REPO, bench, traffic
+from ebpflab import REPO, timing, traffic
 from ebpflab.loader import Program
 from ebpflab.netlab import LabNet
 
@@ -80,14 +80,14 @@ def flood(net: LabNet, frame: bytes, seconds: float, rate: float | None = None) 
 def one_run(net: LabNet, method: str, frame: bytes, seconds: float) -> dict:
     """One flood against one drop method: packets, receiver ns/packet, sender ns/packet."""
     with receiver(net, method, seconds) as sink:
-        drops0 = bench.softnet_drops()
-        with bench.SoftirqMeter() as meter:
-            idle0, t0 = bench.cpu_idle_seconds(RECV_CPU), time.perf_counter()
+        drops0 = timing.softnet_drops()
+        with timing.SoftirqMeter() as meter:
+            idle0, t0 = timing.cpu_idle_seconds(RECV_CPU), time.perf_counter()
             sent = flood(net, frame, seconds, PACED if method.endswith("k/s") else None)
             time.sleep(0.05)  # let the backlog drain
             wall = time.perf_counter() - t0
-            busy = max(wall - (bench.cpu_idle_seconds(RECV_CPU) - idle0), 0.0)
-        drops = sum(b - a for a, b in zip(drops0, bench.softnet_drops()))
+            busy = max(wall - (timing.cpu_idle_seconds(RECV_CPU) - idle0), 0.0)
+        drops = sum(b - a for a, b in zip(drops0, timing.softnet_drops()))
     n = max(sent["packets"], 1)
     send_core = meter.ns[SEND_CPU]
     if method.startswith("user space"):
@@ -108,7 +108,7 @@ def one_run(net: LabNet, method: str, frame: bytes, seconds: float) -> dict:
 def run(seconds: float = 1.5, repeats: int = 3) -> list[dict]:
     """Every drop method, interleaved ``repeats`` times on one lab network; medians per method."""
     with LabNet() as net:
-        bench.set_rps(net["server"].netns, "eth0", [RECV_CPU])
+        timing.set_rps(net["server"].netns, "eth0", [RECV_CPU])
         frame = bytes(traffic.udp(net, "client", "server", dport=PORT))
         runs: dict[str, list[dict]] = {m: [] for m in METHODS}
         skipped: dict[str, str] = {}

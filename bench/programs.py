@@ -12,7 +12,7 @@ import re
 import statistics
 from typing import Any, Callable
 
-from ebpflab import BPF_DIR, bench
+from ebpflab import BPF_DIR, timing
 from ebpflab.loader import Program
 
 MAC_A, MAC_B = "02eb00000001", "02eb00000002"
@@ -57,7 +57,7 @@ def measure(prog: Program, packets: dict[str, bytes], repeat: int, rounds: int) 
         times = []
         for _ in range(rounds):
             drain()
-            times.append(bench.test_run(fn, pkt, repeat))
+            times.append(timing.test_run(fn, pkt, repeat))
         drain()
         out[name] = statistics.median(times)
     return out
@@ -88,7 +88,7 @@ def run(repeat: int = 100_000, rounds: int = 5, rules: tuple[int, ...] = (16, 10
                 if setup:
                     setup(prog)
                 ns = measure(prog, packets, repeat, rounds)
-                rows.append({"program": label, **ns, "action": bench.run(prog.load(), packets["udp 60B"]).action})
+                rows.append({"program": label, **ns, "action": timing.measure(prog.load(), packets["udp 60B"]).action})
         except Exception as exc:  # a lab mid-edit must not stop the benchmark
             rows.append({"program": label, "skipped": str(exc).strip().splitlines()[0][:90]})
     return rows

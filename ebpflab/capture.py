@@ -29,7 +29,7 @@ from .system import require_root
 MAX_RING_KIB = 262144  # -B: 256 MiB of ring buffer is far more than any lab needs
 RECORD = struct.Struct("<IIII")  # struct pcap_rec in bpf/xdp_capture.c, before data[]: a pcap record header
 STATS = ("seen", "captured", "dropped", "filtered")
-PROTOCOLS = ("ARP", "TCP", "UDP", "ICMP", "ICMPv6", "IPv4 other", "IPv6 other", "other", "malformed")  # xdp_capture.c
+PROTOCOL_SLOTS = ("ARP", "TCP", "UDP", "ICMP", "ICMPv6", "IPv4 other", "IPv6 other", "other", "malformed")  # xdp_capture.c
 
 
 def mono_to_wall_ns() -> int:
@@ -159,7 +159,7 @@ class Capture:
     def protocols(self) -> dict[str, int]:
         """What arrived by protocol, counted in the kernel with lab 04's parse_packet (every packet seen)."""
         table = self.prog["protocols"]
-        return {name: int(sum(table[table.Key(i)])) for i, name in enumerate(PROTOCOLS)}
+        return {name: int(sum(table[table.Key(i)])) for i, name in enumerate(PROTOCOL_SLOTS)}
 
 
 def records(data: bytes) -> list[bytes]:

@@ -6,7 +6,7 @@ list of ``Insn(code, jt, jf, k)``, exactly what libpcap hands to the kernel::
 
     prog = cbpf.compile("tcp port 80")      # libpcap's compiler, as tcpdump uses it
     print(cbpf.disassemble(prog))           # tcpdump -d style
-    cbpf.run(prog, bytes(pkt))              # 0 rejects, otherwise the snapshot length
+    cbpf.interpret(prog, bytes(pkt))           # 0 rejects, otherwise the snapshot length
     cbpf.trace(prog, bytes(pkt))            # the registers after each instruction
 
 The interpreter here is written for reading; the tests hold it to libpcap's ``bpf_filter`` (via
@@ -21,7 +21,7 @@ fields it knows. That set is inside what libpcap's ``bpf_validate`` accepts, and
 interpreter is never handed a program that both have not accepted (``bpf_validate`` alone lets
 opcodes through that make ``bpf_filter`` abort the process).
 
-Where the two machines differ, ``run(..., semantics=...)`` follows the one asked for ("libpcap",
+Where the two machines differ, ``interpret(..., semantics=...)`` follows the one asked for ("libpcap",
 the default: the BSD machine, what ``tcpdump -r`` runs; or "kernel", a Linux socket filter):
 
 - indexed loads ``[x + k]``: libpcap rejects the packet when X + k passes 2**32; the kernel adds
@@ -286,8 +286,8 @@ class Step:
         return f"{self.text:<44} A={self.A:#010x} X={self.X:#010x}{'  ' + used if used else ''}{end}"
 
 
-def run(program: Sequence[Sequence[int]], packet: bytes, *, wirelen: int | None = None,
-        byteorder: str = "big", semantics: str = "libpcap") -> int:
+def interpret(program: Sequence[Sequence[int]], packet: bytes, *, wirelen: int | None = None,
+              byteorder: str = "big", semantics: str = "libpcap") -> int:
     """Run the program on a packet: 0 rejects it, otherwise it is the number of bytes to keep."""
     return _execute(validate(program), _packet(packet), _wirelen(wirelen), _byteorder(byteorder),
                     _semantics(semantics), None)
@@ -657,7 +657,7 @@ def verdicts(program: Sequence[Sequence[int]], packets: dict[str, bytes]) -> dic
     prog = validate(program)
     if not isinstance(packets, dict):
         raise LabError(f"packets is a dict of name -> frame (like cbpf.sample_packets()), not {type(packets).__name__}")
-    return {name: run(prog, data) for name, data in packets.items()}
+    return {name: interpret(prog, data) for name, data in packets.items()}
 
 
 def verdict_table(program: Sequence[Sequence[int]], packets: dict[str, bytes]) -> str:

@@ -1,4 +1,4 @@
-"""Check cells: each says in one sentence what is right, or raises CheckFailed saying what is wrong (lab 02).
+"""Check cells: each says in one sentence what is right, or raises CheckFailed saying what is wrong (lab 00).
 
 Lab cells assert what the lab teaches; exercise check cells use the same functions, so that a
 stub left as shipped fails with a sentence the learner can act on.

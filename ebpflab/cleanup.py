@@ -1,4 +1,4 @@
-"""``ebpflab cleanup``: remove what a killed lab left behind (lab 00).
+"""``ebpflab cleanup``: remove what a killed lab left behind (lab 03, through maps' pins).
 
 Everything the kit creates is named so it can be found again, by its owner's tag
 ``<pid>_<start time>`` (``system.owner_tag``): namespaces ``ebl-<tag>-…`` (their veths and XDP
@@ -93,7 +93,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--dry-run", "-n", action="store_true", help="only list what would be removed")
 
 
-def run(args) -> int:
+def main(args) -> int:
     """``ebpflab cleanup``: remove leftovers and print what was removed."""
     everything, dry_run = args.all, args.dry_run
     removed = cleanup(everything, dry_run)

@@ -1,6 +1,6 @@
 """The ``ebpflab`` command. Each sub-command lives in the module that does the work.
 
-A module listed in ``COMMANDS`` provides ``add_arguments(parser)`` and ``run(args) -> int``;
+A module listed in ``COMMANDS`` provides ``add_arguments(parser)`` and ``main(args) -> int``;
 it is imported only when its sub-command runs, so ``ebpflab doctor`` stays fast.
 """
 from __future__ import annotations
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         mod = importlib.import_module(COMMANDS[args.command][0])
-        return mod.run(args)
+        return mod.main(args)
     except ModuleNotFoundError as exc:
         if exc.name == COMMANDS[args.command][0]:
             print(f"ebpflab: `{args.command}` is not available in this version", file=sys.stderr)

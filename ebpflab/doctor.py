@@ -240,7 +240,7 @@ def report(checks: list[Check]) -> str:
     return "\n".join(lines)
 
 
-def run(args: object = None) -> int:
+def main(args: object = None) -> int:
     """``ebpflab doctor``: print the table; exit 1 when something blocks the labs."""
     checks = run_checks()
     print(report(checks))

@@ -1,4 +1,4 @@
-"""The exceptions a learner may meet: each carries one clear sentence, plus any log behind it."""
+"""The exceptions a learner may meet: each carries one clear sentence, plus any log behind it (lab 00)."""
 from __future__ import annotations
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
-import socket
 import threading
 import time
 from contextlib import ExitStack, contextmanager
@@ -34,7 +33,7 @@ PINNED_MAPS = ("sources", "hits")
 # --- the lab's side: pin for the block, always unpin ---------------------------------------------
 
 @contextmanager
-def pinned(prog: Any, names: tuple[str, ...] = PINNED_MAPS) -> Iterator[Path]:
+def pin_maps(prog: Any, names: tuple[str, ...] = PINNED_MAPS) -> Iterator[Path]:
     """Pin the program's maps in this process's folder (lab 03's ``maps.pinned``) for the block, then unpin them."""
     with ExitStack() as stack:
         for name in names:
@@ -155,7 +154,7 @@ def add_arguments(parser) -> None:
                         help="stop after this many seconds (default: Ctrl-C)")
 
 
-def run(args) -> int:
+def main(args) -> int:
     """``ebpflab export``: serve until Ctrl-C, SIGTERM or ``--seconds``."""
     def stop(*_: Any) -> None:
         raise KeyboardInterrupt  # SIGTERM stops it as cleanly as Ctrl-C
@@ -170,10 +169,3 @@ def run(args) -> int:
         except KeyboardInterrupt:
             pass
     return 0
-
-
-def free_port(ip: str = "127.0.0.1") -> int:
-    """A TCP port on ``ip`` that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind((ip, 0))
-        return s.getsockname()[1]

@@ -30,7 +30,7 @@ from .errors import LabError
 from .loader import Program
 from .netlab import LabNet
 
-PROTOCOLS = {"tcp": 6, "udp": 17}
+IP_PROTOCOLS = {"tcp": 6, "udp": 17}
 DEFAULT_MAX_RULES = 64  # MAX_RULES in bpf/xdp_firewall.c when no define is given
 
 
@@ -91,14 +91,14 @@ class Firewall:
 
     def block_port(self, port: int, proto: str = "udp") -> Rule:
         """Drop every TCP or UDP packet to destination ``port``."""
-        if proto not in PROTOCOLS:
-            raise LabError(f"protocol {proto!r} is not one of {', '.join(PROTOCOLS)}")
+        if proto not in IP_PROTOCOLS:
+            raise LabError(f"protocol {proto!r} is not one of {', '.join(IP_PROTOCOLS)}")
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
             raise LabError(f"port {port!r} is not a port number (1 to 65535)")
         match = f"{proto}/{port}"
         self._refuse_duplicate("port", match)
         table = self.prog["port_rules"]
-        key = table.Key(port, PROTOCOLS[proto], 0)
+        key = table.Key(port, IP_PROTOCOLS[proto], 0)
         rule = Rule(self._free_id("port"), "port", match)
         self._insert(table, key, rule)
         return rule
@@ -113,7 +113,7 @@ class Firewall:
         else:
             proto, port = found.match.split("/")
             table = self.prog["port_rules"]
-            del table[table.Key(int(port), PROTOCOLS[proto], 0)]
+            del table[table.Key(int(port), IP_PROTOCOLS[proto], 0)]
         del self._rules[found.id]
 
     def clear(self) -> None:
@@ -191,8 +191,8 @@ class NftDrop:
 @contextmanager
 def nft_drop(net: LabNet, host: str, port: int, proto: str = "udp", hook: str = "input") -> Iterator[NftDrop]:
     """Drop ``proto`` packets to ``port`` with nftables on ``host`` (its namespace only) for the block."""
-    if proto not in PROTOCOLS:
-        raise LabError(f"protocol {proto!r} is not one of {', '.join(PROTOCOLS)}")
+    if proto not in IP_PROTOCOLS:
+        raise LabError(f"protocol {proto!r} is not one of {', '.join(IP_PROTOCOLS)}")
     if hook not in ("input", "prerouting"):
         raise LabError("hook must be 'input' or 'prerouting'")
     ruleset = (f"table inet ebpflab {{\n chain {hook} {{ type filter hook {hook} priority 0; policy accept;\n"

@@ -1,4 +1,4 @@
-"""Ethernet frames: one walk past the VLAN tags, a protocol name, and lab 06's sample mix (lab 02).
+"""Ethernet frames: one walk past the VLAN tags, a protocol name, and lab 06's sample mix (lab 00).
 
 Every module that looks inside a frame in Python finds the network layer with ``l3()``, so the
 802.1Q, 802.1ad (QinQ) and old 0x9100 tags are handled the same everywhere; the C side does the same

@@ -1,4 +1,4 @@
-"""``make lab``: JupyterLab on 127.0.0.1 only, with a token, serving ``labs/`` (lab 00).
+"""``make lab``: JupyterLab on 127.0.0.1 only, with a token, serving ``labs/`` (no lab imports it).
 
 Its kernels run as root (they load BPF programs), so the server is never exposed: it listens on
 the loopback address, and the token is required. The token is kept in a file readable by root
@@ -82,7 +82,7 @@ def url() -> str:
     return f"http://127.0.0.1:{port()}/lab?token={token()}"
 
 
-def run(args) -> int:
+def main(args) -> int:
     """``ebpflab lab`` serves JupyterLab; ``ebpflab url`` prints its address."""
     if args.command == "url":
         print(url())

@@ -1,4 +1,4 @@
-"""Compile a ``bpf/*.c`` program with BCC, load it, attach it, and always detach (lab 02).
+"""Compile a ``bpf/*.c`` program with BCC, load it, attach it, and always detach (lab 01).
 
 One order for every program: build (compile), load (the verifier runs), attach, detach, destroy.
 ``Program`` is the build/destroy context manager; its attach methods are the attach/detach ones,

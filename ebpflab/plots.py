@@ -1,4 +1,4 @@
-"""Live charts for the labs: throttled redraws in JupyterLab, a headless mode for tests (lab 02).
+"""Live charts for the labs: throttled redraws in JupyterLab, a headless mode for tests (lab 00).
 
 Headless mode (``EBPFLAB_HEADLESS=1``, set by the test suite, or outside a notebook) records the
 data and draws once at the end, so nbclient never waits on a widget.

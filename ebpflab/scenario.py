@@ -1,6 +1,6 @@
-"""Scenarios for lab 09: benign senders and a delayed attacker, run against the loop, and the story plot.
+"""Scenarios: benign senders and a delayed attacker run against the loop, and the story plot (lab 09).
 
-``Scenario.run()`` sends from one lab host with each sender's own source address (all in
+``Scenario.play()`` sends from one lab host with each sender's own source address (all in
 198.18.0.0/15), runs monitor → detect → act once per interval, and returns a ``Result`` that says
 how fast the attack was blocked, whether a benign sender ever was, and draws it all on one time axis.
 """
@@ -196,7 +196,7 @@ class Scenario:
             for th in threads:
                 th.join(timeout=self.duration + 5)
 
-    def run(self, net: LabNet, prog: Program, *, detector: Detector | None = None, policy: str = "keep",
+    def play(self, net: LabNet, prog: Program, *, detector: Detector | None = None, policy: str = "keep",
             cooldown: float = 10.0, interval: float = 0.5, host: str = "client", dst: str = "server",
             log: Callable[[str], None] | None = print, on_sample: Callable[[Loop], None] | None = None) -> Result:
         """Run the scenario against ``xdp_monitor`` attached on ``dst``; return everything it recorded."""

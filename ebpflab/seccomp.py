@@ -4,7 +4,7 @@ libseccomp (Debian's python3-seccomp) writes the filter; this module shows it as
 runs it in ``ebpflab.cbpf`` on a hand-made ``struct seccomp_data``, and runs a real command under
 it in a child process, so the lab's own kernel never carries the filter::
 
-    seccomp.run(["sh", "-c", "uname -r; echo still here"], deny=["uname"])
+    seccomp.run_denying(["sh", "-c", "uname -r; echo still here"], deny=["uname"])
 
 ``python -m ebpflab.seccomp --deny uname -- CMD...`` is the child's side: load, then exec.
 """
@@ -90,7 +90,7 @@ def seccomp_data(syscall: str | int, args: Sequence[int] = (), arch: int | None 
 def judge(prog: Sequence[Sequence[int]], syscall: str | int, args: Sequence[int] = ()) -> int:
     """Run a seccomp program in ebpflab.cbpf on one system call; the kernel would act on this value."""
     # seccomp loads words in the machine's byte order, packets are read big-endian
-    return cbpf.run(prog, seccomp_data(syscall, args), byteorder=sys.byteorder)
+    return cbpf.interpret(prog, seccomp_data(syscall, args), byteorder=sys.byteorder)
 
 
 def action(value: int) -> str:
@@ -102,7 +102,7 @@ def action(value: int) -> str:
     return name
 
 
-def run(argv: Sequence[str], deny: Sequence[str], errno: int = errno_codes.EPERM,
+def run_denying(argv: Sequence[str], deny: Sequence[str], errno: int = errno_codes.EPERM,
         timeout: float = 10) -> subprocess.CompletedProcess:
     """Run ``argv`` in a child process under a filter that makes ``deny`` fail with ``errno``."""
     if not argv:

@@ -1,4 +1,4 @@
-"""``ebpflab tcpdump``: tcpdump built on XDP and a BPF ring buffer (lab 06).
+"""``ebpflab tcpdump``: tcpdump built on XDP and a BPF ring buffer (the command lab 06 runs).
 
 The flags are tcpdump's, for what the tool supports; the output lines, the pcap files and the
 closing counts are tcpdump's too, so the two can be compared line by line.
@@ -188,7 +188,7 @@ def _sigterm(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt  # detach exactly as on Ctrl-C
 
 
-def run(args: Any) -> int:
+def main(args: Any) -> int:
     """``ebpflab tcpdump``: capture (or read) packets, print or write them, report the counts."""
     expr = " ".join(args.expression)
     snaplen = args.snaplen if args.snaplen > 0 else DEFAULT_SNAPLEN

@@ -1,4 +1,4 @@
-"""Bounded traffic inside the lab network: scapy builds the packets, a raw socket sends them (lab 02).
+"""Bounded traffic inside the lab network: scapy builds the packets, a raw socket sends them (lab 00).
 
 Every sender here stops by itself: it is bounded both in packets (``count``) and in time
 (``duration``, at most ``MAX_SECONDS``). Packets leave through an AF_PACKET socket made inside a

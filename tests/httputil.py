@@ -1,6 +1,7 @@
-"""HTTP checks shared by the tests of servers the kit starts (JupyterLab, the exporter)."""
+"""HTTP checks and free ports shared by the tests of servers the kit starts (JupyterLab, the exporter)."""
 from __future__ import annotations
 
+import socket
 import urllib.error
 import urllib.request
 
@@ -14,3 +15,10 @@ def http_status(url: str, timeout: float = 5) -> int:
         return e.code
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return 0
+
+
+def free_port(ip: str = "127.0.0.1") -> int:
+    """A TCP port on ``ip`` that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind((ip, 0))
+        return s.getsockname()[1]

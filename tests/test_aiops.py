@@ -32,7 +32,7 @@ def flood(seed: int) -> list[scenario.Sender]:
 @pytest.mark.parametrize("seed", range(5))
 def test_attacker_blocked_fast_and_no_benign_sender_ever(lab, seed):
     net, prog = lab
-    res = scenario.Scenario(scenario.benign_senders() + flood(seed), seed=seed).run(net, prog, log=None)
+    res = scenario.Scenario(scenario.benign_senders() + flood(seed), seed=seed).play(net, prog, log=None)
     assert res.false_positives() == set(), f"benign senders blocked: {[str(a) for a in res.actions]}"
     ttb = res.time_to_block()
     assert ttb is not None and ttb <= BLOCK_WITHIN, f"time to block {ttb}"
@@ -45,7 +45,7 @@ def test_attacker_blocked_fast_and_no_benign_sender_ever(lab, seed):
 
 def test_cooldown_lifts_the_block_and_a_continuing_attack_is_blocked_again(lab):
     net, prog = lab
-    res = scenario.Scenario(scenario.benign_senders() + scenario.attacker(start=1.6), seed=7, duration=4.5).run(
+    res = scenario.Scenario(scenario.benign_senders() + scenario.attacker(start=1.6), seed=7, duration=4.5).play(
         net, prog, policy="cooldown", cooldown=1.0, log=None)
     kinds = [(a.action, a.source) for a in res.actions]
     assert kinds[:3] == [("block", "198.18.66.6"), ("unblock", "198.18.66.6"), ("block", "198.18.66.6")], kinds
@@ -54,7 +54,7 @@ def test_cooldown_lifts_the_block_and_a_continuing_attack_is_blocked_again(lab):
 
 def test_the_plot_tells_the_story_headless(lab, tmp_path):
     net, prog = lab
-    res = scenario.Scenario(scenario.benign_senders() + scenario.attacker(), seed=3, duration=3.5).run(net, prog, log=None)
+    res = scenario.Scenario(scenario.benign_senders() + scenario.attacker(), seed=3, duration=3.5).play(net, prog, log=None)
     ax = res.plot()
     labels = [t.get_text() for t in ax.texts]
     assert "attack starts" in labels and any(t.startswith("block 198.18.66.6") for t in labels)

@@ -18,9 +18,9 @@ def udp():
 
 
 CASES = [
-    (lambda: cbpf.run(PROG, [300]), "packet"),
-    (lambda: cbpf.run(PROG, b"x", semantics="bsd"), "semantics"),
-    (lambda: cbpf.run(PROG, b"x", wirelen=-1), "wirelen"),
+    (lambda: cbpf.interpret(PROG, [300]), "packet"),
+    (lambda: cbpf.interpret(PROG, b"x", semantics="bsd"), "semantics"),
+    (lambda: cbpf.interpret(PROG, b"x", wirelen=-1), "wirelen"),
     (lambda: cbpf.compile("\udcff"), "not valid text"),
     (lambda: cbpf.compile("tcp\x00 and garbage(("), "NUL"),
     (lambda: cbpf.compile("tcp", snaplen=0), "snaplen"),

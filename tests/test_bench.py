@@ -1,9 +1,9 @@
-"""BPF_PROG_TEST_RUN through ebpflab.bench: real programs run by the kernel on a crafted packet (not timed)."""
+"""BPF_PROG_TEST_RUN through ebpflab.timing: real programs run by the kernel on a crafted packet (not timed)."""
 from __future__ import annotations
 
 import pytest
 
-from ebpflab import LabError, bench
+from ebpflab import LabError, timing
 from ebpflab.loader import Program
 
 # Ethernet / IPv4 198.18.0.1 -> 198.18.0.2 / UDP 40000 -> 7777 / 18 bytes of payload.
@@ -12,19 +12,19 @@ PACKET = (bytes.fromhex("02eb0000000202eb000000010800")
           + bytes.fromhex("9c401e61001a0000") + b"x" * 18)
 
 
-@pytest.mark.parametrize("name, action", [("xdp_drop", bench.XDP_DROP), ("xdp_pass", bench.XDP_PASS)])
+@pytest.mark.parametrize("name, action", [("xdp_drop", timing.XDP_DROP), ("xdp_pass", timing.XDP_PASS)])
 def test_retval_is_the_programs_verdict(name, action):
     with Program(name) as prog:
-        r = bench.run(prog.load(), PACKET, repeat=1000)
+        r = timing.measure(prog.load(), PACKET, repeat=1000)
         assert r.retval == action
         assert r.ns > 0
-        assert bench.test_run(prog.load().fd, PACKET, repeat=1000) > 0  # a bare fd works too
-        assert bench.ns_per_packet(prog.load(), PACKET, repeat=1000, rounds=3) > 0
+        assert timing.test_run(prog.load().fd, PACKET, repeat=1000) > 0  # a bare fd works too
+        assert timing.ns_per_packet(prog.load(), PACKET, repeat=1000, rounds=3) > 0
 
 
 def test_every_run_really_happens_in_the_kernel():
     with Program("xdp_count") as prog:
-        r = bench.run(prog, PACKET, repeat=500)
+        r = timing.measure(prog, PACKET, repeat=500)
         assert r.action == "XDP_PASS"
         assert r.data_out == PACKET
         assert prog["counts"][0].value == 500
@@ -34,22 +34,22 @@ def test_every_run_really_happens_in_the_kernel():
 def test_bad_input_is_one_sentence():
     with Program("xdp_pass") as prog:
         with pytest.raises(LabError, match="Ethernet header"):
-            bench.test_run(prog.load(), b"\0" * 4)
+            timing.test_run(prog.load(), b"\0" * 4)
     with pytest.raises(LabError, match="BPF_PROG_TEST_RUN failed"):
-        bench.test_run(10_000, PACKET, repeat=1)
+        timing.test_run(10_000, PACKET, repeat=1)
     with pytest.raises(LabError, match="loaded program"):
-        bench.test_run("xdp_pass", PACKET)
+        timing.test_run("xdp_pass", PACKET)
 
 
 def test_softirq_meter_sees_receive_work_and_rps_steers_it(net):
     from ebpflab import traffic
 
-    bench.set_rps(net["server"].netns, "eth0", [1])
+    timing.set_rps(net["server"].netns, "eth0", [1])
     mask = net.run("server", "cat", "/sys/class/net/eth0/queues/rx-0/rps_cpus").stdout.strip()
     assert int(mask, 16) == 2
-    with bench.SoftirqMeter() as meter:
+    with timing.SoftirqMeter() as meter:
         traffic.send(net, "client", traffic.udp(net, "client", "server"), count=2000)
-    assert len(meter.ns) == len(bench.softnet_drops())
+    assert len(meter.ns) == len(timing.softnet_drops())
     assert meter.ns[1] > 0  # CPU 1 received the packets
 
 

@@ -22,10 +22,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from httputil import http_status
+from httputil import free_port, http_status
 
 from ebpflab.check import exercise_of
-from ebpflab.export import free_port
 
 pytestmark = pytest.mark.browser
 

@@ -124,7 +124,7 @@ def test_corpus_is_big_enough(corpus):
     assert len(corpus) >= 50
     # each expression splits the corpus: none accepts everything or nothing
     for expr in EXPRESSIONS:
-        verdicts = {bool(cbpf.run(cbpf.compile(expr), f)) for f in corpus}
+        verdicts = {bool(cbpf.interpret(cbpf.compile(expr), f)) for f in corpus}
         assert verdicts == {True, False}, f"{expr!r} does not discriminate the corpus"
 
 
@@ -157,9 +157,9 @@ def test_interpreter_agrees_with_libpcap(corpus, tmp_path):
     write_pcap(pcap, corpus)
     for expr in EXPRESSIONS:
         prog = cbpf.compile(expr)
-        mine = {i for i, f in enumerate(corpus) if cbpf.run(prog, f)}
+        mine = {i for i, f in enumerate(corpus) if cbpf.interpret(prog, f)}
         assert mine == tcpdump_matches(pcap, expr), expr
-        assert [cbpf.run(prog, f) for f in corpus] == [cbpf.libpcap_run(prog, f) for f in corpus], expr
+        assert [cbpf.interpret(prog, f) for f in corpus] == [cbpf.libpcap_run(prog, f) for f in corpus], expr
 
 
 SENTINEL = bytes(Ether(src=C, dst=S, type=0x88B6) / b"end of corpus")
@@ -179,7 +179,7 @@ def test_interpreter_agrees_with_the_kernel(net, corpus):
                 assert end.frames(timeout=5, limit=1) == [SENTINEL]
                 got = [f for f in ps.frames(timeout=0.05) if f != SENTINEL]
             arrived = {index[f] for f in got}
-            expected = {i for i, f in enumerate(seen) if cbpf.run(prog, f)}
+            expected = {i for i, f in enumerate(seen) if cbpf.interpret(prog, f)}
             assert len(got) == len(arrived), f"{expr!r}: a frame arrived twice"
             assert arrived == expected, (f"{expr!r}: kernel kept {sorted(arrived)}, interpreter {sorted(expected)}")
             total += len(arrived)
@@ -253,20 +253,20 @@ def test_every_instruction_agrees_with_libpcap_and_the_kernel(net, corpus):
     prog = cbpf.assemble(EVERY_INSTRUCTION)
     used = {i.code for i in prog}
     assert len(used) >= 49
-    results = [cbpf.run(prog, f) for f in corpus]
+    results = [cbpf.interpret(prog, f) for f in corpus]
     assert results == [cbpf.libpcap_run(prog, f) for f in corpus]
     assert len({r for r in results if r}) >= 2, "the returned values should depend on the packet"
-    plain = [f for f in corpus if cbpf.kernel_view(f) == f and cbpf.run(prog, f)]
+    plain = [f for f in corpus if cbpf.kernel_view(f) == f and cbpf.interpret(prog, f)]
     with cbpf.PacketSocket(net, "server", prog) as ps:
         traffic.send(net, "client", plain)
         got = ps.frames(timeout=0.3)
     # the return value is the snapshot length: the kernel truncates each frame to it
-    assert got == [f[:cbpf.run(prog, f)] for f in plain]
+    assert got == [f[:cbpf.interpret(prog, f)] for f in plain]
 
 
 def test_division_by_x_zero_rejects(corpus):
     prog = cbpf.assemble("ldx #0\nld #5\ndiv x\nret #100")
-    assert cbpf.run(prog, corpus[0]) == 0 == cbpf.libpcap_run(prog, corpus[0])
+    assert cbpf.interpret(prog, corpus[0]) == 0 == cbpf.libpcap_run(prog, corpus[0])
 
 
 def test_trace_shows_the_registers():
@@ -290,7 +290,7 @@ def test_trace_shows_the_registers():
 ])
 def test_malformed_programs_are_refused_with_the_reason(program, reason):
     with pytest.raises(cbpf.BadProgram, match=re.escape(reason)):
-        cbpf.run(program, b"\0" * 64)
+        cbpf.interpret(program, b"\0" * 64)
 
 
 def test_the_kernel_agrees_on_what_is_malformed():
@@ -312,7 +312,7 @@ def test_the_kernel_agrees_on_what_is_malformed():
 
 def test_a_packet_must_be_bytes():
     with pytest.raises(cbpf.LabError, match="a packet is bytes"):
-        cbpf.run(cbpf.compile("ip"), "not a packet")
+        cbpf.interpret(cbpf.compile("ip"), "not a packet")
 
 
 def test_bad_expression_gives_libpcap_message():

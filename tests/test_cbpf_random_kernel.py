@@ -1,5 +1,5 @@
 """Lab 01, on the kernel: random programs are accepted by cbpf.validate exactly when the kernel's
-bpf_check_classic accepts them (SO_ATTACH_FILTER), and cbpf.run(..., semantics="kernel") keeps
+bpf_check_classic accepts them (SO_ATTACH_FILTER), and cbpf.interpret(..., semantics="kernel") keeps
 what a packet socket in the lab network keeps, byte for byte."""
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def kernel_accepts(sock: socket.socket, prog) -> bool:
 
 def runs_in_kernel_semantics(prog, frames) -> bool:
     try:
-        [cbpf.run(prog, f, semantics="kernel") for f in frames]
+        [cbpf.interpret(prog, f, semantics="kernel") for f in frames]
         return True
     except cbpf.LabError:  # an ancillary field: socket-buffer metadata the interpreter cannot know
         return False
@@ -62,7 +62,7 @@ def test_random_programs_keep_what_the_kernel_keeps(net):
     programs = []
     while len(programs) < RUN_PROGRAMS:
         prog = random_program(rng)
-        if is_valid(prog) and runs_in_kernel_semantics(prog, frames) and any(cbpf.run(prog, f, semantics="kernel") for f in frames):
+        if is_valid(prog) and runs_in_kernel_semantics(prog, frames) and any(cbpf.interpret(prog, f, semantics="kernel") for f in frames):
             programs.append(prog)
     sender = net.call("client", traffic._raw_socket, "eth0")
     old_cpus = os.sched_getaffinity(0)
@@ -80,7 +80,7 @@ def test_random_programs_keep_what_the_kernel_keeps(net):
                         assert end.frames(timeout=5, limit=1) == [sentinel]
                         for p, ps in zip(progs, socks):
                             got = [d for d in ps.frames(timeout=0) if d[:1] != b"\xff"]
-                            want = min(cbpf.run(p, f, semantics="kernel"), len(f))
+                            want = min(cbpf.interpret(p, f, semantics="kernel"), len(f))
                             assert [len(d) for d in got] == ([want] if want else []), \
                                 f"{p} on {f.hex()}: kernel kept {[len(d) for d in got]}, interpreter {want}"
                             assert all(d == f[:len(d)] for d in got)

@@ -31,7 +31,7 @@ def test_random_programs_agree_with_libpcap():
             assert libpcap_accepts(prog), f"cbpf accepts what libpcap's bpf_validate refuses: {prog}"
             valid += 1
             for f in frames:
-                assert cbpf.run(prog, f) == cbpf.libpcap_run(prog, f), f"{prog} on {f.hex()}"
+                assert cbpf.interpret(prog, f) == cbpf.libpcap_run(prog, f), f"{prog} on {f.hex()}"
                 runs += 1
     print(f"cbpf vs libpcap: {PROGRAMS} programs, {valid} valid, {runs} runs, all agree")
     assert valid > PROGRAMS // 10, "too few valid programs for the agreement to mean much"
@@ -41,7 +41,7 @@ def test_random_programs_agree_with_libpcap():
 def test_the_program_that_aborted_libpcap_is_refused():
     # validate used to ignore bits 8-15 of LD/LDX opcodes; libpcap's bpf_filter then hit abort().
     prog = [(0x5501, 0, 0, 0), (6, 0, 0, 1)]
-    for call in (cbpf.validate, lambda p: cbpf.libpcap_run(p, b"\0" * 20), lambda p: cbpf.run(p, b"\0" * 20)):
+    for call in (cbpf.validate, lambda p: cbpf.libpcap_run(p, b"\0" * 20), lambda p: cbpf.interpret(p, b"\0" * 20)):
         try:
             call(prog)
         except cbpf.BadProgram as exc:
@@ -54,18 +54,18 @@ def test_the_program_that_aborted_libpcap_is_refused():
 def test_where_libpcap_and_the_kernel_differ_run_follows_the_one_asked():
     frame = bytes(range(64))
     ind_wraps = [(cbpf.LDX | cbpf.IMM, 0, 0, 2), (cbpf.LD | cbpf.B | cbpf.IND, 0, 0, 0xFFFFFFFF), (cbpf.RET | cbpf.A_SRC, 0, 0, 0)]
-    assert cbpf.run(ind_wraps, frame) == 0 == cbpf.libpcap_run(ind_wraps, frame)  # X + k past 2**32 rejects
-    assert cbpf.run(ind_wraps, frame, semantics="kernel") == 1  # 2 + (-1) = byte 1
+    assert cbpf.interpret(ind_wraps, frame) == 0 == cbpf.libpcap_run(ind_wraps, frame)  # X + k past 2**32 rejects
+    assert cbpf.interpret(ind_wraps, frame, semantics="kernel") == 1  # 2 + (-1) = byte 1
     shift = [(cbpf.LDX | cbpf.IMM, 0, 0, 33), (cbpf.LD | cbpf.IMM, 0, 0, 1), (cbpf.ALU | cbpf.LSH | cbpf.X, 0, 0, 0),
              (cbpf.RET | cbpf.A_SRC, 0, 0, 0)]
-    assert cbpf.run(shift, frame) == 0 == cbpf.libpcap_run(shift, frame)
-    assert cbpf.run(shift, frame, semantics="kernel") == 2
+    assert cbpf.interpret(shift, frame) == 0 == cbpf.libpcap_run(shift, frame)
+    assert cbpf.interpret(shift, frame, semantics="kernel") == 2
     net = [(cbpf.LD | cbpf.B | cbpf.ABS, 0, 0, cbpf.SKF_NET_OFF + 1), (cbpf.RET | cbpf.A_SRC, 0, 0, 0)]
-    assert cbpf.run(net, frame) == 0 and cbpf.run(net, frame, semantics="kernel") == 15
+    assert cbpf.interpret(net, frame) == 0 and cbpf.interpret(net, frame, semantics="kernel") == 15
     anc = [(cbpf.LD | cbpf.W | cbpf.ABS, 0, 0, cbpf.SKF_AD_OFF + 8), (cbpf.RET | cbpf.A_SRC, 0, 0, 0)]
-    assert cbpf.run(anc, frame) == 0
+    assert cbpf.interpret(anc, frame) == 0
     try:
-        cbpf.run(anc, frame, semantics="kernel")
+        cbpf.interpret(anc, frame, semantics="kernel")
     except cbpf.LabError as exc:
         assert "ifindex" in str(exc)
     else:

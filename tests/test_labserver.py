@@ -9,9 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from httputil import http_status
-
-from ebpflab.export import free_port
+from httputil import free_port, http_status
 
 
 def test_jupyterlab_listens_on_loopback_only_and_needs_the_token(tmp_path):

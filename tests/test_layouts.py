@@ -12,17 +12,18 @@ def fields(ctype) -> list[tuple[str, int, int]]:
     return [(name, getattr(ctype, name).offset, getattr(ctype, name).size) for name, *_ in ctype._fields_]
 
 
-def test_capture_record_header_stats_and_protocols_match_xdp_capture_c():
-    probe = '#include "xdp_capture.c"\nBPF_ARRAY(layout_rec, struct cap_rec, 1);\n' \
+def test_capture_record_stats_and_protocols_match_xdp_capture_c():
+    probe = '#include "xdp_capture.c"\nBPF_ARRAY(layout_rec, struct pcap_rec, 1);\n' \
             'BPF_ARRAY(layout_nstats, u32, NSTATS);\nBPF_ARRAY(layout_nproto, u32, NPROTO);\n'
     with Program(probe, {"CAP_BYTES": 64}) as prog:
         rec = prog["layout_rec"].Leaf
         header = [f for f in fields(rec) if f[0] != "data"]
-        assert rec.data.offset == capture.HEADER.size, "capture.HEADER must end where data[] starts"
+        assert rec.data.offset == capture.RECORD.size, "capture.RECORD must end where data[] starts"
         sizes = {"Q": 8, "I": 4}
-        assert [s for _, _, s in header] == [sizes[c] for c in capture.HEADER.format.lstrip("<")]
+        assert [s for _, _, s in header] == [sizes[c] for c in capture.RECORD.format.lstrip("<")]
+        assert [n for n, _, _ in header] == ["ts_sec", "ts_usec", "caplen", "len"]  # the order RECORD unpacks
         assert len(capture.STATS) == prog["layout_nstats"].max_entries
-        assert len(capture.PROTOCOLS) == prog["layout_nproto"].max_entries
+        assert len(capture.PROTOCOL_SLOTS) == prog["layout_nproto"].max_entries
 
 
 def test_exporter_src_stats_matches_xdp_monitor_c():

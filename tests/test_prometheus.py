@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from ebpflab import traffic
+from httputil import free_port
 from ebpflab.errors import LabError
-from ebpflab.export import free_port, pinned, read_counters, serve
+from ebpflab.export import pin_maps, read_counters, serve
 from ebpflab.firewall import Firewall
 from ebpflab.monitor import monitor_program
 from ebpflab.netlab import stop_process
@@ -50,7 +51,7 @@ def until(fn, what: str, seconds: float = WAIT):
 def lab(net):
     with monitor_program() as prog, prog.xdp(net["server"]):
         fw = Firewall(prog)
-        with pinned(prog) as folder:
+        with pin_maps(prog) as folder:
             yield net, prog, fw, folder
         assert not folder.exists(), "the pins must be gone once the block ends"
 

@@ -19,10 +19,9 @@ import time
 from pathlib import Path
 
 import pytest
-from httputil import http_status
+from httputil import free_port, http_status
 
 from ebpflab import REPO
-from ebpflab.export import free_port
 
 VAGRANT_DIR = REPO / "vagrant"
 VAGRANTFILE = VAGRANT_DIR / "Vagrantfile"

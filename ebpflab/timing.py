@@ -1,4 +1,4 @@
-"""What a program costs: run it in the kernel on a crafted packet and time it (lab 07, bench/).
+"""What a program costs: run it in the kernel on a crafted packet and time it (lab 02, bench/).
 
 ``test_run()`` uses the kernel's ``BPF_PROG_TEST_RUN`` command: the kernel runs a loaded program
 ``repeat`` times on a copy of one packet, without any interface, and reports the mean time per run
@@ -6,7 +6,7 @@ in nanoseconds and the program's return value. BCC 0.26 has no wrapper for it, s
 system call is made directly (``ebpflab.bpfsys``)::
 
     with Program("xdp_drop") as prog:
-        r = run(prog.load(), packet)          # r.retval == XDP_DROP, r.ns is ns per packet
+        r = measure(prog.load(), packet)      # r.retval == XDP_DROP, r.ns is ns per packet
 
 The drop-cost helpers below (NET_RX softirq time per CPU, RPS steering, backlog drops) let
 ``bench/`` tell the receiver's CPU cost apart from the sender's on a veth flood.
@@ -51,7 +51,7 @@ def _fd(program_or_fd: Any) -> int:
     raise LabError(f"test_run needs a loaded program (prog.load()) or its fd, not {type(program_or_fd).__name__}")
 
 
-def run(program_or_fd: Any, packet: bytes, repeat: int = 1) -> TestRun:
+def measure(program_or_fd: Any, packet: bytes, repeat: int = 1) -> TestRun:
     """Run a loaded program ``repeat`` times on ``packet`` in the kernel; return time, retval, output."""
     packet = bytes(packet)  # scapy packets too
     if len(packet) < 14:
@@ -68,7 +68,7 @@ def run(program_or_fd: Any, packet: bytes, repeat: int = 1) -> TestRun:
 
 def test_run(program_or_fd: Any, packet: bytes, repeat: int = 100_000) -> float:
     """Mean nanoseconds per run of a loaded program on ``packet``, measured by the kernel (BPF_PROG_TEST_RUN)."""
-    return run(program_or_fd, packet, repeat).ns
+    return measure(program_or_fd, packet, repeat).ns
 
 
 test_run.__test__ = False  # type: ignore[attr-defined]  # not a pytest test despite its name
