@@ -556,6 +556,16 @@ def _assemble_one(pc: int, op: str, arg: str, jt: int, jf: int, line: str) -> In
     def bad() -> BadProgram:
         return BadProgram(f"line {pc}: cannot assemble {line!r}")
 
+    def word_operand(cls: int) -> Insn | None:
+        """The packet length, a scratch word or a constant, loaded into A (LD) or X (LDX)."""
+        if arg in ("#pktlen", "#len", "len"):
+            return Insn(cls | W | LEN, 0, 0, 0)
+        if m := re.fullmatch(r"M\[(\d+)\]", arg):
+            return Insn(cls | W | MEM, 0, 0, num(m.group(1)))
+        if arg.startswith("#"):
+            return Insn(cls | W | IMM, 0, 0, num(arg[1:]))
+        return None
+
     sizes = {"ld": W, "ldh": H, "ldb": B}
     if op in sizes:
         size = sizes[op]
@@ -563,21 +573,12 @@ def _assemble_one(pc: int, op: str, arg: str, jt: int, jf: int, line: str) -> In
             return Insn(LD | size | IND, 0, 0, num(m.group(1)))
         if m := re.fullmatch(r"\[\s*(\S+)\s*\]", arg):
             return Insn(LD | size | ABS, 0, 0, num(m.group(1)))
-        if op == "ld":
-            if arg in ("#pktlen", "#len", "len"):
-                return Insn(LD | W | LEN, 0, 0, 0)
-            if m := re.fullmatch(r"M\[(\d+)\]", arg):
-                return Insn(LD | W | MEM, 0, 0, num(m.group(1)))
-            if arg.startswith("#"):
-                return Insn(LD | W | IMM, 0, 0, num(arg[1:]))
+        if op == "ld" and (insn := word_operand(LD)):
+            return insn
         raise bad()
     if op == "ldx":
-        if arg in ("#pktlen", "#len", "len"):
-            return Insn(LDX | W | LEN, 0, 0, 0)
-        if m := re.fullmatch(r"M\[(\d+)\]", arg):
-            return Insn(LDX | W | MEM, 0, 0, num(m.group(1)))
-        if arg.startswith("#"):
-            return Insn(LDX | W | IMM, 0, 0, num(arg[1:]))
+        if insn := word_operand(LDX):
+            return insn
         raise bad()
     if op == "ldxb":
         if m := re.fullmatch(r"4\s*\*\s*\(\s*\[\s*(\S+?)\s*\]\s*&\s*0xf\s*\)", arg):
