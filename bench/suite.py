@@ -1,6 +1,6 @@
 """The lab suite: wall time of every notebook run headless, and the share spent compiling with BCC (issue 10, part 4).
 
-Each ``labs/NN_*.ipynb`` runs once, as ``tests/test_notebooks.py`` runs it with the reference
+Each ``labs/NN_*.ipynb`` runs once, as ``tests/kernel/test_notebooks.py`` runs it with the reference
 solutions (EBPFLAB_HEADLESS=1, a fresh kernel). A first cell wraps ``bcc.BPF.__init__`` (the
 real one still runs) to add up the seconds spent in it: clang's compile of the C text plus
 loading whatever BCC attaches by itself; a last cell hands the total back.

@@ -371,7 +371,7 @@ def add_arguments(p: Any) -> None:
                    help="stop after this many events (default: until Ctrl-C)")
 
 
-def run(args: Any) -> int:
+def main(args: Any) -> int:
     """``ebpflab events``: print process events as JSON lines, filtered in the kernel, until Ctrl-C."""
     import signal
     import sys

@@ -1,24 +1,22 @@
-"""Shared fixtures. The suite runs as root on the real kernel: no mocks of BCC or the kernel."""
+"""Shared set-up. tests/unit needs no root, no kernel and no BCC; tests/kernel loads real programs
+on the running kernel as root (no mocks of BCC or the kernel) and is skipped without root."""
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
 
-from ebpflab.netlab import LabNet
-
+TESTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(TESTS))  # shared helpers (httputil, cbpf_corpus) for both trees
 os.environ.setdefault("EBPFLAB_HEADLESS", "1")
 
 
 def pytest_collection_modifyitems(config, items):
-    if os.geteuid() != 0:
-        skip = pytest.mark.skip(reason="needs root: run `make test` (it uses sudo when needed)")
-        for item in items:
+    skip = pytest.mark.skip(reason="needs root: run `make test` (it uses sudo when needed)")
+    for item in items:
+        if (TESTS / "kernel") in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.kernel)
+        if item.get_closest_marker("kernel") and os.geteuid() != 0:
             item.add_marker(skip)
-
-
-@pytest.fixture
-def net():
-    """A two-host lab network (client, server), torn down after the test."""
-    with LabNet() as n:
-        yield n

@@ -24,7 +24,14 @@ def _minor(py: Path) -> int:
     return int(m[1]) if m else -1
 
 
-OTHER_PYTHONS = sorted((p for p in Path("/root/.pyenv/versions").glob("3.*/bin/python") if _minor(p) >= 10), key=_minor)
+def _other_pythons() -> list[Path]:
+    try:
+        return sorted((p for p in Path("/root/.pyenv/versions").glob("3.*/bin/python") if _minor(p) >= 10), key=_minor)
+    except OSError:  # not root: collected only to be skipped
+        return []
+
+
+OTHER_PYTHONS = _other_pythons()
 SYSTEM_BCC = Path("/usr/lib/python3/dist-packages/bcc/__init__.py")
 
 PROBE = """

@@ -20,8 +20,8 @@ from nbclient import NotebookClient
 
 from ebpflab.check import exercise_of, fill_in_solutions
 
-LABS = Path(__file__).resolve().parent.parent / "labs"
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+LABS = Path(__file__).resolve().parents[2] / "labs"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 NOTEBOOKS = sorted(LABS.glob("[0-9][0-9]_*.ipynb"))
 CELL_TIMEOUT = 300
 
