@@ -1,4 +1,4 @@
-"""Each module's docstring names the first lab that imports it (directly, or through another module)."""
+"""Each module's docstring names the first lab that imports it (directly, or through another module's top-level imports)."""
 from __future__ import annotations
 
 import ast
@@ -10,11 +10,11 @@ from ebpflab import LABS_DIR, REPO
 PACKAGE = REPO / "ebpflab"
 
 
-def imported(tree: ast.AST) -> set[str]:
-    """The ebpflab modules an AST imports, at any depth (lazy imports inside functions count)."""
+def imported(tree: ast.Module) -> set[str]:
+    """The ebpflab modules an AST imports at its top level (a lazy import in a function is "only when needed")."""
     modules = {p.stem for p in PACKAGE.glob("*.py")}
     out: set[str] = set()
-    for node in ast.walk(tree):
+    for node in tree.body:
         if isinstance(node, ast.ImportFrom):
             parts = (node.module or "").split(".")
             if node.level == 1 or parts[0] == "ebpflab":  # from . import x / from .x import y / from ebpflab[.x] import y
