@@ -222,7 +222,7 @@ def validate(program: Iterable[Sequence[int]]) -> list[Insn]:
         where = f"instruction {pc} ({code:#06x})"
         if code not in CODES:
             raise BadProgram(f"{where}: unknown opcode (not one the kernel's classic BPF accepts)")
-        cls, op = code & 0x07, code & 0xF0
+        cls = code & 0x07
         if code in (LD | MEM, LDX | MEM, ST, STX) and k >= MEMWORDS:
             raise BadProgram(f"{where}: scratch memory M[{k}] does not exist (M[0]..M[15])")
         if code in (ALU | DIV | K, ALU | MOD | K) and k == 0:

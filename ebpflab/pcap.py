@@ -177,10 +177,8 @@ def _pcapng(f: BinaryIO, head: bytes, path: Any) -> tuple[int, Iterator[Packet]]
     if endian is None:
         raise LabError(f"{path}: unknown file format")
     u32 = struct.Struct(endian + "I")
-    pending = head[8:]  # the rest of the section header block, read already
 
     def blocks() -> Iterator[tuple[int, bytes]]:
-        nonlocal pending
         total = u32.unpack(head[4:8])[0]
         if total < 28 or total % 4:
             raise LabError(f"{path}: bad pcapng section header length {total}")

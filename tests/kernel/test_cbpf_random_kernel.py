@@ -8,7 +8,6 @@ import random
 import socket
 import time
 
-import pytest
 from cbpf_random import is_valid, random_frames, random_program
 
 from ebpflab import cbpf, traffic

@@ -2,7 +2,6 @@
 bpf_validate and bpf_filter, and nothing a program can hold makes cbpf or libpcap fail."""
 from __future__ import annotations
 
-import ctypes
 import random
 import time
 
