@@ -246,7 +246,7 @@ class Printer:
             s += ", options [" + opts + "]"
         s += f", length {dlen}"
         if dlen > 0 and {sport, dport} & {80, 8080}:
-            s += http(p[hlen:hlen + dlen], dlen)
+            s += http(p[hlen:hlen + dlen], dlen, self.tcpdump)
         return s
 
     def _icmp(self, p: bytes, length: int) -> str:
@@ -386,7 +386,7 @@ def _token(b: bytes, i: int, wire: int) -> tuple[str, int]:
     return word, i
 
 
-def http(b: bytes, wire: int) -> str:
+def http(b: bytes, wire: int, version: tuple[int, ...] = (4, 99, 5)) -> str:
     """What tcpdump adds after a TCP segment to or from port 80 or 8080: the first line of a request or reply."""
     word, nxt = _token(b, 0, wire)
     show = word.upper() in HTTP_METHODS
@@ -403,7 +403,8 @@ def http(b: bytes, wire: int) -> str:
             return ": HTTP"
         if not 0x20 <= c <= 0x7E and c != 0x09:
             return ": HTTP"
-    return ": HTTP: " + b[:min(wire, len(b))].decode() + " [|http]"  # no end of line: as if cut
+    # no end of line: 4.99.3 marks the line as cut; 4.99.5 (Debian 13) prints it as it is
+    return ": HTTP: " + b[:min(wire, len(b))].decode() + (" [|http]" if version < (4, 99, 5) else "")
 
 
 DNS_TYPES = {1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 15: "MX", 16: "TXT", 28: "AAAA", 33: "SRV",

@@ -35,3 +35,11 @@ def test_invalid_ipv4_lengths_are_worded_like_that_tcpdump(version):
 def test_the_installed_tcpdump_is_asked_once():
     assert tcpdump_version() >= (4, 99)
     assert tcpdump_version.cache_info().currsize == 1
+
+
+def test_an_http_line_without_its_end_is_worded_like_that_tcpdump():
+    """Seen on Debian 13's tcpdump 4.99.5 in distro-test: no '[|http]' after a request line cut before CRLF."""
+    from ebpflab.tcpdump_text import http
+
+    assert http(b"GET / HTTP/1.0", 14, (4, 99, 3)) == ": HTTP: GET / HTTP/1.0 [|http]"
+    assert http(b"GET / HTTP/1.0", 14, (4, 99, 5)) == ": HTTP: GET / HTTP/1.0"
