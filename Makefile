@@ -57,6 +57,11 @@ build/%.bpf.o: bpf/%.bpf.c build/vmlinux.h
 doctor: setup
 	@$(SUDO) $(VENV)/bin/ebpflab doctor
 
+# The kernel-sensitive tests on a Debian release's own kernel, booted with QEMU (scripts/vm-test.sh).
+.PHONY: vm-test
+vm-test: ## build (cached) and boot a Debian image: make vm-test KERNEL=debian-12|debian-13
+	@$(SUDO) scripts/vm-test.sh $(KERNEL)
+
 cleanup:
 	@$(SUDO) $(VENV)/bin/ebpflab cleanup
 
