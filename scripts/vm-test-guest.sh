@@ -6,6 +6,7 @@ set -u
 venv=${EBPFLAB_VENV:-/opt/ebpflab/venv}
 port=${EBPFLAB_PORT:-8888}
 cd /vagrant || exit 1
+dmesg -n 1  # kernel messages off the console: it carries the results
 echo "EBPFLAB-VM: kernel $(uname -r), $(. /etc/os-release; echo "$PRETTY_NAME"), $(nproc) CPUs"
 rc=0
 
@@ -14,9 +15,9 @@ for _ in $(seq 300); do
   ss -Hltn "sport = :$port" | grep -q LISTEN && break
   sleep 1
 done
-listen=$(ss -Hltn "sport = :$port" | awk '{print $4}' | sort -u | tr '\n' ' ')
+listen=$(ss -Hltn "sport = :$port" | awk '{print $4}' | sort -u | paste -sd ' ')
 token=/var/lib/ebpflab/jupyter-token
-if [ "$listen" != "127.0.0.1:$port " ]; then
+if [ "$listen" != "127.0.0.1:$port" ]; then
   echo "EBPFLAB-VM: FAIL service: listens on '${listen}', not 127.0.0.1:$port only"; rc=1
   systemctl status --no-pager ebpflab-jupyter.service | tail -n 20
 elif ! "$venv/bin/python" - "$port" <<'EOF'

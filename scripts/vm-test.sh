@@ -138,7 +138,7 @@ img=$cache/disk.img
 size=$(( $(du -sm "$root" | cut -f1) + 1536 ))
 say "making $img (${size} MiB ext4) from $root"
 rm -f "$img"
-mkfs.ext4 -q -F -L ebpflab -d "$root" "$img" "${size}M"
+mkfs.ext4 -q -F -L ebpflab -d "$root" "$img" "${size}M" >/dev/null
 [ -z "${VM_BUILD_ONLY:-}" ] || { say "image ready (VM_BUILD_ONLY set: not booting)"; exit 0; }
 
 # --- boot -------------------------------------------------------------------------------------
@@ -148,18 +148,23 @@ accel=${VM_ACCEL:-}
 if [ -z "$accel" ]; then
   accel=tcg
   if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-    # Some KVMs (paravirtual PVM in a cloud VM) cannot run a stock kernel: it hangs right after
-    # decompression. Probe: does the kernel get as far as looking for its root filesystem?
-    timeout 30 "${qemu[@]}" -enable-kvm -cpu host -kernel "$cache/vmlinuz-$kver" \
-      -append "console=ttyS0 earlyprintk=ttyS0 panic=-1" -serial "file:$cache/kvm-probe.log" >/dev/null 2>&1 || true
-    if grep -qE "VFS: Unable to mount root|Kernel panic" "$cache/kvm-probe.log" 2>/dev/null; then
-      accel=kvm
-    else
-      say "/dev/kvm cannot boot a stock kernel here (no console output past decompression in 30 s): using TCG, slower"
-    fi
+    # Some KVMs (paravirtual PVM in a cloud VM) cannot run a stock kernel: QEMU refuses the host
+    # CPU model, and with another one the kernel hangs right after decompression. Probe: does the
+    # kernel get as far as looking for its root filesystem (here: none, so it panics)?
+    why=""
+    for cpu in host max; do
+      rm -f "$cache/kvm-probe.log"
+      ( timeout 30 "${qemu[@]}" -enable-kvm -cpu $cpu -kernel "$cache/vmlinuz-$kver" \
+          -append "console=ttyS0 panic=-1" -serial "file:$cache/kvm-probe.log" ) >/dev/null 2>&1 || true
+      if grep -qE "VFS: Unable to mount root|Kernel panic" "$cache/kvm-probe.log" 2>/dev/null; then
+        accel=kvm kvm_cpu=$cpu; break
+      elif [ -s "$cache/kvm-probe.log" ]; then why="$why${why:+; }-cpu $cpu: the kernel stopped early"
+      else why="$why${why:+; }-cpu $cpu: no kernel output"; fi
+    done
+    [ "$accel" = kvm ] || say "/dev/kvm cannot boot a stock kernel here ($why, within 30 s): falling back to TCG, slower"
   fi
 fi
-if [ "$accel" = kvm ]; then qemu+=(-enable-kvm -cpu host); else qemu+=(-accel tcg -cpu max); fi
+if [ "$accel" = kvm ]; then qemu+=(-enable-kvm -cpu "${kvm_cpu:-host}"); else qemu+=(-accel tcg -cpu max); fi
 say "booting Debian $suite's kernel $kver with QEMU/$accel (console: $log)"
 start=$(date +%s)
 rm -f "$log"
