@@ -80,7 +80,8 @@ RULES = [
     LogRule("too-complex", r"BPF program is too large|is too complex|too many states|The sequence of \d+ jumps is too complex",
          "The verifier simulates every path of the program and gives up after 1,000,000 instructions (or too many "
          "pending branches), even if the program is correct.",
-         "Do less per run: lower the loop bounds, cut branches inside loops, or split the work (bpf_loop(), tail calls)."),
+         "Do less per run: give loops a constant trip count and test the data inside them, cut branches inside "
+         "loops, or split the work (bpf_loop(), tail calls)."),
     LogRule("unreachable", r"unreachable insn (?P<insn>\d+)",
          "Every instruction must be reachable: dead code after an unconditional exit or jump is refused.",
          "Remove the dead instructions (they usually come from hand-written assembly)."),

@@ -154,8 +154,9 @@ if [ -z "$accel" ]; then
     why=""
     for cpu in host max; do
       rm -f "$cache/kvm-probe.log"
-      ( timeout 30 "${qemu[@]}" -enable-kvm -cpu $cpu -kernel "$cache/vmlinuz-$kver" \
-          -append "console=ttyS0 panic=-1" -serial "file:$cache/kvm-probe.log" ) >/dev/null 2>&1 || true
+      # (in its own shell, whose stderr also takes bash's note when QEMU aborts)
+      bash -c '"$@"; exit 0' probe timeout 30 "${qemu[@]}" -enable-kvm -cpu $cpu -kernel "$cache/vmlinuz-$kver" \
+        -append "console=ttyS0 panic=-1" -serial "file:$cache/kvm-probe.log" >/dev/null 2>&1
       if grep -qE "VFS: Unable to mount root|Kernel panic" "$cache/kvm-probe.log" 2>/dev/null; then
         accel=kvm kvm_cpu=$cpu; break
       elif [ -s "$cache/kvm-probe.log" ]; then why="$why${why:+; }-cpu $cpu: the kernel stopped early"
