@@ -13,15 +13,15 @@ set -euo pipefail
 # The kernel-sensitive tests, by path (the one place to adjust when tests move): the doctor;
 # the verifier gallery and its labels; lab 08's hooks, kprobe and fentry for real; the capture
 # proof (same bytes as tcpdump, read back by tcpdump); notebooks 02, 05 and 08.
-TESTS="tests/test_doctor_cli.py
-  tests/test_verifier.py::test_the_gallery_has_at_least_14_pairs_with_a_rule_each
-  tests/test_verifier.py::test_pair_behaves_as_labelled
-  tests/test_hooks.py
-  tests/test_tcpdump.py::test_same_packets_same_bytes_same_order
-  tests/test_tcpdump.py::test_pcap_is_read_by_tcpdump_and_the_counts_add_up
-  tests/test_notebooks.py::test_notebook_with_solutions[02_first_xdp]
-  tests/test_notebooks.py::test_notebook_with_solutions[05_verifier]
-  tests/test_notebooks.py::test_notebook_with_solutions[08_hooks]"
+TESTS="tests/kernel/test_doctor_cli.py
+  tests/kernel/test_verifier.py::test_the_gallery_has_at_least_14_pairs_with_a_rule_each
+  tests/kernel/test_verifier.py::test_pair_behaves_as_labelled
+  tests/kernel/test_hooks.py
+  tests/kernel/test_tcpdump.py::test_same_packets_same_bytes_same_order
+  tests/kernel/test_tcpdump.py::test_pcap_is_read_by_tcpdump_and_the_counts_add_up
+  tests/kernel/test_notebooks.py::test_notebook_with_solutions[02_first_xdp]
+  tests/kernel/test_notebooks.py::test_notebook_with_solutions[05_verifier]
+  tests/kernel/test_notebooks.py::test_notebook_with_solutions[08_hooks]"
 TESTS=${VM_TESTS:-$TESTS}
 
 # All of it in one function: bash reads a function whole before running it, so editing this
