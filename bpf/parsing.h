@@ -155,8 +155,13 @@ static __always_inline int parse_iphdr(struct hdr_cursor *nh, void *data_end, st
     int hdrsize = iph->ihl * 4;         /* 20..60: the verifier knows the bound from the 4-bit field */
     if (nh->pos + hdrsize > data_end)   /* proof: the options are there too */
         return -1;
-    int tot_len = bpf_ntohs(iph->tot_len);
-    if (tot_len < hdrsize)              /* the total length cannot be shorter than the header */
+    __u64 tot_len = bpf_ntohs(iph->tot_len);
+    /* Verifiers before 6.18 (Debian 12's 6.1, Debian 13's 6.12) forget a value's range after a
+     * byte swap, then refuse the pointer arithmetic below. Clang knows the swap gives at most
+     * 0xffff and would delete that check, so the empty asm hides the value from clang, and the
+     * check stays for the verifier to read. */
+    asm volatile("" : "+r"(tot_len));
+    if (tot_len > 0xffff || tot_len < hdrsize)  /* nor can the total be shorter than the header */
         return -1;
     if ((void *)iph + tot_len > data_end)  /* a datagram cut short (Ethernet padding may follow it) */
         return -1;

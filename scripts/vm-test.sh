@@ -11,9 +11,10 @@
 set -euo pipefail
 
 # The kernel-sensitive tests, by path (the one place to adjust when tests move): the doctor;
-# the verifier gallery and its labels; lab 08's hooks, kprobe and fentry for real; the capture
+# every XDP program the labs load passes this verifier; the gallery and its labels; lab 08's hooks, kprobe and fentry for real; the capture
 # proof (same bytes as tcpdump, read back by tcpdump); notebooks 02, 05 and 08.
 TESTS="tests/kernel/test_doctor_cli.py
+  tests/kernel/test_xdp_programs_verify.py
   tests/kernel/test_verifier.py::test_the_gallery_has_at_least_14_pairs_with_a_rule_each
   tests/kernel/test_verifier.py::test_pair_behaves_as_labelled
   tests/kernel/test_hooks.py
