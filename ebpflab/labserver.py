@@ -50,11 +50,18 @@ def token() -> str:
             path.chmod(0o600)  # a copy from an older kit, or restored from a backup, may be readable
             return path.read_text().strip()
         STATE.mkdir(parents=True, exist_ok=True)
-        value = secrets.token_hex(24)
-        _write_private(path, value + "\n")
+        # `ebpflab url` may run while `ebpflab lab` starts: the first token made wins, never a second one.
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        _write_private(tmp, secrets.token_hex(24) + "\n")
+        try:
+            os.link(tmp, path)  # atomic, and fails if the file exists
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+        return path.read_text().strip()
     except PermissionError:
         raise NotRootError(f"the JupyterLab token in {path} is readable by root only: run the command with sudo.") from None
-    return value
 
 
 def _write_private(path: Path, text: str) -> None:

@@ -28,8 +28,8 @@ from ebpflab.check import exercise_of
 
 pytestmark = pytest.mark.browser
 
-LABS = Path(__file__).resolve().parent.parent / "labs"
-SHOTS = Path(__file__).resolve().parent / "artifacts" / "browser"
+LABS = Path(__file__).resolve().parents[2] / "labs"
+SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]

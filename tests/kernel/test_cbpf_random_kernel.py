@@ -18,8 +18,8 @@ BROADCAST = b"\xff" * 6
 
 def kernel_accepts(sock: socket.socket, prog) -> bool:
     """Our own check skipped: does the kernel take the program?"""
-    arr = (cbpf._SockFilter * len(prog))(*[cbpf._SockFilter(*i) for i in prog])
-    fprog = cbpf._SockFprog(len(prog), cbpf.ctypes.cast(arr, cbpf.ctypes.POINTER(cbpf._SockFilter)))
+    arr = (cbpf._BpfInsn * len(prog))(*[cbpf._BpfInsn(*i) for i in prog])
+    fprog = cbpf._SockFprog(len(prog), cbpf.ctypes.cast(arr, cbpf.ctypes.POINTER(cbpf._BpfInsn)))
     try:
         sock.setsockopt(socket.SOL_SOCKET, cbpf.SO_ATTACH_FILTER, bytes(fprog))
         return True

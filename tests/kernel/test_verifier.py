@@ -114,7 +114,7 @@ def test_the_picker_widget_renders_on_every_change(monkeypatch):
     assert verifier.picker() is None  # headless: the first page only, nothing to wait on
     monkeypatch.setattr(plots, "headless", lambda: False)
     box = verifier.picker()
-    choose, toggle = box.children[0].children
+    choose, number, toggle, _hint = box.children[0].children
     choose.value = verifier.pair("return_value").number  # a cgroup_skb pair: the type comes from the header
     toggle.value = True
-    assert choose.value == "08" and toggle.value
+    assert choose.value == "08" and number.value == 8 and toggle.value  # the number box follows the dropdown
