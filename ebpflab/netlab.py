@@ -21,6 +21,7 @@ import re
 import signal
 import subprocess
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
@@ -194,6 +195,18 @@ class LabNet:
             for peer in hosts:  # static neighbours: no ARP on the wire unless a lab sends it
                 if peer is not h:
                     ip("neigh", "replace", peer.ip, "lladdr", peer.mac, "nud", "permanent", "dev", "eth0", netns=h.netns)
+        self._wait_links_up()
+
+    def _wait_links_up(self, limit: float = 10.0) -> None:
+        """Wait (at most ``limit`` s) until every link reports UP: the kernel turns a veth's carrier on
+        asynchronously, late on a busy machine, and a bridge drops what a port sends before that."""
+        deadline = time.monotonic() + limit
+        for ns in self.namespaces:
+            while time.monotonic() < deadline:
+                links = json.loads(ip("-j", "link", "show", netns=ns).stdout or "[]")
+                if all(link.get("operstate") == "UP" for link in links if link.get("ifname") != "lo"):
+                    break
+                time.sleep(0.02)
 
     def close(self) -> None:
         """Stop what runs inside and delete every namespace; safe to call twice."""
