@@ -1,6 +1,6 @@
 """Load a program, keep the verifier's log, and read that log for the learner (lab 05).
 
-``check()`` hands one function to the running kernel and returns its verdict with the full log
+``verify()`` hands one function to the running kernel and returns its verdict with the full log
 (accepted programs too: the instruction count and the states are part of the lesson), explained
 by ``ebpflab.verifierlog.explain()``: the rule in one sentence, the failing instruction and its C
 line, and the fix. The gallery pairs broken programs in ``bpf/verifier/`` with their fixes.
@@ -24,7 +24,7 @@ GALLERY_DIR = BPF_DIR / "verifier"
 
 
 @dataclass
-class CheckResult:
+class Verdict:
     """The running kernel's verdict on one function: accepted or not, the log, its figures, the explanation."""
 
     name: str
@@ -51,7 +51,7 @@ class CheckResult:
         skipped = max(0, len(lines) - last)
         exp, out = self.explanation, []
         if skipped:
-            out.append(f"<span style='color:#888'>... {skipped} earlier lines (the whole log: <code>print(result.log)</code> on the value <code>verifier.check()</code> returned)</span>")
+            out.append(f"<span style='color:#888'>... {skipped} earlier lines (the whole log: <code>print(result.log)</code> on the value <code>verifier.verify()</code> returned)</span>")
         annotated = any(SOURCE_RE.match(ln) for ln in lines)
         shown = None
         for ln in lines[skipped:]:
@@ -88,8 +88,8 @@ def _default_func(name: str) -> str:
     return name
 
 
-def check(source_or_path: str | Path, func: str | None = None, prog_type: str = "xdp", *,
-          log_level: int = 1, defines: Mapping[str, Any] | None = None) -> CheckResult:
+def verify(source_or_path: str | Path, func: str | None = None, prog_type: str = "xdp", *,
+          log_level: int = 1, defines: Mapping[str, Any] | None = None) -> Verdict:
     """Load ``func`` on the running kernel and return the verdict, the full log and its explanation."""
     bcc = import_bcc()
     flags = {1: bcc.DEBUG_BPF, 2: bcc.DEBUG_BPF_REGISTER_STATE}
@@ -106,7 +106,7 @@ def check(source_or_path: str | Path, func: str | None = None, prog_type: str = 
         except VerifierError as exc:
             accepted, log = False, exc.log
     stats = STATS_RE.search(log)
-    return CheckResult(name, func, prog_type, accepted, log, text, explain(log, text, lines_of),
+    return Verdict(name, func, prog_type, accepted, log, text, explain(log, text, lines_of),
                        *(int(stats[g]) for g in (1, 3, 4)) if stats else (None, None, None), lines_of=lines_of)
 
 
@@ -135,7 +135,7 @@ class Pair:
         return {"rejected": "rejected", "accepted": "accepted by every kernel",
                 "root-accepted": "rejected for unprivileged loaders; recent kernels accept it from root"}.get(self.expect, self.expect)
 
-    def as_labelled(self, broken: "CheckResult") -> bool:
+    def as_labelled(self, broken: "Verdict") -> bool:
         """True when the kernel's verdict on the broken version matches the header's Expect line.
 
         ``root-accepted``: accepted from root on recent kernels; an older kernel may still refuse it,
@@ -225,10 +225,10 @@ def unprivileged_attempt() -> str:
     return f"As user nobody without capabilities, even a 2-instruction socket filter is refused: {answer}."
 
 
-def show(key: str | int, fixed: bool = False, log_level: int = 1) -> CheckResult:
+def show(key: str | int, fixed: bool = False, log_level: int = 1) -> Verdict:
     """Check one side of a gallery pair (the broken one unless ``fixed``)."""
     p = pair(key)
-    return check(p.fixed if fixed else p.broken, prog_type=p.prog_type, log_level=log_level)
+    return verify(p.fixed if fixed else p.broken, prog_type=p.prog_type, log_level=log_level)
 
 
 def picker(log_level: int = 1) -> Any:
@@ -250,7 +250,7 @@ def picker(log_level: int = 1) -> Any:
     def page() -> str:
         p = pair(choose.value)
         path = p.fixed if toggle.value else p.broken
-        res = check(path, prog_type=p.prog_type, log_level=2 if toggle.value else log_level)
+        res = verify(path, prog_type=p.prog_type, log_level=2 if toggle.value else log_level)
         return (f"<h4>{html.escape(p.title)}: {html.escape(p.rule)}</h4>"
                 f"<p>Labelled: broken version <b>{html.escape(p.label)}</b>; fixed version accepted.</p>"
                 f"<pre style='font-size:85%'>{html.escape(path.read_text())}</pre>" + res._repr_html_())

@@ -28,7 +28,7 @@ def test_the_gallery_has_at_least_14_pairs_with_a_rule_each():
 
 @pytest.mark.parametrize("p", PAIRS, ids=[f"{p.number}_{p.name}" for p in PAIRS])
 def test_pair_behaves_as_labelled(p):
-    broken = verifier.check(p.broken, prog_type=p.prog_type)
+    broken = verifier.verify(p.broken, prog_type=p.prog_type)
     assert p.as_labelled(broken), f"{p.broken.name} is labelled {p.label!r}:\n{broken.log[-2000:]}"
     if not broken.accepted:
         exp = broken.explanation
@@ -37,14 +37,14 @@ def test_pair_behaves_as_labelled(p):
         assert exp.insn is not None, "the failing instruction is not named"
         assert exp.line and exp.line_text, "the failing C line is not named"
         assert p.broken.read_text().splitlines()[exp.line - 1].strip() == exp.line_text
-    fixed = verifier.check(p.fixed, prog_type=p.prog_type)
+    fixed = verifier.verify(p.fixed, prog_type=p.prog_type)
     assert fixed.accepted, f"{p.fixed.name} was rejected:\n{fixed.log[-2000:]}"
     assert fixed.insns and fixed.insns > 0
 
 
 def test_explanation_points_at_the_failing_c_line():
     p = verifier.pair("packet_bounds")
-    res = verifier.check(p.broken)
+    res = verifier.verify(p.broken)
     exp = res.explanation
     assert "h_proto" in exp.line_text
     assert p.broken.read_text().splitlines()[exp.line - 1].strip() == exp.line_text
@@ -54,11 +54,11 @@ def test_explanation_points_at_the_failing_c_line():
 
 
 def test_accepted_programs_keep_their_log_at_level_2():
-    res = verifier.check(verifier.pair("null_check").fixed, log_level=2)
+    res = verifier.verify(verifier.pair("null_check").fixed, log_level=2)
     assert res.accepted and res.explanation.category == "accepted"
     assert res.insns > 0 and res.states is not None
     assert re.search(r"^\d+: \([0-9a-f]{2}\) ", res.log, re.M), "level 2 shows every instruction"
-    assert len(res.log) > len(verifier.check(verifier.pair("null_check").fixed, log_level=1).log)
+    assert len(res.log) > len(verifier.verify(verifier.pair("null_check").fixed, log_level=1).log)
 
 
 def test_a_program_written_in_a_cell():
@@ -67,7 +67,7 @@ def test_a_program_written_in_a_cell():
     BPF_HASH(seen, __u32, __u64, 4);
     int mine(struct xdp_md *ctx) { __u32 k = 1; __u64 *v = seen.lookup(&k); return *v ? XDP_DROP : XDP_PASS; }
     """
-    res = verifier.check(text, "mine")
+    res = verifier.verify(text, "mine")
     assert not res.accepted and res.explanation.category == "null-check"
 
 
@@ -81,11 +81,11 @@ def test_loader_rejection_names_the_rule():
 
 def test_bad_input_is_one_sentence():
     with pytest.raises(LabError):
-        verifier.check(verifier.pair(1).broken, log_level=7)
+        verifier.verify(verifier.pair(1).broken, log_level=7)
     with pytest.raises(LabError):
         verifier.pair("no_such_rule")
     with pytest.raises(LabError):
-        verifier.check(verifier.pair(1).broken, "no_such_function")
+        verifier.verify(verifier.pair(1).broken, "no_such_function")
 
 
 def test_unprivileged_loading_is_stated_and_tried():
@@ -104,7 +104,7 @@ def test_a_stack_clang_refuses_does_not_end_the_process():
     int huge(struct xdp_md *ctx) { volatile char buf[600]; buf[0] = 1; buf[599] = 2; return buf[ctx->data & 1]; }
     """
     with pytest.raises(CompileError) as info:
-        verifier.check(text, "huge")
+        verifier.verify(text, "huge")
     assert "512" in str(info.value)
 
 
