@@ -34,12 +34,9 @@ def xdp_attached(fn: Any, iface: str, ns: str | None = None, mode: str = "generi
     A mark naming the program is written *before* attaching, so that ``ebpflab cleanup`` can detach
     it should this process be SIGKILLed at any point while it is attached.
     """
-    if mode not in XDP_MODES:
-        raise LabError(f"unknown XDP mode {mode!r}; use one of {', '.join(XDP_MODES)}")
     label = label or iface
-    bcc = import_bcc()
-    mark = XdpMark(system.owner_tag(), iface, ns, prog_id(fn)).write()
-    try:
+    with xdp_marked(fn, iface, ns, mode):
+        bcc = import_bcc()
         flags = XDP_MODES[mode] | XDP_FLAGS_UPDATE_IF_NOEXIST  # never replace another program silently
         with netns(ns) if ns else nullcontext():
             res = call_bcc(bcc.BPF.attach_xdp, iface.encode(), fn, flags)
@@ -53,6 +50,20 @@ def xdp_attached(fn: Any, iface: str, ns: str | None = None, mode: str = "generi
             yield fn
         finally:
             detach_xdp(iface, ns, mode)
+
+
+@contextmanager
+def xdp_marked(prog: Any, iface: str, ns: str | None, mode: str) -> Iterator[None]:
+    """Check ``mode``, then keep an ``XdpMark`` naming ``prog`` (a BCC function or an fd) for the block.
+
+    Every XDP attach (BCC's here, libbpf's in lab 11) attaches inside this block: the mark is
+    written *before* attaching, so no moment of a SIGKILL leaves a program ``ebpflab cleanup`` cannot see.
+    """
+    if mode not in XDP_MODES:
+        raise LabError(f"unknown XDP mode {mode!r}; use one of {', '.join(XDP_MODES)}")
+    mark = XdpMark(system.owner_tag(), iface, ns, prog_id(prog)).write()
+    try:
+        yield
     finally:
         if mark:
             mark.unlink(missing_ok=True)

@@ -28,8 +28,8 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
-from . import BPF_DIR, REPO, system
-from .attach import XDP_FLAGS_UPDATE_IF_NOEXIST, XDP_MODES, XdpMark, prog_id
+from . import BPF_DIR, REPO
+from .attach import XDP_FLAGS_UPDATE_IF_NOEXIST, XDP_MODES, xdp_marked
 from .errors import CompileError, LabError, VerifierError
 from .netlab import Host, netns, socket_if_nametoindex
 from .system import capture_stderr, require_root
@@ -331,14 +331,10 @@ class CoreProgram:
     def xdp_on(self, iface: str, ns: str | None = None, func: str | None = None, mode: str = "generic", *,
                label: str | None = None) -> Iterator[None]:
         """Attach at XDP on ``iface`` (in namespace ``ns``, or this one) for the block, then detach."""
-        if mode not in XDP_MODES:
-            raise LabError(f"unknown XDP mode {mode!r}; use one of {', '.join(XDP_MODES)}")
         label = label or iface
         fd = self.fd(func)
-        flags = XDP_MODES[mode] | XDP_FLAGS_UPDATE_IF_NOEXIST  # never replace another program silently
-        # The loader's mark, written before attaching: `ebpflab cleanup` detaches after a SIGKILL.
-        mark = XdpMark(system.owner_tag(), iface, ns, prog_id(fd)).write()
-        try:
+        with xdp_marked(fd, iface, ns, mode):  # the kit's one mark: `ebpflab cleanup` detaches after a SIGKILL
+            flags = XDP_MODES[mode] | XDP_FLAGS_UPDATE_IF_NOEXIST  # never replace another program silently
             with netns(ns) if ns else nullcontext():
                 ifindex = socket_if_nametoindex(iface)
                 ret = lib().bpf_xdp_attach(ifindex, fd, flags, None)
@@ -352,9 +348,6 @@ class CoreProgram:
                 if not ns or os.path.exists(f"/run/netns/{ns}"):
                     with netns(ns) if ns else nullcontext():
                         lib().bpf_xdp_detach(ifindex, XDP_MODES[mode], None)
-        finally:
-            if mark:
-                mark.unlink(missing_ok=True)
 
     @contextmanager
     def attach(self, func: str | None = None) -> Iterator[None]:
