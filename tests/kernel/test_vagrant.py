@@ -77,7 +77,7 @@ def test_forwarded_ports_bind_to_host_loopback():
 
 def test_box_and_resources():
     text = code(VAGRANTFILE.read_text())
-    assert 'config.vm.box = ENV.fetch("EBPFLAB_BOX", "bento/debian-12")' in text
+    assert 'config.vm.box = ENV.fetch("EBPFLAB_BOX", "bento/debian-13")' in text
     for provider in ("virtualbox", "vmware_desktop", "parallels"):
         assert f'config.vm.provider "{provider}"' in text
     assert text.count("cpus = 2") == 2 and 'vmx["numvcpus"] = "2"' in text
