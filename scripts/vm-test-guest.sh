@@ -1,7 +1,8 @@
 #!/bin/sh
 # Inside the `make vm-test` image (scripts/vm-test.sh installs this as ebpflab-vm-test.service,
 # output on the serial console): check the JupyterLab service the provisioning installed, run
-# the tests listed in /etc/ebpflab-vm-tests, print pytest's summary for the host, power off.
+# the tests listed in /etc/ebpflab-vm-tests, print pytest's summary for the host, save the
+# verifier gallery's logs (scripts/save-verifier-logs.py), power off.
 set -u
 venv=${EBPFLAB_VENV:-/opt/ebpflab/venv}
 port=${EBPFLAB_PORT:-8888}
@@ -50,6 +51,8 @@ set -f  # test ids hold brackets: no globbing
 { "$venv/bin/python" -m pytest -v -p no:cacheprovider --durations=0 --durations-min=0 \
     $(cat /etc/ebpflab-vm-tests) 2>&1; echo "pytest exit status $?" >/tmp/pytest.rc; } | tee /tmp/pytest.log
 grep -qx "pytest exit status 0" /tmp/pytest.rc || rc=1
+# This kernel's verifier logs of the gallery, fixtures for tests/unit (the host copies them out).
+"$venv/bin/python" scripts/save-verifier-logs.py /var/tmp/verifier_logs 2>&1 | sed 's/^/EBPFLAB-VM: /'
 echo "EBPFLAB-VM-SUMMARY: $(grep -E '^=+ .* in [0-9.]+s' /tmp/pytest.log | tail -n 1 | tr -d '=' | sed 's/^ *//; s/ *$//')"
 echo "EBPFLAB-VM-RC: $rc"
 sync

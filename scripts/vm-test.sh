@@ -178,6 +178,11 @@ elapsed=$(( $(date +%s) - start ))
 summary=$(sed -n 's/^EBPFLAB-VM-SUMMARY: //p' "$log" | tr -d '\r' | tail -n 1)
 rc=$(sed -n 's/^EBPFLAB-VM-RC: \([0-9]*\).*/\1/p' "$log" | tail -n 1)
 say "$kernel (kernel $kver, QEMU/$accel, $((elapsed / 60)) min $((elapsed % 60)) s): ${summary:-no pytest summary: see $log}"
+# The guest saved its verifier logs in the image: read them out without mounting it.
+rm -rf "$cache/verifier_logs"
+if debugfs -R "rdump /var/tmp/verifier_logs $cache" "$img" >/dev/null 2>&1 && [ -d "$cache/verifier_logs" ]; then
+  say "this kernel's verifier logs: $cache/verifier_logs/ (copy into tests/unit/verifier_logs/ to keep them as fixtures)"
+fi
 [ "$rc" = 0 ] || { say "failed: see $log"; exit 1; }
 }
 main "$@"
