@@ -207,6 +207,8 @@ def main(args: Any) -> int:
                       wake_ms=100 if args.write else 10)  # parses the filter
     out = Output(args, snaplen)  # opens -w before anything is attached
     old = signal.signal(signal.SIGTERM, _sigterm)
+    # A background job of a script starts with SIGINT ignored; tcpdump stops on it all the same.
+    old_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     stats: dict[str, int] = {}
     piped = False
     try:
@@ -245,6 +247,7 @@ def main(args: Any) -> int:
         return 0
     finally:
         signal.signal(signal.SIGTERM, old)
+        signal.signal(signal.SIGINT, old_int)
     if not piped:
         _closing(out.count, stats, args.stats)
     return 0

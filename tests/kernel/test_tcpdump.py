@@ -156,7 +156,7 @@ def test_not_root_is_one_line(net):
     assert res.stderr.strip().splitlines() == [res.stderr.strip()] and "root" in res.stderr
 
 
-def test_count_and_sigterm_detach(net, tmp_path):
+def test_count_sigterm_and_sigint_detach(net, tmp_path):
     ns = net["server"].netns
     p = subprocess.Popen([*EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns, "-c", "5", "udp"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -174,6 +174,13 @@ def test_count_and_sigterm_detach(net, tmp_path):
     p.terminate()
     p.communicate(timeout=STOP)
     assert not xdp_attached(ns)
+    # Started as a script's background job (SIGINT ignored), it still stops and detaches on SIGINT.
+    p = subprocess.Popen([*EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    wait_listening_text(p)
+    p.send_signal(signal.SIGINT)
+    p.communicate(timeout=STOP)
+    assert p.returncode == 0 and not xdp_attached(ns)
 
 
 def wait_listening_text(p: subprocess.Popen) -> str:
