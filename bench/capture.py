@@ -124,6 +124,8 @@ def ladder(net: LabNet, cmd: list[str], tmp: str, first_port: int, rates: list[i
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
+    if p.returncode not in (0, -signal.SIGINT):
+        raise LabError(f"`{' '.join(cmd[:3])}` ended with status {p.returncode}: {' '.join(said[-2:])}")
     kept = pcap_ports(path)
     for rung in rungs:
         for t in rung["trials"]:
@@ -165,7 +167,10 @@ def run() -> dict:
                  # lab 11's CO-RE object loaded by libbpf, same user space
                  "ebpflab tcpdump --engine core -w": [EBPFLAB, "tcpdump", "--engine", "core", "-n", "-i", "eth0"]}
         for i, (name, cmd) in enumerate(tools.items()):
-            res[name] = ladder(net, cmd, tmp, BASE_PORT + 1000 * i, rates)
+            try:
+                res[name] = ladder(net, cmd, tmp, BASE_PORT + 1000 * i, rates)
+            except LabError as exc:  # one tool failing must not hide the others' figures
+                res[name] = {"rungs": [], "best": 0.0, "failed": str(exc)}
     return res
 
 
@@ -196,8 +201,9 @@ def table(res: dict) -> str:
         ra, rb = both[-1]
         lines.append(f"CPU per packet at {ra['rate']:,} pps (both kept all): tcpdump {ra['ns_per_packet']:,.0f} ns, "
                      f"ebpflab {rb['ns_per_packet']:,.0f} ns, ratio {rb['ns_per_packet'] / ra['ns_per_packet']:.1f}")
+    lines += [f"{name} failed: {r['failed']}" for name, r in res.items() if isinstance(r, dict) and "failed" in r]
     core = res.get("ebpflab tcpdump --engine core -w")
-    if core:
+    if core and "failed" not in core:
         kept = [r for r in core["rungs"] if r["lossless"]]
         lines.append(f"ebpflab tcpdump --engine core -w: highest lossless rate asked {core['best']:,.0f} pps"
                      + (f", {kept[-1]['ns_per_packet']:,.0f} ns per packet at {kept[-1]['rate']:,} pps" if kept else ""))
