@@ -31,6 +31,10 @@ BURSTS = 2            # per rung, each one second
 SETTLE = 1.5          # seconds after a burst: tcpdump hands packets over in blocks retired after 1 s
 BUFFER_KIB = 4096     # -B for both tools
 BASE_PORT = 20000
+# The sender (and the veth receive work, done on the sending CPU) on one core, the capturer on the
+# other: a process's CPU time also counts the softirqs that ran while it was the current task, so
+# a capturer sharing the sender's core is charged for packets it never touched (3x between bursts).
+SEND_CPU, CAPTURE_CPU = 0, 1
 
 
 def pcap_ports(path: str | Path) -> Counter:
@@ -70,7 +74,8 @@ def burst(net: LabNet, cfg: str, count: int, rate: float | None, seconds: float 
     pace = ["-b", f"{int(rate)}pps"] if rate else []
     rx0, t0 = rx_packets(net), time.perf_counter()
     # -P 1: one sending process; --no-sock-mem, -Q: touch no system-wide setting (sysctls, IRQs).
-    net.run("client", "trafgen", "-o", "eth0", "-i", cfg, "-n", str(count), "-P", "1", "--no-sock-mem", "-Q", "-C",
+    net.run("client", "taskset", "-c", str(SEND_CPU), "trafgen", "-o", "eth0", "-i", cfg, "-n", str(count), "-P", "1",
+            "--no-sock-mem", "-Q", "-C",
             *pace, timeout=10 * seconds + 20)
     took = time.perf_counter() - t0
     return rx_packets(net) - rx0, took
@@ -89,7 +94,8 @@ def frame_to(net: LabNet, port: int) -> bytes:
 def ladder(net: LabNet, cmd: list[str], tmp: str, first_port: int, rates: list[int]) -> dict:
     """Climb the ladder with one capturing process; per rung: rate reached, losses, CPU per packet."""
     path = f"{tmp}/{first_port}.pcap"
-    p = net.popen("server", *cmd, "-B", str(BUFFER_KIB), "-w", path, text=True, cwd=REPO)
+    p = net.popen("server", "taskset", "-c", str(CAPTURE_CPU), *cmd, "-B", str(BUFFER_KIB), "-w", path,
+                  text=True, cwd=REPO)
     said: list[str] = []
     ready = threading.Event()
 
