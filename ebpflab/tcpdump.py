@@ -116,7 +116,7 @@ class Output:
             return
         p = self.printer
         text = p.describe(pkt.data, pkt.len) if self.args.no_time else p.line(pkt)
-        if (self.args.hex or self.args.hexascii) and "\n\t0x" not in text:  # unknown types are dumped already
+        if (self.args.hex or self.args.hexascii) and not p.dumped:  # unknown types are dumped already
             # After a truncated header tcpdump dumps the frame from its first byte.
             off = 0 if "[|arp]" in text else p.payload_offset(pkt.data)
             text += "\n" + hexdump(pkt.data[off:], ascii=self.args.hexascii)

@@ -23,6 +23,22 @@ ICMP6_TYPES = {1: "destination unreachable", 2: "packet too big", 3: "time excee
                4: "parameter problem", 128: "echo request", 129: "echo reply", 133: "router solicitation",
                134: "router advertisement", 135: "neighbor solicitation", 136: "neighbor advertisement",
                143: "multicast listener report v2"}
+# print-ether.c's whole ethertype_values (first name wins): ARP names the protocol it resolves with it.
+ETHERTYPE_NAMES = {
+    0x0800: "IPv4", 0x8847: "MPLS unicast", 0x8848: "MPLS multicast", 0x86DD: "IPv6", 0x8100: "802.1Q",
+    0x9100: "802.1Q-9100", 0x88A8: "802.1Q-QinQ", 0x9200: "802.1Q-9200", 0x88E5: "802.1AE MACsec", 0x0200: "PUP",
+    0x0806: "ARP", 0x8035: "Reverse ARP", 0x0600: "NS", 0x0500: "Sprite", 0x1000: "Trail", 0x6001: "MOP DL",
+    0x6002: "MOP RC", 0x6003: "DN", 0x6004: "LAT", 0x6007: "SCA", 0x6558: "TEB", 0x8038: "Lanbridge",
+    0x803C: "DEC DNS", 0x803E: "DEC DTS", 0x805B: "VEXP", 0x805C: "VPROD", 0x809B: "Appletalk",
+    0x80F3: "Appletalk ARP", 0x8137: "IPX", 0x880B: "PPP", 0x8808: "MPCP", 0x8809: "Slow Protocols",
+    0x8863: "PPPoE D", 0x8864: "PPPoE S", 0x888E: "EAPOL", 0x8899: "Realtek protocols", 0x886F: "MS NLB heartbeat",
+    0x8870: "Jumbo", 0x894F: "NSH", 0x9000: "Loopback", 0xFEFE: "OSI", 0x00FE: "GRE-OSI", 0xABCD: "CFM (old)",
+    0x8902: "CFM", 0x893A: "IEEE1905.1", 0x88CC: "LLDP", 0x88CA: "TIPC", 0x0707: "GeoNet (old)", 0x8947: "GeoNet",
+    0x1111: "CALM FAST", 0x88A2: "AoE", 0x88F7: "PTP", 0xD28B: "Arista Vendor Specific Protocol"}
+ARP_OPS = {1: "Request", 2: "Reply", 3: "Reverse Request", 4: "Reverse Reply", 8: "Inverse Request",
+           9: "Inverse Reply", 10: "NACK Reply"}
+ARP_HRD = {1: "Ethernet", 6: "TokenRing", 7: "ArcNet", 15: "FrameRelay", 23: "Strip", 24: "IEEE 1394", 19: "ATM",
+           32: "InfiniBand"}
 TCP_FLAGS = [(0x01, "F"), (0x02, "S"), (0x04, "R"), (0x08, "P"), (0x10, "."), (0x20, "U"), (0x40, "E"), (0x80, "W")]
 V6_EXT = {0: "HBH", 60: "DSTOPT", 43: "RT6", 44: "frag"}
 
@@ -47,6 +63,7 @@ class Printer:
         self.hex_only = hex_only  # -x: dumps of unknown types without the ASCII column
         self.tcpdump = tcpdump_version()  # "the same text as tcpdump" means the tcpdump installed here
         self._tcp: dict[tuple, tuple[int, int]] = {}
+        self.dumped = False  # the last line holds the dump -x/-X would add (an unknown ethertype's)
 
     def time(self, ts_ns: int) -> str:
         """tcpdump's timestamp: local time of day with microseconds."""
@@ -59,6 +76,7 @@ class Printer:
 
     def describe(self, data: bytes, wire_len: int | None = None) -> str:
         """What tcpdump prints after the timestamp."""
+        self.dumped = False
         try:
             return self._describe(data, len(data) if wire_len is None else wire_len)
         except (IndexError, ValueError):  # cut by the snap length somewhere we did not foresee
@@ -88,13 +106,12 @@ class Printer:
                                                                else f"version error: {v} != 6")
             return head + ("" if self.link else "IP6 ") + self._ip6(body)
         if etype == 0x0806:
-            if len(body) < 28:
-                return head + " [|arp]"
-            return head + ("" if self.link else "ARP, ") + self._arp(body, len(body))
+            return head + self._arp(body, wire_len - off)
         if not self.link:
             head = f"{_mac(data[6:12])} > {_mac(data[0:6])}, ethertype {ETHERTYPES.get(etype, 'Unknown')} (0x{etype:04x}), length {wire_len}: "
         if self.quiet:
             return head.replace(f"ethertype Unknown (0x{etype:04x})", f"Unknown Ethertype (0x{etype:04x})")
+        self.dumped = True  # tcpdump's default print, which -x/-X replace with their own dump
         return head + "\n" + hexdump(body, ascii=not self.hex_only)
 
     def payload_offset(self, data: bytes) -> int:
@@ -103,16 +120,69 @@ class Printer:
 
     # --- layers ---
     def _arp(self, b: bytes, length: int) -> str:
-        if len(b) < 28:
-            return "[|arp]"
-        op = int.from_bytes(b[6:8], "big")
-        sha, spa, tha, tpa = b[8:14], _ip4(b[14:18]), b[18:24], _ip4(b[24:28])
+        """print-arp.c: IPv4 over any hardware; other protocols or lengths only named, as tcpdump does."""
+        if len(b) < 8:
+            return " [|arp]"
+        hrd, pro, hln, pln, op = int.from_bytes(b[0:2], "big"), int.from_bytes(b[2:4], "big"), b[4], b[5], \
+            int.from_bytes(b[6:8], "big")
+        if hrd == 19:  # ATM (RFC 2225) lays its addresses out differently
+            return self._atmarp(b, length)
+        sha, spa, tha, tpa = 8, 8 + hln, 8 + hln + pln, 8 + 2 * hln + pln
+        if len(b) < tpa + pln:
+            return " [|arp]"
+        s = "" if self.link else "ARP, "
+        ipv4 = pro in (0x0800, 0x1000)  # IPv4, or trailer encapsulation (also IPv4)
+        if not ipv4 or pln != 4 or hln == 0:  # tcpdump does not know the address formats: names only
+            return s + f"{_arp_hrd(hrd)} (len {hln}), {_arp_pro(pro)} (len {pln}), length {length}"
+        link = functools.partial(_linkaddr, frelay=hrd == 15)
+        s += ARP_OPS.get(op, f"Unknown ({op})") + " "
         if op == 1:
-            who = f" ({_mac(tha)})" if any(tha) else ""
-            return f"Request who-has {tpa}{who} tell {spa}, length {length}"
-        if op == 2:
-            return f"Reply {spa} is-at {_mac(sha)}, length {length}"
-        return f"arp-#{op} for proto type 2048 (0x0800) hardware type 1 (0x0001), length {length}"
+            s += f"who-has {_ip4(b[tpa:tpa + 4])}" + (f" ({link(b[tha:tpa])})" if any(b[tha:tpa]) else "")
+            s += f" tell {_ip4(b[spa:spa + 4])}"
+        elif op == 2:
+            s += f"{_ip4(b[spa:spa + 4])} is-at {link(b[sha:spa])}"
+        elif op in (3, 8):
+            s += f"who-is {link(b[tha:tpa])} tell {link(b[sha:spa])}"
+        elif op == 4:
+            s += f"{link(b[tha:tpa])} at {_ip4(b[tpa:tpa + 4])}"
+        elif op == 9:
+            s += f"{link(b[sha:spa])} at {_ip4(b[spa:spa + 4])}"
+        else:  # tcpdump's default print: the ARP bytes in hex and ASCII, whatever -x says
+            return s + "\n" + hexdump(b, ascii=True)
+        return s + f", length {length}"
+
+    def _atmarp(self, b: bytes, length: int) -> str:
+        """print-arp.c's ATM ARP: type/length bytes for number and subaddress, protocol lengths apart."""
+        if len(b) < 12:
+            return " [|arp]"
+        pro, op = int.from_bytes(b[2:4], "big"), int.from_bytes(b[6:8], "big")
+        shl, ssl, spl, thl, tsl, tpl = b[4] & 0x3F, b[5] & 0x3F, b[8], b[9] & 0x3F, b[10] & 0x3F, b[11]
+        sha = 12
+        spa = sha + shl + ssl
+        tha = spa + spl
+        tpa = tha + thl + tsl
+        if len(b) < tpa + tpl:
+            return " [|arp]"
+        s = "" if self.link else "ARP, "
+        if pro not in (0x0800, 0x1000) or spl != 4 or tpl != 4:
+            return s + f"ATM, {_arp_pro(pro)} (len {spl}/{tpl}), length {length}"
+
+        def atm(at: int, hl: int, sl: int) -> str:
+            return "<No address>" if hl == 0 else _linkaddr(b[at:at + hl]) + (f",{_linkaddr(b[at + hl:at + hl + sl])}" if sl else "")
+        s += ARP_OPS.get(op, f"Unknown ({op})") + " "
+        if op == 1:
+            s += f"who-has {_ip4(b[tpa:tpa + 4])}" + (f" ({atm(tha, thl, tsl)})" if thl else "") + f" tell {_ip4(b[spa:spa + 4])}"
+        elif op == 2:
+            s += f"{_ip4(b[spa:spa + 4])} is-at {atm(sha, shl, ssl)}"
+        elif op == 8:
+            s += f"who-is {atm(tha, thl, tsl)} tell {atm(sha, shl, ssl)}"
+        elif op == 9:
+            s += f"{atm(sha, shl, ssl)}at {_ip4(b[spa:spa + 4])}"  # sic: tcpdump prints no space before "at"
+        elif op == 10:
+            s += f"for {_ip4(b[spa:spa + 4])}"
+        else:
+            return s + "\n" + hexdump(b, ascii=True)
+        return s + f", length {length}"
 
     def _ip(self, b: bytes, wire: int) -> str:
         new = self.tcpdump >= (4, 99, 5)  # 4.99.5 words invalid IPv4 lengths differently (Debian 13)
@@ -342,6 +412,42 @@ def _tcp_options(b: bytes, total: int, rev: bool, thseq: int, thack: int) -> tup
 
 def _mac(b: bytes) -> str:
     return ":".join(f"{x:02x}" for x in b)
+
+
+def _arp_hrd(hrd: int) -> str:
+    return ARP_HRD.get(hrd, f"Unknown Hardware ({hrd})")
+
+
+def _arp_pro(pro: int) -> str:
+    return ETHERTYPE_NAMES.get(pro, f"Unknown Protocol (0x{pro:04x})")
+
+
+def _linkaddr(b: bytes, frelay: bool = False) -> str:
+    """addrtoname.c's linkaddr_string: a MAC, a frame relay DLCI, or bytes in hex between colons."""
+    if not b:
+        return "<empty>"
+    if frelay:
+        return _q922(b)
+    return ":".join(f"{x:02x}" for x in b)
+
+
+def _q922(b: bytes) -> str:
+    """print-fr.c's q922_string: "DLCI n" from a 2- to 4-byte Q.922 address, "" when it is not one."""
+    if b[0] & 1 or len(b) < 2:
+        return ""
+    dlci = ((b[0] & 0xFC) << 2) | (b[1] >> 4)
+    if b[1] & 1:
+        return f"DLCI {dlci}"
+    if len(b) < 3:
+        return ""
+    i = 2
+    if not b[2] & 1:
+        dlci, i = (dlci << 7) | (b[2] >> 1), 3
+        if len(b) < 4:
+            return ""
+    if not b[i] & 1:
+        return ""
+    return f"DLCI {(dlci << 6) | (b[i] >> 2)}"
 
 
 def _ip4(b: bytes) -> str:

@@ -1,7 +1,7 @@
 """Real-world-shaped frames tcpdump decodes in its own words, crafted with scapy (issue 16).
 
 Malformed headers (IPv4 header length, IPv6 version, UDP length), neighbour discovery and MLDv2,
-DNS queries and answers, HTTP request and response lines. ``write(path)`` makes a pcap of them.
+DNS queries and answers, HTTP request and response lines, ARP of every shape. ``write(path)`` makes a pcap of them.
 """
 from __future__ import annotations
 
@@ -81,7 +81,32 @@ def frames() -> list[bytes]:
         tcp(40000, 80, b"GET / HTTP/1.1\n"),
         tcp(40000, 3128, b"GET / HTTP/1.1\r\n"),                 # not a port tcpdump decodes HTTP on
     ]
+    out += arp_frames()
     return out
+
+
+def arp_frames() -> list[bytes]:
+    """ARP over other hardware, for other protocols, with other lengths, cut short (print-arp.c)."""
+    eth = bytes.fromhex("ffffffffffff02eb00000001") + b"\x08\x06"
+    mac, ip1, ip2 = bytes.fromhex("02eb00000001"), bytes([198, 18, 0, 1]), bytes([198, 18, 0, 2])
+
+    def arp(hrd=1, pro=0x0800, op=1, sha=mac, spa=ip1, tha=bytes(6), tpa=ip2, cut=None, pad=b""):
+        b = struct.pack(">HHBBH", hrd, pro, len(sha), len(spa), op) + sha + spa + tha + tpa + pad
+        return eth + b[:cut]
+
+    def atm(pro=0x0800, op=1, sha=b"\x47\x00\x05", ssa=b"", spa=ip1, tha=b"", tsa=b"", tpa=ip2):
+        return eth + struct.pack(">HHBBHBBBB", 19, pro, len(sha), len(ssa), op, len(spa), len(tha), len(tsa),
+                                 len(tpa)) + sha + ssa + spa + tha + tsa + tpa
+    return [
+        arp(pro=0x86DD), arp(pro=0x1234), arp(spa=bytes(16), tpa=bytes(16)), arp(sha=b"", tha=b""),
+        arp(hrd=6), arp(hrd=99, op=2), arp(sha=bytes(range(8)), tha=bytes(8), op=2),
+        arp(tha=bytes(range(1, 7))), arp(pad=bytes(18)), arp(pro=0x1000),
+        arp(op=3), arp(op=4), arp(op=8), arp(op=9), arp(op=5), arp(op=10),    # reverse, inverse, unknown, NAK
+        arp(cut=27), arp(cut=7), arp(sha=bytes(32), tha=bytes(32), cut=40),  # cut by the snap length
+        arp(hrd=15, op=2, sha=b"\x18\x41"), arp(hrd=15, op=2, sha=b"\x18\x40\x40\x01"),  # frame relay DLCIs
+        atm(), atm(op=2, ssa=b"\x01\x02"), atm(tha=b"\x01\x02", tsa=b"\x03"), atm(op=8, tha=b"\x01"), atm(op=9),
+        atm(pro=0x86DD), atm(op=2, sha=b""), atm()[:30],
+    ]
 
 
 def write(path: str | Path, linktype: int = 1) -> Path:

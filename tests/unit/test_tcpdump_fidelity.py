@@ -22,7 +22,7 @@ def lines(cmd: list[str]) -> list[str]:
     return [line.split(" ", 1)[1] if line[:2].isdigit() else line for line in out]  # drop timestamps
 
 
-@pytest.mark.parametrize("flags", [[], ["-e"], ["-q"]], ids=["plain", "link", "quiet"])
+@pytest.mark.parametrize("flags", [[], ["-e"], ["-q"], ["-x"], ["-X"]], ids=["plain", "link", "quiet", "hex", "ascii"])
 def test_every_line_equals_tcpdumps(corpus, flags):
     theirs = lines(["tcpdump", "-n", *flags, "-r", str(corpus)])
     ours = lines([sys.executable, "-m", "ebpflab.cli", "tcpdump", "-n", *flags, "-r", str(corpus)])
