@@ -117,8 +117,8 @@ class Output:
         p = self.printer
         text = p.describe(pkt.data, pkt.len) if self.args.no_time else p.line(pkt)
         if (self.args.hex or self.args.hexascii) and not p.dumped:  # unknown types are dumped already
-            # After a truncated header tcpdump dumps the frame from its first byte.
-            off = 0 if "[|arp]" in text else p.payload_offset(pkt.data)
+            # When its printer quits by longjmp (a byte it fetched was not captured) tcpdump dumps the whole frame.
+            off = 0 if p.whole else p.payload_offset(pkt.data)
             text += "\n" + hexdump(pkt.data[off:], ascii=self.args.hexascii)
         _stdout(sys.stdout.write, text + "\n")
 

@@ -64,6 +64,7 @@ class Printer:
         self.tcpdump = tcpdump_version()  # "the same text as tcpdump" means the tcpdump installed here
         self._tcp: dict[tuple, tuple[int, int]] = {}
         self.dumped = False  # the last line holds the dump -x/-X would add (an unknown ethertype's)
+        self.whole = False   # tcpdump quit the last packet by longjmp: its -x/-X dump starts at the frame's start
 
     def time(self, ts_ns: int) -> str:
         """tcpdump's timestamp: local time of day with microseconds."""
@@ -76,7 +77,7 @@ class Printer:
 
     def describe(self, data: bytes, wire_len: int | None = None) -> str:
         """What tcpdump prints after the timestamp."""
-        self.dumped = False
+        self.dumped = self.whole = False
         try:
             return self._describe(data, len(data) if wire_len is None else wire_len)
         except (IndexError, ValueError):  # cut by the snap length somewhere we did not foresee
@@ -122,6 +123,7 @@ class Printer:
     def _arp(self, b: bytes, length: int) -> str:
         """print-arp.c: IPv4 over any hardware; other protocols or lengths only named, as tcpdump does."""
         if len(b) < 8:
+            self.whole = True  # tcpdump's GET macros longjmp out of a cut header
             return " [|arp]"
         hrd, pro, hln, pln, op = int.from_bytes(b[0:2], "big"), int.from_bytes(b[2:4], "big"), b[4], b[5], \
             int.from_bytes(b[6:8], "big")
@@ -129,6 +131,7 @@ class Printer:
             return self._atmarp(b, length)
         sha, spa, tha, tpa = 8, 8 + hln, 8 + hln + pln, 8 + 2 * hln + pln
         if len(b) < tpa + pln:
+            self.whole = True
             return " [|arp]"
         s = "" if self.link else "ARP, "
         ipv4 = pro in (0x0800, 0x1000)  # IPv4, or trailer encapsulation (also IPv4)
@@ -154,6 +157,7 @@ class Printer:
     def _atmarp(self, b: bytes, length: int) -> str:
         """print-arp.c's ATM ARP: type/length bytes for number and subaddress, protocol lengths apart."""
         if len(b) < 12:
+            self.whole = True
             return " [|arp]"
         pro, op = int.from_bytes(b[2:4], "big"), int.from_bytes(b[6:8], "big")
         shl, ssl, spl, thl, tsl, tpl = b[4] & 0x3F, b[5] & 0x3F, b[8], b[9] & 0x3F, b[10] & 0x3F, b[11]
@@ -162,6 +166,7 @@ class Printer:
         tha = spa + spl
         tpa = tha + thl + tsl
         if len(b) < tpa + tpl:
+            self.whole = True
             return " [|arp]"
         s = "" if self.link else "ARP, "
         if pro not in (0x0800, 0x1000) or spl != 4 or tpl != 4:
@@ -310,8 +315,8 @@ class Printer:
         if flags & 0x20:
             s += f", urg {urp}"
         if hlen > 20:
-            opts, complete = _tcp_options(p[20:hlen], hlen - 20, rev, thseq, thack)
-            if not complete:  # the snap length cut the options: tcpdump stops there
+            opts, complete, self.whole = _tcp_options(p[20:hlen], hlen - 20, rev, thseq, thack, flags, self.tcpdump)
+            if not complete:  # cut by the snap length, or a bad option: tcpdump stops there
                 return s + ", options [" + opts
             s += ", options [" + opts + "]"
         s += f", length {dlen}"
@@ -372,41 +377,207 @@ def hexdump(b: bytes, ascii: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _tcp_options(b: bytes, total: int, rev: bool, thseq: int, thack: int) -> tuple[str, bool]:
-    """TCP options as tcpdump prints them, and False when the captured bytes end before they do."""
-    names = {0: "eol", 1: "nop", 2: "mss", 3: "wscale", 4: "sackOK", 5: "sack", 8: "TS"}
-    out, i, sep = "", 0, ""
-    while i < total:
-        if i >= len(b):
-            return out + sep + " [|tcp]" + (">" if sep else ""), False
-        kind = b[i]
-        out += sep + names.get(kind, f"unknown-{kind}")
-        sep = ","
-        if kind in (0, 1):
-            i += 1
-            continue
-        if i + 1 >= len(b):
-            return out + " [|tcp]>", False
-        ln = b[i + 1]
-        if ln < 2 or i + ln > total:
-            return out + "[bad opt]", True
-        if i + ln > len(b):
-            return out + " [|tcp]>", False
-        v = b[i + 2:i + ln]
-        if kind == 2 and ln == 4:
-            out += f" {int.from_bytes(v, 'big')}"
-        elif kind == 3 and ln == 3:
-            out += f" {v[0]}"
-        elif kind == 8 and ln == 10:
-            out += f" val {int.from_bytes(v[:4], 'big')} ecr {int.from_bytes(v[4:], 'big')}"
-        elif kind == 5 and (ln - 2) % 8 == 0:
-            base = thseq if rev else thack
-            blocks = "".join(f"{{{(int.from_bytes(v[j:j + 4], 'big') - base) & 0xFFFFFFFF}:"
-                             f"{(int.from_bytes(v[j + 4:j + 8], 'big') - base) & 0xFFFFFFFF}}}" for j in range(0, ln - 2, 8))
-            out += f" {(ln - 2) // 8} {blocks}"
-        elif kind not in names and v:
-            out += f" 0x{v.hex()}"
-        i += ln
+TCP_OPTIONS = {0: "eol", 1: "nop", 2: "mss", 3: "wscale", 4: "sackOK", 5: "sack", 6: "echo", 7: "echoreply", 8: "TS",
+               11: "cc", 12: "ccnew", 13: "ccecho", 19: "md5", 20: "scps", 28: "uto", 29: "tcp-ao", 30: "mptcp",
+               34: "tfo", 254: "exp"}  # print-tcp.c's names (4.99.3 prints kind 13 as "", see _tcp_options)
+
+
+class _OptionsEnd(Exception):
+    """print-tcp.c leaves the option list early (goto bad, goto trunc, or a longjmp when a byte it fetches was
+    not captured): the line ends with these words."""
+
+    def __init__(self, words: str, longjmp: bool = False) -> None:
+        super().__init__(words)
+        self.longjmp = longjmp
+
+
+def _tcp_options(b: bytes, total: int, rev: bool, thseq: int, thack: int, flags: int = 0,
+                 version: tuple[int, ...] = (4, 99, 5)) -> tuple[str, bool, bool]:
+    """TCP options as print-tcp.c prints them; False when the line ends there (cut by the snap length, or a
+    bad option: tcpdump then prints no length); True last when tcpdump quit by longjmp."""
+    out, i, hlen, ch, proto = "", 0, total, "", "tcp"
+
+    def bad() -> _OptionsEnd:
+        return _OptionsEnd("[bad opt]" + ("]" if ch else ""))
+
+    def need(n: int) -> bytes:  # LENCHECK: within the header's options, and captured
+        if n > hlen:
+            raise bad()
+        if i + n > len(b):
+            raise _OptionsEnd(f" [|{proto}]" + (">" if ch else ""))
+        return b[i:i + n]
+    try:
+        while hlen > 0:
+            out += ch
+            if i >= len(b) or (b[i] > 1 and i + 1 >= len(b)):  # the kind or length byte was not captured
+                raise _OptionsEnd(f" [|{proto}]", longjmp=True)
+            opt, ln = b[i], 1
+            if opt > 1:  # eol and nop are one byte; the others say how long they are
+                ln = b[i + 1]
+                if ln < 2 or ln > hlen:
+                    raise bad()
+                hlen -= 1
+            hlen -= 1
+            i += min(ln, 2)
+            out += "" if opt == 13 and version < (4, 99, 5) else TCP_OPTIONS.get(opt, f"unknown-{opt}")
+            datalen = {2: 2, 3: 1, 6: 4, 7: 4, 8: 8, 11: 4, 12: 4, 13: 4, 19: 16, 20: 2, 28: 2, 0: 0, 1: 0, 4: 0}.get(opt, ln - 2)
+            if opt == 5:
+                if datalen % 8:
+                    out += " invalid sack"
+                else:
+                    out += f" {datalen // 8} "
+                    base = thseq if rev else thack
+                    for j in range(0, datalen, 8):
+                        v = need(j + 8)[j:]
+                        out += (f"{{{(int.from_bytes(v[:4], 'big') - base) & 0xFFFFFFFF}:"
+                                f"{(int.from_bytes(v[4:8], 'big') - base) & 0xFFFFFFFF}}}")
+            elif opt == 29:  # TCP-AO (RFC 5925)
+                if datalen < 2:
+                    out += " (invalid)"
+                else:
+                    out += f" keyid {need(1)[0]}"
+                    out += f" rnextkeyid {need(2)[1]}"
+                    if datalen > 2:
+                        out += " mac 0x"
+                        for j in range(2, datalen):
+                            out += f"{need(j + 1)[j]:02x}"
+            elif opt not in TCP_OPTIONS:  # unknown: the bytes in hex, as far as they were captured
+                out += " 0x" if datalen else ""
+                for j in range(datalen):
+                    out += f"{need(j + 1)[j]:02x}"
+            elif datalen:
+                v = need(datalen)
+                n = int.from_bytes(v, "big")
+                if opt in (2, 3, 6, 7, 11, 12, 13):
+                    out += f" {n}"
+                elif opt == 8:
+                    out += f" val {int.from_bytes(v[:4], 'big')} ecr {int.from_bytes(v[4:], 'big')}"
+                elif opt == 19:  # Debian's tcpdump has libcrypto, but no -M secret to check the signature with
+                    out += " shared secret not supplied with -M, can't check - " + v.hex()
+                elif opt == 20:
+                    out += f" cap {v[0]:02x} id {v[1]}"
+                elif opt == 28:  # user timeout: minutes when the low bit is set, else seconds
+                    out += f" 0x{n:x} {(n >> 1) * 60 if n & 1 else n >> 1}"
+                elif opt == 30:
+                    text, ok = _mptcp(b[i - 2:i + datalen], flags)
+                    out += text
+                    if not ok:
+                        raise bad()
+                    proto = "mptcp"  # print-mptcp.c names itself for whatever is cut after it
+                elif opt == 34:
+                    out += " " + _tfo(v)
+                elif opt == 254:
+                    if datalen < 2:
+                        raise bad()
+                    magic = int.from_bytes(v[:2], "big")  # RFC 6994 experiment ID; 0xf989 is Fast Open
+                    out += "-" + ("tfo" + _tfo(v[2:]) if magic == 0xF989 else f"{magic:04x}")
+            elif opt in (34, 254):
+                out += " " + _tfo(b"") if opt == 34 else ""
+                if opt == 254:
+                    raise bad()
+            elif opt == 30:
+                raise bad()  # print-mptcp.c wants at least 3 bytes
+            i += datalen
+            hlen -= datalen
+            if datalen + min(ln, 2) != ln:
+                out += f"[len {ln}]"
+            ch = ","
+            if opt == 0:  # the end of the list: tcpdump prints one eol and ignores the padding after it
+                break
+    except _OptionsEnd as end:
+        return out + str(end), False, end.longjmp
+    return out, True, False
+
+
+def _tfo(v: bytes) -> str:
+    """TCP Fast Open (RFC 7413): a request for a cookie, or the cookie."""
+    if not v:
+        return " cookiereq"
+    if len(v) % 2 or not 4 <= len(v) <= 16:
+        return " (invalid)"
+    return " cookie " + v.hex()
+
+
+MPTCP_SUBTYPES = ["capable", "join", "dss", "add-addr", "rem-addr", "prio", "fail", "fast-close", "unknown"]
+
+
+def _mptcp(o: bytes, flags: int) -> tuple[str, bool]:
+    """print-mptcp.c: " <length> <subtype>" and its fields, and False where tcpdump finds the option bad
+    (after what it printed up to there)."""
+    n = len(o)
+    if n < 3:
+        return "", False
+    sub = min(o[2] >> 4, 8)
+    out = f" {n} {MPTCP_SUBTYPES[sub]}"
+    syn, ack = flags & 0x02, flags & 0x10
+
+    def u(a: int, k: int) -> int:
+        return int.from_bytes(o[a:a + k], "big")
+    if sub == 0:  # MP_CAPABLE: version, checksum flag, the keys
+        if not ((n in (12, 4) and syn) or (n in (20, 22) and ack and not syn)):
+            return out, False
+        if o[2] & 0xF > 1:
+            return out + f" Unknown Version ({o[2] & 0xF})", True
+        out += f" v{o[2] & 0xF}" + (" csum" if o[3] & 0x80 else "")
+        if n == 12 or n >= 20:
+            out += f" {{0x{u(4, 8):x}" + (f",0x{u(12, 8):x}" if n >= 20 else "") + "}"
+    elif sub == 1:  # MP_JOIN
+        if not ((n == 12 and syn) or (n == 16 and syn and ack) or (n == 24 and ack)):
+            return out, False
+        if n != 24:
+            out += (" backup" if o[2] & 1 else "") + f" id {o[3]}"
+        out += {12: f" token 0x{u(4, 4):x} nonce 0x{u(8, 4):x}", 16: f" hmac 0x{u(4, 8):x} nonce 0x{u(12, 4):x}",
+                24: f" hmac 0x{o[4:24].hex()}"}[n]
+    elif sub == 2:  # DSS: data ack and data sequence mapping, each 4 or 8 bytes
+        if n < 4 or syn:
+            return out, False
+        f, at = o[3], 4
+        out += " fin" if f & 0x10 else ""
+        for present, wide, word in ((0x01, 0x02, "ack"), (0x04, 0x08, "seq")):
+            if f & present:
+                out += f" {word} "
+                k = 8 if f & wide else 4
+                if n - at < k:
+                    return out, False
+                out += f"{u(at, k)}"
+                at += k
+                if word == "seq":
+                    if n - at < 4:
+                        return out, False
+                    out += f" subseq {u(at, 4)}"
+                    if n - at < 6:
+                        return out, False
+                    out += f" len {u(at + 4, 2)}"
+                    at += 6
+                    if n - at >= 2:
+                        out += f" csum 0x{u(at, 2):x}"
+                        at += 2
+        if at != n:
+            return out, False
+    elif sub == 3:  # ADD_ADDR: an IPv4 or IPv6 address, maybe a port and an HMAC
+        if n not in (8, 10, 16, 18, 20, 22, 28, 30):
+            return out, False
+        out += " " + {6: "v0-ip6", 4: "v0-ip4", 1: "v1-echo", 0: "v1"}.get(o[2] & 0xF, "[bad version/echo]") + f" id {o[3]}"
+        alen = 4 if n < 20 else 16
+        out += " " + (_ip4(o[4:8]) if alen == 4 else _ip6(o[4:20]))
+        if n in (10, 18, 22, 30):
+            out += f":{u(4 + alen, 2)}"
+        if n in (16, 28):
+            out += f" hmac 0x{u(4 + alen, 8):x}"
+        if n in (18, 30):
+            out += f" hmac 0x{u(6 + alen, 8):x}"
+    elif sub == 4:  # REMOVE_ADDR: address ids
+        if n < 4:
+            return out, False
+        out += " id" + "".join(f" {x}" for x in o[3:])
+    elif sub == 5:  # MP_PRIO
+        if n not in (3, 4):
+            return out, False
+        out += (" backup" if o[2] & 1 else " non-backup") + (f" id {o[3]}" if n == 4 else "")
+    elif sub in (6, 7):  # MP_FAIL, MP_FASTCLOSE
+        if n != 12:
+            return out, False
+        out += f" seq {u(4, 8)}" if sub == 6 else f" key 0x{u(4, 8):x}"
     return out, True
 
 

@@ -1,7 +1,7 @@
 """Real-world-shaped frames tcpdump decodes in its own words, crafted with scapy (issue 16).
 
 Malformed headers (IPv4 header length, IPv6 version, UDP length), neighbour discovery and MLDv2,
-DNS queries and answers, HTTP request and response lines, ARP of every shape. ``write(path)`` makes a pcap of them.
+DNS queries and answers, HTTP request and response lines, ARP of every shape, TCP options. ``write(path)`` makes a pcap of them.
 """
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def frames() -> list[bytes]:
         tcp(40000, 80, b"GET / HTTP/1.1\n"),
         tcp(40000, 3128, b"GET / HTTP/1.1\r\n"),                 # not a port tcpdump decodes HTTP on
     ]
-    out += arp_frames()
+    out += arp_frames() + tcp_option_frames()
     return out
 
 
@@ -132,3 +132,43 @@ def write_pcapng(path: str | Path) -> Path:
 
     wrpcapng(str(path), [Ether(f) for f in frames()])
     return Path(path)
+
+
+def tcp_option_frames() -> list[bytes]:
+    """TCP options print-tcp.c names: MPTCP (every subtype), Fast Open, EOL padding, odd lengths, cut lists."""
+    from scapy.all import IP, Ether, Raw
+
+    H, key, key2 = bytes.fromhex, bytes.fromhex("0102030405060708"), bytes.fromhex("1112131415161718")
+
+    def seg(opts: bytes, flags: int = 0x02, cut: int | None = None, ack: int = 0) -> bytes:
+        opts += bytes(-len(opts) % 4)  # padded with EOL, as stacks do
+        tcp = struct.pack(">HHIIBBHHH", 40000, 5000, 1000, ack, (5 + len(opts) // 4) << 4, flags, 8192, 0, 0) + opts
+        f = bytes(Ether(src="02:eb:00:00:00:01", dst="02:eb:00:00:00:02")
+                  / IP(src="198.18.0.1", dst="198.18.0.2", proto=6) / Raw(tcp))
+        return f[:cut]
+    S, A, SA = 0x02, 0x10, 0x12
+    return [
+        seg(H("020405b4") + H("01030307") + H("00000000")),               # EOL padding: one "eol"
+        seg(H("00020405")),                                                # EOL first: the rest is ignored
+        seg(H("1e0c0181") + key), seg(H("1e040100")), seg(H("1e0c0081") + key),   # MP_CAPABLE in a SYN
+        seg(H("1e140101") + key + key2, A), seg(H("1e160101") + key + key2 + H("0005"), A),
+        seg(H("1e0c0181") + key, A), seg(H("1e0c0581") + key),             # bad flags, unknown version
+        seg(H("1e0c1103aabbccdd11223344")), seg(H("1e101003") + key + H("11223344"), SA),
+        seg(H("1e181000") + bytes(range(20)), A),                          # MP_JOIN: SYN, SYN-ACK, ACK
+        seg(H("1e082005") + H("00000010"), A), seg(H("1e0e2004") + H("000000100000002000050000"), A),
+        seg(H("1e142017") + key + H("00000010000000200005"), 0x18),        # DSS, two of them bad
+        seg(H("1e083001c6120001"), A), seg(H("1e0a3001c61200011f90"), A), seg(H("1e103101c6120001") + key, A),
+        seg(H("1e1e3000") + bytes(16) + H("1f90") + key, A),              # ADD_ADDR v4, port, HMAC, v6
+        seg(H("1e0640000102"), A), seg(H("1e045101"), A), seg(H("1e0c6000") + key, A),
+        seg(H("1e0c7000") + key, A), seg(H("1e0c8000") + key, A), seg(H("1e020101")),
+        seg(H("fe04f989")), seg(H("fe0cf989") + key), seg(H("fe05f98901")), seg(H("fe061234abcd")),
+        seg(H("fe020000")), seg(H("22020000")), seg(H("220a") + key),   # Fast Open: experimental and RFC 7413
+        seg(H("1c048001")), seg(H("14040a05")), seg(H("1d0a0102aabbccddeeff")), seg(H("1d030100")),
+        seg(H("1312") + bytes(range(1, 17))), seg(H("0b060000000a0c060000000b0d060000000c")),
+        seg(H("06060000000a07060000000b")), seg(H("020305")), seg(H("0206000100000000")),
+        seg(H("63040102")), seg(H("04030000")), seg(H("02010000")), seg(H("0101020a")), seg(H("0103020405b4")),
+        seg(H("020405b4080a0000000100000002"), cut=60), seg(H("020405b4080a0000000100000002"), cut=58),
+        seg(H("020405b4080a0000000100000002"), cut=59), seg(H("6308010203040506"), cut=59),
+        seg(H("1e0c0181") + key + H("080a0000000100000002"), cut=70),    # cut after MPTCP: "[|mptcp]"
+        seg(H("0101050a0000010000000200"), A, ack=5), seg(H("0101050a0000010000000200"), A, cut=62, ack=5),
+    ]

@@ -67,3 +67,18 @@ def test_bad_header_lengths_and_versions_in_each_tcpdumps_words(version, expecte
     printer = Printer()
     printer.tcpdump = version
     assert [printer.describe(f) for f in frames()[:4]] == expected
+
+
+@pytest.mark.parametrize("version, expected", [((4, 99, 3), "cc 10,ccnew 11, 12"), ((4, 99, 5), "cc 10,ccnew 11,ccecho 12")],
+                         ids=["4.99.3", "4.99.5"])
+def test_tcp_option_13_in_each_tcpdumps_words(version, expected):
+    """4.99.3 names kind 13 (T/TCP CC.ECHO) "" and 4.99.5 "ccecho" (their print-tcp.c)."""
+    from corpus import tcp_option_frames
+
+    from ebpflab.tcpdump_text import Printer
+
+    printer = Printer()
+    printer.tcpdump = version
+    texts = [printer.describe(f) for f in tcp_option_frames()]
+    assert sum(f"options [{expected},eol]" in t for t in texts) == 1
+    assert sum("mptcp 4 capable v1" in t for t in texts) == 1 and sum("exp-tfo cookiereq" in t for t in texts) == 1
