@@ -20,9 +20,17 @@ ETHERTYPES = {0x0800: "IPv4", 0x86DD: "IPv6", 0x0806: "ARP", 0x8100: "802.1Q", 0
 ICMP_TYPES = {0: "echo reply", 8: "echo request", 3: "unreachable", 4: "source quench", 5: "redirect",
               11: "time exceeded", 12: "parameter problem", 13: "time stamp request", 14: "time stamp reply"}
 ICMP6_TYPES = {1: "destination unreachable", 2: "packet too big", 3: "time exceeded in-transit",
-               4: "parameter problem", 128: "echo request", 129: "echo reply", 133: "router solicitation",
+               4: "parameter problem", 128: "echo request", 129: "echo reply", 130: "multicast listener query",
+               131: "multicast listener report", 132: "multicast listener done", 133: "router solicitation",
                134: "router advertisement", 135: "neighbor solicitation", 136: "neighbor advertisement",
-               143: "multicast listener report v2"}
+               137: "redirect", 138: "router renumbering", 141: "inverse neighbor solicitation",
+               142: "inverse neighbor advertisement", 143: "multicast listener report v2", 144: "ha discovery request",
+               145: "ha discovery reply", 146: "mobile router solicitation", 147: "mobile router advertisement",
+               139: "who-are-you request", 140: "who-are-you reply", 200: "mtrace response", 201: "mtrace message",
+               155: "RPL"}  # print-icmp6.c's names; 139 and 140 are also node information, named after who-are-you
+ICMP6_UNREACH = {0: "unreachable route", 1: " unreachable prohibited", 2: "beyond scope", 3: "unreachable address",
+                 4: "unreachable port"}  # sic: tcpdump's own leading space
+ICMP6_PARAMPROB = {0: "erroneous", 1: "next header", 2: "option", 3: "incomplete header chain"}
 # print-ether.c's whole ethertype_values (first name wins): ARP names the protocol it resolves with it.
 ETHERTYPE_NAMES = {
     0x0800: "IPv4", 0x8847: "MPLS unicast", 0x8848: "MPLS multicast", 0x86DD: "IPv6", 0x8100: "802.1Q",
@@ -105,7 +113,7 @@ class Printer:
                 v = body[0] >> 4
                 return head + ("" if self.link else "IP6 ") + (f" [version {v} != 6] (invalid)" if self.tcpdump >= (4, 99, 5)
                                                                else f"version error: {v} != 6")
-            return head + ("" if self.link else "IP6 ") + self._ip6(body)
+            return head + ("" if self.link else "IP6 ") + self._ip6(body, wire_len - off)
         if etype == 0x0806:
             return head + self._arp(body, wire_len - off)
         if not self.link:
@@ -211,39 +219,122 @@ class Printer:
         return pre + self._l4(proto, payload, src, dst, total - ihl, False, (b[12:16], b[16:20]),
                               fragmented=bool(frag & 0x2000))
 
-    def _ip6(self, b: bytes) -> str:
+    def _ip6(self, b: bytes, length: int) -> str:
+        """print-ip6.c's walk: extension headers one by one, a jumbo payload length found in the hop-by-hop
+        options, the snap length cut to the packet's own length; then the upper layer."""
         if len(b) < 40:
             return " [|ip6]"
-        plen = int.from_bytes(b[4:6], "big")
+        plen, hdr_plen = int.from_bytes(b[4:6], "big"), int.from_bytes(b[4:6], "big")
         src, dst = _ip6(b[8:24]), _ip6(b[24:40])
-        nh, off, ext = b[6], 40, ""
-        end = 40 + plen
-        while nh in V6_EXT and len(b) >= off + 8:
-            if nh == 44:
-                fo = int.from_bytes(b[off + 2:off + 4], "big")
-                ext += f"frag ({fo & 0xFFF8}|{end - off - 8})"
-                nh, off = b[off], off + 8
-                if fo & 0xFFF8:
-                    return f"{src} > {dst}: {ext}"
-                ext += " "
-                continue
-            hlen = (b[off + 1] + 1) * 8
-            if nh == 43:
-                ext += f"RT6 (len={b[off + 1]}, type={b[off + 2]}{' [Deprecated]' if b[off + 2] == 0 else ''}, segleft={b[off + 3]}"
-                for i in range((hlen - 8) // 16):
-                    a = off + 8 + 16 * i
-                    if len(b) < a + 16:
-                        return f"{src} > {dst}: {ext} [|rt6]"
-                    ext += f", [{i}]{_ip6(b[a:a + 16])}"
-                ext += ") "
-            else:
-                ext += V6_EXT[nh] + " "
-            nh, off = b[off], off + hlen
-        payload = b[off:end]
-        if ext:
-            return f"{src} > {dst}: {ext}" + self._l4(nh, payload, src, dst, end - off, True, (b[8:24], b[24:40]),
-                                                      ports_only=True, fragmented="frag" in ext)
-        return self._l4(nh, payload, src, dst, end - off, True, (b[8:24], b[24:40]))
+        s = ""
+        if plen:
+            total = plen + 40
+            if length < total:
+                s = self._ip6_short(total, length)
+        else:  # a jumbogram, perhaps: its length is in the hop-by-hop options
+            total = length + 40
+        data = b[:total]  # tcpdump cuts the snap length to the end of the packet (never lengthens it)
+        nh, ph, off, adv, left = b[6], 255, 0, 40, total
+        found_ext = found_jumbo = found_hbh = fragmented = False
+        while off < len(data) and adv > 0:
+            if left < adv:
+                return s + " [|ip6]"
+            off, left = off + adv, left - adv
+            if off == 40 and nh not in (6, 17, 33, 132):  # TCP, UDP, DCCP and SCTP print the addresses themselves
+                s += f"{src} > {dst}: "
+            if nh == 0:
+                if found_hbh:
+                    return s + "[The Hop-by-Hop Options header was already found] (invalid)"
+                if ph != 255:
+                    return s + "[The Hop-by-Hop Options header don't follow the IPv6 header] (invalid)"
+                text, adv, jumbo = self._hbh(data[off:], plen)
+                s += text
+                if jumbo:
+                    found_jumbo, plen = True, jumbo
+                if plen == 0:
+                    return s + "[No valid Jumbo Payload Hop-by-Hop option found] (invalid)"
+                if adv < 0:
+                    return s
+                found_ext = found_hbh = True
+            elif nh == 60:
+                if len(data) < off + 2:
+                    self.whole = True
+                    return s + " [|dstopt]"
+                adv = (data[off + 1] + 1) * 8
+                if len(data) < off + adv:
+                    return s + " [|dstopt]"
+                s += "DSTOPT "
+                found_ext = True
+            elif nh == 44:
+                if len(data) < off + 4:
+                    self.whole = True
+                    return s + " [|frag6]"
+                fo = int.from_bytes(data[off + 2:off + 4], "big") & 0xFFF8
+                s += f"frag ({fo}|{40 + hdr_plen - off - 8})"
+                if fo or len(data) <= off + 8:  # a later fragment, or nothing captured after this header
+                    return s + ("" if fo else " ")
+                s += " "
+                adv, found_ext, fragmented = 8, True, True
+            elif nh == 43:
+                text, adv = _rt6(data[off:])
+                s += text
+                if adv < 0:
+                    self.whole = text.endswith("[|rt6]")  # a fetch past the capture: tcpdump's longjmp
+                    return s
+                found_ext = True
+            else:  # the upper layer
+                if found_jumbo:
+                    if plen + 40 < off:
+                        return s + " [|ip6]"
+                    if length < plen + 40:
+                        s += self._ip6_short(plen + 40, length)
+                    data, left = data[:plen + 40], plen + 40 - off
+                elif plen == 0:  # no length and no jumbo option: an empty payload
+                    if found_ext:
+                        return s + " [|ip6]"
+                    data, left = data[:40], 0
+                return s + self._l4(nh, data[off:], src, dst, left, True, (b[8:24], b[24:40]),
+                                    ports_only=b[6] not in (6, 17), fragmented=fragmented)
+            ph, nh = nh, data[off]
+        return s
+
+    def _ip6_short(self, total: int, length: int) -> str:
+        """The words for an IPv6 packet longer than the frame carrying it, in the installed tcpdump's wording."""
+        if self.tcpdump >= (4, 99, 5):
+            return f"[header+payload length {total} > length {length}] (invalid) "
+        return f"truncated-ip6 - {total - length} bytes missing!"
+
+    def _hbh(self, h: bytes, plen: int) -> tuple[str, int, int]:
+        """print-ip6opts.c's hop-by-hop header without -v: "HBH ", what is wrong with its options, its length
+        (-1 when tcpdump stops there) and the jumbo payload length it holds (0 for none valid)."""
+        if len(h) < 2:
+            self.whole = True
+            return " [|hbhopt]", -1, 0
+        hlen = (h[1] + 1) * 8
+        if len(h) < hlen:
+            return " [|hbhopt]", -1, 0
+        opts, i, s, jumbo, seen = h[2:hlen], 0, "HBH ", 0, False
+        n = len(opts)
+        while i < n:
+            t = opts[i]
+            if t != 0 and i + 1 >= n:
+                return s + " [|hbhopt]", -1, jumbo
+            optlen = 1 if t == 0 else opts[i + 1] + 2
+            if i + optlen > n:
+                return s + " [|hbhopt]", -1, jumbo
+            need, name, want = {1: (2, "padn", None), 5: (4, "rtalert", 2), 0xC2: (6, "jumbo", 4),
+                                0xC9: (18, "homeaddr", None)}.get(t, (2 if t else 0, f"type {t}", None))
+            if n - i < need:
+                return s + f"({name}: trunc) [|hbhopt]", -1, jumbo
+            if want is not None and opts[i + 1] != want or t == 0xC9 and opts[i + 1] < 16:
+                return s + f"({name}: invalid len {opts[i + 1]}) [|hbhopt]", -1, jumbo
+            if t == 0xC2 and not seen:  # valid only with a zero payload length, and above 65535
+                seen = True
+                value = int.from_bytes(opts[i + 2:i + 6], "big")
+                if plen == 0 and value >= 65536:
+                    jumbo = value
+            i += optlen
+        return s, hlen, jumbo
 
     def _l4(self, proto: int, p: bytes, src: str, dst: str, length: int, v6: bool, raw: tuple[bytes, bytes],
             ports_only: bool = False, fragmented: bool = False) -> str:
@@ -256,6 +347,8 @@ class Printer:
             if len(p) < 8:
                 return ("" if ports_only else f"{src} > {dst}: ") + " [|udp]"
             sport, dport, ulen = (int.from_bytes(p[i:i + 2], "big") for i in (0, 2, 4))
+            if ulen == 0 and length > 65535:  # a jumbogram's UDP length is the IP one (RFC 2675)
+                ulen = length
             if ulen < 8:
                 return addrs(sport, dport) + f"truncated-udplength {ulen}"
             if ulen > length and not fragmented:  # longer than the IP payload that carries it
@@ -265,6 +358,8 @@ class Printer:
             return addrs(sport, dport) + f"UDP, length {ulen - 8}"
         if proto == 6:
             return self._tcp_line(p, length, addrs, raw, v6, src, dst)
+        if proto == 59:
+            return ("" if ports_only else f"{src} > {dst}: ") + "no next header"
         if proto == 1 and not v6:
             return f"{src} > {dst}: " + self._icmp(p, length)
         if proto == 58 and v6:
@@ -346,22 +441,145 @@ class Printer:
         return f"ICMP {what}, length {length}"
 
     def _icmp6(self, p: bytes, length: int) -> str:
-        if len(p) < 1:
-            return "ICMP6, [|icmp6]"
-        t = p[0]
-        if len(p) < 4 or (t in (128, 129) and len(p) < 8):
-            return f"ICMP6, {ICMP6_TYPES.get(t, f'unknown icmp6 type ({t})')} [|icmp6]"
-        if t in (128, 129):
-            return (f"ICMP6, {ICMP6_TYPES[t]}, id {int.from_bytes(p[4:6], 'big')}, "
-                    f"seq {int.from_bytes(p[6:8], 'big')}, length {length}")
-        if t in (135, 136):  # neighbour discovery: the address asked about or announced
-            if len(p) < 24:
-                return f"ICMP6, {ICMP6_TYPES[t]} [|icmp6]"
-            what = "who has" if t == 135 else "tgt is"
-            return f"ICMP6, {ICMP6_TYPES[t]}, {what} {_ip6(p[8:24])}, length {length}"
-        if t == 143 and len(p) >= 8:
-            return f"ICMP6, {ICMP6_TYPES[t]}, {int.from_bytes(p[6:8], 'big')} group record(s), length {length}"
-        return f"ICMP6, {ICMP6_TYPES.get(t, f'unknown icmp6 type ({t})')}, length {length}"
+        """print-icmp6.c without -v: the type's name and what tcpdump adds for it."""
+        if length == 0:
+            return "ICMP6, length 0 (invalid)"
+        if len(p) < 2:  # the type or code byte was not captured: tcpdump quits by longjmp
+            self.whole = True
+            return ("" if not p else f"ICMP6, {ICMP6_TYPES.get(p[0], f'unknown icmp6 type ({p[0]})')}") + " [|icmp6]"
+        t, code = p[0], p[1]
+        s = f"ICMP6, {ICMP6_TYPES.get(t, f'unknown icmp6 type ({t})')}"
+
+        def need(n: int) -> bytes:  # GET_*: a longjmp when the bytes were not captured
+            if len(p) < n:
+                self.whole = True
+                raise _Cut(s)
+            return p
+        try:
+            inner_dst = lambda: _ip6(need(48)[32:48])  # noqa: E731 - the quoted packet's destination
+            if t == 1:
+                s += f", {ICMP6_UNREACH.get(code, f'unknown unreach code ({code})')}"
+                if code in (0, 1, 3):
+                    s += f" {inner_dst()}"
+                elif code == 2:
+                    s += f" {inner_dst()}, source address {_ip6(need(32)[16:32])}"
+                elif code == 4:
+                    port = _upper_port(p[8:])
+                    if port is None:
+                        return s + " [|icmp6]"
+                    s += f", {inner_dst()} {'tcp' if port[0] == 6 else 'udp'} port {port[1]}"
+                else:  # print_unknown_data: the message in hex, and no length
+                    return s + "\n" + hexdump(p[:length])
+            elif t == 2:
+                s += f", mtu {int.from_bytes(need(8)[4:8], 'big')}"
+            elif t == 3:
+                s += f" for {inner_dst()}" if code == 0 else " (reassembly)" if code == 1 else f", unknown code ({code})"
+            elif t == 4:
+                if len(p) < 48:  # ND_TCHECK of the quoted destination: goto trunc, no longjmp
+                    return s + " [|icmp6]"
+                pointer = int.from_bytes(p[4:8], "big")
+                s += f", {ICMP6_PARAMPROB[code]} - octet {pointer}" if code in ICMP6_PARAMPROB else f", code-#{code}"
+            elif t in (128, 129):
+                s += f", id {int.from_bytes(need(6)[4:6], 'big')}, seq {int.from_bytes(need(8)[6:8], 'big')}"
+            elif t == 130 and length >= 28:
+                s += " v2"
+                s += self._mldv2_query(p, length, need)
+            elif t == 130 and length != 24:
+                s += f" unknown-version (len {length}) "
+            elif t in (130, 131, 132):  # MLDv1: delay and group, printed only when all 24 bytes were captured
+                if len(p) >= 24:
+                    s += f"max resp delay: {int.from_bytes(p[4:6], 'big')} addr: {_ip6(p[8:24])}"
+            elif t in (135, 136):  # neighbour discovery: the address asked about or announced
+                s += f", {'who has' if t == 135 else 'tgt is'} {_ip6(need(24)[8:24])}"
+            elif t == 137:
+                s += f", {_ip6(need(40)[24:40])} to {_ip6(p[8:24])}"  # the destination, then the better hop
+            elif t == 143:
+                if length < 8:
+                    return s + f" [invalid len {length}], length {length}"
+                s += f", {int.from_bytes(need(8)[6:8], 'big')} group record(s)"
+            elif t in (144, 146):
+                s += f", id 0x{int.from_bytes(need(6)[4:6], 'big'):04x}"
+            elif t not in (133, 134, 141, 142, 145, 147):  # not decoded: the length, then the message in hex
+                # (router renumbering, node information and RPL have printers of their own in tcpdump: not here)
+                return s + f", length {length}\n" + hexdump(p[:length])
+        except _Cut as cut:
+            return str(cut) + " [|icmp6]"
+        return s + f", length {length}"
+
+    @staticmethod
+    def _mldv2_query(p: bytes, length: int, need: Any) -> str:
+        """print-icmp6.c's mldv2_query_print without -v: the group, and how many sources."""
+        s = f" [gaddr {_ip6(need(24)[8:24])}"
+        nsrcs = int.from_bytes(need(28)[26:28], "big")
+        if nsrcs:
+            s += " [invalid number of sources]" if length < 28 + 16 * nsrcs else f", {nsrcs} source(s)"
+        return s + "]"
+
+
+def _rt6(r: bytes) -> tuple[str, int]:
+    """print-rt6.c without -v: type 0 and 2 (addresses) and 4 (segment routing); its length, -1 to stop."""
+    s, cut = "RT6", " [|rt6]"
+    if len(r) < 2:
+        return s + cut, -1
+    n = r[1]
+    s += f" (len={n}"
+    if len(r) < 3:
+        return s + cut, -1
+    typ = r[2]
+    s += f", type={typ}{' [Deprecated]' if typ == 0 else ''}"
+    if len(r) < 4:
+        return s + cut, -1
+    s += f", segleft={r[3]}"
+    if typ not in (0, 2, 4):
+        return s + " (unknown type) (invalid)", -1
+    if typ == 4:
+        if len(r) < 6:
+            return s + cut if len(r) < 5 else s + f", last-entry={r[4]}" + cut, -1
+        s += f", last-entry={r[4]}" + (f", flags=0x{r[5]:x}" if r[5] else "")
+        if len(r) < 8:
+            return s + cut, -1
+        s += f", tag={int.from_bytes(r[6:8], 'big'):x}"
+    elif len(r) < 8:
+        return s + cut, -1
+    elif int.from_bytes(r[4:8], "big"):
+        s += f", rsv=0x{int.from_bytes(r[4:8], 'big'):x}"
+    if n % 2:
+        return s + f" (invalid length {n}) (invalid)", -1
+    for i in range(n // 2):
+        if len(r) < 24 + 16 * i:
+            return s + cut, -1
+        s += f", [{i}]{_ip6(r[8 + 16 * i:24 + 16 * i])}"
+    return s + ") ", (n + 1) * 8
+
+
+class _Cut(Exception):
+    """A printer fetched a byte that was not captured (tcpdump's GET macros longjmp): the words so far."""
+
+
+def _upper_port(b: bytes) -> tuple[int, int] | None:
+    """print-icmp6.c's get_upperlayer: the protocol and destination port of the TCP or UDP header a quoted
+    IPv6 packet carries after its extension headers; None where tcpdump finds none."""
+    if len(b) < 7:
+        return None
+    nh, off = b[6], 40
+    while off < len(b):
+        if nh in (6, 17):
+            return (nh, int.from_bytes(b[off + 2:off + 4], "big")) if len(b) >= off + 4 else None
+        if nh in (0, 60, 43):
+            if len(b) < off + 2:
+                return None
+            nh, off = b[off], off + (b[off + 1] + 1) * 8
+        elif nh == 44:
+            if len(b) < off + 4 or int.from_bytes(b[off + 2:off + 4], "big") & 0xFFF8:
+                return None
+            nh, off = b[off], off + 8
+        elif nh == 51:
+            if len(b) < off + 2:
+                return None
+            nh, off = b[off], off + (b[off + 1] + 2) * 4
+        else:
+            return None
+    return None
 
 
 def hexdump(b: bytes, ascii: bool = False) -> str:
@@ -369,10 +587,10 @@ def hexdump(b: bytes, ascii: bool = False) -> str:
     lines = []
     for off in range(0, len(b), 16):
         chunk = b[off:off + 16]
-        words = " ".join(chunk[i:i + 2].hex() for i in range(0, len(chunk), 2))
-        line = f"\t0x{off:04x}:  {words}"
-        if ascii:
-            line = f"{line:<51}" + "".join(chr(c) if 32 < c < 127 else "." for c in chunk)
+        words = "".join(" " + chunk[i:i + 2].hex() for i in range(0, len(chunk), 2))
+        # print-ascii.c: "0x%04x: " then the hex padded to 40 columns, so past 0xffff the columns move right
+        line = f"\t0x{off:04x}: " + (f"{words:<40}  " + "".join(chr(c) if 32 < c < 127 else "." for c in chunk)
+                                      if ascii else words)
         lines.append(line)
     return "\n".join(lines)
 

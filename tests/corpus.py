@@ -1,7 +1,8 @@
 """Real-world-shaped frames tcpdump decodes in its own words, crafted with scapy (issue 16).
 
 Malformed headers (IPv4 header length, IPv6 version, UDP length), neighbour discovery and MLDv2,
-DNS queries and answers, HTTP request and response lines, ARP of every shape, TCP options. ``write(path)`` makes a pcap of them.
+DNS queries and answers, HTTP request and response lines, ARP of every shape, TCP options,
+ICMPv6 and MLD messages, IPv6 extension headers and jumbograms. ``write(path)`` makes a pcap of them.
 """
 from __future__ import annotations
 
@@ -81,7 +82,7 @@ def frames() -> list[bytes]:
         tcp(40000, 80, b"GET / HTTP/1.1\n"),
         tcp(40000, 3128, b"GET / HTTP/1.1\r\n"),                 # not a port tcpdump decodes HTTP on
     ]
-    out += arp_frames() + tcp_option_frames()
+    out += arp_frames() + tcp_option_frames() + icmp6_frames() + ip6_frames()
     return out
 
 
@@ -109,10 +110,11 @@ def arp_frames() -> list[bytes]:
     ]
 
 
-def write(path: str | Path, linktype: int = 1) -> Path:
-    """The corpus as a classic pcap file: Ethernet (1), Linux cooked (113) or raw IP (101), whose frames
-    are the IP ones of the corpus whose version matches their ethertype."""
-    datas = frames()
+def write(path: str | Path, linktype: int = 1, datas: list | None = None) -> Path:
+    """The corpus (or ``datas``: frames, or (frame, length on the wire) pairs) as a classic pcap file:
+    Ethernet (1), Linux cooked (113) or raw IP (101), whose frames are the IP ones of the corpus whose
+    version matches their ethertype."""
+    datas = frames() if datas is None else datas
     if linktype != 1:
         datas = [f for f in datas if (f[12:14], f[14] >> 4) in ((b"\x08\x00", 4), (b"\x86\xdd", 6))]
     if linktype == 113:  # packet type 0 (to us), ARPHRD_ETHER, 6-byte source address, the ethertype
@@ -122,7 +124,8 @@ def write(path: str | Path, linktype: int = 1) -> Path:
     with open(path, "wb") as out:
         out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, linktype))
         for i, d in enumerate(datas):
-            out.write(struct.pack("<IIII", 1_700_000_000, i, len(d), len(d)) + d)
+            d, wire = d if isinstance(d, tuple) else (d, len(d))
+            out.write(struct.pack("<IIII", 1_700_000_000, i, len(d), wire) + d)
     return Path(path)
 
 
@@ -172,3 +175,78 @@ def tcp_option_frames() -> list[bytes]:
         seg(H("1e0c0181") + key + H("080a0000000100000002"), cut=70),    # cut after MPTCP: "[|mptcp]"
         seg(H("0101050a0000010000000200"), A, ack=5), seg(H("0101050a0000010000000200"), A, cut=62, ack=5),
     ]
+
+
+def icmp6_frames() -> list[bytes]:
+    """ICMPv6 as print-icmp6.c prints it without -v: errors, MLD (v1 and v2), redirects, unknown types."""
+    from scapy.all import (UDP, Ether, ICMPv6DestUnreach, ICMPv6EchoRequest, ICMPv6HAADRequest, ICMPv6MLDone,
+                           ICMPv6MLQuery, ICMPv6MLQuery2, ICMPv6MLReport, ICMPv6ND_Redirect, ICMPv6ND_NS,
+                           ICMPv6PacketTooBig, ICMPv6ParamProblem, ICMPv6TimeExceeded, IPv6, IPv6ExtHdrHopByHop,
+                           TCP)
+
+    e = Ether(src="02:eb:00:00:00:01", dst="33:33:00:00:00:01") / IPv6(src="fe80::1", dst="ff02::1")
+    inner = IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP(sport=1234, dport=53)
+    inner_tcp = IPv6(src="2001:db8::1", dst="2001:db8::2") / IPv6ExtHdrHopByHop() / TCP(sport=1234, dport=80)
+
+    def typed(t: int, code: int = 0, body: bytes = b"") -> bytes:
+        head = bytearray(bytes(e))
+        head[14 + 4:14 + 6], head[14 + 6] = (4 + len(body)).to_bytes(2, "big"), 58
+        return bytes(head) + bytes([t, code, 0, 0]) + body
+    out = [bytes(e / m) for m in [
+        ICMPv6MLQuery(), ICMPv6MLQuery(mladdr="ff02::fb", mrd=1000), ICMPv6MLReport(mladdr="ff02::fb"),
+        ICMPv6MLDone(mladdr="ff02::fb"), ICMPv6MLQuery2(), ICMPv6MLQuery2(mladdr="ff02::fb", sources=["2001:db8::1"]),
+        *(ICMPv6DestUnreach(code=c) / inner for c in range(6)), ICMPv6DestUnreach(code=4) / inner_tcp,
+        ICMPv6PacketTooBig(mtu=1280) / inner, *(ICMPv6TimeExceeded(code=c) / inner for c in range(3)),
+        *(ICMPv6ParamProblem(code=c, ptr=40) / inner for c in (0, 1, 2, 3, 9)),
+        ICMPv6ND_Redirect(tgt="fe80::2", dst="2001:db8::9"), ICMPv6HAADRequest(id=0x1234)]]
+    out += [typed(200, 0, b"abcdefgh"), typed(250), typed(99, 1, b"\x01\x02\x03"), typed(141), typed(143),
+            typed(130, 0, bytes(22))]                                       # a query of no known length
+    out += [bytes(e / m)[:cut] for m, cut in [                         # cut short: tcpdump stops where it must
+        (ICMPv6MLQuery(), 64), (ICMPv6MLQuery2(mladdr="ff02::fb"), 74), (ICMPv6EchoRequest(), 59),
+        (ICMPv6EchoRequest(), 55), (ICMPv6PacketTooBig() / inner, 60), (ICMPv6DestUnreach(code=3) / inner, 84),
+        (ICMPv6DestUnreach(code=4) / inner, 103), (ICMPv6ParamProblem() / inner, 94),
+        (ICMPv6ND_NS(tgt="2001:db8::2"), 74)]]
+    return out
+
+
+def ip6_frames() -> list[bytes]:
+    """IPv6 extension headers walked as print-ip6.c walks them, and jumbograms (RFC 2675): payload length 0,
+    the length in a hop-by-hop option, a UDP length of 0; more than 0xffff bytes, for -x and -X."""
+    from scapy.all import (TCP, UDP, Ether, ICMPv6EchoRequest, ICMPv6MLDMultAddrRec, ICMPv6MLReport2, IPv6,
+                           IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting,
+                           IPv6ExtHdrSegmentRouting, Raw, RouterAlert)
+
+    e = Ether(src="02:eb:00:00:00:01", dst="02:eb:00:00:00:02")
+    a = {"src": "2001:db8::1", "dst": "2001:db8::2"}
+
+    def jumbo(nh: int, l4: bytes, value: int | None = None, options: bytes | None = None) -> bytes:
+        opts = options if options is not None else bytes([0xC2, 4]) + struct.pack(">I", 8 + len(l4) if value is None else value)
+        return bytes(e / IPv6(plen=0, nh=0, **a)) + bytes([nh, 0]) + opts + l4
+    big = b"z" * 70000
+    udp = struct.pack(">HHHH", 1111, 2222, 0, 0) + big          # UDP length 0: the IP length counts
+    tcp = bytes(TCP(sport=40000, dport=5000, flags="PA", seq=1, ack=1)) + big
+    return [
+        jumbo(17, udp), jumbo(6, tcp), jumbo(58, bytes(ICMPv6EchoRequest(data=b"p" * 70000)))[:300],
+        jumbo(17, udp[:100], value=1000), jumbo(17, b"\x01\x02\x03\x04\x05\x06\x07\x08", options=bytes([1, 4, 0, 0, 0, 0])),
+        jumbo(17, udp[:100], options=bytes([0xC2, 3, 0, 0, 0, 0])), jumbo(17, udp[:100], options=bytes([5, 2, 0, 0, 1, 0])),
+        bytes(e / IPv6(**a) / IPv6ExtHdrHopByHop(options=[RouterAlert()]) / UDP(sport=1, dport=2) / Raw(b"x")),
+        bytes(e / IPv6(**a) / IPv6ExtHdrHopByHop() / IPv6ExtHdrHopByHop() / UDP(sport=1, dport=2)),
+        bytes(e / IPv6(**a) / IPv6ExtHdrDestOpt() / IPv6ExtHdrHopByHop() / UDP(sport=1, dport=2)),
+        bytes(e / IPv6(**a) / IPv6ExtHdrDestOpt() / ICMPv6EchoRequest()),
+        bytes(e / IPv6(**a) / IPv6ExtHdrRouting(addresses=["2001:db8::9"]) / UDP(sport=1, dport=2)),
+        bytes(e / IPv6(**a) / IPv6ExtHdrSegmentRouting(addresses=["2001:db8::9"]) / UDP(sport=1, dport=2)),
+        bytes(e / IPv6(**a) / IPv6ExtHdrFragment(offset=10) / Raw(b"q" * 20)),
+        bytes(e / IPv6(**a, nh=59)), bytes(e / IPv6(**a, plen=300) / UDP(sport=1, dport=2) / Raw(b"x" * 100)),
+        bytes(e / IPv6(**a, plen=300) / ICMPv6EchoRequest()), bytes(e / IPv6(**a, plen=0) / ICMPv6EchoRequest()),
+        bytes(e / IPv6(**a) / IPv6ExtHdrHopByHop(options=[RouterAlert()])
+              / ICMPv6MLReport2(records=[ICMPv6MLDMultAddrRec(dst="ff02::fb")])),
+        bytes(e / IPv6(**a) / IPv6ExtHdrHopByHop(options=[RouterAlert()]))[:59],
+        bytes(e / IPv6(**a) / IPv6ExtHdrHopByHop(options=[RouterAlert()]))[:55],
+    ]
+
+
+def snapped_frames() -> list[tuple[bytes, int]]:
+    """Frames cut by a snap length (captured bytes, length on the wire): tcpdump decodes what it has."""
+    big = ip6_frames()[:2]
+    return [(big[0][:100], len(big[0])), (big[1][:200], len(big[1])), (big[1][:60], len(big[1]))] + [
+        (f[:60], len(f)) for f in icmp6_frames()[6:12]]
