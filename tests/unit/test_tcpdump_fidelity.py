@@ -115,3 +115,36 @@ def test_an_ipv6_packet_longer_than_its_frame_in_each_tcpdumps_words(version, ex
     printer = Printer()
     printer.tcpdump = version
     assert expected in [printer.describe(f)[:len(expected)] for f in ip6_frames()]
+
+
+def test_pcapng_written_with_w_reads_as_the_pcap_it_came_from(corpus, tmp_path):
+    """--pcapng: a section header, one interface, enhanced packet blocks; tcpdump and our reader agree."""
+    out = tmp_path / "out.pcapng"
+    subprocess.run([sys.executable, "-m", "ebpflab.cli", "tcpdump", "-r", str(corpus), "-w", str(out), "--pcapng"],
+                   check=True, capture_output=True, timeout=60)
+    assert out.read_bytes()[:4] == b"\x0a\x0d\x0d\x0a"
+    assert lines(["tcpdump", "-n", "-r", str(out)]) == lines(["tcpdump", "-n", "-r", str(corpus)])
+    from ebpflab.pcap import read_pcap
+
+    assert [(p.ts_ns, p.len, p.data) for p in read_pcap(out)] == [(p.ts_ns, p.len, p.data) for p in read_pcap(corpus)]
+
+
+def test_a_batch_of_pcap_records_becomes_the_same_pcapng_blocks(tmp_path):
+    """The capture path hands -w whole batches of pcap records; --pcapng rewrites them block by block."""
+    import struct
+
+    from ebpflab.pcap import Packet, PcapngWriter
+
+    pkts = [Packet(1_700_000_000_123_456_000 + i * 1000, 60 + i, bytes(range(i % 7 + 14))) for i in range(9)]
+    batch = b"".join(struct.pack("<IIII", *divmod(p.ts_ns // 1000, 1_000_000), len(p.data), p.len) + p.data for p in pkts)
+    with PcapngWriter(tmp_path / "a.pcapng") as a, PcapngWriter(tmp_path / "b.pcapng") as b:
+        for p in pkts:
+            a.write(p)
+        b.write_records(batch)
+    assert (tmp_path / "a.pcapng").read_bytes() == (tmp_path / "b.pcapng").read_bytes()
+
+
+def test_pcapng_needs_w():
+    res = subprocess.run([sys.executable, "-m", "ebpflab.cli", "tcpdump", "-r", "x.pcap", "--pcapng"],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2 and res.stderr.count("\n") == 1 and "--pcapng" in res.stderr
