@@ -122,7 +122,8 @@ class Output:
         if (self.args.hex or self.args.hexascii) and not p.dumped:  # unknown types are dumped already
             # When its printer quits by longjmp (a byte it fetched was not captured) tcpdump dumps the whole frame.
             off = 0 if p.whole else p.payload_offset(pkt.data)
-            text += "\n" + hexdump(pkt.data[off:], ascii=self.args.hexascii)
+            if pkt.data[off:]:  # no bytes, no dump line
+                text += "\n" + hexdump(pkt.data[off:], ascii=self.args.hexascii)
         _stdout(sys.stdout.write, text + "\n")
 
     def write_records(self, data: bytes, n: int) -> None:

@@ -15,8 +15,6 @@ from typing import Any
 from .frames import l3, vlan_tags
 from .pcap import Packet
 
-ETHERTYPES = {0x0800: "IPv4", 0x86DD: "IPv6", 0x0806: "ARP", 0x8100: "802.1Q", 0x88A8: "802.1Q-QinQ",
-              0x9100: "802.1Q-9100", 0x8035: "Reverse ARP"}
 ICMP_TYPES = {0: "echo reply", 8: "echo request", 3: "unreachable", 4: "source quench", 5: "redirect",
               11: "time exceeded", 12: "parameter problem", 13: "time stamp request", 14: "time stamp reply"}
 ICMP6_TYPES = {1: "destination unreachable", 2: "packet too big", 3: "time exceeded in-transit",
@@ -31,7 +29,7 @@ ICMP6_TYPES = {1: "destination unreachable", 2: "packet too big", 3: "time excee
 ICMP6_UNREACH = {0: "unreachable route", 1: " unreachable prohibited", 2: "beyond scope", 3: "unreachable address",
                  4: "unreachable port"}  # sic: tcpdump's own leading space
 ICMP6_PARAMPROB = {0: "erroneous", 1: "next header", 2: "option", 3: "incomplete header chain"}
-# print-ether.c's whole ethertype_values (first name wins): ARP names the protocol it resolves with it.
+# print-ether.c's ethertype_values (the first name wins): the -e header's names, and ARP's protocol names.
 ETHERTYPE_NAMES = {
     0x0800: "IPv4", 0x8847: "MPLS unicast", 0x8848: "MPLS multicast", 0x86DD: "IPv6", 0x8100: "802.1Q",
     0x9100: "802.1Q-9100", 0x88A8: "802.1Q-QinQ", 0x9200: "802.1Q-9200", 0x88E5: "802.1AE MACsec", 0x0200: "PUP",
@@ -98,13 +96,18 @@ class Printer:
         head = ""
         if self.link:
             outer = int.from_bytes(data[12:14], "big")
-            head = (f"{_mac(data[6:12])} > {_mac(data[0:6])}, ethertype {ETHERTYPES.get(outer, 'Unknown')} "
-                    f"(0x{outer:04x}), length {wire_len}: ")
+            head = f"{_mac(data[6:12])} > {_mac(data[0:6])}, {self._ethertype(outer)}, length {wire_len}: "
             for tci, inner in vlan_tags(data):
                 head += (f"vlan {tci & 0xFFF}, p {tci >> 13}{', DEI' if tci & 0x1000 else ''}, "
-                         f"ethertype {ETHERTYPES.get(inner, 'Unknown')} (0x{inner:04x}), ")
+                         f"{self._ethertype(inner)}, ")
         body = data[off:]
         if etype == 0x0800:
+            if not body and self.tcpdump < (4, 99, 5):
+                self.whole = True
+                return head + " [|ip]"
+            if body and body[0] >> 4 != 4 and self.tcpdump < (4, 99, 5):  # 4.99.3 says so before "IP "
+                v = body[0] >> 4
+                return head + ("IP6, wrong link-layer encapsulation" if v == 6 else f"IP{v}") + " (invalid)"
             return head + ("" if self.link else "IP ") + self._ip(body, wire_len - off)
         if etype == 0x86DD:
             if len(body) < 40:
@@ -117,11 +120,17 @@ class Printer:
         if etype == 0x0806:
             return head + self._arp(body, wire_len - off)
         if not self.link:
-            head = f"{_mac(data[6:12])} > {_mac(data[0:6])}, ethertype {ETHERTYPES.get(etype, 'Unknown')} (0x{etype:04x}), length {wire_len}: "
+            head = f"{_mac(data[6:12])} > {_mac(data[0:6])}, {self._ethertype(etype)}, length {wire_len}: "
         if self.quiet:
-            return head.replace(f"ethertype Unknown (0x{etype:04x})", f"Unknown Ethertype (0x{etype:04x})")
+            return head
         self.dumped = True  # tcpdump's default print, which -x/-X replace with their own dump
-        return head + "\n" + hexdump(body, ascii=not self.hex_only)
+        return head + ("\n" + hexdump(body, ascii=not self.hex_only) if body else "")
+
+    def _ethertype(self, t: int) -> str:
+        """print-ether.c's ether_type_print: shorter with -q."""
+        if self.quiet:
+            return ETHERTYPE_NAMES.get(t, f"Unknown Ethertype (0x{t:04x})")
+        return f"ethertype {ETHERTYPE_NAMES.get(t, 'Unknown')} (0x{t:04x})"
 
     def payload_offset(self, data: bytes) -> int:
         """Where the link layer ends (after any VLAN tags): where -x/-X dumps start."""
@@ -201,6 +210,8 @@ class Printer:
         new = self.tcpdump >= (4, 99, 5)  # 4.99.5 words invalid IPv4 lengths differently (Debian 13)
         if new and wire < 20:
             return f" [length {wire} < 20] (invalid)"
+        if new and b and b[0] >> 4 != 4:
+            return f" [version {b[0] >> 4} != 4] (invalid)"
         if len(b) < 20:
             return " [|ip]"
         ihl = (b[0] & 0x0F) * 4
@@ -249,6 +260,8 @@ class Printer:
                     return s + "[The Hop-by-Hop Options header don't follow the IPv6 header] (invalid)"
                 text, adv, jumbo = self._hbh(data[off:], plen)
                 s += text
+                if self.whole:  # its length byte was not captured: tcpdump quit there
+                    return s
                 if jumbo:
                     found_jumbo, plen = True, jumbo
                 if plen == 0:
@@ -270,12 +283,14 @@ class Printer:
                     self.whole = True
                     return s + " [|frag6]"
                 fo = int.from_bytes(data[off + 2:off + 4], "big") & 0xFFF8
-                s += f"frag ({fo}|{40 + hdr_plen - off - 8})"
+                s += f"frag ({fo}|{(40 + hdr_plen - off - 8) & 0xFFFFFFFFFFFFFFFF})"  # a size_t in tcpdump
                 if fo or len(data) <= off + 8:  # a later fragment, or nothing captured after this header
                     return s + ("" if fo else " ")
                 s += " "
                 adv, found_ext, fragmented = 8, True, True
             elif nh == 43:
+                if len(data) <= off:
+                    return s + " [|ip6]"
                 text, adv = _rt6(data[off:])
                 s += text
                 if adv < 0:
@@ -344,13 +359,20 @@ class Printer:
             return f"{src}.{sport} > {dst}.{dport}: "
 
         if proto == 17:
-            if len(p) < 8:
+            if len(p) < 4:  # not even the ports
                 return ("" if ports_only else f"{src} > {dst}: ") + " [|udp]"
-            sport, dport, ulen = (int.from_bytes(p[i:i + 2], "big") for i in (0, 2, 4))
+            sport, dport = int.from_bytes(p[0:2], "big"), int.from_bytes(p[2:4], "big")
+            if length < 8:
+                return addrs(sport, dport) + f"truncated-udp {length}"
+            if len(p) < 6:
+                return addrs(sport, dport) + " [|udp]"
+            ulen = int.from_bytes(p[4:6], "big")
             if ulen == 0 and length > 65535:  # a jumbogram's UDP length is the IP one (RFC 2675)
                 ulen = length
             if ulen < 8:
                 return addrs(sport, dport) + f"truncated-udplength {ulen}"
+            if len(p) < 8:
+                return addrs(sport, dport) + " [|udp]"
             if ulen > length and not fragmented:  # longer than the IP payload that carries it
                 return addrs(sport, dport) + f"UDP, bad length {ulen - 8} > {length - 8}"
             if 53 in (sport, dport) and not self.quiet:
@@ -360,26 +382,30 @@ class Printer:
             return self._tcp_line(p, length, addrs, raw, v6, src, dst)
         if proto == 59:
             return ("" if ports_only else f"{src} > {dst}: ") + "no next header"
+        wrong = {1: ("ICMP", False), 2: ("IGMP", False), 58: ("ICMPv6", True), 143: ("Ethernet", True)}.get(proto)
+        if wrong and wrong[1] != v6:  # print-ip-demux.c: a protocol that only makes sense over the other IP
+            return ("" if ports_only else f"{src} > {dst}: ") + f"[{wrong[0]} requires IPv{6 if wrong[1] else 4}] (invalid)"
         if proto == 1 and not v6:
             return f"{src} > {dst}: " + self._icmp(p, length)
         if proto == 58 and v6:
             return ("" if ports_only else f"{src} > {dst}: ") + self._icmp6(p, length)
-        return ("" if ports_only else f"{src} > {dst}: ") + f"ip-proto-{proto} {length}"
+        return ("" if ports_only else f"{src} > {dst}: ") + f" ip-proto-{proto} {length}"  # sic: two spaces
 
     def _tcp_line(self, p: bytes, length: int, addrs: Any, raw: tuple[bytes, bytes], v6: bool, src: str, dst: str) -> str:
         if len(p) < 20:
             if len(p) >= 4:
                 return addrs(int.from_bytes(p[0:2], "big"), int.from_bytes(p[2:4], "big")) + " [|tcp]"
-            return f"{src} > {dst}:  [|tcp]"
+            return f"{src} > {dst}: [|tcp]"  # not even the ports: tcpdump names the hosts, whatever came before
         sport, dport = int.from_bytes(p[0:2], "big"), int.from_bytes(p[2:4], "big")
         seq, ack = int.from_bytes(p[4:8], "big"), int.from_bytes(p[8:12], "big")
         hlen, flags = (p[12] >> 4) * 4, p[13]
         win, urp = int.from_bytes(p[14:16], "big"), int.from_bytes(p[18:20], "big")
         s = addrs(sport, dport)
         if hlen < 20:
-            return s + f"tcp {length} [bad hdr length {hlen} - too short, < 20]"
+            return s + f" tcp {(length - hlen) & 0xFFFFFFFF} [bad hdr length {hlen} - too short, < 20]"
         if self.quiet:
-            return s + f"tcp {length - hlen}"
+            return s + f"tcp {(length - hlen) & 0xFFFFFFFF}" + (
+                f" [bad hdr length {hlen} - too long, > {length}]" if hlen > length else "")
         fl = "".join(c for bit, c in TCP_FLAGS if flags & bit) or "none"
         s += f"Flags [{fl}]"
         thseq = thack = 0
@@ -401,7 +427,7 @@ class Printer:
         ack &= 0xFFFFFFFF
         dlen = length - hlen
         if dlen < 0:
-            return s + f", [bad hdr length {hlen} - too long, > {length}]"
+            return s + f" [bad hdr length {hlen} - too long, > {length}]"
         if dlen > 0 or flags & 0x07:
             s += f", seq {seq}" + (f":{(seq + dlen) & 0xFFFFFFFF}" if dlen > 0 else "")
         if flags & 0x10:
@@ -410,11 +436,15 @@ class Printer:
         if flags & 0x20:
             s += f", urg {urp}"
         if hlen > 20:
-            opts, complete, self.whole = _tcp_options(p[20:hlen], hlen - 20, rev, thseq, thack, flags, self.tcpdump)
+            opts, complete, self.whole = _tcp_options(p[20:hlen], hlen - 20, rev, thseq, thack, flags, self.tcpdump,
+                                                      whole_segment=len(p) >= hlen + dlen)
             if not complete:  # cut by the snap length, or a bad option: tcpdump stops there
                 return s + ", options [" + opts
             s += ", options [" + opts + "]"
         s += f", length {dlen}"
+        if dlen > 0 and len(p) < hlen:  # options after an eol were not captured: tcpdump checks before the payload
+            self.whole = True
+            return s + f" [remaining caplen({len(p)}) < header length({hlen})] [|tcp]"
         if dlen > 0 and {sport, dport} & {80, 8080}:
             s += http(p[hlen:hlen + dlen], dlen, self.tcpdump)
         return s
@@ -482,8 +512,12 @@ class Printer:
             elif t in (128, 129):
                 s += f", id {int.from_bytes(need(6)[4:6], 'big')}, seq {int.from_bytes(need(8)[6:8], 'big')}"
             elif t == 130 and length >= 28:
-                s += " v2"
-                s += self._mldv2_query(p, length, need)
+                s += " v2"  # mldv2_query_print without -v: the group, and how many sources
+                s += f" [gaddr {_ip6(need(24)[8:24])}"
+                nsrcs = int.from_bytes(need(28)[26:28], "big")
+                if nsrcs:
+                    s += " [invalid number of sources]" if length < 28 + 16 * nsrcs else f", {nsrcs} source(s)"
+                s += "]"
             elif t == 130 and length != 24:
                 s += f" unknown-version (len {length}) "
             elif t in (130, 131, 132):  # MLDv1: delay and group, printed only when all 24 bytes were captured
@@ -505,15 +539,6 @@ class Printer:
         except _Cut as cut:
             return str(cut) + " [|icmp6]"
         return s + f", length {length}"
-
-    @staticmethod
-    def _mldv2_query(p: bytes, length: int, need: Any) -> str:
-        """print-icmp6.c's mldv2_query_print without -v: the group, and how many sources."""
-        s = f" [gaddr {_ip6(need(24)[8:24])}"
-        nsrcs = int.from_bytes(need(28)[26:28], "big")
-        if nsrcs:
-            s += " [invalid number of sources]" if length < 28 + 16 * nsrcs else f", {nsrcs} source(s)"
-        return s + "]"
 
 
 def _rt6(r: bytes) -> tuple[str, int]:
@@ -610,7 +635,7 @@ class _OptionsEnd(Exception):
 
 
 def _tcp_options(b: bytes, total: int, rev: bool, thseq: int, thack: int, flags: int = 0,
-                 version: tuple[int, ...] = (4, 99, 5)) -> tuple[str, bool, bool]:
+                 version: tuple[int, ...] = (4, 99, 5), whole_segment: bool = True) -> tuple[str, bool, bool]:
     """TCP options as print-tcp.c prints them; False when the line ends there (cut by the snap length, or a
     bad option: tcpdump then prints no length); True last when tcpdump quit by longjmp."""
     out, i, hlen, ch, proto = "", 0, total, "", "tcp"
@@ -671,7 +696,8 @@ def _tcp_options(b: bytes, total: int, rev: bool, thseq: int, thack: int, flags:
                 elif opt == 8:
                     out += f" val {int.from_bytes(v[:4], 'big')} ecr {int.from_bytes(v[4:], 'big')}"
                 elif opt == 19:  # Debian's tcpdump has libcrypto, but no -M secret to check the signature with
-                    out += " shared secret not supplied with -M, can't check - " + v.hex()
+                    why = "shared secret not supplied with -M" if whole_segment else "snaplen too short"
+                    out += f" {why}, can't check - " + v.hex()
                 elif opt == 20:
                     out += f" cap {v[0]:02x} id {v[1]}"
                 elif opt == 28:  # user timeout: minutes when the low bit is set, else seconds
@@ -821,21 +847,25 @@ def _linkaddr(b: bytes, frelay: bool = False) -> str:
 
 
 def _q922(b: bytes) -> str:
-    """print-fr.c's q922_string: "DLCI n" from a 2- to 4-byte Q.922 address, "" when it is not one."""
-    if b[0] & 1 or len(b) < 2:
-        return ""
+    """print-fr.c's q922_string: "DLCI n" from a 2- to 4-byte Q.922 address, or what is wrong with it."""
+    if not b:
+        return "<Truncated>"
+    if b[0] & 1:
+        return "<Invalid DLCI>"
+    if len(b) < 2:
+        return "<Truncated>"
     dlci = ((b[0] & 0xFC) << 2) | (b[1] >> 4)
     if b[1] & 1:
         return f"DLCI {dlci}"
     if len(b) < 3:
-        return ""
+        return "<Truncated>"
     i = 2
-    if not b[2] & 1:
+    if not b[2] & 1:  # a 4-byte address
         dlci, i = (dlci << 7) | (b[2] >> 1), 3
-        if len(b) < 4:
-            return ""
+    if len(b) <= i:
+        return "<Truncated>"
     if not b[i] & 1:
-        return ""
+        return "<Invalid DLCI>"
     return f"DLCI {(dlci << 6) | (b[i] >> 2)}"
 
 
@@ -844,6 +874,9 @@ def _ip4(b: bytes) -> str:
 
 
 def _ip6(b: bytes) -> str:
+    """An IPv6 address as tcpdump's addrtostr6 writes it: IPv4-compatible and -mapped ones end in a dotted quad."""
+    if not any(b[:10]) and (b[10:12] == b"\xff\xff" or (not any(b[10:12]) and any(b[12:14]))):
+        return ("::ffff:" if b[10] else "::") + _ip4(b[12:16])
     return str(ipaddress.IPv6Address(bytes(b)))
 
 

@@ -82,7 +82,7 @@ def frames() -> list[bytes]:
         tcp(40000, 80, b"GET / HTTP/1.1\n"),
         tcp(40000, 3128, b"GET / HTTP/1.1\r\n"),                 # not a port tcpdump decodes HTTP on
     ]
-    out += arp_frames() + tcp_option_frames() + icmp6_frames() + ip6_frames()
+    out += arp_frames() + tcp_option_frames() + icmp6_frames() + ip6_frames() + mutated_frames()
     return out
 
 
@@ -116,7 +116,7 @@ def write(path: str | Path, linktype: int = 1, datas: list | None = None) -> Pat
     version matches their ethertype."""
     datas = frames() if datas is None else datas
     if linktype != 1:
-        datas = [f for f in datas if (f[12:14], f[14] >> 4) in ((b"\x08\x00", 4), (b"\x86\xdd", 6))]
+        datas = [f for f in datas if (f[12:14], f[14:15] and f[14] >> 4) in ((b"\x08\x00", 4), (b"\x86\xdd", 6))]
     if linktype == 113:  # packet type 0 (to us), ARPHRD_ETHER, 6-byte source address, the ethertype
         datas = [struct.pack(">HHH", 0, 1, 6) + f[6:12] + b"\0\0" + f[12:] for f in datas]
     elif linktype == 101:
@@ -250,3 +250,37 @@ def snapped_frames() -> list[tuple[bytes, int]]:
     big = ip6_frames()[:2]
     return [(big[0][:100], len(big[0])), (big[1][:200], len(big[1])), (big[1][:60], len(big[1]))] + [
         (f[:60], len(f)) for f in icmp6_frames()[6:12]]
+
+
+def mutated_frames() -> list[bytes]:
+    """Frames the seeded mutation of this corpus found printed unlike tcpdump, kept as they were found."""
+    return [bytes.fromhex(h) for h in (
+        "ffffffffffff02eb000000010806000f080002040002183ac6120001860000000000c6120002",   # FR DLCI cut short
+        "ffffffffffff02eb000000010806000f0800020400021839c6120001860000000000c6120002",   # not a Q.922 address
+        "ffffffffc441c4aa4824d7df0600010800002c0001c61200b2c6120002",                  # ethertype NS: named
+        "ffffaf5b8e4cffffff7702eb3a00",                                                # nothing after the header
+        "ffffffffffff02eb000000010800001308000300008dff52399a710104000088470005c6",      # IPv4 version 0
+        "02eb0000000202eb000000010800",                                                # IPv4, no byte of it
+        "02eb0000000202eb0000000108004500002c0001000040c85534be08669e781200029c401388000003e8",  # ip-proto-200
+        "02eb0000000202eb00000001080045000076000100004006eea3c6120001c61200029c401388000003e8"
+        "5500000082022000003d000004030000",                                            # options cut after eol
+        "02eb00000002027700000001080045000086000100004006ee93c6120001c61200029c401388000003e8"
+        "00000000a0022000000000001312010203cc0506070809530b0c0d0e0f100000",              # md5, segment not whole
+        "02eb0000000202eb0000000108004500003000010000403aee9fc6120001c6120002b9401388000003e8"
+        "3a00000070022000000000000103020405b40000",                                    # ICMPv6 in IPv4
+        "33330000000102eb0000000186dd60000000001c0101dd800000000000000000000000000001ff0200000000"
+        "00000000000000000001820059132c100000000000000000000000000000004b000000000000",  # ICMP in IPv6
+        "33330000000102eb0000000186dd6000000000383a40fe8000008ad0f3b61b0000000001ff0200000000000000"
+        "0000000000000101058fd300000000600000000008114020010db800000000000000000000000120010db8000000"
+        "000000000000000002",                                                          # ::0.1.1.5, as inet_ntop
+        "02eb0000000202eb0000000186dd600000000011004020010db800000000000000000000000120010db8000000"
+        "00000000000000000211000502000001000001000200092c",                            # UDP header cut
+        "02eb0000000202eb0000000186dd6000000000062c4020010db80000f50000000000cc00000120010db8000000"
+        "00000000000000023b000050000000007171717171717171717171fb7171717171e77171",      # frag length < 0
+        "02eb0000000202eb0000000186dd60000000000000b820010db800000000000000000000590f89343a000120010d"
+        "b800000000000000",                                                            # HBH length not captured
+        "02eb0000860202eb0000000186dd60004c0000202b4079880db800000000000000c8000000000120010db8000000"
+        "0000000000000000",                                                            # RT6 not captured
+        "02eb0000000202eb0000000186dd60000000001c3a01fe800000000600000000000000000001ff0200000000000000"
+        "00000000000001825359150f100000ffe0004aeb362dd03e08007a00000000000000",           # MLDv2 query cut
+    )]
