@@ -110,6 +110,8 @@ class Printer:
                 return head + ("IP6, wrong link-layer encapsulation" if v == 6 else f"IP{v}") + " (invalid)"
             return head + ("" if self.link else "IP ") + self._ip(body, wire_len - off)
         if etype == 0x86DD:
+            if self.tcpdump >= (4, 99, 5) and wire_len - off < 40:  # 4.99.5 checks the length first
+                return head + ("" if self.link else "IP6 ") + f" [length {wire_len - off} < 40] (invalid)"
             if len(body) < 40:
                 return head + " [|ip6]"
             if body[0] >> 4 != 6:
@@ -218,6 +220,8 @@ class Printer:
         if ihl < 20:
             return f" [header length {ihl} < 20] (invalid)" if new else f"bad-hlen {ihl}"
         total = int.from_bytes(b[2:4], "big")
+        if new and total == 0:  # 4.99.5 takes a zero total length for a TSO send: the frame's length counts
+            total = wire
         if total < ihl:
             return f" [total length {total} < {ihl}] (invalid)" if new else f"bad-len {total}"
         src, dst, proto = _ip4(b[12:16]), _ip4(b[16:20]), b[9]
@@ -281,9 +285,12 @@ class Printer:
             elif nh == 44:
                 if len(data) < off + 4:
                     self.whole = True
-                    return s + " [|frag6]"
+                    # 4.99.5 prints "frag (" before it fetches the offset; 4.99.3 after
+                    return s + ("frag (" if self.tcpdump >= (4, 99, 5) else "") + " [|frag6]"
                 fo = int.from_bytes(data[off + 2:off + 4], "big") & 0xFFF8
-                s += f"frag ({fo}|{(40 + hdr_plen - off - 8) & 0xFFFFFFFFFFFFFFFF})"  # a size_t in tcpdump
+                rest = 40 + hdr_plen - off - 8  # what follows the fragment header, by the IPv6 payload length
+                s += f"frag ({fo}|" + (f"{rest & 0xFFFFFFFFFFFFFFFF})" if rest >= 0 or self.tcpdump < (4, 99, 5)
+                                       else "[length < 0] (invalid))")  # 4.99.3 prints the size_t it wrapped to
                 if fo or len(data) <= off + 8:  # a later fragment, or nothing captured after this header
                     return s + ("" if fo else " ")
                 s += " "
@@ -291,7 +298,7 @@ class Printer:
             elif nh == 43:
                 if len(data) <= off:
                     return s + " [|ip6]"
-                text, adv = _rt6(data[off:])
+                text, adv = _rt6(data[off:], self.tcpdump)
                 s += text
                 if adv < 0:
                     self.whole = text.endswith("[|rt6]")  # a fetch past the capture: tcpdump's longjmp
@@ -541,7 +548,7 @@ class Printer:
         return s + f", length {length}"
 
 
-def _rt6(r: bytes) -> tuple[str, int]:
+def _rt6(r: bytes, version: tuple[int, ...] = (4, 99, 5)) -> tuple[str, int]:
     """print-rt6.c without -v: type 0 and 2 (addresses) and 4 (segment routing); its length, -1 to stop."""
     s, cut = "RT6", " [|rt6]"
     if len(r) < 2:
@@ -569,7 +576,8 @@ def _rt6(r: bytes) -> tuple[str, int]:
     elif int.from_bytes(r[4:8], "big"):
         s += f", rsv=0x{int.from_bytes(r[4:8], 'big'):x}"
     if n % 2:
-        return s + f" (invalid length {n}) (invalid)", -1
+        # 4.99.5 rewords this for types 0 and 2 only
+        return s + (f" [length {n}]" if version >= (4, 99, 5) and typ != 4 else f" (invalid length {n})") + " (invalid)", -1
     for i in range(n // 2):
         if len(r) < 24 + 16 * i:
             return s + cut, -1

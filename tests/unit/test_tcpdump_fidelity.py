@@ -148,3 +148,24 @@ def test_pcapng_needs_w():
     res = subprocess.run([sys.executable, "-m", "ebpflab.cli", "tcpdump", "-r", "x.pcap", "--pcapng"],
                          capture_output=True, text=True, timeout=60)
     assert res.returncode == 2 and res.stderr.count("\n") == 1 and "--pcapng" in res.stderr
+
+
+@pytest.mark.parametrize("version, expected", [
+    ((4, 99, 3), ["RT6 (len=9, type=0 [Deprecated], segleft=1, rsv=0x20008 (invalid length 9) (invalid)",
+                  "tag=0 (invalid length 221) (invalid)", "2001:db8::2:  [|frag6]", " [|ip6]",
+                  "IP bad-len 0"]),
+    ((4, 99, 5), ["RT6 (len=9, type=0 [Deprecated], segleft=1, rsv=0x20008 [length 9] (invalid)",
+                  "tag=0 (invalid length 221) (invalid)", "2001:db8::2: frag ( [|frag6]", "IP6  [length 32 < 40] (invalid)",
+                  "IP 198.18.0.1.40000 > 198.18.0.2.7777: UDP, length 12"]),
+], ids=["4.99.3", "4.99.5"])
+def test_where_4_99_3_and_4_99_5_differ_each_is_followed(version, expected):
+    """Read from both real binaries (Debian 12's and Debian 13's): routing headers of odd length (types 0 and 2
+    only), a cut fragment header, an IPv6 packet under 40 bytes, an IPv4 total length of 0 (TSO in 4.99.5)."""
+    from corpus import mutated_frames
+
+    from ebpflab.tcpdump_text import Printer
+
+    printer = Printer()
+    printer.tcpdump = version
+    texts = [printer.describe(f) for f in mutated_frames()[-5:]]
+    assert all(e in t for e, t in zip(expected, texts)), texts
