@@ -231,6 +231,10 @@ class Printer:
         payload = b[ihl:total]
         if frag & 0x1FFF:
             return f"{pre}{src} > {dst}: ip-proto-{proto}"
+        if len(payload) == 0 and min(len(b), total) < ihl:  # the options were cut: tcpdump quits by longjmp
+            self.whole = True
+            return (pre + ("" if proto in (6, 17, 33, 132) else f"{src} > {dst}: ")
+                    + f" [remaining caplen({min(len(b), total)}) < header length({ihl})] [|ip]")
         return pre + self._l4(proto, payload, src, dst, total - ihl, False, (b[12:16], b[16:20]),
                               fragmented=bool(frag & 0x2000))
 

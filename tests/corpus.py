@@ -283,6 +283,7 @@ def mutated_frames() -> list[bytes]:
         "0000000000000000",                                                            # RT6 not captured
         "02eb0000000202eb0000000186dd60000000001c3a01fe800000000600000000000000000001ff0200000000000000"
         "00000000000001825359150f100000ffe0004aeb362dd03e08007a00000000000000",           # MLDv2 query cut
+        "02eb0000006902eb0000000108004800002c000100004006eea3dd120001c61200029c40138800",  # IPv4 options cut
         # where 4.99.3 and 4.99.5 differ (see test_tcpdump_fidelity's version tests)
         "02eb0000000202eb0000000186dd6000000000202b4020010db8000000000000db000006000120010db800fe0000bf00"
         "00000000000000090001000200086c5f",                                            # RT6 type 0, odd length
