@@ -46,7 +46,6 @@ ARP_OPS = {1: "Request", 2: "Reply", 3: "Reverse Request", 4: "Reverse Reply", 8
 ARP_HRD = {1: "Ethernet", 6: "TokenRing", 7: "ArcNet", 15: "FrameRelay", 23: "Strip", 24: "IEEE 1394", 19: "ATM",
            32: "InfiniBand"}
 TCP_FLAGS = [(0x01, "F"), (0x02, "S"), (0x04, "R"), (0x08, "P"), (0x10, "."), (0x20, "U"), (0x40, "E"), (0x80, "W")]
-V6_EXT = {0: "HBH", 60: "DSTOPT", 43: "RT6", 44: "frag"}
 
 
 @functools.cache
@@ -496,8 +495,10 @@ class Printer:
                 self.whole = True
                 raise _Cut(s)
             return p
+
+        def inner_dst() -> str:  # the destination of the packet an error message quotes
+            return _ip6(need(48)[32:48])
         try:
-            inner_dst = lambda: _ip6(need(48)[32:48])  # noqa: E731 - the quoted packet's destination
             if t == 1:
                 s += f", {ICMP6_UNREACH.get(code, f'unknown unreach code ({code})')}"
                 if code in (0, 1, 3):
