@@ -636,6 +636,8 @@ def hexdump(b: bytes, ascii: bool = False) -> str:
 TCP_OPTIONS = {0: "eol", 1: "nop", 2: "mss", 3: "wscale", 4: "sackOK", 5: "sack", 6: "echo", 7: "echoreply", 8: "TS",
                11: "cc", 12: "ccnew", 13: "ccecho", 19: "md5", 20: "scps", 28: "uto", 29: "tcp-ao", 30: "mptcp",
                34: "tfo", 254: "exp"}  # print-tcp.c's names (4.99.3 prints kind 13 as "", see _tcp_options)
+# the bytes print-tcp.c reads after kind and length, where fixed; the others take what their length says
+TCP_OPTION_DATA = {0: 0, 1: 0, 2: 2, 3: 1, 4: 0, 6: 4, 7: 4, 8: 8, 11: 4, 12: 4, 13: 4, 19: 16, 20: 2, 28: 2}
 
 
 class _OptionsEnd(Exception):
@@ -667,6 +669,9 @@ def _tcp_options(b: bytes, total: int, rev: bool, thseq: int, thack: int, flags:
             out += ch
             if i >= len(b) or (b[i] > 1 and i + 1 >= len(b)):  # the kind or length byte was not captured
                 raise _OptionsEnd(f" [|{proto}]", longjmp=True)
+            if b[i] == 1:  # nop, the commonest: nothing to check
+                out, i, hlen, ch = out + "nop", i + 1, hlen - 1, ","
+                continue
             opt, ln = b[i], 1
             if opt > 1:  # eol and nop are one byte; the others say how long they are
                 ln = b[i + 1]
@@ -676,7 +681,7 @@ def _tcp_options(b: bytes, total: int, rev: bool, thseq: int, thack: int, flags:
             hlen -= 1
             i += min(ln, 2)
             out += "" if opt == 13 and version < (4, 99, 5) else TCP_OPTIONS.get(opt, f"unknown-{opt}")
-            datalen = {2: 2, 3: 1, 6: 4, 7: 4, 8: 8, 11: 4, 12: 4, 13: 4, 19: 16, 20: 2, 28: 2, 0: 0, 1: 0, 4: 0}.get(opt, ln - 2)
+            datalen = TCP_OPTION_DATA.get(opt, ln - 2)
             if opt == 5:
                 if datalen % 8:
                     out += " invalid sack"
