@@ -18,15 +18,15 @@ from . import capfilter
 from .capture import MAX_RING_KIB, Capture, records
 from .cbpf import DLT_EN10MB
 from .cli import bounded_float, bounded_int, name
-from .pcap import DEFAULT_SNAPLEN, LINK_TYPES, PcapWriter, as_ethernet, open_capture
+from .pcap import DEFAULT_SNAPLEN, LINK_TYPES, PcapngWriter, PcapWriter, as_ethernet, open_capture
 from .tcpdump_text import Printer, hexdump
 from .errors import LabError
 from .system import require_root
 
 DESCRIPTION = """\
 Capture packets arriving on an interface with an XDP program that copies them into a BPF ring
-buffer, and print them the way `tcpdump -n` does, or write them to a pcap file that tcpdump and
-Wireshark read. With -r, read a pcap file instead of capturing.
+buffer, and print them the way `tcpdump -n` does, or write them to a pcap file (pcapng with
+--pcapng) that tcpdump and Wireshark read. With -r, read a pcap or pcapng file instead of capturing.
 
 XDP runs on the receive path only, so only packets arriving on IFACE are seen (like
 `tcpdump -Q in`). Capture never changes the traffic: the program always returns XDP_PASS.
@@ -60,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.description = DESCRIPTION
     parser.epilog = EPILOG
-    parser.usage = ("ebpflab tcpdump [-i IFACE] [--netns NS] [-n] [-c COUNT] [-s SNAPLEN] [-w FILE] [-r FILE]\n"
+    parser.usage = ("ebpflab tcpdump [-i IFACE] [--netns NS] [-n] [-c COUNT] [-s SNAPLEN] [-w FILE [--pcapng]] [-r FILE]\n"
                     "                       [-e] [-x | -X] [-q] [-S] [-t] [-B KIB] [--stats] [--timeout SECONDS]\n"
                     "                       [--engine {bcc,core}] [expression ...]")
     a = parser.add_argument
@@ -74,6 +74,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
       help=f"copy at most SNAPLEN bytes of each packet (default and 0: {DEFAULT_SNAPLEN})")
     a("-w", dest="write", metavar="FILE", type=name("file name", r"[^\0]+", 4096),
       help="write raw packets to a pcap file ('-' for stdout) instead of printing")
+    a("--pcapng", action="store_true",
+      help="with -w: write pcapng (Wireshark's format) instead of classic pcap; costs more CPU per packet")
     a("-r", dest="read", metavar="FILE", type=name("file name", r"[^\0]+", 4096),
       help="read packets from a pcap file instead of capturing")
     a("-e", dest="link", action="store_true", help="print the link-level header (MACs, ethertype, VLAN tags)")
@@ -100,7 +102,8 @@ class Output:
     def __init__(self, args: Any, snaplen: int) -> None:
         self.args = args
         self.created = bool(args.write) and args.write != "-" and not os.path.lexists(args.write)
-        self.writer = PcapWriter(args.write, snaplen) if args.write else None
+        kind = PcapngWriter if getattr(args, "pcapng", False) else PcapWriter
+        self.writer = kind(args.write, snaplen) if args.write else None
         self.printer = Printer(link=args.link, quiet=args.quiet, absolute_seq=args.absolute,
                                hex_only=args.hex)
         self.count = 0
@@ -116,10 +119,11 @@ class Output:
             return
         p = self.printer
         text = p.describe(pkt.data, pkt.len) if self.args.no_time else p.line(pkt)
-        if (self.args.hex or self.args.hexascii) and "\n\t0x" not in text:  # unknown types are dumped already
-            # After a truncated header tcpdump dumps the frame from its first byte.
-            off = 0 if "[|arp]" in text else p.payload_offset(pkt.data)
-            text += "\n" + hexdump(pkt.data[off:], ascii=self.args.hexascii)
+        if (self.args.hex or self.args.hexascii) and not p.dumped:  # unknown types are dumped already
+            # When its printer quits by longjmp (a byte it fetched was not captured) tcpdump dumps the whole frame.
+            off = 0 if p.whole else p.payload_offset(pkt.data)
+            if pkt.data[off:]:  # no bytes, no dump line
+                text += "\n" + hexdump(pkt.data[off:], ascii=self.args.hexascii)
         _stdout(sys.stdout.write, text + "\n")
 
     def write_records(self, data: bytes, n: int) -> None:
@@ -194,6 +198,8 @@ def main(args: Any) -> int:
     snaplen = args.snaplen if args.snaplen > 0 else DEFAULT_SNAPLEN
     if args.count is not None and args.count < 1:
         raise LabError("-c needs a positive packet count")
+    if getattr(args, "pcapng", False) and not args.write:
+        raise LabError("--pcapng chooses the format of -w FILE: give -w too")
     if args.read:
         return _read(args, expr, snaplen)
     require_root("capturing packets with XDP")

@@ -15,16 +15,37 @@ from typing import Any
 from .frames import l3, vlan_tags
 from .pcap import Packet
 
-ETHERTYPES = {0x0800: "IPv4", 0x86DD: "IPv6", 0x0806: "ARP", 0x8100: "802.1Q", 0x88A8: "802.1Q-QinQ",
-              0x9100: "802.1Q-9100", 0x8035: "Reverse ARP"}
 ICMP_TYPES = {0: "echo reply", 8: "echo request", 3: "unreachable", 4: "source quench", 5: "redirect",
               11: "time exceeded", 12: "parameter problem", 13: "time stamp request", 14: "time stamp reply"}
 ICMP6_TYPES = {1: "destination unreachable", 2: "packet too big", 3: "time exceeded in-transit",
-               4: "parameter problem", 128: "echo request", 129: "echo reply", 133: "router solicitation",
+               4: "parameter problem", 128: "echo request", 129: "echo reply", 130: "multicast listener query",
+               131: "multicast listener report", 132: "multicast listener done", 133: "router solicitation",
                134: "router advertisement", 135: "neighbor solicitation", 136: "neighbor advertisement",
-               143: "multicast listener report v2"}
+               137: "redirect", 138: "router renumbering", 141: "inverse neighbor solicitation",
+               142: "inverse neighbor advertisement", 143: "multicast listener report v2", 144: "ha discovery request",
+               145: "ha discovery reply", 146: "mobile router solicitation", 147: "mobile router advertisement",
+               139: "who-are-you request", 140: "who-are-you reply", 200: "mtrace response", 201: "mtrace message",
+               155: "RPL"}  # print-icmp6.c's names; 139 and 140 are also node information, named after who-are-you
+ICMP6_UNREACH = {0: "unreachable route", 1: " unreachable prohibited", 2: "beyond scope", 3: "unreachable address",
+                 4: "unreachable port"}  # sic: tcpdump's own leading space
+ICMP6_PARAMPROB = {0: "erroneous", 1: "next header", 2: "option", 3: "incomplete header chain"}
+# print-ether.c's ethertype_values (the first name wins): the -e header's names, and ARP's protocol names.
+ETHERTYPE_NAMES = {
+    0x0800: "IPv4", 0x8847: "MPLS unicast", 0x8848: "MPLS multicast", 0x86DD: "IPv6", 0x8100: "802.1Q",
+    0x9100: "802.1Q-9100", 0x88A8: "802.1Q-QinQ", 0x9200: "802.1Q-9200", 0x88E5: "802.1AE MACsec", 0x0200: "PUP",
+    0x0806: "ARP", 0x8035: "Reverse ARP", 0x0600: "NS", 0x0500: "Sprite", 0x1000: "Trail", 0x6001: "MOP DL",
+    0x6002: "MOP RC", 0x6003: "DN", 0x6004: "LAT", 0x6007: "SCA", 0x6558: "TEB", 0x8038: "Lanbridge",
+    0x803C: "DEC DNS", 0x803E: "DEC DTS", 0x805B: "VEXP", 0x805C: "VPROD", 0x809B: "Appletalk",
+    0x80F3: "Appletalk ARP", 0x8137: "IPX", 0x880B: "PPP", 0x8808: "MPCP", 0x8809: "Slow Protocols",
+    0x8863: "PPPoE D", 0x8864: "PPPoE S", 0x888E: "EAPOL", 0x8899: "Realtek protocols", 0x886F: "MS NLB heartbeat",
+    0x8870: "Jumbo", 0x894F: "NSH", 0x9000: "Loopback", 0xFEFE: "OSI", 0x00FE: "GRE-OSI", 0xABCD: "CFM (old)",
+    0x8902: "CFM", 0x893A: "IEEE1905.1", 0x88CC: "LLDP", 0x88CA: "TIPC", 0x0707: "GeoNet (old)", 0x8947: "GeoNet",
+    0x1111: "CALM FAST", 0x88A2: "AoE", 0x88F7: "PTP", 0xD28B: "Arista Vendor Specific Protocol"}
+ARP_OPS = {1: "Request", 2: "Reply", 3: "Reverse Request", 4: "Reverse Reply", 8: "Inverse Request",
+           9: "Inverse Reply", 10: "NACK Reply"}
+ARP_HRD = {1: "Ethernet", 6: "TokenRing", 7: "ArcNet", 15: "FrameRelay", 23: "Strip", 24: "IEEE 1394", 19: "ATM",
+           32: "InfiniBand"}
 TCP_FLAGS = [(0x01, "F"), (0x02, "S"), (0x04, "R"), (0x08, "P"), (0x10, "."), (0x20, "U"), (0x40, "E"), (0x80, "W")]
-V6_EXT = {0: "HBH", 60: "DSTOPT", 43: "RT6", 44: "frag"}
 
 
 @functools.cache
@@ -47,6 +68,8 @@ class Printer:
         self.hex_only = hex_only  # -x: dumps of unknown types without the ASCII column
         self.tcpdump = tcpdump_version()  # "the same text as tcpdump" means the tcpdump installed here
         self._tcp: dict[tuple, tuple[int, int]] = {}
+        self.dumped = False  # the last line holds the dump -x/-X would add (an unknown ethertype's)
+        self.whole = False   # tcpdump quit the last packet by longjmp: its -x/-X dump starts at the frame's start
 
     def time(self, ts_ns: int) -> str:
         """tcpdump's timestamp: local time of day with microseconds."""
@@ -59,6 +82,7 @@ class Printer:
 
     def describe(self, data: bytes, wire_len: int | None = None) -> str:
         """What tcpdump prints after the timestamp."""
+        self.dumped = self.whole = False
         try:
             return self._describe(data, len(data) if wire_len is None else wire_len)
         except (IndexError, ValueError):  # cut by the snap length somewhere we did not foresee
@@ -71,31 +95,43 @@ class Printer:
         head = ""
         if self.link:
             outer = int.from_bytes(data[12:14], "big")
-            head = (f"{_mac(data[6:12])} > {_mac(data[0:6])}, ethertype {ETHERTYPES.get(outer, 'Unknown')} "
-                    f"(0x{outer:04x}), length {wire_len}: ")
+            head = f"{_mac(data[6:12])} > {_mac(data[0:6])}, {self._ethertype(outer)}, length {wire_len}: "
             for tci, inner in vlan_tags(data):
                 head += (f"vlan {tci & 0xFFF}, p {tci >> 13}{', DEI' if tci & 0x1000 else ''}, "
-                         f"ethertype {ETHERTYPES.get(inner, 'Unknown')} (0x{inner:04x}), ")
+                         f"{self._ethertype(inner)}, ")
         body = data[off:]
         if etype == 0x0800:
+            if not body and self.tcpdump < (4, 99, 5):
+                self.whole = True
+                return head + " [|ip]"
+            if body and body[0] >> 4 != 4 and self.tcpdump < (4, 99, 5):  # 4.99.3 says so before "IP "
+                v = body[0] >> 4
+                return head + ("IP6, wrong link-layer encapsulation" if v == 6 else f"IP{v}") + " (invalid)"
             return head + ("" if self.link else "IP ") + self._ip(body, wire_len - off)
         if etype == 0x86DD:
+            if self.tcpdump >= (4, 99, 5) and wire_len - off < 40:  # 4.99.5 checks the length first
+                return head + ("" if self.link else "IP6 ") + f" [length {wire_len - off} < 40] (invalid)"
             if len(body) < 40:
                 return head + " [|ip6]"
             if body[0] >> 4 != 6:
                 v = body[0] >> 4
                 return head + ("" if self.link else "IP6 ") + (f" [version {v} != 6] (invalid)" if self.tcpdump >= (4, 99, 5)
                                                                else f"version error: {v} != 6")
-            return head + ("" if self.link else "IP6 ") + self._ip6(body)
+            return head + ("" if self.link else "IP6 ") + self._ip6(body, wire_len - off)
         if etype == 0x0806:
-            if len(body) < 28:
-                return head + " [|arp]"
-            return head + ("" if self.link else "ARP, ") + self._arp(body, len(body))
+            return head + self._arp(body, wire_len - off)
         if not self.link:
-            head = f"{_mac(data[6:12])} > {_mac(data[0:6])}, ethertype {ETHERTYPES.get(etype, 'Unknown')} (0x{etype:04x}), length {wire_len}: "
+            head = f"{_mac(data[6:12])} > {_mac(data[0:6])}, {self._ethertype(etype)}, length {wire_len}: "
         if self.quiet:
-            return head.replace(f"ethertype Unknown (0x{etype:04x})", f"Unknown Ethertype (0x{etype:04x})")
-        return head + "\n" + hexdump(body, ascii=not self.hex_only)
+            return head
+        self.dumped = True  # tcpdump's default print, which -x/-X replace with their own dump
+        return head + ("\n" + hexdump(body, ascii=not self.hex_only) if body else "")
+
+    def _ethertype(self, t: int) -> str:
+        """print-ether.c's ether_type_print: shorter with -q."""
+        if self.quiet:
+            return ETHERTYPE_NAMES.get(t, f"Unknown Ethertype (0x{t:04x})")
+        return f"ethertype {ETHERTYPE_NAMES.get(t, 'Unknown')} (0x{t:04x})"
 
     def payload_offset(self, data: bytes) -> int:
         """Where the link layer ends (after any VLAN tags): where -x/-X dumps start."""
@@ -103,27 +139,88 @@ class Printer:
 
     # --- layers ---
     def _arp(self, b: bytes, length: int) -> str:
-        if len(b) < 28:
-            return "[|arp]"
-        op = int.from_bytes(b[6:8], "big")
-        sha, spa, tha, tpa = b[8:14], _ip4(b[14:18]), b[18:24], _ip4(b[24:28])
+        """print-arp.c: IPv4 over any hardware; other protocols or lengths only named, as tcpdump does."""
+        if len(b) < 8:
+            self.whole = True  # tcpdump's GET macros longjmp out of a cut header
+            return " [|arp]"
+        hrd, pro, hln, pln, op = int.from_bytes(b[0:2], "big"), int.from_bytes(b[2:4], "big"), b[4], b[5], \
+            int.from_bytes(b[6:8], "big")
+        if hrd == 19:  # ATM (RFC 2225) lays its addresses out differently
+            return self._atmarp(b, length)
+        sha, spa, tha, tpa = 8, 8 + hln, 8 + hln + pln, 8 + 2 * hln + pln
+        if len(b) < tpa + pln:
+            self.whole = True
+            return " [|arp]"
+        s = "" if self.link else "ARP, "
+        ipv4 = pro in (0x0800, 0x1000)  # IPv4, or trailer encapsulation (also IPv4)
+        if not ipv4 or pln != 4 or hln == 0:  # tcpdump does not know the address formats: names only
+            return s + f"{_arp_hrd(hrd)} (len {hln}), {_arp_pro(pro)} (len {pln}), length {length}"
+        link = functools.partial(_linkaddr, frelay=hrd == 15)
+        s += ARP_OPS.get(op, f"Unknown ({op})") + " "
         if op == 1:
-            who = f" ({_mac(tha)})" if any(tha) else ""
-            return f"Request who-has {tpa}{who} tell {spa}, length {length}"
-        if op == 2:
-            return f"Reply {spa} is-at {_mac(sha)}, length {length}"
-        return f"arp-#{op} for proto type 2048 (0x0800) hardware type 1 (0x0001), length {length}"
+            s += f"who-has {_ip4(b[tpa:tpa + 4])}" + (f" ({link(b[tha:tpa])})" if any(b[tha:tpa]) else "")
+            s += f" tell {_ip4(b[spa:spa + 4])}"
+        elif op == 2:
+            s += f"{_ip4(b[spa:spa + 4])} is-at {link(b[sha:spa])}"
+        elif op in (3, 8):
+            s += f"who-is {link(b[tha:tpa])} tell {link(b[sha:spa])}"
+        elif op == 4:
+            s += f"{link(b[tha:tpa])} at {_ip4(b[tpa:tpa + 4])}"
+        elif op == 9:
+            s += f"{link(b[sha:spa])} at {_ip4(b[spa:spa + 4])}"
+        else:  # tcpdump's default print: the ARP bytes in hex and ASCII, whatever -x says
+            return s + "\n" + hexdump(b, ascii=True)
+        return s + f", length {length}"
+
+    def _atmarp(self, b: bytes, length: int) -> str:
+        """print-arp.c's ATM ARP: type/length bytes for number and subaddress, protocol lengths apart."""
+        if len(b) < 12:
+            self.whole = True
+            return " [|arp]"
+        pro, op = int.from_bytes(b[2:4], "big"), int.from_bytes(b[6:8], "big")
+        shl, ssl, spl, thl, tsl, tpl = b[4] & 0x3F, b[5] & 0x3F, b[8], b[9] & 0x3F, b[10] & 0x3F, b[11]
+        sha = 12
+        spa = sha + shl + ssl
+        tha = spa + spl
+        tpa = tha + thl + tsl
+        if len(b) < tpa + tpl:
+            self.whole = True
+            return " [|arp]"
+        s = "" if self.link else "ARP, "
+        if pro not in (0x0800, 0x1000) or spl != 4 or tpl != 4:
+            return s + f"ATM, {_arp_pro(pro)} (len {spl}/{tpl}), length {length}"
+
+        def atm(at: int, hl: int, sl: int) -> str:
+            return "<No address>" if hl == 0 else _linkaddr(b[at:at + hl]) + (f",{_linkaddr(b[at + hl:at + hl + sl])}" if sl else "")
+        s += ARP_OPS.get(op, f"Unknown ({op})") + " "
+        if op == 1:
+            s += f"who-has {_ip4(b[tpa:tpa + 4])}" + (f" ({atm(tha, thl, tsl)})" if thl else "") + f" tell {_ip4(b[spa:spa + 4])}"
+        elif op == 2:
+            s += f"{_ip4(b[spa:spa + 4])} is-at {atm(sha, shl, ssl)}"
+        elif op == 8:
+            s += f"who-is {atm(tha, thl, tsl)} tell {atm(sha, shl, ssl)}"
+        elif op == 9:
+            s += f"{atm(sha, shl, ssl)}at {_ip4(b[spa:spa + 4])}"  # sic: tcpdump prints no space before "at"
+        elif op == 10:
+            s += f"for {_ip4(b[spa:spa + 4])}"
+        else:
+            return s + "\n" + hexdump(b, ascii=True)
+        return s + f", length {length}"
 
     def _ip(self, b: bytes, wire: int) -> str:
         new = self.tcpdump >= (4, 99, 5)  # 4.99.5 words invalid IPv4 lengths differently (Debian 13)
         if new and wire < 20:
             return f" [length {wire} < 20] (invalid)"
+        if new and b and b[0] >> 4 != 4:
+            return f" [version {b[0] >> 4} != 4] (invalid)"
         if len(b) < 20:
             return " [|ip]"
         ihl = (b[0] & 0x0F) * 4
         if ihl < 20:
             return f" [header length {ihl} < 20] (invalid)" if new else f"bad-hlen {ihl}"
         total = int.from_bytes(b[2:4], "big")
+        if new and total == 0:  # 4.99.5 takes a zero total length for a TSO send: the frame's length counts
+            total = wire
         if total < ihl:
             return f" [total length {total} < {ihl}] (invalid)" if new else f"bad-len {total}"
         src, dst, proto = _ip4(b[12:16]), _ip4(b[16:20]), b[9]
@@ -133,42 +230,136 @@ class Printer:
         payload = b[ihl:total]
         if frag & 0x1FFF:
             return f"{pre}{src} > {dst}: ip-proto-{proto}"
+        if len(payload) == 0 and min(len(b), total) < ihl:  # the options were cut: tcpdump quits by longjmp
+            self.whole = True
+            return (pre + ("" if proto in (6, 17, 33, 132) else f"{src} > {dst}: ")
+                    + f" [remaining caplen({min(len(b), total)}) < header length({ihl})] [|ip]")
         return pre + self._l4(proto, payload, src, dst, total - ihl, False, (b[12:16], b[16:20]),
                               fragmented=bool(frag & 0x2000))
 
-    def _ip6(self, b: bytes) -> str:
+    def _ip6(self, b: bytes, length: int) -> str:
+        """print-ip6.c's walk: extension headers one by one, a jumbo payload length found in the hop-by-hop
+        options, the snap length cut to the packet's own length; then the upper layer."""
         if len(b) < 40:
             return " [|ip6]"
-        plen = int.from_bytes(b[4:6], "big")
+        plen, hdr_plen = int.from_bytes(b[4:6], "big"), int.from_bytes(b[4:6], "big")
         src, dst = _ip6(b[8:24]), _ip6(b[24:40])
-        nh, off, ext = b[6], 40, ""
-        end = 40 + plen
-        while nh in V6_EXT and len(b) >= off + 8:
-            if nh == 44:
-                fo = int.from_bytes(b[off + 2:off + 4], "big")
-                ext += f"frag ({fo & 0xFFF8}|{end - off - 8})"
-                nh, off = b[off], off + 8
-                if fo & 0xFFF8:
-                    return f"{src} > {dst}: {ext}"
-                ext += " "
-                continue
-            hlen = (b[off + 1] + 1) * 8
-            if nh == 43:
-                ext += f"RT6 (len={b[off + 1]}, type={b[off + 2]}{' [Deprecated]' if b[off + 2] == 0 else ''}, segleft={b[off + 3]}"
-                for i in range((hlen - 8) // 16):
-                    a = off + 8 + 16 * i
-                    if len(b) < a + 16:
-                        return f"{src} > {dst}: {ext} [|rt6]"
-                    ext += f", [{i}]{_ip6(b[a:a + 16])}"
-                ext += ") "
-            else:
-                ext += V6_EXT[nh] + " "
-            nh, off = b[off], off + hlen
-        payload = b[off:end]
-        if ext:
-            return f"{src} > {dst}: {ext}" + self._l4(nh, payload, src, dst, end - off, True, (b[8:24], b[24:40]),
-                                                      ports_only=True, fragmented="frag" in ext)
-        return self._l4(nh, payload, src, dst, end - off, True, (b[8:24], b[24:40]))
+        s = ""
+        if plen:
+            total = plen + 40
+            if length < total:
+                s = self._ip6_short(total, length)
+        else:  # a jumbogram, perhaps: its length is in the hop-by-hop options
+            total = length + 40
+        data = b[:total]  # tcpdump cuts the snap length to the end of the packet (never lengthens it)
+        nh, ph, off, adv, left = b[6], 255, 0, 40, total
+        found_ext = found_jumbo = found_hbh = fragmented = False
+        while off < len(data) and adv > 0:
+            if left < adv:
+                return s + " [|ip6]"
+            off, left = off + adv, left - adv
+            if off == 40 and nh not in (6, 17, 33, 132):  # TCP, UDP, DCCP and SCTP print the addresses themselves
+                s += f"{src} > {dst}: "
+            if nh == 0:
+                if found_hbh:
+                    return s + "[The Hop-by-Hop Options header was already found] (invalid)"
+                if ph != 255:
+                    return s + "[The Hop-by-Hop Options header don't follow the IPv6 header] (invalid)"
+                text, adv, jumbo = self._hbh(data[off:], plen)
+                s += text
+                if self.whole:  # its length byte was not captured: tcpdump quit there
+                    return s
+                if jumbo:
+                    found_jumbo, plen = True, jumbo
+                if plen == 0:
+                    return s + "[No valid Jumbo Payload Hop-by-Hop option found] (invalid)"
+                if adv < 0:
+                    return s
+                found_ext = found_hbh = True
+            elif nh == 60:
+                if len(data) < off + 2:
+                    self.whole = True
+                    return s + " [|dstopt]"
+                adv = (data[off + 1] + 1) * 8
+                if len(data) < off + adv:
+                    return s + " [|dstopt]"
+                s += "DSTOPT "
+                found_ext = True
+            elif nh == 44:
+                if len(data) < off + 4:
+                    self.whole = True
+                    # 4.99.5 prints "frag (" before it fetches the offset; 4.99.3 after
+                    return s + ("frag (" if self.tcpdump >= (4, 99, 5) else "") + " [|frag6]"
+                fo = int.from_bytes(data[off + 2:off + 4], "big") & 0xFFF8
+                rest = 40 + hdr_plen - off - 8  # what follows the fragment header, by the IPv6 payload length
+                s += f"frag ({fo}|" + (f"{rest & 0xFFFFFFFFFFFFFFFF})" if rest >= 0 or self.tcpdump < (4, 99, 5)
+                                       else "[length < 0] (invalid))")  # 4.99.3 prints the size_t it wrapped to
+                if fo or len(data) <= off + 8:  # a later fragment, or nothing captured after this header
+                    return s + ("" if fo else " ")
+                s += " "
+                adv, found_ext, fragmented = 8, True, True
+            elif nh == 43:
+                if len(data) <= off:
+                    return s + " [|ip6]"
+                text, adv = _rt6(data[off:], self.tcpdump)
+                s += text
+                if adv < 0:
+                    self.whole = text.endswith("[|rt6]")  # a fetch past the capture: tcpdump's longjmp
+                    return s
+                found_ext = True
+            else:  # the upper layer
+                if found_jumbo:
+                    if plen + 40 < off:
+                        return s + " [|ip6]"
+                    if length < plen + 40:
+                        s += self._ip6_short(plen + 40, length)
+                    data, left = data[:plen + 40], plen + 40 - off
+                elif plen == 0:  # no length and no jumbo option: an empty payload
+                    if found_ext:
+                        return s + " [|ip6]"
+                    data, left = data[:40], 0
+                return s + self._l4(nh, data[off:], src, dst, left, True, (b[8:24], b[24:40]),
+                                    ports_only=b[6] not in (6, 17), fragmented=fragmented)
+            ph, nh = nh, data[off]
+        return s
+
+    def _ip6_short(self, total: int, length: int) -> str:
+        """The words for an IPv6 packet longer than the frame carrying it, in the installed tcpdump's wording."""
+        if self.tcpdump >= (4, 99, 5):
+            return f"[header+payload length {total} > length {length}] (invalid) "
+        return f"truncated-ip6 - {total - length} bytes missing!"
+
+    def _hbh(self, h: bytes, plen: int) -> tuple[str, int, int]:
+        """print-ip6opts.c's hop-by-hop header without -v: "HBH ", what is wrong with its options, its length
+        (-1 when tcpdump stops there) and the jumbo payload length it holds (0 for none valid)."""
+        if len(h) < 2:
+            self.whole = True
+            return " [|hbhopt]", -1, 0
+        hlen = (h[1] + 1) * 8
+        if len(h) < hlen:
+            return " [|hbhopt]", -1, 0
+        opts, i, s, jumbo, seen = h[2:hlen], 0, "HBH ", 0, False
+        n = len(opts)
+        while i < n:
+            t = opts[i]
+            if t != 0 and i + 1 >= n:
+                return s + " [|hbhopt]", -1, jumbo
+            optlen = 1 if t == 0 else opts[i + 1] + 2
+            if i + optlen > n:
+                return s + " [|hbhopt]", -1, jumbo
+            need, name, want = {1: (2, "padn", None), 5: (4, "rtalert", 2), 0xC2: (6, "jumbo", 4),
+                                0xC9: (18, "homeaddr", None)}.get(t, (2 if t else 0, f"type {t}", None))
+            if n - i < need:
+                return s + f"({name}: trunc) [|hbhopt]", -1, jumbo
+            if want is not None and opts[i + 1] != want or t == 0xC9 and opts[i + 1] < 16:
+                return s + f"({name}: invalid len {opts[i + 1]}) [|hbhopt]", -1, jumbo
+            if t == 0xC2 and not seen:  # valid only with a zero payload length, and above 65535
+                seen = True
+                value = int.from_bytes(opts[i + 2:i + 6], "big")
+                if plen == 0 and value >= 65536:
+                    jumbo = value
+            i += optlen
+        return s, hlen, jumbo
 
     def _l4(self, proto: int, p: bytes, src: str, dst: str, length: int, v6: bool, raw: tuple[bytes, bytes],
             ports_only: bool = False, fragmented: bool = False) -> str:
@@ -178,11 +369,20 @@ class Printer:
             return f"{src}.{sport} > {dst}.{dport}: "
 
         if proto == 17:
-            if len(p) < 8:
+            if len(p) < 4:  # not even the ports
                 return ("" if ports_only else f"{src} > {dst}: ") + " [|udp]"
-            sport, dport, ulen = (int.from_bytes(p[i:i + 2], "big") for i in (0, 2, 4))
+            sport, dport = int.from_bytes(p[0:2], "big"), int.from_bytes(p[2:4], "big")
+            if length < 8:
+                return addrs(sport, dport) + f"truncated-udp {length}"
+            if len(p) < 6:
+                return addrs(sport, dport) + " [|udp]"
+            ulen = int.from_bytes(p[4:6], "big")
+            if ulen == 0 and length > 65535:  # a jumbogram's UDP length is the IP one (RFC 2675)
+                ulen = length
             if ulen < 8:
                 return addrs(sport, dport) + f"truncated-udplength {ulen}"
+            if len(p) < 8:
+                return addrs(sport, dport) + " [|udp]"
             if ulen > length and not fragmented:  # longer than the IP payload that carries it
                 return addrs(sport, dport) + f"UDP, bad length {ulen - 8} > {length - 8}"
             if 53 in (sport, dport) and not self.quiet:
@@ -190,26 +390,32 @@ class Printer:
             return addrs(sport, dport) + f"UDP, length {ulen - 8}"
         if proto == 6:
             return self._tcp_line(p, length, addrs, raw, v6, src, dst)
+        if proto == 59:
+            return ("" if ports_only else f"{src} > {dst}: ") + "no next header"
+        wrong = {1: ("ICMP", False), 2: ("IGMP", False), 58: ("ICMPv6", True), 143: ("Ethernet", True)}.get(proto)
+        if wrong and wrong[1] != v6:  # print-ip-demux.c: a protocol that only makes sense over the other IP
+            return ("" if ports_only else f"{src} > {dst}: ") + f"[{wrong[0]} requires IPv{6 if wrong[1] else 4}] (invalid)"
         if proto == 1 and not v6:
             return f"{src} > {dst}: " + self._icmp(p, length)
         if proto == 58 and v6:
             return ("" if ports_only else f"{src} > {dst}: ") + self._icmp6(p, length)
-        return ("" if ports_only else f"{src} > {dst}: ") + f"ip-proto-{proto} {length}"
+        return ("" if ports_only else f"{src} > {dst}: ") + f" ip-proto-{proto} {length}"  # sic: two spaces
 
     def _tcp_line(self, p: bytes, length: int, addrs: Any, raw: tuple[bytes, bytes], v6: bool, src: str, dst: str) -> str:
         if len(p) < 20:
             if len(p) >= 4:
                 return addrs(int.from_bytes(p[0:2], "big"), int.from_bytes(p[2:4], "big")) + " [|tcp]"
-            return f"{src} > {dst}:  [|tcp]"
+            return f"{src} > {dst}: [|tcp]"  # not even the ports: tcpdump names the hosts, whatever came before
         sport, dport = int.from_bytes(p[0:2], "big"), int.from_bytes(p[2:4], "big")
         seq, ack = int.from_bytes(p[4:8], "big"), int.from_bytes(p[8:12], "big")
         hlen, flags = (p[12] >> 4) * 4, p[13]
         win, urp = int.from_bytes(p[14:16], "big"), int.from_bytes(p[18:20], "big")
         s = addrs(sport, dport)
         if hlen < 20:
-            return s + f"tcp {length} [bad hdr length {hlen} - too short, < 20]"
+            return s + f" tcp {(length - hlen) & 0xFFFFFFFF} [bad hdr length {hlen} - too short, < 20]"
         if self.quiet:
-            return s + f"tcp {length - hlen}"
+            return s + f"tcp {(length - hlen) & 0xFFFFFFFF}" + (
+                f" [bad hdr length {hlen} - too long, > {length}]" if hlen > length else "")
         fl = "".join(c for bit, c in TCP_FLAGS if flags & bit) or "none"
         s += f"Flags [{fl}]"
         thseq = thack = 0
@@ -231,7 +437,7 @@ class Printer:
         ack &= 0xFFFFFFFF
         dlen = length - hlen
         if dlen < 0:
-            return s + f", [bad hdr length {hlen} - too long, > {length}]"
+            return s + f" [bad hdr length {hlen} - too long, > {length}]"
         if dlen > 0 or flags & 0x07:
             s += f", seq {seq}" + (f":{(seq + dlen) & 0xFFFFFFFF}" if dlen > 0 else "")
         if flags & 0x10:
@@ -240,11 +446,15 @@ class Printer:
         if flags & 0x20:
             s += f", urg {urp}"
         if hlen > 20:
-            opts, complete = _tcp_options(p[20:hlen], hlen - 20, rev, thseq, thack)
-            if not complete:  # the snap length cut the options: tcpdump stops there
+            opts, complete, self.whole = _tcp_options(p[20:hlen], hlen - 20, rev, thseq, thack, flags, self.tcpdump,
+                                                      whole_segment=len(p) >= hlen + dlen)
+            if not complete:  # cut by the snap length, or a bad option: tcpdump stops there
                 return s + ", options [" + opts
             s += ", options [" + opts + "]"
         s += f", length {dlen}"
+        if dlen > 0 and len(p) < hlen:  # options after an eol were not captured: tcpdump checks before the payload
+            self.whole = True
+            return s + f" [remaining caplen({len(p)}) < header length({hlen})] [|tcp]"
         if dlen > 0 and {sport, dport} & {80, 8080}:
             s += http(p[hlen:hlen + dlen], dlen, self.tcpdump)
         return s
@@ -271,22 +481,143 @@ class Printer:
         return f"ICMP {what}, length {length}"
 
     def _icmp6(self, p: bytes, length: int) -> str:
-        if len(p) < 1:
-            return "ICMP6, [|icmp6]"
-        t = p[0]
-        if len(p) < 4 or (t in (128, 129) and len(p) < 8):
-            return f"ICMP6, {ICMP6_TYPES.get(t, f'unknown icmp6 type ({t})')} [|icmp6]"
-        if t in (128, 129):
-            return (f"ICMP6, {ICMP6_TYPES[t]}, id {int.from_bytes(p[4:6], 'big')}, "
-                    f"seq {int.from_bytes(p[6:8], 'big')}, length {length}")
-        if t in (135, 136):  # neighbour discovery: the address asked about or announced
-            if len(p) < 24:
-                return f"ICMP6, {ICMP6_TYPES[t]} [|icmp6]"
-            what = "who has" if t == 135 else "tgt is"
-            return f"ICMP6, {ICMP6_TYPES[t]}, {what} {_ip6(p[8:24])}, length {length}"
-        if t == 143 and len(p) >= 8:
-            return f"ICMP6, {ICMP6_TYPES[t]}, {int.from_bytes(p[6:8], 'big')} group record(s), length {length}"
-        return f"ICMP6, {ICMP6_TYPES.get(t, f'unknown icmp6 type ({t})')}, length {length}"
+        """print-icmp6.c without -v: the type's name and what tcpdump adds for it."""
+        if length == 0:
+            return "ICMP6, length 0 (invalid)"
+        if len(p) < 2:  # the type or code byte was not captured: tcpdump quits by longjmp
+            self.whole = True
+            return ("" if not p else f"ICMP6, {ICMP6_TYPES.get(p[0], f'unknown icmp6 type ({p[0]})')}") + " [|icmp6]"
+        t, code = p[0], p[1]
+        s = f"ICMP6, {ICMP6_TYPES.get(t, f'unknown icmp6 type ({t})')}"
+
+        def need(n: int) -> bytes:  # GET_*: a longjmp when the bytes were not captured
+            if len(p) < n:
+                self.whole = True
+                raise _Cut(s)
+            return p
+
+        def inner_dst() -> str:  # the destination of the packet an error message quotes
+            return _ip6(need(48)[32:48])
+        try:
+            if t == 1:
+                s += f", {ICMP6_UNREACH.get(code, f'unknown unreach code ({code})')}"
+                if code in (0, 1, 3):
+                    s += f" {inner_dst()}"
+                elif code == 2:
+                    s += f" {inner_dst()}, source address {_ip6(need(32)[16:32])}"
+                elif code == 4:
+                    port = _upper_port(p[8:])
+                    if port is None:
+                        return s + " [|icmp6]"
+                    s += f", {inner_dst()} {'tcp' if port[0] == 6 else 'udp'} port {port[1]}"
+                else:  # print_unknown_data: the message in hex, and no length
+                    return s + "\n" + hexdump(p[:length])
+            elif t == 2:
+                s += f", mtu {int.from_bytes(need(8)[4:8], 'big')}"
+            elif t == 3:
+                s += f" for {inner_dst()}" if code == 0 else " (reassembly)" if code == 1 else f", unknown code ({code})"
+            elif t == 4:
+                if len(p) < 48:  # ND_TCHECK of the quoted destination: goto trunc, no longjmp
+                    return s + " [|icmp6]"
+                pointer = int.from_bytes(p[4:8], "big")
+                s += f", {ICMP6_PARAMPROB[code]} - octet {pointer}" if code in ICMP6_PARAMPROB else f", code-#{code}"
+            elif t in (128, 129):
+                s += f", id {int.from_bytes(need(6)[4:6], 'big')}, seq {int.from_bytes(need(8)[6:8], 'big')}"
+            elif t == 130 and length >= 28:
+                s += " v2"  # mldv2_query_print without -v: the group, and how many sources
+                s += f" [gaddr {_ip6(need(24)[8:24])}"
+                nsrcs = int.from_bytes(need(28)[26:28], "big")
+                if nsrcs:
+                    s += " [invalid number of sources]" if length < 28 + 16 * nsrcs else f", {nsrcs} source(s)"
+                s += "]"
+            elif t == 130 and length != 24:
+                s += f" unknown-version (len {length}) "
+            elif t in (130, 131, 132):  # MLDv1: delay and group, printed only when all 24 bytes were captured
+                if len(p) >= 24:
+                    s += f"max resp delay: {int.from_bytes(p[4:6], 'big')} addr: {_ip6(p[8:24])}"
+            elif t in (135, 136):  # neighbour discovery: the address asked about or announced
+                s += f", {'who has' if t == 135 else 'tgt is'} {_ip6(need(24)[8:24])}"
+            elif t == 137:
+                s += f", {_ip6(need(40)[24:40])} to {_ip6(p[8:24])}"  # the destination, then the better hop
+            elif t == 143:
+                if length < 8:
+                    return s + f" [invalid len {length}], length {length}"
+                s += f", {int.from_bytes(need(8)[6:8], 'big')} group record(s)"
+            elif t in (144, 146):
+                s += f", id 0x{int.from_bytes(need(6)[4:6], 'big'):04x}"
+            elif t not in (133, 134, 141, 142, 145, 147):  # not decoded: the length, then the message in hex
+                # (router renumbering, node information and RPL have printers of their own in tcpdump: not here)
+                return s + f", length {length}\n" + hexdump(p[:length])
+        except _Cut as cut:
+            return str(cut) + " [|icmp6]"
+        return s + f", length {length}"
+
+
+def _rt6(r: bytes, version: tuple[int, ...] = (4, 99, 5)) -> tuple[str, int]:
+    """print-rt6.c without -v: type 0 and 2 (addresses) and 4 (segment routing); its length, -1 to stop."""
+    s, cut = "RT6", " [|rt6]"
+    if len(r) < 2:
+        return s + cut, -1
+    n = r[1]
+    s += f" (len={n}"
+    if len(r) < 3:
+        return s + cut, -1
+    typ = r[2]
+    s += f", type={typ}{' [Deprecated]' if typ == 0 else ''}"
+    if len(r) < 4:
+        return s + cut, -1
+    s += f", segleft={r[3]}"
+    if typ not in (0, 2, 4):
+        return s + " (unknown type) (invalid)", -1
+    if typ == 4:
+        if len(r) < 6:
+            return s + cut if len(r) < 5 else s + f", last-entry={r[4]}" + cut, -1
+        s += f", last-entry={r[4]}" + (f", flags=0x{r[5]:x}" if r[5] else "")
+        if len(r) < 8:
+            return s + cut, -1
+        s += f", tag={int.from_bytes(r[6:8], 'big'):x}"
+    elif len(r) < 8:
+        return s + cut, -1
+    elif int.from_bytes(r[4:8], "big"):
+        s += f", rsv=0x{int.from_bytes(r[4:8], 'big'):x}"
+    if n % 2:
+        # 4.99.5 rewords this for types 0 and 2 only
+        return s + (f" [length {n}]" if version >= (4, 99, 5) and typ != 4 else f" (invalid length {n})") + " (invalid)", -1
+    for i in range(n // 2):
+        if len(r) < 24 + 16 * i:
+            return s + cut, -1
+        s += f", [{i}]{_ip6(r[8 + 16 * i:24 + 16 * i])}"
+    return s + ") ", (n + 1) * 8
+
+
+class _Cut(Exception):
+    """A printer fetched a byte that was not captured (tcpdump's GET macros longjmp): the words so far."""
+
+
+def _upper_port(b: bytes) -> tuple[int, int] | None:
+    """print-icmp6.c's get_upperlayer: the protocol and destination port of the TCP or UDP header a quoted
+    IPv6 packet carries after its extension headers; None where tcpdump finds none."""
+    if len(b) < 7:
+        return None
+    nh, off = b[6], 40
+    while off < len(b):
+        if nh in (6, 17):
+            return (nh, int.from_bytes(b[off + 2:off + 4], "big")) if len(b) >= off + 4 else None
+        if nh in (0, 60, 43):
+            if len(b) < off + 2:
+                return None
+            nh, off = b[off], off + (b[off + 1] + 1) * 8
+        elif nh == 44:
+            if len(b) < off + 4 or int.from_bytes(b[off + 2:off + 4], "big") & 0xFFF8:
+                return None
+            nh, off = b[off], off + 8
+        elif nh == 51:
+            if len(b) < off + 2:
+                return None
+            nh, off = b[off], off + (b[off + 1] + 2) * 4
+        else:
+            return None
+    return None
 
 
 def hexdump(b: bytes, ascii: bool = False) -> str:
@@ -294,49 +625,221 @@ def hexdump(b: bytes, ascii: bool = False) -> str:
     lines = []
     for off in range(0, len(b), 16):
         chunk = b[off:off + 16]
-        words = " ".join(chunk[i:i + 2].hex() for i in range(0, len(chunk), 2))
-        line = f"\t0x{off:04x}:  {words}"
-        if ascii:
-            line = f"{line:<51}" + "".join(chr(c) if 32 < c < 127 else "." for c in chunk)
+        words = "".join(" " + chunk[i:i + 2].hex() for i in range(0, len(chunk), 2))
+        # print-ascii.c: "0x%04x: " then the hex padded to 40 columns, so past 0xffff the columns move right
+        line = f"\t0x{off:04x}: " + (f"{words:<40}  " + "".join(chr(c) if 32 < c < 127 else "." for c in chunk)
+                                      if ascii else words)
         lines.append(line)
     return "\n".join(lines)
 
 
-def _tcp_options(b: bytes, total: int, rev: bool, thseq: int, thack: int) -> tuple[str, bool]:
-    """TCP options as tcpdump prints them, and False when the captured bytes end before they do."""
-    names = {0: "eol", 1: "nop", 2: "mss", 3: "wscale", 4: "sackOK", 5: "sack", 8: "TS"}
-    out, i, sep = "", 0, ""
-    while i < total:
-        if i >= len(b):
-            return out + sep + " [|tcp]" + (">" if sep else ""), False
-        kind = b[i]
-        out += sep + names.get(kind, f"unknown-{kind}")
-        sep = ","
-        if kind in (0, 1):
-            i += 1
-            continue
-        if i + 1 >= len(b):
-            return out + " [|tcp]>", False
-        ln = b[i + 1]
-        if ln < 2 or i + ln > total:
-            return out + "[bad opt]", True
-        if i + ln > len(b):
-            return out + " [|tcp]>", False
-        v = b[i + 2:i + ln]
-        if kind == 2 and ln == 4:
-            out += f" {int.from_bytes(v, 'big')}"
-        elif kind == 3 and ln == 3:
-            out += f" {v[0]}"
-        elif kind == 8 and ln == 10:
-            out += f" val {int.from_bytes(v[:4], 'big')} ecr {int.from_bytes(v[4:], 'big')}"
-        elif kind == 5 and (ln - 2) % 8 == 0:
-            base = thseq if rev else thack
-            blocks = "".join(f"{{{(int.from_bytes(v[j:j + 4], 'big') - base) & 0xFFFFFFFF}:"
-                             f"{(int.from_bytes(v[j + 4:j + 8], 'big') - base) & 0xFFFFFFFF}}}" for j in range(0, ln - 2, 8))
-            out += f" {(ln - 2) // 8} {blocks}"
-        elif kind not in names and v:
-            out += f" 0x{v.hex()}"
-        i += ln
+TCP_OPTIONS = {0: "eol", 1: "nop", 2: "mss", 3: "wscale", 4: "sackOK", 5: "sack", 6: "echo", 7: "echoreply", 8: "TS",
+               11: "cc", 12: "ccnew", 13: "ccecho", 19: "md5", 20: "scps", 28: "uto", 29: "tcp-ao", 30: "mptcp",
+               34: "tfo", 254: "exp"}  # print-tcp.c's names (4.99.3 prints kind 13 as "", see _tcp_options)
+# the bytes print-tcp.c reads after kind and length, where fixed; the others take what their length says
+TCP_OPTION_DATA = {0: 0, 1: 0, 2: 2, 3: 1, 4: 0, 6: 4, 7: 4, 8: 8, 11: 4, 12: 4, 13: 4, 19: 16, 20: 2, 28: 2}
+
+
+class _OptionsEnd(Exception):
+    """print-tcp.c leaves the option list early (goto bad, goto trunc, or a longjmp when a byte it fetches was
+    not captured): the line ends with these words."""
+
+    def __init__(self, words: str, longjmp: bool = False) -> None:
+        super().__init__(words)
+        self.longjmp = longjmp
+
+
+def _tcp_options(b: bytes, total: int, rev: bool, thseq: int, thack: int, flags: int = 0,
+                 version: tuple[int, ...] = (4, 99, 5), whole_segment: bool = True) -> tuple[str, bool, bool]:
+    """TCP options as print-tcp.c prints them; False when the line ends there (cut by the snap length, or a
+    bad option: tcpdump then prints no length); True last when tcpdump quit by longjmp."""
+    out, i, hlen, ch, proto = "", 0, total, "", "tcp"
+
+    def bad() -> _OptionsEnd:
+        return _OptionsEnd("[bad opt]" + ("]" if ch else ""))
+
+    def need(n: int) -> bytes:  # LENCHECK: within the header's options, and captured
+        if n > hlen:
+            raise bad()
+        if i + n > len(b):
+            raise _OptionsEnd(f" [|{proto}]" + (">" if ch else ""))
+        return b[i:i + n]
+    try:
+        while hlen > 0:
+            out += ch
+            if i >= len(b) or (b[i] > 1 and i + 1 >= len(b)):  # the kind or length byte was not captured
+                raise _OptionsEnd(f" [|{proto}]", longjmp=True)
+            if b[i] == 1:  # nop, the commonest: nothing to check
+                out, i, hlen, ch = out + "nop", i + 1, hlen - 1, ","
+                continue
+            opt, ln = b[i], 1
+            if opt > 1:  # eol and nop are one byte; the others say how long they are
+                ln = b[i + 1]
+                if ln < 2 or ln > hlen:
+                    raise bad()
+                hlen -= 1
+            hlen -= 1
+            i += min(ln, 2)
+            out += "" if opt == 13 and version < (4, 99, 5) else TCP_OPTIONS.get(opt, f"unknown-{opt}")
+            datalen = TCP_OPTION_DATA.get(opt, ln - 2)
+            if opt == 5:
+                if datalen % 8:
+                    out += " invalid sack"
+                else:
+                    out += f" {datalen // 8} "
+                    base = thseq if rev else thack
+                    for j in range(0, datalen, 8):
+                        v = need(j + 8)[j:]
+                        out += (f"{{{(int.from_bytes(v[:4], 'big') - base) & 0xFFFFFFFF}:"
+                                f"{(int.from_bytes(v[4:8], 'big') - base) & 0xFFFFFFFF}}}")
+            elif opt == 29:  # TCP-AO (RFC 5925)
+                if datalen < 2:
+                    out += " (invalid)"
+                else:
+                    out += f" keyid {need(1)[0]}"
+                    out += f" rnextkeyid {need(2)[1]}"
+                    if datalen > 2:
+                        out += " mac 0x"
+                        for j in range(2, datalen):
+                            out += f"{need(j + 1)[j]:02x}"
+            elif opt not in TCP_OPTIONS:  # unknown: the bytes in hex, as far as they were captured
+                out += " 0x" if datalen else ""
+                for j in range(datalen):
+                    out += f"{need(j + 1)[j]:02x}"
+            elif datalen:
+                v = need(datalen)
+                n = int.from_bytes(v, "big")
+                if opt in (2, 3, 6, 7, 11, 12, 13):
+                    out += f" {n}"
+                elif opt == 8:
+                    out += f" val {int.from_bytes(v[:4], 'big')} ecr {int.from_bytes(v[4:], 'big')}"
+                elif opt == 19:  # Debian's tcpdump has libcrypto, but no -M secret to check the signature with
+                    why = "shared secret not supplied with -M" if whole_segment else "snaplen too short"
+                    out += f" {why}, can't check - " + v.hex()
+                elif opt == 20:
+                    out += f" cap {v[0]:02x} id {v[1]}"
+                elif opt == 28:  # user timeout: minutes when the low bit is set, else seconds
+                    out += f" 0x{n:x} {(n >> 1) * 60 if n & 1 else n >> 1}"
+                elif opt == 30:
+                    text, ok = _mptcp(b[i - 2:i + datalen], flags)
+                    out += text
+                    if not ok:
+                        raise bad()
+                    proto = "mptcp"  # print-mptcp.c names itself for whatever is cut after it
+                elif opt == 34:
+                    out += " " + _tfo(v)
+                elif opt == 254:
+                    if datalen < 2:
+                        raise bad()
+                    magic = int.from_bytes(v[:2], "big")  # RFC 6994 experiment ID; 0xf989 is Fast Open
+                    out += "-" + ("tfo" + _tfo(v[2:]) if magic == 0xF989 else f"{magic:04x}")
+            elif opt in (34, 254):
+                out += " " + _tfo(b"") if opt == 34 else ""
+                if opt == 254:
+                    raise bad()
+            elif opt == 30:
+                raise bad()  # print-mptcp.c wants at least 3 bytes
+            i += datalen
+            hlen -= datalen
+            if datalen + min(ln, 2) != ln:
+                out += f"[len {ln}]"
+            ch = ","
+            if opt == 0:  # the end of the list: tcpdump prints one eol and ignores the padding after it
+                break
+    except _OptionsEnd as end:
+        return out + str(end), False, end.longjmp
+    return out, True, False
+
+
+def _tfo(v: bytes) -> str:
+    """TCP Fast Open (RFC 7413): a request for a cookie, or the cookie."""
+    if not v:
+        return " cookiereq"
+    if len(v) % 2 or not 4 <= len(v) <= 16:
+        return " (invalid)"
+    return " cookie " + v.hex()
+
+
+MPTCP_SUBTYPES = ["capable", "join", "dss", "add-addr", "rem-addr", "prio", "fail", "fast-close", "unknown"]
+
+
+def _mptcp(o: bytes, flags: int) -> tuple[str, bool]:
+    """print-mptcp.c: " <length> <subtype>" and its fields, and False where tcpdump finds the option bad
+    (after what it printed up to there)."""
+    n = len(o)
+    if n < 3:
+        return "", False
+    sub = min(o[2] >> 4, 8)
+    out = f" {n} {MPTCP_SUBTYPES[sub]}"
+    syn, ack = flags & 0x02, flags & 0x10
+
+    def u(a: int, k: int) -> int:
+        return int.from_bytes(o[a:a + k], "big")
+    if sub == 0:  # MP_CAPABLE: version, checksum flag, the keys
+        if not ((n in (12, 4) and syn) or (n in (20, 22) and ack and not syn)):
+            return out, False
+        if o[2] & 0xF > 1:
+            return out + f" Unknown Version ({o[2] & 0xF})", True
+        out += f" v{o[2] & 0xF}" + (" csum" if o[3] & 0x80 else "")
+        if n == 12 or n >= 20:
+            out += f" {{0x{u(4, 8):x}" + (f",0x{u(12, 8):x}" if n >= 20 else "") + "}"
+    elif sub == 1:  # MP_JOIN
+        if not ((n == 12 and syn) or (n == 16 and syn and ack) or (n == 24 and ack)):
+            return out, False
+        if n != 24:
+            out += (" backup" if o[2] & 1 else "") + f" id {o[3]}"
+        out += {12: f" token 0x{u(4, 4):x} nonce 0x{u(8, 4):x}", 16: f" hmac 0x{u(4, 8):x} nonce 0x{u(12, 4):x}",
+                24: f" hmac 0x{o[4:24].hex()}"}[n]
+    elif sub == 2:  # DSS: data ack and data sequence mapping, each 4 or 8 bytes
+        if n < 4 or syn:
+            return out, False
+        f, at = o[3], 4
+        out += " fin" if f & 0x10 else ""
+        for present, wide, word in ((0x01, 0x02, "ack"), (0x04, 0x08, "seq")):
+            if f & present:
+                out += f" {word} "
+                k = 8 if f & wide else 4
+                if n - at < k:
+                    return out, False
+                out += f"{u(at, k)}"
+                at += k
+                if word == "seq":
+                    if n - at < 4:
+                        return out, False
+                    out += f" subseq {u(at, 4)}"
+                    if n - at < 6:
+                        return out, False
+                    out += f" len {u(at + 4, 2)}"
+                    at += 6
+                    if n - at >= 2:
+                        out += f" csum 0x{u(at, 2):x}"
+                        at += 2
+        if at != n:
+            return out, False
+    elif sub == 3:  # ADD_ADDR: an IPv4 or IPv6 address, maybe a port and an HMAC
+        if n not in (8, 10, 16, 18, 20, 22, 28, 30):
+            return out, False
+        out += " " + {6: "v0-ip6", 4: "v0-ip4", 1: "v1-echo", 0: "v1"}.get(o[2] & 0xF, "[bad version/echo]") + f" id {o[3]}"
+        alen = 4 if n < 20 else 16
+        out += " " + (_ip4(o[4:8]) if alen == 4 else _ip6(o[4:20]))
+        if n in (10, 18, 22, 30):
+            out += f":{u(4 + alen, 2)}"
+        if n in (16, 28):
+            out += f" hmac 0x{u(4 + alen, 8):x}"
+        if n in (18, 30):
+            out += f" hmac 0x{u(6 + alen, 8):x}"
+    elif sub == 4:  # REMOVE_ADDR: address ids
+        if n < 4:
+            return out, False
+        out += " id" + "".join(f" {x}" for x in o[3:])
+    elif sub == 5:  # MP_PRIO
+        if n not in (3, 4):
+            return out, False
+        out += (" backup" if o[2] & 1 else " non-backup") + (f" id {o[3]}" if n == 4 else "")
+    elif sub in (6, 7):  # MP_FAIL, MP_FASTCLOSE
+        if n != 12:
+            return out, False
+        out += f" seq {u(4, 8)}" if sub == 6 else f" key 0x{u(4, 8):x}"
     return out, True
 
 
@@ -344,11 +847,54 @@ def _mac(b: bytes) -> str:
     return ":".join(f"{x:02x}" for x in b)
 
 
+def _arp_hrd(hrd: int) -> str:
+    return ARP_HRD.get(hrd, f"Unknown Hardware ({hrd})")
+
+
+def _arp_pro(pro: int) -> str:
+    return ETHERTYPE_NAMES.get(pro, f"Unknown Protocol (0x{pro:04x})")
+
+
+def _linkaddr(b: bytes, frelay: bool = False) -> str:
+    """addrtoname.c's linkaddr_string: a MAC, a frame relay DLCI, or bytes in hex between colons."""
+    if not b:
+        return "<empty>"
+    if frelay:
+        return _q922(b)
+    return ":".join(f"{x:02x}" for x in b)
+
+
+def _q922(b: bytes) -> str:
+    """print-fr.c's q922_string: "DLCI n" from a 2- to 4-byte Q.922 address, or what is wrong with it."""
+    if not b:
+        return "<Truncated>"
+    if b[0] & 1:
+        return "<Invalid DLCI>"
+    if len(b) < 2:
+        return "<Truncated>"
+    dlci = ((b[0] & 0xFC) << 2) | (b[1] >> 4)
+    if b[1] & 1:
+        return f"DLCI {dlci}"
+    if len(b) < 3:
+        return "<Truncated>"
+    i = 2
+    if not b[2] & 1:  # a 4-byte address
+        dlci, i = (dlci << 7) | (b[2] >> 1), 3
+    if len(b) <= i:
+        return "<Truncated>"
+    if not b[i] & 1:
+        return "<Invalid DLCI>"
+    return f"DLCI {(dlci << 6) | (b[i] >> 2)}"
+
+
 def _ip4(b: bytes) -> str:
     return ".".join(str(x) for x in b)
 
 
 def _ip6(b: bytes) -> str:
+    """An IPv6 address as tcpdump's addrtostr6 writes it: IPv4-compatible and -mapped ones end in a dotted quad."""
+    if not any(b[:10]) and (b[10:12] == b"\xff\xff" or (not any(b[10:12]) and any(b[12:14]))):
+        return ("::ffff:" if b[10] else "::") + _ip4(b[12:16])
     return str(ipaddress.IPv6Address(bytes(b)))
 
 

@@ -1,7 +1,8 @@
 """Real-world-shaped frames tcpdump decodes in its own words, crafted with scapy (issue 16).
 
 Malformed headers (IPv4 header length, IPv6 version, UDP length), neighbour discovery and MLDv2,
-DNS queries and answers, HTTP request and response lines. ``write(path)`` makes a pcap of them.
+DNS queries and answers, HTTP request and response lines, ARP of every shape, TCP options,
+ICMPv6 and MLD messages, IPv6 extension headers and jumbograms. ``write(path)`` makes a pcap of them.
 """
 from __future__ import annotations
 
@@ -81,15 +82,41 @@ def frames() -> list[bytes]:
         tcp(40000, 80, b"GET / HTTP/1.1\n"),
         tcp(40000, 3128, b"GET / HTTP/1.1\r\n"),                 # not a port tcpdump decodes HTTP on
     ]
+    out += arp_frames() + tcp_option_frames() + icmp6_frames() + ip6_frames() + mutated_frames()
     return out
 
 
-def write(path: str | Path, linktype: int = 1) -> Path:
-    """The corpus as a classic pcap file: Ethernet (1), Linux cooked (113) or raw IP (101), whose frames
-    are the IP ones of the corpus whose version matches their ethertype."""
-    datas = frames()
+def arp_frames() -> list[bytes]:
+    """ARP over other hardware, for other protocols, with other lengths, cut short (print-arp.c)."""
+    eth = bytes.fromhex("ffffffffffff02eb00000001") + b"\x08\x06"
+    mac, ip1, ip2 = bytes.fromhex("02eb00000001"), bytes([198, 18, 0, 1]), bytes([198, 18, 0, 2])
+
+    def arp(hrd=1, pro=0x0800, op=1, sha=mac, spa=ip1, tha=bytes(6), tpa=ip2, cut=None, pad=b""):
+        b = struct.pack(">HHBBH", hrd, pro, len(sha), len(spa), op) + sha + spa + tha + tpa + pad
+        return eth + b[:cut]
+
+    def atm(pro=0x0800, op=1, sha=b"\x47\x00\x05", ssa=b"", spa=ip1, tha=b"", tsa=b"", tpa=ip2):
+        return eth + struct.pack(">HHBBHBBBB", 19, pro, len(sha), len(ssa), op, len(spa), len(tha), len(tsa),
+                                 len(tpa)) + sha + ssa + spa + tha + tsa + tpa
+    return [
+        arp(pro=0x86DD), arp(pro=0x1234), arp(spa=bytes(16), tpa=bytes(16)), arp(sha=b"", tha=b""),
+        arp(hrd=6), arp(hrd=99, op=2), arp(sha=bytes(range(8)), tha=bytes(8), op=2),
+        arp(tha=bytes(range(1, 7))), arp(pad=bytes(18)), arp(pro=0x1000),
+        arp(op=3), arp(op=4), arp(op=8), arp(op=9), arp(op=5), arp(op=10),    # reverse, inverse, unknown, NAK
+        arp(cut=27), arp(cut=7), arp(sha=bytes(32), tha=bytes(32), cut=40),  # cut by the snap length
+        arp(hrd=15, op=2, sha=b"\x18\x41"), arp(hrd=15, op=2, sha=b"\x18\x40\x40\x01"),  # frame relay DLCIs
+        atm(), atm(op=2, ssa=b"\x01\x02"), atm(tha=b"\x01\x02", tsa=b"\x03"), atm(op=8, tha=b"\x01"), atm(op=9),
+        atm(pro=0x86DD), atm(op=2, sha=b""), atm()[:30],
+    ]
+
+
+def write(path: str | Path, linktype: int = 1, datas: list | None = None) -> Path:
+    """The corpus (or ``datas``: frames, or (frame, length on the wire) pairs) as a classic pcap file:
+    Ethernet (1), Linux cooked (113) or raw IP (101), whose frames are the IP ones of the corpus whose
+    version matches their ethertype."""
+    datas = frames() if datas is None else datas
     if linktype != 1:
-        datas = [f for f in datas if (f[12:14], f[14] >> 4) in ((b"\x08\x00", 4), (b"\x86\xdd", 6))]
+        datas = [f for f in datas if (f[12:14], f[14:15] and f[14] >> 4) in ((b"\x08\x00", 4), (b"\x86\xdd", 6))]
     if linktype == 113:  # packet type 0 (to us), ARPHRD_ETHER, 6-byte source address, the ethertype
         datas = [struct.pack(">HHH", 0, 1, 6) + f[6:12] + b"\0\0" + f[12:] for f in datas]
     elif linktype == 101:
@@ -97,7 +124,8 @@ def write(path: str | Path, linktype: int = 1) -> Path:
     with open(path, "wb") as out:
         out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, linktype))
         for i, d in enumerate(datas):
-            out.write(struct.pack("<IIII", 1_700_000_000, i, len(d), len(d)) + d)
+            d, wire = d if isinstance(d, tuple) else (d, len(d))
+            out.write(struct.pack("<IIII", 1_700_000_000, i, len(d), wire) + d)
     return Path(path)
 
 
@@ -107,3 +135,162 @@ def write_pcapng(path: str | Path) -> Path:
 
     wrpcapng(str(path), [Ether(f) for f in frames()])
     return Path(path)
+
+
+def tcp_option_frames() -> list[bytes]:
+    """TCP options print-tcp.c names: MPTCP (every subtype), Fast Open, EOL padding, odd lengths, cut lists."""
+    from scapy.all import IP, Ether, Raw
+
+    H, key, key2 = bytes.fromhex, bytes.fromhex("0102030405060708"), bytes.fromhex("1112131415161718")
+
+    def seg(opts: bytes, flags: int = 0x02, cut: int | None = None, ack: int = 0) -> bytes:
+        opts += bytes(-len(opts) % 4)  # padded with EOL, as stacks do
+        tcp = struct.pack(">HHIIBBHHH", 40000, 5000, 1000, ack, (5 + len(opts) // 4) << 4, flags, 8192, 0, 0) + opts
+        f = bytes(Ether(src="02:eb:00:00:00:01", dst="02:eb:00:00:00:02")
+                  / IP(src="198.18.0.1", dst="198.18.0.2", proto=6) / Raw(tcp))
+        return f[:cut]
+    S, A, SA = 0x02, 0x10, 0x12
+    return [
+        seg(H("020405b4") + H("01030307") + H("00000000")),               # EOL padding: one "eol"
+        seg(H("00020405")),                                                # EOL first: the rest is ignored
+        seg(H("1e0c0181") + key), seg(H("1e040100")), seg(H("1e0c0081") + key),   # MP_CAPABLE in a SYN
+        seg(H("1e140101") + key + key2, A), seg(H("1e160101") + key + key2 + H("0005"), A),
+        seg(H("1e0c0181") + key, A), seg(H("1e0c0581") + key),             # bad flags, unknown version
+        seg(H("1e0c1103aabbccdd11223344")), seg(H("1e101003") + key + H("11223344"), SA),
+        seg(H("1e181000") + bytes(range(20)), A),                          # MP_JOIN: SYN, SYN-ACK, ACK
+        seg(H("1e082005") + H("00000010"), A), seg(H("1e0e2004") + H("000000100000002000050000"), A),
+        seg(H("1e142017") + key + H("00000010000000200005"), 0x18),        # DSS, two of them bad
+        seg(H("1e083001c6120001"), A), seg(H("1e0a3001c61200011f90"), A), seg(H("1e103101c6120001") + key, A),
+        seg(H("1e1e3000") + bytes(16) + H("1f90") + key, A),              # ADD_ADDR v4, port, HMAC, v6
+        seg(H("1e0640000102"), A), seg(H("1e045101"), A), seg(H("1e0c6000") + key, A),
+        seg(H("1e0c7000") + key, A), seg(H("1e0c8000") + key, A), seg(H("1e020101")),
+        seg(H("fe04f989")), seg(H("fe0cf989") + key), seg(H("fe05f98901")), seg(H("fe061234abcd")),
+        seg(H("fe020000")), seg(H("22020000")), seg(H("220a") + key),   # Fast Open: experimental and RFC 7413
+        seg(H("1c048001")), seg(H("14040a05")), seg(H("1d0a0102aabbccddeeff")), seg(H("1d030100")),
+        seg(H("1312") + bytes(range(1, 17))), seg(H("0b060000000a0c060000000b0d060000000c")),
+        seg(H("06060000000a07060000000b")), seg(H("020305")), seg(H("0206000100000000")),
+        seg(H("63040102")), seg(H("04030000")), seg(H("02010000")), seg(H("0101020a")), seg(H("0103020405b4")),
+        seg(H("020405b4080a0000000100000002"), cut=60), seg(H("020405b4080a0000000100000002"), cut=58),
+        seg(H("020405b4080a0000000100000002"), cut=59), seg(H("6308010203040506"), cut=59),
+        seg(H("1e0c0181") + key + H("080a0000000100000002"), cut=70),    # cut after MPTCP: "[|mptcp]"
+        seg(H("0101050a0000010000000200"), A, ack=5), seg(H("0101050a0000010000000200"), A, cut=62, ack=5),
+    ]
+
+
+def icmp6_frames() -> list[bytes]:
+    """ICMPv6 as print-icmp6.c prints it without -v: errors, MLD (v1 and v2), redirects, unknown types."""
+    from scapy.all import (UDP, Ether, ICMPv6DestUnreach, ICMPv6EchoRequest, ICMPv6HAADRequest, ICMPv6MLDone,
+                           ICMPv6MLQuery, ICMPv6MLQuery2, ICMPv6MLReport, ICMPv6ND_Redirect, ICMPv6ND_NS,
+                           ICMPv6PacketTooBig, ICMPv6ParamProblem, ICMPv6TimeExceeded, IPv6, IPv6ExtHdrHopByHop,
+                           TCP)
+
+    e = Ether(src="02:eb:00:00:00:01", dst="33:33:00:00:00:01") / IPv6(src="fe80::1", dst="ff02::1")
+    inner = IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP(sport=1234, dport=53)
+    inner_tcp = IPv6(src="2001:db8::1", dst="2001:db8::2") / IPv6ExtHdrHopByHop() / TCP(sport=1234, dport=80)
+
+    def typed(t: int, code: int = 0, body: bytes = b"") -> bytes:
+        head = bytearray(bytes(e))
+        head[14 + 4:14 + 6], head[14 + 6] = (4 + len(body)).to_bytes(2, "big"), 58
+        return bytes(head) + bytes([t, code, 0, 0]) + body
+    out = [bytes(e / m) for m in [
+        ICMPv6MLQuery(), ICMPv6MLQuery(mladdr="ff02::fb", mrd=1000), ICMPv6MLReport(mladdr="ff02::fb"),
+        ICMPv6MLDone(mladdr="ff02::fb"), ICMPv6MLQuery2(), ICMPv6MLQuery2(mladdr="ff02::fb", sources=["2001:db8::1"]),
+        *(ICMPv6DestUnreach(code=c) / inner for c in range(6)), ICMPv6DestUnreach(code=4) / inner_tcp,
+        ICMPv6PacketTooBig(mtu=1280) / inner, *(ICMPv6TimeExceeded(code=c) / inner for c in range(3)),
+        *(ICMPv6ParamProblem(code=c, ptr=40) / inner for c in (0, 1, 2, 3, 9)),
+        ICMPv6ND_Redirect(tgt="fe80::2", dst="2001:db8::9"), ICMPv6HAADRequest(id=0x1234)]]
+    out += [typed(200, 0, b"abcdefgh"), typed(250), typed(99, 1, b"\x01\x02\x03"), typed(141), typed(143),
+            typed(130, 0, bytes(22))]                                       # a query of no known length
+    out += [bytes(e / m)[:cut] for m, cut in [                         # cut short: tcpdump stops where it must
+        (ICMPv6MLQuery(), 64), (ICMPv6MLQuery2(mladdr="ff02::fb"), 74), (ICMPv6EchoRequest(), 59),
+        (ICMPv6EchoRequest(), 55), (ICMPv6PacketTooBig() / inner, 60), (ICMPv6DestUnreach(code=3) / inner, 84),
+        (ICMPv6DestUnreach(code=4) / inner, 103), (ICMPv6ParamProblem() / inner, 94),
+        (ICMPv6ND_NS(tgt="2001:db8::2"), 74)]]
+    return out
+
+
+def ip6_frames() -> list[bytes]:
+    """IPv6 extension headers walked as print-ip6.c walks them, and jumbograms (RFC 2675): payload length 0,
+    the length in a hop-by-hop option, a UDP length of 0; more than 0xffff bytes, for -x and -X."""
+    from scapy.all import (TCP, UDP, Ether, ICMPv6EchoRequest, ICMPv6MLDMultAddrRec, ICMPv6MLReport2, IPv6,
+                           IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting,
+                           IPv6ExtHdrSegmentRouting, Raw, RouterAlert)
+
+    e = Ether(src="02:eb:00:00:00:01", dst="02:eb:00:00:00:02")
+    a = {"src": "2001:db8::1", "dst": "2001:db8::2"}
+
+    def jumbo(nh: int, l4: bytes, value: int | None = None, options: bytes | None = None) -> bytes:
+        opts = options if options is not None else bytes([0xC2, 4]) + struct.pack(">I", 8 + len(l4) if value is None else value)
+        return bytes(e / IPv6(plen=0, nh=0, **a)) + bytes([nh, 0]) + opts + l4
+    big = b"z" * 70000
+    udp = struct.pack(">HHHH", 1111, 2222, 0, 0) + big          # UDP length 0: the IP length counts
+    tcp = bytes(TCP(sport=40000, dport=5000, flags="PA", seq=1, ack=1)) + big
+    return [
+        jumbo(17, udp), jumbo(6, tcp), jumbo(58, bytes(ICMPv6EchoRequest(data=b"p" * 70000)))[:300],
+        jumbo(17, udp[:100], value=1000), jumbo(17, b"\x01\x02\x03\x04\x05\x06\x07\x08", options=bytes([1, 4, 0, 0, 0, 0])),
+        jumbo(17, udp[:100], options=bytes([0xC2, 3, 0, 0, 0, 0])), jumbo(17, udp[:100], options=bytes([5, 2, 0, 0, 1, 0])),
+        bytes(e / IPv6(**a) / IPv6ExtHdrHopByHop(options=[RouterAlert()]) / UDP(sport=1, dport=2) / Raw(b"x")),
+        bytes(e / IPv6(**a) / IPv6ExtHdrHopByHop() / IPv6ExtHdrHopByHop() / UDP(sport=1, dport=2)),
+        bytes(e / IPv6(**a) / IPv6ExtHdrDestOpt() / IPv6ExtHdrHopByHop() / UDP(sport=1, dport=2)),
+        bytes(e / IPv6(**a) / IPv6ExtHdrDestOpt() / ICMPv6EchoRequest()),
+        bytes(e / IPv6(**a) / IPv6ExtHdrRouting(addresses=["2001:db8::9"]) / UDP(sport=1, dport=2)),
+        bytes(e / IPv6(**a) / IPv6ExtHdrSegmentRouting(addresses=["2001:db8::9"]) / UDP(sport=1, dport=2)),
+        bytes(e / IPv6(**a) / IPv6ExtHdrFragment(offset=10) / Raw(b"q" * 20)),
+        bytes(e / IPv6(**a, nh=59)), bytes(e / IPv6(**a, plen=300) / UDP(sport=1, dport=2) / Raw(b"x" * 100)),
+        bytes(e / IPv6(**a, plen=300) / ICMPv6EchoRequest()), bytes(e / IPv6(**a, plen=0) / ICMPv6EchoRequest()),
+        bytes(e / IPv6(**a) / IPv6ExtHdrHopByHop(options=[RouterAlert()])
+              / ICMPv6MLReport2(records=[ICMPv6MLDMultAddrRec(dst="ff02::fb")])),
+        bytes(e / IPv6(**a) / IPv6ExtHdrHopByHop(options=[RouterAlert()]))[:59],
+        bytes(e / IPv6(**a) / IPv6ExtHdrHopByHop(options=[RouterAlert()]))[:55],
+    ]
+
+
+def snapped_frames() -> list[tuple[bytes, int]]:
+    """Frames cut by a snap length (captured bytes, length on the wire): tcpdump decodes what it has."""
+    big = ip6_frames()[:2]
+    return [(big[0][:100], len(big[0])), (big[1][:200], len(big[1])), (big[1][:60], len(big[1]))] + [
+        (f[:60], len(f)) for f in icmp6_frames()[6:12]]
+
+
+def mutated_frames() -> list[bytes]:
+    """Frames the seeded mutation of this corpus found printed unlike tcpdump, kept as they were found."""
+    return [bytes.fromhex(h) for h in (
+        "ffffffffffff02eb000000010806000f080002040002183ac6120001860000000000c6120002",   # FR DLCI cut short
+        "ffffffffffff02eb000000010806000f0800020400021839c6120001860000000000c6120002",   # not a Q.922 address
+        "ffffffffc441c4aa4824d7df0600010800002c0001c61200b2c6120002",                  # ethertype NS: named
+        "ffffaf5b8e4cffffff7702eb3a00",                                                # nothing after the header
+        "ffffffffffff02eb000000010800001308000300008dff52399a710104000088470005c6",      # IPv4 version 0
+        "02eb0000000202eb000000010800",                                                # IPv4, no byte of it
+        "02eb0000000202eb0000000108004500002c0001000040c85534be08669e781200029c401388000003e8",  # ip-proto-200
+        "02eb0000000202eb00000001080045000076000100004006eea3c6120001c61200029c401388000003e8"
+        "5500000082022000003d000004030000",                                            # options cut after eol
+        "02eb00000002027700000001080045000086000100004006ee93c6120001c61200029c401388000003e8"
+        "00000000a0022000000000001312010203cc0506070809530b0c0d0e0f100000",              # md5, segment not whole
+        "02eb0000000202eb0000000108004500003000010000403aee9fc6120001c6120002b9401388000003e8"
+        "3a00000070022000000000000103020405b40000",                                    # ICMPv6 in IPv4
+        "33330000000102eb0000000186dd60000000001c0101dd800000000000000000000000000001ff0200000000"
+        "00000000000000000001820059132c100000000000000000000000000000004b000000000000",  # ICMP in IPv6
+        "33330000000102eb0000000186dd6000000000383a40fe8000008ad0f3b61b0000000001ff0200000000000000"
+        "0000000000000101058fd300000000600000000008114020010db800000000000000000000000120010db8000000"
+        "000000000000000002",                                                          # ::0.1.1.5, as inet_ntop
+        "02eb0000000202eb0000000186dd600000000011004020010db800000000000000000000000120010db8000000"
+        "00000000000000000211000502000001000001000200092c",                            # UDP header cut
+        "02eb0000000202eb0000000186dd6000000000062c4020010db80000f50000000000cc00000120010db8000000"
+        "00000000000000023b000050000000007171717171717171717171fb7171717171e77171",      # frag length < 0
+        "02eb0000000202eb0000000186dd60000000000000b820010db800000000000000000000590f89343a000120010d"
+        "b800000000000000",                                                            # HBH length not captured
+        "02eb0000860202eb0000000186dd60004c0000202b4079880db800000000000000c8000000000120010db8000000"
+        "0000000000000000",                                                            # RT6 not captured
+        "02eb0000000202eb0000000186dd60000000001c3a01fe800000000600000000000000000001ff0200000000000000"
+        "00000000000001825359150f100000ffe0004aeb362dd03e08007a00000000000000",           # MLDv2 query cut
+        "02eb0000006902eb0000000108004800002c000100004006eea3dd120001c61200029c40138800",  # IPv4 options cut
+        # where 4.99.3 and 4.99.5 differ (see test_tcpdump_fidelity's version tests)
+        "02eb0000000202eb0000000186dd6000000000202b4020010db8000000000000db000006000120010db800fe0000bf00"
+        "00000000000000090001000200086c5f",                                            # RT6 type 0, odd length
+        "02eb0000000202eb0000000186dd6000000000202b4020010db800000000290000000000000120010db8000000000000"
+        "00000000000211dd04000000000020010db8000000000000000000000009000100020008a45f",  # RT6 type 4, odd length
+        "02eb0000000202eb0000000186dd60000000001c2c4020010db800000000000000000000000120010db8000000000000"
+        "0000000000023b0000",                                                          # fragment header cut
+        "33330000000102eb0000000186dd6000000000183a01fe800000000000000000000000000001ff02000000000000",  # < 40
+        "02eb0000000202eb000000010800450000000000000040110000c6120001c61200029c401e6100140000" + "78" * 12,  # TSO
+    )]

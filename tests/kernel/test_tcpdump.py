@@ -183,6 +183,20 @@ def test_count_sigterm_and_sigint_detach(net, tmp_path):
     assert p.returncode == 0 and not xdp_attached(ns)
 
 
+def test_pcapng_capture_is_read_by_tcpdump(net, tmp_path):
+    """-w --pcapng on a live capture: the ring's batches become enhanced packet blocks tcpdump reads."""
+    ns, out = net["server"].netns, tmp_path / "cap.pcapng"
+    p = subprocess.Popen([*EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns, "-c", "5", "-w", str(out), "--pcapng", "udp"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_listening_text(p)
+    traffic.send(net, "client", traffic.udp(net, "client", "server", dport=12345), count=20)
+    p.communicate(timeout=STOP)
+    assert p.returncode == 0 and out.read_bytes()[:4] == b"\x0a\x0d\x0d\x0a"
+    text = subprocess.run(["tcpdump", "-n", "-r", str(out)], capture_output=True, text=True, check=True).stdout
+    assert len(text.splitlines()) == 5 and all("UDP, length 18" in line for line in text.splitlines())
+    assert not xdp_attached(ns)
+
+
 def wait_listening_text(p: subprocess.Popen) -> str:
     seen = ""
     for _ in range(10):

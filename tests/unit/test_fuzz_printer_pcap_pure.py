@@ -33,8 +33,10 @@ def mutate(rng: random.Random, data: bytes) -> bytes:
 
 
 def test_printer_survives_mutated_frames():
+    from corpus import frames as corpus_frames  # ARP, TCP options, ICMPv6, IPv6 headers tcpdump decodes (issue 16)
+
     rng = random.Random(SEED)
-    frames = traffic_mix(*MACS, *IPS)
+    frames = traffic_mix(*MACS, *IPS) + [f for f in corpus_frames() if len(f) < 4096]
     printers = [Printer(), Printer(link=True), Printer(quiet=True), Printer(absolute_seq=True, hex_only=True)]
     start, tried = time.monotonic(), 0
     while tried < 12000 and time.monotonic() - start < 20:

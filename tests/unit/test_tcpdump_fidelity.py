@@ -22,11 +22,11 @@ def lines(cmd: list[str]) -> list[str]:
     return [line.split(" ", 1)[1] if line[:2].isdigit() else line for line in out]  # drop timestamps
 
 
-@pytest.mark.parametrize("flags", [[], ["-e"], ["-q"]], ids=["plain", "link", "quiet"])
+@pytest.mark.parametrize("flags", [[], ["-e"], ["-q"], ["-x"], ["-X"]], ids=["plain", "link", "quiet", "hex", "ascii"])
 def test_every_line_equals_tcpdumps(corpus, flags):
     theirs = lines(["tcpdump", "-n", *flags, "-r", str(corpus)])
     ours = lines([sys.executable, "-m", "ebpflab.cli", "tcpdump", "-n", *flags, "-r", str(corpus)])
-    assert len(theirs) >= 36
+    assert len(theirs) >= 36 + 28 + 57 + 35 + 21
     for i, (a, b) in enumerate(zip(ours, theirs)):
         assert a == b, f"frame {i}"
     assert len(ours) == len(theirs)
@@ -67,3 +67,105 @@ def test_bad_header_lengths_and_versions_in_each_tcpdumps_words(version, expecte
     printer = Printer()
     printer.tcpdump = version
     assert [printer.describe(f) for f in frames()[:4]] == expected
+
+
+@pytest.mark.parametrize("version, expected", [((4, 99, 3), "cc 10,ccnew 11, 12"), ((4, 99, 5), "cc 10,ccnew 11,ccecho 12")],
+                         ids=["4.99.3", "4.99.5"])
+def test_tcp_option_13_in_each_tcpdumps_words(version, expected):
+    """4.99.3 names kind 13 (T/TCP CC.ECHO) "" and 4.99.5 "ccecho" (their print-tcp.c)."""
+    from corpus import tcp_option_frames
+
+    from ebpflab.tcpdump_text import Printer
+
+    printer = Printer()
+    printer.tcpdump = version
+    texts = [printer.describe(f) for f in tcp_option_frames()]
+    assert sum(f"options [{expected},eol]" in t for t in texts) == 1
+    assert sum("mptcp 4 capable v1" in t for t in texts) == 1 and sum("exp-tfo cookiereq" in t for t in texts) == 1
+
+
+@pytest.mark.parametrize("flags", [[], ["-x"], ["-X"]], ids=["plain", "hex", "ascii"])
+def test_frames_cut_by_the_snap_length_read_as_tcpdump_reads_them(tmp_path, flags):
+    from corpus import snapped_frames
+
+    path = write(tmp_path / "snapped.pcap", datas=snapped_frames())
+    theirs = lines(["tcpdump", "-n", *flags, "-r", str(path)])
+    ours = lines([sys.executable, "-m", "ebpflab.cli", "tcpdump", "-n", *flags, "-r", str(path)])
+    assert len(theirs) >= 9 and ours == theirs
+
+
+def test_a_jumbogram_is_decoded_whole_and_dumped_past_0xffff(corpus):
+    """RFC 2675: payload length 0 and the length in a hop-by-hop option; -X columns past offset 0xffff."""
+    out = lines([sys.executable, "-m", "ebpflab.cli", "tcpdump", "-n", "-X", "-r", str(corpus)])
+    assert "IP6 2001:db8::1 > 2001:db8::2: HBH 1111 > 2222: UDP, length 70000" in out
+    assert "\t0x10000:  7a7a 7a7a 7a7a 7a7a 7a7a 7a7a 7a7a 7a7a  zzzzzzzzzzzzzzzz" in out
+
+
+@pytest.mark.parametrize("version, expected", [
+    ((4, 99, 3), "IP6 truncated-ip6 - 192 bytes missing!2001:db8::1.1 > 2001:db8::2.2: UDP, length 100"),
+    ((4, 99, 5), "IP6 [header+payload length 340 > length 148] (invalid) 2001:db8::1.1 > 2001:db8::2.2: "
+                 "UDP, length 100"),
+], ids=["4.99.3", "4.99.5"])
+def test_an_ipv6_packet_longer_than_its_frame_in_each_tcpdumps_words(version, expected):
+    """print-ip6.c: 4.99.3 counts the missing bytes (no space before the addresses), 4.99.5 calls it invalid."""
+    from corpus import ip6_frames
+
+    from ebpflab.tcpdump_text import Printer
+
+    printer = Printer()
+    printer.tcpdump = version
+    assert expected in [printer.describe(f)[:len(expected)] for f in ip6_frames()]
+
+
+def test_pcapng_written_with_w_reads_as_the_pcap_it_came_from(corpus, tmp_path):
+    """--pcapng: a section header, one interface, enhanced packet blocks; tcpdump and our reader agree."""
+    out = tmp_path / "out.pcapng"
+    subprocess.run([sys.executable, "-m", "ebpflab.cli", "tcpdump", "-r", str(corpus), "-w", str(out), "--pcapng"],
+                   check=True, capture_output=True, timeout=60)
+    assert out.read_bytes()[:4] == b"\x0a\x0d\x0d\x0a"
+    assert lines(["tcpdump", "-n", "-r", str(out)]) == lines(["tcpdump", "-n", "-r", str(corpus)])
+    from ebpflab.pcap import read_pcap
+
+    assert [(p.ts_ns, p.len, p.data) for p in read_pcap(out)] == [(p.ts_ns, p.len, p.data) for p in read_pcap(corpus)]
+
+
+def test_a_batch_of_pcap_records_becomes_the_same_pcapng_blocks(tmp_path):
+    """The capture path hands -w whole batches of pcap records; --pcapng rewrites them block by block."""
+    import struct
+
+    from ebpflab.pcap import Packet, PcapngWriter
+
+    pkts = [Packet(1_700_000_000_123_456_000 + i * 1000, 60 + i, bytes(range(i % 7 + 14))) for i in range(9)]
+    batch = b"".join(struct.pack("<IIII", *divmod(p.ts_ns // 1000, 1_000_000), len(p.data), p.len) + p.data for p in pkts)
+    with PcapngWriter(tmp_path / "a.pcapng") as a, PcapngWriter(tmp_path / "b.pcapng") as b:
+        for p in pkts:
+            a.write(p)
+        b.write_records(batch)
+    assert (tmp_path / "a.pcapng").read_bytes() == (tmp_path / "b.pcapng").read_bytes()
+
+
+def test_pcapng_needs_w():
+    res = subprocess.run([sys.executable, "-m", "ebpflab.cli", "tcpdump", "-r", "x.pcap", "--pcapng"],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2 and res.stderr.count("\n") == 1 and "--pcapng" in res.stderr
+
+
+@pytest.mark.parametrize("version, expected", [
+    ((4, 99, 3), ["RT6 (len=9, type=0 [Deprecated], segleft=1, rsv=0x20008 (invalid length 9) (invalid)",
+                  "tag=0 (invalid length 221) (invalid)", "2001:db8::2:  [|frag6]", " [|ip6]",
+                  "IP bad-len 0"]),
+    ((4, 99, 5), ["RT6 (len=9, type=0 [Deprecated], segleft=1, rsv=0x20008 [length 9] (invalid)",
+                  "tag=0 (invalid length 221) (invalid)", "2001:db8::2: frag ( [|frag6]", "IP6  [length 32 < 40] (invalid)",
+                  "IP 198.18.0.1.40000 > 198.18.0.2.7777: UDP, length 12"]),
+], ids=["4.99.3", "4.99.5"])
+def test_where_4_99_3_and_4_99_5_differ_each_is_followed(version, expected):
+    """Read from both real binaries (Debian 12's and Debian 13's): routing headers of odd length (types 0 and 2
+    only), a cut fragment header, an IPv6 packet under 40 bytes, an IPv4 total length of 0 (TSO in 4.99.5)."""
+    from corpus import mutated_frames
+
+    from ebpflab.tcpdump_text import Printer
+
+    printer = Printer()
+    printer.tcpdump = version
+    texts = [printer.describe(f) for f in mutated_frames()[-5:]]
+    assert all(e in t for e, t in zip(expected, texts)), texts
