@@ -226,11 +226,11 @@ def main(args: Any) -> int:
                 out.discard()  # nothing was captured: leave no empty file behind
                 raise
             where = f" in {args.netns}" if args.netns else ""
-            print(f"ebpflab tcpdump: {cap.filter.describe()}", file=sys.stderr)
-            print(f"listening on {args.iface}{where} (XDP, ingress), link-type EN10MB (Ethernet), "
-                  f"snapshot length {snaplen} bytes", file=sys.stderr, flush=True)
             deadline = time.monotonic() + args.timeout if args.timeout else None
-            try:
+            try:  # from "listening" on, a Ctrl-C ends the capture normally
+                print(f"ebpflab tcpdump: {cap.filter.describe()}", file=sys.stderr)
+                print(f"listening on {args.iface}{where} (XDP, ingress), link-type EN10MB (Ethernet), "
+                      f"snapshot length {snaplen} bytes", file=sys.stderr, flush=True)
                 while deadline is None or time.monotonic() < deadline:
                     if drain(cap, out, args.count, 0.1):
                         raise StopIteration
