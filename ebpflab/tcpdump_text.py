@@ -15,8 +15,19 @@ from typing import Any
 from .frames import l3, vlan_tags
 from .pcap import Packet
 
-ICMP_TYPES = {0: "echo reply", 8: "echo request", 3: "unreachable", 4: "source quench", 5: "redirect",
-              11: "time exceeded", 12: "parameter problem", 13: "time stamp request", 14: "time stamp reply"}
+# print-icmp.c's icmp2str: the types printed by name alone
+ICMP_TYPES = {0: "echo reply", 4: "source quench", 8: "echo request", 10: "router solicitation",
+              13: "time stamp request", 14: "time stamp reply", 15: "information request", 16: "information reply",
+              17: "address mask request"}
+# print-icmp.c's destination unreachable texts, by code: {0} is the quoted packet's destination
+ICMP_UNREACH = {0: "net {0} unreachable", 1: "host {0} unreachable", 5: "{0} unreachable - source route failed",
+                6: "net {0} unreachable - unknown", 7: "host {0} unreachable - unknown",
+                8: "{0} unreachable - source host isolated", 9: "net {0} unreachable - admin prohibited",
+                10: "host {0} unreachable - admin prohibited", 11: "net {0} unreachable - tos prohibited",
+                12: "host {0} unreachable - tos prohibited", 13: "host {0} unreachable - admin prohibited filter",
+                14: "host {0} unreachable - host precedence violation", 15: "host {0} unreachable - precedence cutoff"}
+ICMP_REDIRECT = {0: "redirect {0} to net {1}", 1: "redirect {0} to host {1}", 2: "redirect-tos {0} to net {1}",
+                 3: "redirect-tos {0} to host {1}"}
 ICMP6_TYPES = {1: "destination unreachable", 2: "packet too big", 3: "time exceeded in-transit",
                4: "parameter problem", 128: "echo request", 129: "echo reply", 130: "multicast listener query",
                131: "multicast listener report", 132: "multicast listener done", 133: "router solicitation",
@@ -460,25 +471,79 @@ class Printer:
         return s
 
     def _icmp(self, p: bytes, length: int) -> str:
-        if len(p) < 4:
+        """print-icmp.c without -v: one text per type (and code); the quoted datagram of an error is printed
+        only with -v, so only its destination (and a port) shows here."""
+        def get(a: int, n: int) -> int:  # GET_*: a longjmp when the bytes were not captured
+            if len(p) < a + n:
+                self.whole = True
+                raise _Cut("")
+            return int.from_bytes(p[a:a + n], "big")
+
+        def ip(a: int) -> str:
+            get(a, 4)
+            return _ip4(p[a:a + 4])
+        try:
+            t, code = get(0, 1), get(1, 1)
+            if t in (0, 8):
+                what = f"{ICMP_TYPES[t]}, id {get(4, 2)}, seq {get(6, 2)}"
+            elif t == 3 and code == 2:
+                what = f"{ip(24)} protocol {get(17, 1)} unreachable"
+            elif t == 3 and code == 3:
+                if len(p) < 18:  # ND_TCHECK of the quoted protocol: goto trunc, no longjmp
+                    return " [|icmp]"
+                dport, proto = get(8 + (p[8] & 0x0F) * 4 + 2, 2), p[17]  # the header length as given, even 0
+                what = (f"{ip(24)} {'tcp' if proto == 6 else 'udp'} port {dport} unreachable" if proto in (6, 17)
+                        else f"{ip(24)} protocol {proto} port {dport} unreachable")
+            elif t == 3 and code == 4:
+                mtu = get(6, 2)
+                what = f"{ip(24)} unreachable - need to frag" + (f" (mtu {mtu})" if mtu else "")
+            elif t == 3:
+                what = ICMP_UNREACH.get(code, "{0} unreachable - #" + str(code)).format(ip(24))
+            elif t == 5:
+                what = ICMP_REDIRECT.get(code, f"redirect-#{code} {{0}} to {{1}}").format(ip(24), ip(4))
+            elif t == 9:
+                what = self._router_advert(p)
+                if what is None:
+                    return " [|icmp]"
+            elif t == 11:
+                if len(p) < 28:  # ND_TCHECK of the quoted destination: goto trunc, no longjmp
+                    return " [|icmp]"
+                what = {0: "time exceeded in-transit", 1: "ip reassembly time exceeded"}.get(code, f"time exceeded-#{code}")
+            elif t == 12:
+                what = f"parameter problem - code {code}" if code else f"parameter problem - octet {get(4, 1)}"
+            elif t == 13:
+                what = f"time stamp query id {get(4, 2)} seq {get(6, 2)}"
+            elif t == 14:
+                if len(p) < 20:
+                    return " [|icmp]"
+                what = (f"time stamp reply id {get(4, 2)} seq {get(6, 2)}: org {_ms(get(8, 4))}, recv {_ms(get(12, 4))}"
+                        f", xmit {_ms(get(16, 4))}")
+            elif t == 18:
+                what = f"address mask is 0x{get(8, 4):08x}"
+            else:
+                what = ICMP_TYPES.get(t, f"type-#{t}")
+        except _Cut:
             return " [|icmp]"
-        t, code = p[0], p[1]
-        if t in (0, 8) and len(p) >= 8:
-            what = f"{ICMP_TYPES[t]}, id {int.from_bytes(p[4:6], 'big')}, seq {int.from_bytes(p[6:8], 'big')}"
-        elif t == 3 and code == 3:
-            inner = p[8:]
-            ihl = (inner[0] & 0x0F) * 4 if inner else 20
-            if len(inner) < max(20, ihl + 4):
-                return " [|icmp]"
-            oproto = {6: "tcp", 17: "udp"}.get(inner[9])
-            port = int.from_bytes(inner[ihl + 2:ihl + 4], "big") if len(inner) >= ihl + 4 else 0
-            what = (f"{_ip4(inner[16:20])} {oproto} port {port} unreachable" if oproto else
-                    f"{_ip4(inner[16:20])} protocol {inner[9]} port {port} unreachable")
-        elif t == 3 and code == 1 and len(p) >= 28:
-            what = f"host {_ip4(p[24:28])} unreachable"
-        else:
-            what = ICMP_TYPES.get(t, f"type-#{t}")
         return f"ICMP {what}, length {length}"
+
+    @staticmethod
+    def _router_advert(p: bytes) -> str | None:
+        """RFC 1256's router advertisement: lifetime, number of addresses, each address and preference; None where
+        tcpdump goes to trunc (a ND_TCHECK: no longjmp)."""
+        if len(p) < 8:
+            return None
+        num, size, life = p[4], p[5], int.from_bytes(p[6:8], "big")
+        what = "router advertisement lifetime " + (
+            f"{life}" if life < 60 else f"{life // 60}:{life % 60:02d}" if life < 3600
+            else f"{life // 3600}:{life % 3600 // 60:02d}:{life % 60:02d}") + f" {num}:"
+        if size != 2:
+            return what + f" [size {size}]"
+        if len(p) < 8 + 8 * num:
+            return None
+        for i in range(num):
+            a = 8 + 8 * i
+            what += f" {{{_ip4(p[a:a + 4])} {int.from_bytes(p[a + 4:a + 8], 'big')}}}"
+        return what[:ICMP_BUF - 1]  # print-icmp.c writes into a buffer of this size: longer texts are cut
 
     def _icmp6(self, p: bytes, length: int) -> str:
         """print-icmp6.c without -v: the type's name and what tcpdump adds for it."""
@@ -588,6 +653,15 @@ def _rt6(r: bytes, version: tuple[int, ...] = (4, 99, 5)) -> tuple[str, int]:
             return s + cut, -1
         s += f", [{i}]{_ip6(r[8 + 16 * i:24 + 16 * i])}"
     return s + ") ", (n + 1) * 8
+
+
+ICMP_BUF = 64 + 100  # print-icmp.c's buf[MAXHOSTNAMELEN + 100], MAXHOSTNAMELEN being 64 on Linux
+
+
+def _ms(t: int) -> str:
+    """print-icmp.c's icmp_tstamp_print: milliseconds since midnight UTC as hours:minutes:seconds.ms."""
+    sec, ms = divmod(t, 1000)
+    return f"{sec // 3600:02d}:{sec // 60 % 60:02d}:{sec % 60:02d}.{ms:03d}"
 
 
 class _Cut(Exception):

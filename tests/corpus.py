@@ -82,7 +82,7 @@ def frames() -> list[bytes]:
         tcp(40000, 80, b"GET / HTTP/1.1\n"),
         tcp(40000, 3128, b"GET / HTTP/1.1\r\n"),                 # not a port tcpdump decodes HTTP on
     ]
-    out += arp_frames() + tcp_option_frames() + icmp6_frames() + ip6_frames() + mutated_frames()
+    out += arp_frames() + tcp_option_frames() + icmp6_frames() + ip6_frames() + icmp_frames() + mutated_frames()
     return out
 
 
@@ -245,11 +245,55 @@ def ip6_frames() -> list[bytes]:
     ]
 
 
+def icmp_frames() -> list[bytes]:
+    """ICMP as print-icmp.c prints it without -v: every unreachable code, time exceeded (traceroute's answers),
+    redirects, parameter problems, timestamps, address masks, router discovery (RFC 1256), unknown types."""
+    from scapy.all import ICMP, IP, TCP, UDP, Ether, Raw
+
+    eth = Ether(src="02:eb:00:00:00:01", dst="02:eb:00:00:00:02")
+    e = eth / IP(src="198.18.0.2", dst="198.18.0.1")
+    probe = IP(src="198.18.0.1", dst="198.18.9.9", ttl=1) / UDP(sport=40000, dport=33434) / Raw(b"abcd")
+    syn = IP(src="198.18.0.1", dst="198.18.9.9") / TCP(sport=40000, dport=443)
+
+    def raw(body: bytes) -> bytes:  # an ICMP message as given: no length or checksum fixed up
+        return bytes(eth / IP(src="198.18.0.2", dst="198.18.0.1", proto=1) / Raw(body))
+
+    def advert(n: int, size: int = 2, life: int = 1800) -> bytes:  # n addresses and their preferences
+        return raw(struct.pack(">BBHBBH", 9, 0, 0, n, size, life)
+                   + b"".join(struct.pack(">4sI", bytes([198, 18, 0, i]), 1000 * i) for i in range(n)))
+    out = [bytes(e / ICMP(type=3, code=c, nexthopmtu=1400 if c == 4 else 0) / probe) for c in range(17)]
+    out += [bytes(e / ICMP(type=3, code=3) / syn), bytes(e / ICMP(type=3, code=4) / probe),
+            bytes(e / ICMP(type=3, code=3) / IP(src="198.18.0.1", dst="198.18.9.9", proto=47) / Raw(bytes(8)))]
+    out += [bytes(e / ICMP(type=11, code=c) / probe) for c in range(3)]
+    out += [bytes(e / ICMP(type=5, code=c, gw="198.18.0.254") / probe) for c in range(5)]
+    out += [bytes(e / ICMP(type=12, code=c, ptr=9) / probe) for c in (0, 1)] + [bytes(e / ICMP(type=4) / probe)]
+    out += [bytes(e / m) for m in [
+        ICMP(type=13, id=7, seq=3, ts_ori=1000, ts_rx=0, ts_tx=0),
+        ICMP(type=14, id=7, seq=3, ts_ori=45296789, ts_rx=4294967295, ts_tx=86399999),
+        ICMP(type=17, id=1, seq=1) / Raw(bytes(4)), ICMP(type=18, id=1, seq=1, addr_mask="255.255.255.0"),
+        ICMP(type=15, id=1, seq=2), ICMP(type=16, id=1, seq=2), ICMP(type=10), ICMP(type=42)]]
+    out += [advert(0, life=30), advert(1), advert(2, life=9000), advert(3, size=4), advert(9, life=65535),
+            advert(12, life=7),                                        # print-icmp.c cuts its text at 163 characters
+            raw(struct.pack(">BBHBBH", 9, 0, 0, 3, 2, 600) + bytes(12)), raw(bytes([9, 0, 0, 0, 1])),
+            raw(bytes([3])), raw(bytes([3, 1, 0, 0, 0, 0, 0, 0, 0x45])),
+            raw(bytes([3, 3, 0, 0, 0, 0, 0, 0, 0x40, 0, 0x82, 0x9A]) + bytes(5) + b"\x11" + bytes(10)),  # header length 0
+            raw(bytes([3, 3, 0, 0, 0, 0, 0, 0, 0x4F]) + bytes(8) + b"\x11" + bytes(7)),   # 60, the ports not there
+            raw(bytes([8, 0, 0, 0, 0, 1])), raw(bytes([12, 0, 0, 0]))]
+    return out
+
+
+def icmp_snapped_frames() -> list[tuple[bytes, int]]:
+    """ICMP errors cut by a snap length at every field tcpdump reads: a longjmp (GET) or a goto trunc (TCHECK)."""
+    f = icmp_frames()
+    return [(d[:34 + n], len(d)) for d in (f[3], f[17], f[20], f[24], f[34], f[41])
+            for n in (0, 1, 2, 4, 6, 8, 17, 18, 24, 27, 28, 29, 30, 31)]
+
+
 def snapped_frames() -> list[tuple[bytes, int]]:
     """Frames cut by a snap length (captured bytes, length on the wire): tcpdump decodes what it has."""
     big = ip6_frames()[:2]
     return [(big[0][:100], len(big[0])), (big[1][:200], len(big[1])), (big[1][:60], len(big[1]))] + [
-        (f[:60], len(f)) for f in icmp6_frames()[6:12]]
+        (f[:60], len(f)) for f in icmp6_frames()[6:12]] + icmp_snapped_frames()
 
 
 def mutated_frames() -> list[bytes]:
