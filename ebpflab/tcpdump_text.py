@@ -610,8 +610,18 @@ class Printer:
                 s += f", {int.from_bytes(need(8)[6:8], 'big')} group record(s)"
             elif t in (144, 146):
                 s += f", id 0x{int.from_bytes(need(6)[4:6], 'big'):04x}"
+            elif t == 138:
+                s += _rrenum(p)
+            elif t in (139, 140):
+                try:
+                    s += _nodeinfo(p, length)
+                except _Cut as cut:  # a name's length byte not captured: tcpdump's longjmp, after what it printed
+                    self.whole = True
+                    raise _Cut(s + str(cut)) from None
+            elif t == 155:  # RPL (RFC 6550): without -v only the code's name
+                s += ", (SEC) [worktodo]" if code & 0x80 else ", (CLR)" + RPL_CODES.get(
+                    code, f"RPL message, unknown code {code}")
             elif t not in (133, 134, 141, 142, 145, 147):  # not decoded: the length, then the message in hex
-                # (router renumbering, node information and RPL have printers of their own in tcpdump: not here)
                 return s + f", length {length}\n" + hexdump(p[:length])
         except _Cut as cut:
             return str(cut) + " [|icmp6]"
@@ -662,6 +672,116 @@ def _ms(t: int) -> str:
     """print-icmp.c's icmp_tstamp_print: milliseconds since midnight UTC as hours:minutes:seconds.ms."""
     sec, ms = divmod(t, 1000)
     return f"{sec // 3600:02d}:{sec // 60 % 60:02d}:{sec % 60:02d}.{ms:03d}"
+
+
+RPL_CODES = {0: "DODAG Information Solicitation", 1: "DODAG Information Object", 2: "Destination Advertisement Object",
+             3: "Destination Advertisement Object Ack"}
+RR_CODES = {0: ", command", 1: ", result", 255: ", sequence number reset"}
+NI_QTYPES = {0: "noop", 1: "supported qtypes", 2: "DNS name", 3: "node addresses"}
+
+
+def _rrenum(p: bytes) -> str:
+    """print-icmp6.c's router renumbering (RFC 2894) without -v: the code, the sequence number, and for a command
+    its match-prefix part and use-prefix parts; " [|icmp6]" where it stops (a goto trunc: no longjmp)."""
+    cut = " [|icmp6]"
+    if len(p) < 16:
+        return cut
+    s = RR_CODES.get(p[1], f", code-#{p[1]}") + f", seq={int.from_bytes(p[4:8], 'big')}"
+    if p[1] != 0:
+        return s
+    if len(p) < 40:
+        return s + cut
+    s += f" match({ {1: 'add', 2: 'change', 3: 'setglobal'}.get(p[16], f'#{p[16]}') },{_ip6(p[24:40])}/{p[19]})"
+    n = p[17] - 3  # the match part's length in 8-byte units, each use part being 4 of them
+    if n % 4:
+        return s + cut
+    for at in range(40, 40 + 32 * (n // 4), 32):
+        if len(p) < at + 32:
+            return s + cut
+        f = p[at + 12]
+        s += " use(" + (("V" if f & 0x80 else "") + ("P" if f & 0x40 else "") + "," if f else "")
+        s += f"{_ip6(p[at + 16:at + 32])}/{p[at]}/{p[at + 1]})"
+    return s
+
+
+def _nodeinfo(p: bytes, length: int) -> str:
+    """print-icmp6.c's node information query or reply (RFC 4620) without -v; _Cut(the words so far) where
+    tcpdump fetches a byte that was not captured."""
+    siz, cut = len(p), " [|icmp6]"
+    qtype, flags = int.from_bytes(p[4:6], "big"), int.from_bytes(p[6:8], "big")
+    if p[0] == 139:
+        if siz == 12:
+            return " who-are-you request"  # KAME's
+        s = " node information query"
+        if siz < 16:
+            return s + cut
+        s += " (" + NI_QTYPES.get(qtype, "unknown")
+        if qtype == 1 and flags:
+            s += f" [{'C' if flags & 1 else ''}]"
+        elif qtype == 3 and flags:
+            s += " [" + "".join(c for bit, c in zip((64, 32, 16, 8, 4, 2), "aGSLCA") if flags & bit) + "]"
+        if qtype in (0, 1):
+            return s + ")"
+        if siz == 16:
+            return s + ", 03 draft)"
+        if p[1] in (0, 2):  # the subject: an IPv6 or an IPv4 address, shown only when exactly that long
+            alen = 16 if p[1] == 0 else 4
+            if siz == 16 + alen:
+                s += ", subject=" + (_ip6(p[16:32]) if alen == 16 else _ip4(p[16:20]))
+        elif p[1] == 1:
+            s += ", subject=DNS name" + _ni_name(p, 16)
+        else:
+            s += ", unknown subject"
+        return s + ")"
+    if length > siz or siz < 16:
+        return cut
+    s = " node information reply (" + {1: "refused", 2: "unknown"}.get(p[1], "")
+    if p[1] != 0:
+        return s + ")"
+    s += "" if qtype == 2 else NI_QTYPES.get(qtype, "unknown")
+    if qtype == 1 and flags:
+        s += f" [{'C' if flags & 1 else ''}]"
+    elif qtype == 2:
+        if siz <= 20:
+            raise _Cut(s + "DNS name")
+        s += "DNS name" + _ni_name(p, 20) + (f" [TTL={int.from_bytes(p[16:20], 'big')}]" if flags & 1 else "")
+    elif qtype == 3:
+        for at in range(16, siz - 19, 20):
+            s += f" {_ip6(p[at + 4:at + 20])}({int.from_bytes(p[at:at + 4], 'big')})"
+        if flags:
+            s += " [" + "".join(c for bit, c in zip((64, 32, 16, 8, 4, 2, 1), "aGSLCAT") if flags & bit) + "]"
+    return s + ")"
+
+
+def _ni_name(p: bytes, at: int) -> str:
+    """A node information name: a Pascal string (draft 03) or DNS labels without compression (dnsname_print)."""
+    if p[at] == len(p) - at - 1:
+        return ', "' + "".join(_fn_char(c) for c in p[at + 1:]) + '"'
+    s, i, end = ', "', at, len(p)
+    while i < end:
+        n = p[i]
+        i += 1
+        if not n:
+            s += "." if i == end else "" if i + 1 == end and p[i] == 0 else "???"
+            break
+        if n > end - i:
+            s += "???"
+            break
+        s += "".join(_fn_char(c) for c in p[i:i + n])
+        i += n
+        if i + 1 < end and p[i]:
+            s += "."
+    return s + '"'
+
+
+def _fn_char(c: int) -> str:
+    """util-print.c's fn_print_char: "M-" for the high bit, "^" and a letter for control characters."""
+    s = ""
+    if c & 0x80:
+        c, s = c & 0x7F, "M-"
+    if not 0x20 <= c < 0x7F:
+        c, s = c ^ 0x40, s + "^"
+    return s + chr(c)
 
 
 class _Cut(Exception):

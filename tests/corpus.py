@@ -178,20 +178,16 @@ def tcp_option_frames() -> list[bytes]:
 
 
 def icmp6_frames() -> list[bytes]:
-    """ICMPv6 as print-icmp6.c prints it without -v: errors, MLD (v1 and v2), redirects, unknown types."""
-    from scapy.all import (UDP, Ether, ICMPv6DestUnreach, ICMPv6EchoRequest, ICMPv6HAADRequest, ICMPv6MLDone,
+    """ICMPv6 as print-icmp6.c prints it without -v: errors, MLD (v1 and v2), redirects, node information,
+    router renumbering, RPL, unknown types."""
+    from scapy.all import (UDP, ICMPv6DestUnreach, ICMPv6EchoRequest, ICMPv6HAADRequest, ICMPv6MLDone,
                            ICMPv6MLQuery, ICMPv6MLQuery2, ICMPv6MLReport, ICMPv6ND_Redirect, ICMPv6ND_NS,
                            ICMPv6PacketTooBig, ICMPv6ParamProblem, ICMPv6TimeExceeded, IPv6, IPv6ExtHdrHopByHop,
                            TCP)
 
-    e = Ether(src="02:eb:00:00:00:01", dst="33:33:00:00:00:01") / IPv6(src="fe80::1", dst="ff02::1")
+    e, typed = _icmp6_base()
     inner = IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP(sport=1234, dport=53)
     inner_tcp = IPv6(src="2001:db8::1", dst="2001:db8::2") / IPv6ExtHdrHopByHop() / TCP(sport=1234, dport=80)
-
-    def typed(t: int, code: int = 0, body: bytes = b"") -> bytes:
-        head = bytearray(bytes(e))
-        head[14 + 4:14 + 6], head[14 + 6] = (4 + len(body)).to_bytes(2, "big"), 58
-        return bytes(head) + bytes([t, code, 0, 0]) + body
     out = [bytes(e / m) for m in [
         ICMPv6MLQuery(), ICMPv6MLQuery(mladdr="ff02::fb", mrd=1000), ICMPv6MLReport(mladdr="ff02::fb"),
         ICMPv6MLDone(mladdr="ff02::fb"), ICMPv6MLQuery2(), ICMPv6MLQuery2(mladdr="ff02::fb", sources=["2001:db8::1"]),
@@ -201,12 +197,46 @@ def icmp6_frames() -> list[bytes]:
         ICMPv6ND_Redirect(tgt="fe80::2", dst="2001:db8::9"), ICMPv6HAADRequest(id=0x1234)]]
     out += [typed(200, 0, b"abcdefgh"), typed(250), typed(99, 1, b"\x01\x02\x03"), typed(141), typed(143),
             typed(130, 0, bytes(22))]                                       # a query of no known length
+    out += node_information_frames(e, typed)
     out += [bytes(e / m)[:cut] for m, cut in [                         # cut short: tcpdump stops where it must
         (ICMPv6MLQuery(), 64), (ICMPv6MLQuery2(mladdr="ff02::fb"), 74), (ICMPv6EchoRequest(), 59),
         (ICMPv6EchoRequest(), 55), (ICMPv6PacketTooBig() / inner, 60), (ICMPv6DestUnreach(code=3) / inner, 84),
         (ICMPv6DestUnreach(code=4) / inner, 103), (ICMPv6ParamProblem() / inner, 94),
         (ICMPv6ND_NS(tgt="2001:db8::2"), 74)]]
     return out
+
+
+def node_information_frames(e, typed) -> list[bytes]:
+    """ICMPv6 node information (RFC 4620, what `ping -N` sends), router renumbering (RFC 2894) and RPL (RFC 6550):
+    every query type, subject and reply print-icmp6.c words, its name printers' odd cases, the cut ones."""
+    from scapy.all import (ICMPv6NIQueryIPv4, ICMPv6NIQueryIPv6, ICMPv6NIQueryName, ICMPv6NIQueryNOOP,
+                           ICMPv6NIReplyIPv6, ICMPv6NIReplyName, ICMPv6NIReplyNOOP, ICMPv6NIReplyRefuse,
+                           ICMPv6NIReplyUnknown, Raw)
+
+    name = struct.pack(">HH", 2, 0) + bytes(8)   # a DNS-name query or reply, then the name's bytes
+    out = [bytes(e / m) for m in [
+        ICMPv6NIQueryNOOP(), ICMPv6NIQueryName(data="www.example.com"), ICMPv6NIQueryIPv6(data="2001:db8::1"),
+        ICMPv6NIQueryIPv4(data="198.18.0.1"), ICMPv6NIQueryNOOP(qtype=1, flags=1), ICMPv6NIQueryNOOP(qtype=3, flags=0x7E),
+        ICMPv6NIQueryNOOP(qtype=9) / Raw(b"x"), ICMPv6NIQueryNOOP(qtype=2, code=5) / Raw(b"x"),
+        ICMPv6NIReplyNOOP(), ICMPv6NIReplyName(data="host.example.org"), ICMPv6NIReplyRefuse(), ICMPv6NIReplyUnknown(),
+        ICMPv6NIReplyIPv6(data=[(30, "2001:db8::1"), (0, "fe80::1")]), ICMPv6NIReplyNOOP(qtype=1, flags=1),
+        ICMPv6NIReplyNOOP(qtype=7), ICMPv6NIReplyIPv6(data=[(30, "2001:db8::1")], flags=0x7F),
+        ICMPv6NIReplyName(data="host.example.org", flags=1)]]
+    out += [typed(139, 0, bytes(8)), typed(139, 1, name + b"\x05hello"), typed(139, 1, name + b"\x03a\x80b\x01\x1f\x00"),
+            typed(139, 1, name + b"\x03abc\x00\x00"), typed(139, 1, name + b"\x09abc"), typed(139, 1, name + b"\x03abc\x00\x01"),
+            typed(140, 0, name), typed(140, 0, name + bytes(2)), typed(140, 0, name + bytes(4) + b"\x03abc\x02de"),
+            typed(139, 0, b"\x00\x02"), typed(140, 0, b"\x00\x02")]
+
+    def rr(code: int, mcode: int = 1, mlen: int = 3, uses: tuple = ()) -> bytes:  # a match part, then use parts
+        body = struct.pack(">IBBHI", 77, 0, 0, 0, 0)
+        if code == 0:
+            body += struct.pack(">BBBBBBH", mcode, mlen, 0, 48, 0, 0, 0) + bytes.fromhex("20010db8") + bytes(12)
+            for f in uses:
+                body += struct.pack(">BBBBIII", 64, 16, 0, 0, 0, 0, f << 24) + bytes.fromhex("20010db80001") + bytes(10)
+        return typed(138, code, body)
+    out += [rr(0), rr(1), rr(255), rr(7), rr(0, 2, 7, (0x80,)), rr(0, 3, 11, (0xC0, 0)), rr(0, 9, 4), rr(0, 1, 2),
+            rr(0, 1, 7), rr(0, 1, 11, (0x40,))[:-10], rr(0)[:-5], rr(1)[:-5]]
+    return out + [typed(155, c, bytes(24)) for c in (0, 1, 2, 3, 4, 0x80, 0x81)]
 
 
 def ip6_frames() -> list[bytes]:
@@ -293,7 +323,21 @@ def snapped_frames() -> list[tuple[bytes, int]]:
     """Frames cut by a snap length (captured bytes, length on the wire): tcpdump decodes what it has."""
     big = ip6_frames()[:2]
     return [(big[0][:100], len(big[0])), (big[1][:200], len(big[1])), (big[1][:60], len(big[1]))] + [
-        (f[:60], len(f)) for f in icmp6_frames()[6:12]] + icmp_snapped_frames()
+        (f[:60], len(f)) for f in icmp6_frames()[6:12]] + icmp_snapped_frames() + [
+        (f[:54 + n], len(f)) for f in node_information_frames(*_icmp6_base())[:30:3] for n in (0, 2, 6, 12, 16, 18, 20, 21, 24)]
+
+
+def _icmp6_base():
+    """What icmp6_frames builds its messages on: the Ethernet and IPv6 headers, and a typed raw message."""
+    from scapy.all import Ether, IPv6
+
+    e = Ether(src="02:eb:00:00:00:01", dst="33:33:00:00:00:01") / IPv6(src="fe80::1", dst="ff02::1")
+
+    def typed(t: int, code: int = 0, body: bytes = b"") -> bytes:
+        head = bytearray(bytes(e))
+        head[14 + 4:14 + 6], head[14 + 6] = (4 + len(body)).to_bytes(2, "big"), 58
+        return bytes(head) + bytes([t, code, 0, 0]) + body
+    return e, typed
 
 
 def mutated_frames() -> list[bytes]:
