@@ -72,11 +72,13 @@ def tcpdump_version() -> tuple[int, ...]:
 class Printer:
     """Turn packets into the lines ``tcpdump -n`` prints; keeps tcpdump's per-connection TCP state."""
 
-    def __init__(self, link: bool = False, quiet: bool = False, absolute_seq: bool = False, hex_only: bool = False) -> None:
+    def __init__(self, link: bool = False, quiet: bool = False, absolute_seq: bool = False, hex_only: bool = False,
+                 dumps: bool = False) -> None:
         self.link = link          # -e: print the Ethernet header (and VLAN tags)
         self.quiet = quiet        # -q: less protocol detail
         self.absolute = absolute_seq
         self.hex_only = hex_only  # -x: dumps of unknown types without the ASCII column
+        self.dumps = dumps        # -x or -X: tcpdump's dump of the packet replaces its dumps of unknown payloads
         self.tcpdump = tcpdump_version()  # "the same text as tcpdump" means the tcpdump installed here
         self._tcp: dict[tuple, tuple[int, int]] = {}
         self.dumped = False  # the last line holds the dump -x/-X would add (an unknown ethertype's)
@@ -98,6 +100,8 @@ class Printer:
             return self._describe(data, len(data) if wire_len is None else wire_len)
         except (IndexError, ValueError):  # cut by the snap length somewhere we did not foresee
             return "[|truncated]"
+        except RecursionError:  # IP in IP in IP ... deeper than Python's stack (a crafted frame, not a network)
+            return "[|truncated]"
 
     def _describe(self, data: bytes, wire_len: int) -> str:
         if len(data) < 14:
@@ -112,23 +116,9 @@ class Printer:
                          f"{self._ethertype(inner)}, ")
         body = data[off:]
         if etype == 0x0800:
-            if not body and self.tcpdump < (4, 99, 5):
-                self.whole = True
-                return head + " [|ip]"
-            if body and body[0] >> 4 != 4 and self.tcpdump < (4, 99, 5):  # 4.99.3 says so before "IP "
-                v = body[0] >> 4
-                return head + ("IP6, wrong link-layer encapsulation" if v == 6 else f"IP{v}") + " (invalid)"
-            return head + ("" if self.link else "IP ") + self._ip(body, wire_len - off)
+            return head + self._ipv4(body, wire_len - off)
         if etype == 0x86DD:
-            if self.tcpdump >= (4, 99, 5) and wire_len - off < 40:  # 4.99.5 checks the length first
-                return head + ("" if self.link else "IP6 ") + f" [length {wire_len - off} < 40] (invalid)"
-            if len(body) < 40:
-                return head + " [|ip6]"
-            if body[0] >> 4 != 6:
-                v = body[0] >> 4
-                return head + ("" if self.link else "IP6 ") + (f" [version {v} != 6] (invalid)" if self.tcpdump >= (4, 99, 5)
-                                                               else f"version error: {v} != 6")
-            return head + ("" if self.link else "IP6 ") + self._ip6(body, wire_len - off)
+            return head + self._ipv6(body, wire_len - off)
         if etype == 0x0806:
             return head + self._arp(body, wire_len - off)
         if not self.link:
@@ -218,12 +208,40 @@ class Printer:
             return s + "\n" + hexdump(b, ascii=True)
         return s + f", length {length}"
 
+    def _ipv4(self, body: bytes, length: int) -> str:
+        """print-ip.c's ip_print: "IP " (not with -e) and the packet; over Ethernet, or inside IP or GRE."""
+        if not body and self.tcpdump < (4, 99, 5):
+            self.whole = True
+            return " [|ip]"
+        if body and body[0] >> 4 != 4 and self.tcpdump < (4, 99, 5):  # 4.99.3 says so before "IP "
+            v = body[0] >> 4
+            return ("IP6, wrong link-layer encapsulation" if v == 6 else f"IP{v}") + " (invalid)"
+        return ("" if self.link else "IP ") + self._ip(body, length)
+
+    def _ipv6(self, body: bytes, length: int) -> str:
+        """print-ip6.c's ip6_print: "IP6 " (not with -e) and the packet; over Ethernet, or inside IP or GRE."""
+        if self.tcpdump >= (4, 99, 5) and length < 40:  # 4.99.5 checks the length first
+            return ("" if self.link else "IP6 ") + f" [length {length} < 40] (invalid)"
+        if len(body) < 40:
+            return " [|ip6]"
+        if body[0] >> 4 != 6:
+            v = body[0] >> 4
+            return ("" if self.link else "IP6 ") + (f" [version {v} != 6] (invalid)" if self.tcpdump >= (4, 99, 5)
+                                                    else f"version error: {v} != 6")
+        return ("" if self.link else "IP6 ") + self._ip6(body, length)
+
     def _ip(self, b: bytes, wire: int) -> str:
         new = self.tcpdump >= (4, 99, 5)  # 4.99.5 words invalid IPv4 lengths differently (Debian 13)
         if new and wire < 20:
             return f" [length {wire} < 20] (invalid)"
         if new and b and b[0] >> 4 != 4:
             return f" [version {b[0] >> 4} != 4] (invalid)"
+        if new and len(b) < 20:  # 4.99.5 checks the header length and fetches the total length before the cut
+            if len(b) >= 1 and (b[0] & 0x0F) * 4 < 20:
+                return f" [header length {(b[0] & 0x0F) * 4} < 20] (invalid)"
+            self.whole = len(b) < 4  # its fetch of the version or of the total length quits by longjmp
+            total = int.from_bytes(b[2:4], "big") if len(b) >= 4 else 0
+            return ("" if total <= wire else f"[total length {total} > length {wire}] (invalid) ") + " [|ip]"
         if len(b) < 20:
             return " [|ip]"
         ihl = (b[0] & 0x0F) * 4
@@ -406,11 +424,110 @@ class Printer:
         wrong = {1: ("ICMP", False), 2: ("IGMP", False), 58: ("ICMPv6", True), 143: ("Ethernet", True)}.get(proto)
         if wrong and wrong[1] != v6:  # print-ip-demux.c: a protocol that only makes sense over the other IP
             return ("" if ports_only else f"{src} > {dst}: ") + f"[{wrong[0]} requires IPv{6 if wrong[1] else 4}] (invalid)"
+        at = "" if ports_only else f"{src} > {dst}: "  # ports_only: the addresses were printed already
         if proto == 1 and not v6:
-            return f"{src} > {dst}: " + self._icmp(p, length)
+            return at + self._icmp(p, length)
         if proto == 58 and v6:
-            return ("" if ports_only else f"{src} > {dst}: ") + self._icmp6(p, length)
-        return ("" if ports_only else f"{src} > {dst}: ") + f" ip-proto-{proto} {length}"  # sic: two spaces
+            return at + self._icmp6(p, length)
+        if proto == 51:  # AH, then what it protects, whose ports come without addresses (the IP says AH)
+            text, hl = self._ah(p)
+            if hl < 0:
+                return at + text
+            return at + text + self._l4(p[0], p[hl:], src, dst, (length - hl) & 0xFFFFFFFF, v6, raw,
+                                        ports_only=True, fragmented=fragmented)
+        decoder = {4: self._ipv4, 41: self._ipv6, 47: self._gre, 50: self._esp}.get(proto)
+        if decoder:
+            return at + decoder(p, length)
+        return at + f" ip-proto-{proto} {length}"  # sic: two spaces
+
+    def _ah(self, p: bytes) -> tuple[str, int]:
+        """print-ah.c without -v: SPI, sequence number, ICV in hex; the header's length, or -1 where it stops."""
+        if not p:
+            return " [|ah]", -1  # ip_demux_print's ND_TTEST: no longjmp
+        s = "AH"
+        try:
+            hl = (_need(p, 2)[1] + 2) * 4
+            s += "("
+            reserved = int.from_bytes(_need(p, 4)[2:4], "big")
+            s += f"reserved=0x{reserved:x}[MustBeZero]," if reserved else ""
+            s += f"spi=0x{int.from_bytes(_need(p, 8)[4:8], 'big'):08x},"
+            s += f"seq=0x{int.from_bytes(_need(p, 12)[8:12], 'big'):x},icv=0x"
+            for i in range(12, hl):
+                s += f"{_need(p, i + 1)[i]:02x}"
+        except _Cut:
+            self.whole = True
+            return s + " [|ah]", -1
+        return s + "): ", hl
+
+    def _esp(self, p: bytes, length: int) -> str:
+        """print-esp.c without a secret (-E) to decrypt with: the SPI and the sequence number."""
+        if len(p) <= 8:
+            return " [|esp]"
+        return f"ESP(spi=0x{int.from_bytes(p[0:4], 'big'):08x},seq=0x{int.from_bytes(p[4:8], 'big'):x}), length {length}"
+
+    def _gre(self, p: bytes, length: int) -> str:
+        """print-gre.c without -v: version 0 (RFC 2784/2890: checksum, key, sequence, the old source routes) and
+        what it carries; version 1 (PPTP's enhanced GRE) up to its payload; " [|gre]" where it stops."""
+        cut = " [|gre]"
+        if len(p) < 2 or length < 2:
+            return cut
+        flags, ver = int.from_bytes(p[0:2], "big"), p[1] & 7
+        s = f"GREv{ver}"
+        if ver > 1:
+            return s + " ERROR: unknown-version"
+        at = 4
+        if len(p) < 4 or length < 4:
+            return s + cut
+        proto = int.from_bytes(p[2:4], "big")
+
+        def field(n: int) -> int:  # the next n bytes as a number, or the end of the line
+            nonlocal at
+            if len(p) < at + n or length < at + n:
+                raise _Cut(s + cut)
+            at += n
+            return int.from_bytes(p[at - n:at], "big")
+        try:
+            if ver == 1:  # PPTP: key holds the call id
+                s += f", call {field(4) & 0xFFFF}" if flags & 0x2000 else ""
+                s += f", seq {field(4)}" if flags & 0x1000 else ""
+                s += f", ack {field(4)}" if flags & 0x0080 else ""
+                s += "" if flags & 0x1000 else ", no-payload"
+            else:
+                if flags & 0xC000:  # checksum present, or routing: checksum and offset
+                    field(2)
+                    s += f", off 0x{field(2):x}"
+                s += f", key=0x{field(4):x}" if flags & 0x2000 else ""
+                s += f", seq {field(4)}" if flags & 0x1000 else ""
+                while flags & 0x4000:  # source route entries, up to the empty one
+                    af, sreoff, srelen = field(2), field(1), field(1)
+                    if af == 0 and srelen == 0:
+                        break
+                    s += _gre_sre(af, sreoff, srelen, p[at:min(len(p), length)])
+                    if s.endswith(cut):
+                        return s
+                    field(srelen)
+        except _Cut as c:
+            return str(c)
+        if self.link:
+            s += f", proto {ETHERTYPE_NAMES.get(proto, 'unknown')} (0x{proto:04x})"
+        s += f", length {length}"
+        if ver == 1 and not flags & 0x1000:
+            return s
+        s += ": "
+        inner, rest = p[at:], length - at
+        if ver == 0 and proto == 0x0800:
+            return s + self._ipv4(inner, rest)
+        if ver == 0 and proto == 0x86DD:
+            return s + self._ipv6(inner, rest)
+        if ver == 0 and proto == 0x6558:  # transparent Ethernet bridging: a whole frame
+            if len(inner) < 14 or rest < 14:
+                return s + " [|ether]"
+            text = self._describe(inner, rest)
+            if self.dumped and self.dumps:  # an unknown ethertype inside: -x/-X dump the packet from its start
+                self.dumped = False
+                text = text.split("\n", 1)[0]
+            return s + text
+        return s + f"gre-proto-0x{proto:x}"  # tcpdump decodes MPLS, IPX, AppleTalk, OSI and PPP (PPTP): not here
 
     def _tcp_line(self, p: bytes, length: int, addrs: Any, raw: tuple[bytes, bytes], v6: bool, src: str, dst: str) -> str:
         if len(p) < 20:
@@ -782,6 +899,32 @@ def _fn_char(c: int) -> str:
     if not 0x20 <= c < 0x7F:
         c, s = c ^ 0x40, s + "^"
     return s + chr(c)
+
+
+def _gre_sre(af: int, off: int, n: int, b: bytes) -> str:
+    """print-gre.c's source route entry: IPv4 addresses or 2-byte AS numbers, the current one starred."""
+    name, size = {0x0800: ("ip", 4), 0xFFFE: ("asn", 2)}.get(af, ("", 0))
+    if not size:
+        return f", (rtaf=0x{af:x})"
+    s = f", (rtaf={name}"
+    if off % size:
+        return s + f", badoffset={off})"
+    if n % size:
+        return s + f", badlength={n})"
+    if off >= n:
+        return s + f", badoff/len={off}/{n})"
+    for i in range(0, n, size):
+        if len(b) < i + size:
+            return s + ") [|gre]"
+        s += " " + ("*" if i == off else "") + (_ip4(b[i:i + 4]) if size == 4 else f"{int.from_bytes(b[i:i + 2], 'big'):x}")
+    return s + ")"
+
+
+def _need(p: bytes, n: int) -> bytes:
+    """GET_*: the bytes, or _Cut when they were not captured (tcpdump's longjmp)."""
+    if len(p) < n:
+        raise _Cut("")
+    return p
 
 
 class _Cut(Exception):

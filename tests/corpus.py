@@ -82,7 +82,7 @@ def frames() -> list[bytes]:
         tcp(40000, 80, b"GET / HTTP/1.1\n"),
         tcp(40000, 3128, b"GET / HTTP/1.1\r\n"),                 # not a port tcpdump decodes HTTP on
     ]
-    out += arp_frames() + tcp_option_frames() + icmp6_frames() + ip6_frames() + icmp_frames() + mutated_frames()
+    out += arp_frames() + tcp_option_frames() + icmp6_frames() + ip6_frames() + icmp_frames() + tunnel_frames() + mutated_frames()
     return out
 
 
@@ -312,6 +312,61 @@ def icmp_frames() -> list[bytes]:
     return out
 
 
+def tunnel_frames() -> list[bytes]:
+    """IP in IP (4 and 41, both ways), GRE (RFC 2784/2890 and the old source routes of RFC 1701, PPTP's version 1,
+    Ethernet bridged over GRE), ESP and AH (print-esp.c, print-ah.c): tcpdump prints what they carry."""
+    from scapy.all import ICMP, IP, TCP, UDP, Ether, ICMPv6EchoRequest, IPv6, Raw
+
+    eth = Ether(src="02:eb:00:00:00:01", dst="02:eb:00:00:00:02")
+
+    def ip(proto: int, body: bytes, v6: bool = False) -> bytes:
+        if v6:
+            return bytes(eth / IPv6(src="2001:db8::a", dst="2001:db8::b", nh=proto) / Raw(body))
+        return bytes(eth / IP(src="198.18.0.1", dst="198.18.0.2", proto=proto) / Raw(body))
+    i4 = bytes(IP(src="198.18.1.1", dst="198.18.1.2") / UDP(sport=1000, dport=2000) / Raw(b"x" * 10))
+    i6 = bytes(IPv6(src="2001:db8::1", dst="2001:db8::2") / ICMPv6EchoRequest(id=1, seq=2))
+    udp, syn = bytes(UDP(sport=1, dport=2) / Raw(b"u" * 4)), bytes(TCP(sport=40000, dport=22, flags="S", seq=5))
+
+    def gre(flags: int, proto: int, fields: bytes = b"", body: bytes = b"") -> bytes:
+        return struct.pack(">HH", flags, proto) + fields + body
+
+    def sre(af: int, off: int, data: bytes) -> bytes:  # a GRE source route entry
+        return struct.pack(">HBB", af, off, len(data)) + data
+
+    def ah(nh: int, body: bytes, icv: int = 12, reserved: int = 0) -> bytes:
+        return struct.pack(">BBHII", nh, (12 + icv) // 4 - 2, reserved, 0x22, 3) + bytes(range(icv)) + body
+    out = [ip(4, i4), ip(41, i6), ip(4, i6), ip(41, i4), ip(4, i4[:10]), ip(41, i6[:30]), ip(4, b""), ip(41, b""),
+           ip(4, bytes([0x44]) + i4[1:]), ip(4, bytes(IP(src="198.18.1.1", dst="198.18.1.2", proto=4) / Raw(i4))),
+           ip(4, i4, True), ip(41, i6, True)]
+    out += [ip(47, gre(0, 0x800, b"", i4)), ip(47, gre(0, 0x86DD, b"", i6)), ip(47, gre(0, 0x800, b"", i4), True),
+            ip(47, gre(0x2000, 0x800, struct.pack(">I", 0xABC), i4)), ip(47, gre(0x1000, 0x800, struct.pack(">I", 9), i4)),
+            ip(47, gre(0x8000, 0x800, struct.pack(">HH", 0xFFFF, 4), i4)),
+            ip(47, gre(0xB000, 0x800, struct.pack(">HHII", 1, 2, 3, 4), i4)),
+            ip(47, gre(0, 0x6558, b"", bytes(eth)[:12] + b"\x08\x00" + i4)),             # Ethernet over GRE
+            ip(47, gre(0, 0x6558, b"", bytes(eth)[:12] + b"\x88\xb5abc")), ip(47, gre(0, 0x6558, b"", b"abc")),
+            ip(47, gre(0, 0x880B, b"", b"abcd")), ip(47, gre(2, 0x800, b"", i4)),
+            ip(47, gre(1, 0x880B, struct.pack(">HH", 4, 7))), ip(47, gre(0x2081, 0x880B, struct.pack(">HHI", 4, 7, 12))),
+            ip(47, gre(0x4000, 0x800, bytes(4) + sre(0x800, 4, bytes(range(1, 9))) + sre(0xFFFE, 2, b"\0\1\0\2")
+                       + sre(0x1234, 0, b"zzzz") + bytes(4), i4)),
+            ip(47, gre(0x4000, 0x800, bytes(4) + sre(0x800, 1, bytes(8)) + sre(0x800, 8, bytes(8)) + sre(0x800, 4, bytes(6))
+                       + bytes(4), i4)),
+            ip(47, gre(0x4000, 0x800, bytes(4) + struct.pack(">HBB", 0x800, 0, 8) + bytes(4))),
+            ip(47, b"\x00"), ip(47, b"\x00\x00\x08"), ip(47, gre(0x3000, 0x800, b"\x00\x00\x00\x01\x00"))]
+    out += [ip(50, struct.pack(">II", 0x1001, 7) + b"q" * 32), ip(50, struct.pack(">II", 0x1001, 7)), ip(50, b"abc"),
+            ip(50, struct.pack(">II", 0xDEADBEEF, 0xFFFFFFFF) + b"q" * 3, True)]
+    out += [ip(51, ah(17, udp)), ip(51, ah(6, syn)), ip(51, ah(1, bytes(ICMP()))), ip(51, ah(17, udp, reserved=5)),
+            ip(51, ah(50, struct.pack(">II", 1, 2) + b"e" * 16)), ip(51, ah(4, i4)), ip(51, ah(17, udp), True),
+            ip(51, ah(58, bytes(IPv6() / ICMPv6EchoRequest())[40:]), True), ip(51, ah(59, b"", icv=4), True), ip(51, ah(51, ah(17, udp)))]
+    return out
+
+
+def tunnel_snapped_frames() -> list[tuple[bytes, int]]:
+    """AH and GRE headers, and IP inside IP, cut by a snap length at every field."""
+    f = tunnel_frames()
+    return ([(f[-10][:34 + n], len(f[-10])) for n in range(0, 25, 3)] + [(f[18][:34 + n], len(f[18])) for n in range(0, 17, 2)]
+            + [(f[0][:34 + n], len(f[0])) for n in (0, 1, 3, 4, 10, 19, 20)])
+
+
 def icmp_snapped_frames() -> list[tuple[bytes, int]]:
     """ICMP errors cut by a snap length at every field tcpdump reads: a longjmp (GET) or a goto trunc (TCHECK)."""
     f = icmp_frames()
@@ -324,7 +379,7 @@ def snapped_frames() -> list[tuple[bytes, int]]:
     big = ip6_frames()[:2]
     return [(big[0][:100], len(big[0])), (big[1][:200], len(big[1])), (big[1][:60], len(big[1]))] + [
         (f[:60], len(f)) for f in icmp6_frames()[6:12]] + icmp_snapped_frames() + [
-        (f[:54 + n], len(f)) for f in node_information_frames(*_icmp6_base())[:30:3] for n in (0, 2, 6, 12, 16, 18, 20, 21, 24)]
+        (f[:54 + n], len(f)) for f in node_information_frames(*_icmp6_base())[:30:3] for n in (0, 2, 6, 12, 16, 18, 20, 21, 24)] + tunnel_snapped_frames()
 
 
 def _icmp6_base():
