@@ -429,6 +429,8 @@ class Printer:
             return at + self._icmp(p, length)
         if proto == 58 and v6:
             return at + self._icmp6(p, length)
+        if proto == 2 and not v6 and (not p or p[0] not in (0x13, 0x14)):  # DVMRP and PIMv1 are not decoded here
+            return at + self._igmp(p, length)
         if proto == 51:  # AH, then what it protects, whose ports come without addresses (the IP says AH)
             text, hl = self._ah(p)
             if hl < 0:
@@ -439,6 +441,39 @@ class Printer:
         if decoder:
             return at + decoder(p, length)
         return at + f" ip-proto-{proto} {length}"  # sic: two spaces
+
+    def _igmp(self, p: bytes, length: int) -> str:
+        """print-igmp.c without -v: queries (v1, v2, v3), reports, leaves, multicast traceroute; "igmp" with -q."""
+        if self.quiet:
+            return "igmp"
+        s = ""
+        try:
+            t = _need(p, 1)[0]
+            if t == 0x11:
+                s = "igmp query"
+                if length >= 12:
+                    return s + _igmpv3_query(p, length)
+                s += f" v2{f' [max resp time {p[1]}]' if p[1] != 100 else ''}" if _need(p, 2)[1] else " v1"
+                group = int.from_bytes(_need(p, 8)[4:8], "big")
+                return s + (f" [gaddr {_ip4(p[4:8])}]" if group else "") + (f" [len {length}]" if length != 8 else "")
+            if t in (0x12, 0x16, 0x17):
+                s = {0x12: "igmp v1 report ", 0x16: "igmp v2 report ", 0x17: "igmp leave "}[t] + _ip4(_need(p, 8)[4:8])
+                return s + (f" [len {length}]" if t == 0x12 and length != 8 else "")
+            if t == 0x22:
+                if length < 16 or length & 3:
+                    return f"igmp v3 report [invalid len {length}]"
+                return f"igmp v3 report, {int.from_bytes(_need(p, 8)[6:8], 'big')} group record(s)"
+            if t in (0x1E, 0x1F):  # a multicast traceroute query or response
+                if length < 24:
+                    return f" [invalid len {length}]"
+                _need(p, 24)
+                s = (f"{'mresp' if t == 0x1E else 'mtrace'} {int.from_bytes(p[21:24], 'big')}: {_ip4(p[8:12])} to "
+                     f"{_ip4(p[12:16])} reply-to {_ip4(p[16:20])}")
+                return s + (f" with-ttl {p[20]}" if 224 <= p[16] <= 239 else "")
+            return f"igmp-{t}"
+        except _Cut as cut:
+            self.whole = True
+            return s + str(cut) + " [|igmp]"
 
     def _ah(self, p: bytes) -> tuple[str, int]:
         """print-ah.c without -v: SPI, sequence number, ICV in hex; the header's length, or -1 where it stops."""
@@ -899,6 +934,39 @@ def _fn_char(c: int) -> str:
     if not 0x20 <= c < 0x7F:
         c, s = c ^ 0x40, s + "^"
     return s + chr(c)
+
+
+def _igmpv3_query(p: bytes, length: int) -> str:
+    """print-igmp.c's IGMPv3 query: the maximum response time (coded above 127), the group, how many sources;
+    _Cut(the words so far) where a field was not captured."""
+    if length < 12 or length & 3:
+        return f" v3 [invalid len {length}]"
+    s = " v3"
+    try:
+        mrc = _need(p, 2)[1]
+        mrt = mrc if mrc < 128 else ((mrc & 0x0F) | 0x10) << (((mrc & 0x70) >> 4) + 3)
+        s += "" if mrc == 100 else f" [max resp time {f'{mrt * 0.1:.1f}s' if mrt < 600 else _relts(mrt // 10)}]"
+        if not int.from_bytes(_need(p, 8)[4:8], "big"):
+            return s
+        s += f" [gaddr {_ip4(p[4:8])}"
+        nsrcs = int.from_bytes(_need(p, 12)[10:12], "big")
+    except _Cut:
+        raise _Cut(s) from None
+    if nsrcs:
+        s += " [invalid number of sources]" if length < 12 + 4 * nsrcs else f", {nsrcs} source(s)"
+    return s + "]"
+
+
+def _relts(secs: int) -> str:
+    """util-print.c's unsigned_relts_print: seconds as years, weeks, days, hours, minutes and seconds."""
+    if not secs:
+        return "0s"
+    out = ""
+    for unit, n in (("y", 31536000), ("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if secs >= n:
+            out += f"{secs // n}{unit}"
+            secs %= n
+    return out
 
 
 def _gre_sre(af: int, off: int, n: int, b: bytes) -> str:

@@ -82,7 +82,8 @@ def frames() -> list[bytes]:
         tcp(40000, 80, b"GET / HTTP/1.1\n"),
         tcp(40000, 3128, b"GET / HTTP/1.1\r\n"),                 # not a port tcpdump decodes HTTP on
     ]
-    out += arp_frames() + tcp_option_frames() + icmp6_frames() + ip6_frames() + icmp_frames() + tunnel_frames() + mutated_frames()
+    out += arp_frames() + tcp_option_frames() + icmp6_frames() + ip6_frames() + icmp_frames() + tunnel_frames() + igmp_frames()
+    out += mutated_frames()
     return out
 
 
@@ -360,11 +361,40 @@ def tunnel_frames() -> list[bytes]:
     return out
 
 
+def igmp_frames() -> list[bytes]:
+    """IGMP as print-igmp.c prints it without -v: every LAN's multicast joins (v2 and v3 reports, queries, leaves),
+    v3 query times in both codings, multicast traceroute, short and unknown messages."""
+    from scapy.all import IP, Ether, IPOption_Router_Alert, Raw
+
+    eth = Ether(src="02:eb:00:00:00:01", dst="01:00:5e:00:00:fb")
+
+    def ip(body: bytes, alert: bool = True) -> bytes:  # hosts send IGMP with the router alert option
+        return bytes(eth / IP(src="198.18.0.1", dst="224.0.0.251", proto=2, ttl=1,
+                              options=[IPOption_Router_Alert()] if alert else []) / Raw(body))
+
+    def igmp(t: int, code: int, group: bytes, extra: bytes = b"") -> bytes:
+        return struct.pack(">BBH4s", t, code, 0, group) + extra
+
+    def q3(code: int, group: bytes, sources: list[bytes], qqic: int = 125) -> bytes:
+        return igmp(0x11, code, group) + struct.pack(">BBH", 2, qqic, len(sources)) + b"".join(sources)
+    g, g2, none = bytes([224, 0, 0, 251]), bytes([224, 0, 0, 1]), bytes(4)
+    record = struct.pack(">BBH4s", 4, 0, 0, g) + struct.pack(">BBH4s", 2, 0, 0, bytes([239, 1, 1, 1]))
+    return [ip(igmp(0x16, 0, g)), ip(igmp(0x17, 0, g), False), ip(igmp(0x12, 0, g2)), ip(igmp(0x12, 0, g2, b"xx")),
+            ip(igmp(0x11, 0, none)), ip(igmp(0x11, 100, none)), ip(igmp(0x11, 20, g)), ip(igmp(0x11, 10, g, b"ab")),
+            ip(q3(100, none, [])), ip(q3(10, g, [bytes([198, 18, 0, 9])])), ip(q3(200, g, [bytes(4), bytes(4)])),
+            ip(q3(255, none, [])), ip(q3(128, g, [])), ip(q3(150, g, [])), ip(q3(10, g, [bytes(4)])[:-4]),
+            ip(q3(10, g, [])[:13]), ip(igmp(0x22, 0, bytes([0, 0, 0, 2])) + record), ip(igmp(0x22, 0, bytes(4)) + b"abc"),
+            ip(igmp(0x42, 0, none)), ip(igmp(0x1F, 3, g2, bytes([1, 2, 3, 4, 5, 6, 7, 8, 239, 1, 1, 1, 5, 0, 0, 9]))),
+            ip(igmp(0x1E, 3, g2, bytes([1, 2, 3, 4, 5, 6, 7, 8, 198, 1, 1, 1, 5, 0, 1, 9]))), ip(igmp(0x1E, 3, g2)),
+            ip(b""), ip(b"\x16\x00\x00"), ip(b"\x11"), ip(b"\x11\x05\x00\x00\x00"), ip(b"\x22\x00")]
+
+
 def tunnel_snapped_frames() -> list[tuple[bytes, int]]:
     """AH and GRE headers, and IP inside IP, cut by a snap length at every field."""
     f = tunnel_frames()
     return ([(f[-10][:34 + n], len(f[-10])) for n in range(0, 25, 3)] + [(f[18][:34 + n], len(f[18])) for n in range(0, 17, 2)]
-            + [(f[0][:34 + n], len(f[0])) for n in (0, 1, 3, 4, 10, 19, 20)])
+            + [(f[0][:34 + n], len(f[0])) for n in (0, 1, 3, 4, 10, 19, 20)]
+            + [(igmp_frames()[10][:38 + n], len(igmp_frames()[10])) for n in range(0, 20, 2)])
 
 
 def icmp_snapped_frames() -> list[tuple[bytes, int]]:
