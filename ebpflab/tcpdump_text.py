@@ -114,6 +114,10 @@ class Printer:
             for tci, inner in vlan_tags(data):
                 head += (f"vlan {tci & 0xFFF}, p {tci >> 13}{', DEI' if tci & 0x1000 else ''}, "
                          f"{self._ethertype(inner)}, ")
+        if etype < 0x600 and off == 14:  # 802.3: a length, then an LLC header (spanning tree, NetBIOS, ...)
+            text = self._llc_frame(data, wire_len)
+            if text is not None:
+                return text
         body = data[off:]
         if etype == 0x0800:
             return head + self._ipv4(body, wire_len - off)
@@ -135,8 +139,110 @@ class Printer:
         return f"ethertype {ETHERTYPE_NAMES.get(t, 'Unknown')} (0x{t:04x})"
 
     def payload_offset(self, data: bytes) -> int:
-        """Where the link layer ends (after any VLAN tags): where -x/-X dumps start."""
-        return l3(data)[1]
+        """Where the link layer ends (after any VLAN tags, or an 802.2 LLC and SNAP header): where -x/-X dumps start."""
+        etype, off = l3(data)
+        if etype < 0x600 and off == 14:
+            b, length = _llc_bytes(data, len(data))
+            return 14 + _llc_len(b, length)
+        return off
+
+    def _llc_frame(self, data: bytes, wire_len: int) -> str | None:
+        """print-ether.c's 802.3 frame and print-llc.c's LLC header, and what it carries: spanning tree BPDUs, IP, IPv4
+        and ARP over SNAP; the frame kinds of other SAPs. None for what is not decoded here (IPX, OSI, CDP, ...)."""
+        b, length = _llc_bytes(data, wire_len)
+        head = f"{_mac(data[6:12])} > {_mac(data[0:6])}, 802.3, length {length}: " if self.link else ""
+        if len(b) < 3 or length < 3:  # tcpdump dumps what there is whether or not -x asks for it
+            return head + " [|llc]" + ("\n" + hexdump(b, ascii=True) if b else "")
+        dsap_f, ssap_f, control = b[0], b[1], b[2]
+        hl = 3 if control & 3 == 3 else 4
+        if hl == 4:
+            if len(b) < 4 or length < 4:
+                return head + " [|llc]\n" + hexdump(b, ascii=True)
+            control = int.from_bytes(b[2:4], "little")
+        dsap, ssap = dsap_f & 0xFE, ssap_f & 0xFE
+        if dsap_f == ssap_f == 0xFF or (dsap == ssap and control == 3 and dsap in (0xE0, 0xFE)):
+            return None  # IPX and OSI have printers of their own in tcpdump
+        if self.link:
+            head += (f"LLC, dsap {LLC_SAPS.get(dsap, 'Unknown')} (0x{dsap:02x}) {'Group' if dsap_f & 1 else 'Individual'}, "
+                     f"ssap {LLC_SAPS.get(ssap, 'Unknown')} (0x{ssap:02x}) {'Response' if ssap_f & 1 else 'Command'}, "
+                     f"ctrl 0x{control:0{2 if hl == 3 else 4}x}: ")
+        rest, left = b[hl:], length - hl
+        if dsap == ssap == 0xAA and control == 3:  # SNAP: an organisation code and a protocol
+            if len(rest) < 5 or left < 5:
+                return head + " [|snap]"
+            oui, et = int.from_bytes(rest[0:3], "big"), int.from_bytes(rest[3:5], "big")
+            if oui != 0 or et not in (0x0800, 0x86DD, 0x0806):
+                return None  # CDP, LLDP and the others have printers of their own in tcpdump
+            if self.link:
+                head += f"oui Ethernet (0x000000), ethertype {ETHERTYPE_NAMES[et]} (0x{et:04x}), length {left - 5}: "
+            inner, n = rest[5:], left - 5
+            return head + (self._ipv4(inner, n) if et == 0x0800 else self._ipv6(inner, n) if et == 0x86DD
+                           else self._arp(inner, n))
+        if dsap == ssap == 0x42 and control == 3:
+            return head + self._stp(rest, left)
+        if dsap == ssap == 0x06 and control == 3:  # RFC 948: IP straight after the LLC header
+            return head + self._ipv4(rest, left)
+        if not self.link:
+            src, dst = _mac(data[6:12]), _mac(data[0:6])
+            head = (f"{src} > {dst} {LLC_SAPS.get(dsap, f'Unknown DSAP 0x{dsap:02x}')} " if dsap == ssap else
+                    f"{src} {LLC_SAPS.get(ssap, f'Unknown SSAP 0x{ssap:02x}')} > {dst} "
+                    f"{LLC_SAPS.get(dsap, f'Unknown DSAP 0x{dsap:02x}')} ")
+        flags = {0: "Command", 1: "Response", 0x10: "Poll", 0x11: "Final", 0x100: "Poll", 0x101: "Final"}
+        if hl == 3:
+            s = (head + f"Unnumbered, {LLC_COMMANDS.get(control & 0xEF, f'{control & 0xEF:02x}')}, "
+                 f"Flags [{flags[(ssap_f & 1) | (control & 0x10)]}], length {length}")
+            if control & 0xEF == 0xAF and left == 0:  # an XID without payload
+                return s
+            if control & 0xEF == 0xAF and rest and rest[0] == 0x81:  # the XID format identifier: class and window
+                return s + (f": {rest[1]:02x} {rest[2]:02x}" if len(rest) >= 3 and left >= 3 else
+                            " [|llc]\n" + hexdump(rest, ascii=True))
+        elif control & 1:
+            return (head + f"Supervisory, {['Receiver Ready', 'Receiver not Ready', 'Reject', '?'][(control >> 2) & 3]}, "
+                    f"rcv seq {(control >> 9) & 0x7F}, Flags [{flags[(ssap_f & 1) | (control & 0x100)]}], length {length}")
+        else:
+            s = (head + f"Information, send seq {(control >> 1) & 0x7F}, rcv seq {(control >> 9) & 0x7F}, "
+                 f"Flags [{flags[(ssap_f & 1) | (control & 0x100)]}], length {length}")
+        if self.dumps or self.quiet:  # the raw frame is tcpdump's default print, which -x/-X/-q leave out
+            return s
+        self.dumped = True
+        return s + "\n" + hexdump(b, ascii=True)
+
+    def _stp(self, b: bytes, length: int) -> str:
+        """print-stp.c without -v: the protocol, the BPDU type, its flags, the sender's bridge and port."""
+        if length < 4:
+            return " (invalid)"
+        s = ""
+        try:
+            if int.from_bytes(_need(b, 2)[0:2], "big"):
+                return f"unknown STP version, length {length}"
+            version = _need(b, 3)[2]
+            s = "STP " + STP_VERSIONS.get(version, f"Unknown STP protocol (0x{version:02x})")
+            if version not in STP_VERSIONS:
+                return s
+            bpdu = _need(b, 4)[3]
+            s += ", " + {0: "Config", 2: "Rapid STP", 0x80: "Topology Change"}.get(bpdu, f"Unknown BPDU Type (0x{bpdu:02x})")
+            if bpdu == 0 or (bpdu == 2 and version == 2):
+                if length < (35 if bpdu == 0 else 36):
+                    return s + " (invalid)"
+                s += f", Flags [{_stp_flags(_need(b, 5)[4])}]"
+                _need(b, 27)
+                return s + (f", bridge-id {b[17:19].hex()}.{_mac(b[19:25])}.{int.from_bytes(b[25:27], 'big'):04x}"
+                            f", length {length}")
+            if bpdu == 2 and version in (3, 4):  # MSTP (and SPB): the CIST flags
+                if length < 102 or _need(b, 36)[35] != 0:
+                    return s + " (invalid)"
+                mstp = int.from_bytes(_need(b, 38)[36:38], "big") + 2
+                if length < 36 + mstp:
+                    return s + " (invalid)"
+                s += f", CIST Flags [{_stp_flags(b[4])}], length {length}"
+                if version == 4:
+                    spb = int.from_bytes(_need(b, 38 + mstp)[36 + mstp:38 + mstp], "big") + 2
+                    if length < 36 + mstp + spb or spb < 87:
+                        return s + " (invalid)"
+            return s
+        except _Cut:
+            self.whole = True
+            return s + " [|stp]"
 
     # --- layers ---
     def _arp(self, b: bytes, length: int) -> str:
@@ -934,6 +1040,39 @@ def _fn_char(c: int) -> str:
     if not 0x20 <= c < 0x7F:
         c, s = c ^ 0x40, s + "^"
     return s + chr(c)
+
+
+LLC_SAPS = {0x00: "Null", 0xFE: "OSI", 0x02: "802.1B I", 0x03: "802.1B G", 0x06: "IP", 0x04: "SNA", 0x0E: "ProWay NM",
+            0x42: "STP", 0x4E: "RS511", 0x7E: "ISO8208", 0x8E: "ProWay", 0xAA: "SNAP", 0xE0: "IPX", 0xF0: "NetBeui",
+            0xFF: "Global"}  # print-llc.c's llc_values
+LLC_COMMANDS = {0x03: "ui", 0xE3: "test", 0xAF: "xid", 0x63: "ua", 0x43: "disc", 0x0F: "dm", 0x6F: "sabme", 0x87: "frmr"}
+STP_VERSIONS = {0: "802.1d", 2: "802.1w", 3: "802.1s", 4: "802.1aq"}
+STP_FLAGS = [(0x01, "Topology change"), (0x02, "Proposal"), (0x10, "Learn"), (0x20, "Forward"), (0x40, "Agreement"),
+             (0x80, "Topology change ACK")]
+
+
+def _stp_flags(f: int) -> str:
+    """print-stp.c's BPDU flags, in bittok2str's words ("none" when none is set)."""
+    return ", ".join(name for bit, name in STP_FLAGS if f & bit) or "none"
+
+
+def _llc_bytes(data: bytes, wire_len: int) -> tuple[bytes, int]:
+    """An 802.3 frame's LLC part as captured and its length: the length field's, unless the frame is shorter."""
+    length = min(int.from_bytes(data[12:14], "big"), wire_len - 14)
+    return data[14:14 + length], length
+
+
+def _llc_len(b: bytes, length: int) -> int:
+    """How many bytes print-llc.c counts as link-layer header (LLC, and SNAP's 5): where -x dumps start."""
+    if len(b) < 3 or length < 3:
+        return min(len(b), length)
+    if b[2] & 3 != 3:
+        if len(b) < 4 or length < 4:
+            return min(len(b), length)
+        return 4
+    if b[0] == b[1] == 0xFF:
+        return 0
+    return 8 if b[0] & 0xFE == b[1] & 0xFE == 0xAA and b[2] == 3 else 3
 
 
 def _igmpv3_query(p: bytes, length: int) -> str:

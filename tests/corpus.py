@@ -83,7 +83,7 @@ def frames() -> list[bytes]:
         tcp(40000, 3128, b"GET / HTTP/1.1\r\n"),                 # not a port tcpdump decodes HTTP on
     ]
     out += arp_frames() + tcp_option_frames() + icmp6_frames() + ip6_frames() + icmp_frames() + tunnel_frames() + igmp_frames()
-    out += mutated_frames()
+    out += llc_frames() + mutated_frames()
     return out
 
 
@@ -389,12 +389,53 @@ def igmp_frames() -> list[bytes]:
             ip(b""), ip(b"\x16\x00\x00"), ip(b"\x11"), ip(b"\x11\x05\x00\x00\x00"), ip(b"\x22\x00")]
 
 
+def llc_frames() -> list[bytes]:
+    """802.3 frames (a length where the ethertype goes) and their 802.2 LLC header (print-llc.c): spanning tree BPDUs
+    of every version (print-stp.c), padded to 60 bytes as switches send them; IP and ARP over SNAP and RFC 948;
+    unnumbered, supervisory and information frames of other SAPs; short and cut ones."""
+    from scapy.all import ARP, IP, UDP, IPv6
+
+    src, bridges = bytes.fromhex("02eb00000001"), bytes.fromhex("0180c2000000")
+
+    def frame(llc: bytes, pad: bool = True) -> bytes:
+        f = bridges + src + struct.pack(">H", len(llc)) + llc
+        return f + bytes(max(0, 60 - len(f))) if pad else f
+
+    def bpdu(version: int = 0, typ: int = 0, flags: int = 0, extra: bytes = b"") -> bytes:  # root, cost, bridge, port
+        return (struct.pack(">HBBB", 0, version, typ, flags) + b"\x80\x00" + src + struct.pack(">I", 4) + b"\x80\x01"
+                + bytes.fromhex("02eb00000009") + struct.pack(">HHHHH", 0x8002, 0, 20 * 256, 2 * 256, 15 * 256) + extra)
+
+    def stp(b: bytes) -> bytes:
+        return frame(b"\x42\x42\x03" + b)
+    mst = b"\x00" + struct.pack(">H", 64) + bytes(64)  # no MSTI; then one MSTI; then SPB's part
+    out = [stp(bpdu()), stp(bpdu(flags=0x81)), stp(bpdu(2, 2, 0x7E) + b"\x00"), stp(bpdu(2, 2, 0x0D)), stp(bpdu(typ=0x80)[:4]),
+           stp(bpdu(3, 2, 0x7C, mst)), stp(bpdu(3, 2, 0x3C, b"\x00" + struct.pack(">H", 80) + bytes(80))),
+           stp(bpdu(4, 2, 0x3C, mst + struct.pack(">H", 85) + bytes(85))), stp(bpdu(3, 2, 0, b"\x01" + bytes(70))),
+           stp(bpdu(3, 2, 0, b"\x00" + struct.pack(">H", 200) + bytes(70))), stp(bpdu(5, 0)), stp(b"\x00\x01\x00\x00"),
+           stp(bpdu(0, 7)), stp(bpdu()[:30]), stp(bpdu(2, 2)[:35]), stp(b"\x00\x00"), stp(bpdu(0, 2)), stp(bpdu(3, 2)[:50]),
+           stp(bpdu(4, 2, 0, mst + struct.pack(">H", 10) + bytes(10)))]
+    out += [frame(b) for b in (b"\xf0\xf0\x03netbios", b"\xf0\xf1\x03x", b"\xf0\xf0\x13x", b"\x42\x43\x2b", b"\x04\x05\x01\x1f",
+                               b"\x04\x04\x05\x03", b"\x04\x04\x09\x02", b"\x04\x05\x0a\x03abc", b"\x04\x04\x00\x00", b"\x04\x04\xaf",
+                               b"\x04\x04\xbf\x81\x01\x02", b"\x04\x04\xaf\x81\x01", b"\x04\x04\xaf\x55\x01", b"\x04\x04\xe3hello",
+                               b"\x22\x44\x87", b"\x7e\x8f\x43")]
+    ip4 = bytes(IP(src="198.18.0.1", dst="198.18.0.2") / UDP(sport=1, dport=2))
+    out += [frame(b"\x06\x06\x03" + ip4),
+            frame(b"\xaa\xaa\x03\x00\x00\x00\x86\xdd" + bytes(IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP(sport=1, dport=2))),
+            frame(b"\xaa\xaa\x03\x00\x00\x00\x08\x06" + bytes(ARP(psrc="198.18.0.1", pdst="198.18.0.2", hwsrc="02:eb:00:00:00:01"))),
+            frame(b"\xaa\xaa\x03\x00\x00"), frame(b"\xaa\xaa\x03\x00\x00\x00\x08\x00\x45"), frame(b"\xaa", False),
+            frame(b"", False), frame(b"\x42\x42", False), frame(b"\x04\x04\x00", False), frame(b"\x42\x42\x03\x00\x00\x00\x00", False)]
+    longer = bytearray(stp(bpdu()))
+    longer[12:14] = b"\x05\xdc"  # a length field larger than the frame
+    return out + [bytes(longer)]
+
+
 def tunnel_snapped_frames() -> list[tuple[bytes, int]]:
     """AH and GRE headers, and IP inside IP, cut by a snap length at every field."""
     f = tunnel_frames()
     return ([(f[-10][:34 + n], len(f[-10])) for n in range(0, 25, 3)] + [(f[18][:34 + n], len(f[18])) for n in range(0, 17, 2)]
             + [(f[0][:34 + n], len(f[0])) for n in (0, 1, 3, 4, 10, 19, 20)]
-            + [(igmp_frames()[10][:38 + n], len(igmp_frames()[10])) for n in range(0, 20, 2)])
+            + [(igmp_frames()[10][:38 + n], len(igmp_frames()[10])) for n in range(0, 20, 2)]
+            + [(llc_frames()[0][:14 + n], 60) for n in (0, 2, 3, 5, 6, 7, 8, 20, 30)])
 
 
 def icmp_snapped_frames() -> list[tuple[bytes, int]]:

@@ -26,7 +26,7 @@ def lines(cmd: list[str]) -> list[str]:
 def test_every_line_equals_tcpdumps(corpus, flags):
     theirs = lines(["tcpdump", "-n", *flags, "-r", str(corpus)])
     ours = lines([sys.executable, "-m", "ebpflab.cli", "tcpdump", "-n", *flags, "-r", str(corpus)])
-    assert len(theirs) >= 36 + 28 + 57 + 35 + 21 + 53 + 47 + 46 + 27
+    assert len(theirs) >= 36 + 28 + 57 + 35 + 21 + 53 + 47 + 46 + 27 + 46
     for i, (a, b) in enumerate(zip(ours, theirs)):
         assert a == b, f"frame {i}"
     assert len(ours) == len(theirs)
@@ -91,7 +91,7 @@ def test_frames_cut_by_the_snap_length_read_as_tcpdump_reads_them(tmp_path, flag
     path = write(tmp_path / "snapped.pcap", datas=snapped_frames())
     theirs = lines(["tcpdump", "-n", *flags, "-r", str(path)])
     ours = lines([sys.executable, "-m", "ebpflab.cli", "tcpdump", "-n", *flags, "-r", str(path)])
-    assert len(theirs) >= 9 + 84 + 90 + 24 + 10 and ours == theirs
+    assert len(theirs) >= 9 + 84 + 90 + 24 + 10 + 9 and ours == theirs
 
 
 def test_a_jumbogram_is_decoded_whole_and_dumped_past_0xffff(corpus):
@@ -207,3 +207,19 @@ def test_multicast_joins_read_as_tcpdump_prints_them():
     assert "IP 198.18.0.1 > 224.0.0.251: igmp v2 report 224.0.0.251" in texts
     assert "IP 198.18.0.1 > 224.0.0.251: igmp v3 report, 2 group record(s)" in texts
     assert "IP 198.18.0.1 > 224.0.0.251: igmp query v3 [max resp time 1.0s] [gaddr 224.0.0.251, 1 source(s)]" in texts
+
+
+def test_spanning_tree_and_llc_frames_read_as_tcpdump_prints_them():
+    """802.3 frames: BPDUs (print-stp.c), IP over SNAP, other SAPs' frame kinds (print-llc.c); not unknown ethertypes."""
+    from corpus import llc_frames
+
+    from ebpflab.tcpdump_text import Printer
+
+    texts = [Printer().describe(f) for f in llc_frames()]
+    assert "STP 802.1d, Config, Flags [none], bridge-id 8001.02:eb:00:00:00:09.8002, length 35" in texts
+    assert "STP 802.1w, Rapid STP, Flags [Proposal, Learn, Forward, Agreement], bridge-id 8001.02:eb:00:00:00:09.8002, length 36" in texts
+    assert "STP 802.1s, Rapid STP, CIST Flags [Learn, Forward, Agreement], length 102" in texts
+    assert not [t for t in texts if "ethertype" in t]
+    linked = Printer(link=True).describe(llc_frames()[0])
+    assert linked.startswith("02:eb:00:00:00:01 > 01:80:c2:00:00:00, 802.3, length 38: LLC, dsap STP (0x42) Individual, "
+                             "ssap STP (0x42) Command, ctrl 0x03: STP 802.1d, Config")
