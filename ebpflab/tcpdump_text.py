@@ -1,8 +1,9 @@
 """tcpdump's text: the lines ``tcpdump -n`` prints for a packet, and its -x/-X dumps (lab 06).
 
-``Printer`` decodes Ethernet (and VLAN tags), ARP, IPv4, IPv6 and its extension headers, ICMP,
-ICMPv6, UDP and TCP (with tcpdump's relative sequence numbers and its option list) into the same
-words tcpdump uses, so that the tests can compare the two line by line.
+``Printer`` decodes Ethernet (and VLAN tags), 802.3 with LLC (spanning tree, SNAP), ARP, IPv4, IPv6 and its
+extension headers, ICMP, ICMPv6, IGMP, UDP and TCP (with tcpdump's relative sequence numbers and its option
+list), IP in IP, GRE, ESP and AH into the same words tcpdump uses, so that the tests can compare the two line
+by line.
 """
 from __future__ import annotations
 
@@ -125,6 +126,8 @@ class Printer:
             return head + self._ipv6(body, wire_len - off)
         if etype == 0x0806:
             return head + self._arp(body, wire_len - off)
+        if etype in (0x8847, 0x8848):
+            return head + self._mpls(body, wire_len - off)
         if not self.link:
             head = f"{_mac(data[6:12])} > {_mac(data[0:6])}, {self._ethertype(etype)}, length {wire_len}: "
         if self.quiet:
@@ -548,6 +551,38 @@ class Printer:
             return at + decoder(p, length)
         return at + f" ip-proto-{proto} {length}"  # sic: two spaces
 
+    def _mpls(self, p: bytes, length: int) -> str:
+        """print-mpls.c without -v: the label stack, then IPv4 or IPv6 as the bottom label (or the first byte) tells."""
+        s, at = "MPLS", 0
+        try:
+            while True:
+                if length - at < 4:
+                    return s + (" (invalid)" if len(p) >= length else " (invalid) [|mpls]")
+                e = int.from_bytes(_need(p, at + 4)[at:at + 4], "big")
+                s += f" (label {e >> 12}, tc {(e >> 9) & 7}{', [S]' if e & 0x100 else ''}, ttl {e & 0xFF})"
+                at += 4
+                if e & 0x100:
+                    break
+            label, rest, n = e >> 12, p[at:], length - at
+            if label in (0, 3):
+                return s + " " + self._ipv4(rest, n)
+            if label == 2:
+                return s + " " + self._ipv6(rest, n)
+            if n < 1:
+                return s
+            first = _need(p, at + 1)[at]
+        except _Cut:
+            self.whole = True
+            return s + " [|mpls]"
+        if 0x45 <= first <= 0x4F:
+            return s + " " + self._ipv4(rest, n)
+        if 0x60 <= first <= 0x6F:
+            return s + " " + self._ipv6(rest, n)
+        if self.dumps or self.quiet or 0x81 <= first <= 0x83:  # OSI: not decoded here; -x/-X/-q: no default print
+            return s
+        self.dumped = True
+        return s + "\n" + hexdump(rest, ascii=True)
+
     def _igmp(self, p: bytes, length: int) -> str:
         """print-igmp.c without -v: queries (v1, v2, v3), reports, leaves, multicast traceroute; "igmp" with -q."""
         if self.quiet:
@@ -660,6 +695,8 @@ class Printer:
             return s + self._ipv4(inner, rest)
         if ver == 0 and proto == 0x86DD:
             return s + self._ipv6(inner, rest)
+        if ver == 0 and proto == 0x8847:
+            return s + self._mpls(inner, rest)
         if ver == 0 and proto == 0x6558:  # transparent Ethernet bridging: a whole frame
             if len(inner) < 14 or rest < 14:
                 return s + " [|ether]"
@@ -668,7 +705,7 @@ class Printer:
                 self.dumped = False
                 text = text.split("\n", 1)[0]
             return s + text
-        return s + f"gre-proto-0x{proto:x}"  # tcpdump decodes MPLS, IPX, AppleTalk, OSI and PPP (PPTP): not here
+        return s + f"gre-proto-0x{proto:x}"  # tcpdump decodes IPX, AppleTalk, OSI and PPP (PPTP): not here
 
     def _tcp_line(self, p: bytes, length: int, addrs: Any, raw: tuple[bytes, bytes], v6: bool, src: str, dst: str) -> str:
         if len(p) < 20:

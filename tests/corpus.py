@@ -83,7 +83,7 @@ def frames() -> list[bytes]:
         tcp(40000, 3128, b"GET / HTTP/1.1\r\n"),                 # not a port tcpdump decodes HTTP on
     ]
     out += arp_frames() + tcp_option_frames() + icmp6_frames() + ip6_frames() + icmp_frames() + tunnel_frames() + igmp_frames()
-    out += llc_frames() + mutated_frames()
+    out += llc_frames() + mpls_frames() + mutated_frames()
     return out
 
 
@@ -429,13 +429,37 @@ def llc_frames() -> list[bytes]:
     return out + [bytes(longer)]
 
 
+def mpls_frames() -> list[bytes]:
+    """MPLS (print-mpls.c) over Ethernet and GRE: label stacks, the payload told by the bottom label or by its first
+    byte, a payload of neither kind (dumped), stacks cut short."""
+    from scapy.all import IP, UDP, Ether, IPv6, Raw
+
+    eth = bytes.fromhex("02eb0000000202eb00000001")
+    i4 = bytes(IP(src="198.18.1.1", dst="198.18.1.2") / UDP(sport=1000, dport=2000) / Raw(b"x" * 10))
+    i6 = bytes(IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP(sport=1, dport=2))
+
+    def label(n: int, bottom: int = 0, ttl: int = 64, tc: int = 0) -> bytes:
+        return struct.pack(">I", (n << 12) | (tc << 9) | (bottom << 8) | ttl)
+
+    def mpls(body: bytes, et: int = 0x8847) -> bytes:
+        return eth + struct.pack(">H", et) + body
+    gre = struct.pack(">HH", 0, 0x8847) + label(20, 1) + i4
+    return [mpls(label(20, 1) + i4), mpls(label(16) + label(0, 1, 5, 3) + i4), mpls(label(2, 1) + i6), mpls(label(3, 1) + i4),
+            mpls(label(99, 1) + i6), mpls(label(99, 1) + b"\x01abc"), mpls(label(99, 1, 9) + b"\x90" * 20),
+            mpls(label(99, 1) + b"hello world"), mpls(label(99, 1)), mpls(label(20)), mpls(label(20)[:3]), mpls(b""),
+            mpls(label(20, 1) + i4, 0x8848), mpls(label(16) + label(17) + label(18, 1) + i4),
+            bytes(Ether(src="02:eb:00:00:00:01", dst="02:eb:00:00:00:02") / IP(src="198.18.0.1", dst="198.18.0.2", proto=47)
+                  / Raw(gre))]
+
+
 def tunnel_snapped_frames() -> list[tuple[bytes, int]]:
     """AH and GRE headers, and IP inside IP, cut by a snap length at every field."""
     f = tunnel_frames()
     return ([(f[-10][:34 + n], len(f[-10])) for n in range(0, 25, 3)] + [(f[18][:34 + n], len(f[18])) for n in range(0, 17, 2)]
             + [(f[0][:34 + n], len(f[0])) for n in (0, 1, 3, 4, 10, 19, 20)]
             + [(igmp_frames()[10][:38 + n], len(igmp_frames()[10])) for n in range(0, 20, 2)]
-            + [(llc_frames()[0][:14 + n], 60) for n in (0, 2, 3, 5, 6, 7, 8, 20, 30)])
+            + [(llc_frames()[0][:14 + n], 60) for n in (0, 2, 3, 5, 6, 7, 8, 20, 30)]
+            + [(mpls_frames()[1][:14 + n], len(mpls_frames()[1])) for n in (0, 2, 4, 6, 8, 9)])
 
 
 def icmp_snapped_frames() -> list[tuple[bytes, int]]:
