@@ -540,6 +540,8 @@ class Printer:
             return at + self._icmp6(p, length)
         if proto == 2 and not v6 and (not p or p[0] not in (0x13, 0x14)):  # DVMRP and PIMv1 are not decoded here
             return at + self._igmp(p, length)
+        if proto == 89:
+            return at + self._ospf(p, length, v6)
         if proto == 51:  # AH, then what it protects, whose ports come without addresses (the IP says AH)
             text, hl = self._ah(p)
             if hl < 0:
@@ -582,6 +584,18 @@ class Printer:
             return s
         self.dumped = True
         return s + "\n" + hexdump(rest, ascii=True)
+
+    def _ospf(self, p: bytes, length: int, v6: bool) -> str:
+        """print-ospf.c (over IPv4) and print-ospf6.c (over IPv6) without -v: version, packet type, length."""
+        try:
+            if not v6 and int.from_bytes(_need(p, 16)[14:16], "big") == 2:  # an MD5 trailer does not count
+                length, p = (length - 16) & 0xFFFFFFFF, p[:len(p) - 16]
+            t = _need(p, 2)[1]
+        except _Cut:
+            self.whole = True
+            return f" [|ospf{3 if v6 else 2}]"
+        unknown = f"unknown packet type ({t})" if v6 else f"unknown LS-type {t}"
+        return f"OSPFv{p[0]}, {OSPF_TYPES.get(t, unknown)}, length {length}"
 
     def _igmp(self, p: bytes, length: int) -> str:
         """print-igmp.c without -v: queries (v1, v2, v3), reports, leaves, multicast traceroute; "igmp" with -q."""
@@ -1079,6 +1093,7 @@ def _fn_char(c: int) -> str:
     return s + chr(c)
 
 
+OSPF_TYPES = {1: "Hello", 2: "Database Description", 3: "LS-Request", 4: "LS-Update", 5: "LS-Ack"}
 LLC_SAPS = {0x00: "Null", 0xFE: "OSI", 0x02: "802.1B I", 0x03: "802.1B G", 0x06: "IP", 0x04: "SNA", 0x0E: "ProWay NM",
             0x42: "STP", 0x4E: "RS511", 0x7E: "ISO8208", 0x8E: "ProWay", 0xAA: "SNAP", 0xE0: "IPX", 0xF0: "NetBeui",
             0xFF: "Global"}  # print-llc.c's llc_values

@@ -83,7 +83,7 @@ def frames() -> list[bytes]:
         tcp(40000, 3128, b"GET / HTTP/1.1\r\n"),                 # not a port tcpdump decodes HTTP on
     ]
     out += arp_frames() + tcp_option_frames() + icmp6_frames() + ip6_frames() + icmp_frames() + tunnel_frames() + igmp_frames()
-    out += llc_frames() + mpls_frames() + mutated_frames()
+    out += llc_frames() + mpls_frames() + ospf_frames() + mutated_frames()
     return out
 
 
@@ -450,6 +450,28 @@ def mpls_frames() -> list[bytes]:
             mpls(label(20, 1) + i4, 0x8848), mpls(label(16) + label(17) + label(18, 1) + i4),
             bytes(Ether(src="02:eb:00:00:00:01", dst="02:eb:00:00:00:02") / IP(src="198.18.0.1", dst="198.18.0.2", proto=47)
                   / Raw(gre))]
+
+
+def ospf_frames() -> list[bytes]:
+    """OSPFv2 and OSPFv3 (print-ospf.c, print-ospf6.c) without -v: version, packet type, length (less an MD5 trailer)."""
+    from scapy.all import IP, Ether, IPv6, Raw
+
+    e = Ether(src="02:eb:00:00:00:01", dst="01:00:5e:00:00:05")
+
+    def v2(t: int, auth: int = 0, body: bytes = bytes(20), ver: int = 2) -> bytes:
+        return struct.pack(">BBH4s4sHH8s", ver, t, 24 + len(body), bytes([198, 18, 0, 1]), bytes(4), 0, auth, bytes(8)) + body
+
+    def v3(t: int, body: bytes = bytes(20), ver: int = 3) -> bytes:
+        return struct.pack(">BBH4s4sHBB", ver, t, 16 + len(body), bytes([198, 18, 0, 1]), bytes(4), 0, 0, 0) + body
+
+    def ip(b: bytes) -> bytes:
+        return bytes(e / IP(src="198.18.0.1", dst="224.0.0.5", ttl=1, proto=89) / Raw(b))
+
+    def ip6(b: bytes) -> bytes:
+        return bytes(e / IPv6(src="fe80::1", dst="ff02::5", nh=89) / Raw(b))
+    return ([ip(v2(t)) for t in range(7)] + [ip(v2(1, 2, bytes(36))), ip(v2(1, 2)[:20]), ip(v2(1, 2)[:16]), ip(v2(1, 1)),
+                                             ip(v2(1, ver=3)), ip(b"\x02"), ip(b""), ip(v2(1)[:15])]
+            + [ip6(v3(t)) for t in range(7)] + [ip6(v3(1, ver=2)), ip6(b"\x03"), ip6(b"\x03\x01")])
 
 
 def tunnel_snapped_frames() -> list[tuple[bytes, int]]:

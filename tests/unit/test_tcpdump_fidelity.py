@@ -26,7 +26,7 @@ def lines(cmd: list[str]) -> list[str]:
 def test_every_line_equals_tcpdumps(corpus, flags):
     theirs = lines(["tcpdump", "-n", *flags, "-r", str(corpus)])
     ours = lines([sys.executable, "-m", "ebpflab.cli", "tcpdump", "-n", *flags, "-r", str(corpus)])
-    assert len(theirs) >= 36 + 28 + 57 + 35 + 21 + 53 + 47 + 46 + 27 + 46 + 15
+    assert len(theirs) >= 36 + 28 + 57 + 35 + 21 + 53 + 47 + 46 + 27 + 46 + 15 + 25
     for i, (a, b) in enumerate(zip(ours, theirs)):
         assert a == b, f"frame {i}"
     assert len(ours) == len(theirs)
@@ -195,6 +195,17 @@ def test_tunnels_and_ipsec_read_as_tcpdump_prints_them():
             "length 10") in texts
     assert "IP 198.18.0.1 > 198.18.0.2: ESP(spi=0x00001001,seq=0x7), length 40" in texts
     assert not [t for t in texts if "ip-proto" in t]
+
+
+def test_routing_protocols_read_as_tcpdump_prints_them():
+    """OSPF over IPv4 and IPv6 (print-ospf.c, print-ospf6.c): the same in 4.99.3 and 4.99.5 without -v."""
+    from corpus import ospf_frames
+
+    from ebpflab.tcpdump_text import Printer
+
+    texts = [Printer().describe(f) for f in ospf_frames()]
+    assert "IP 198.18.0.1 > 224.0.0.5: OSPFv2, Hello, length 44" in texts
+    assert "IP6 fe80::1 > ff02::5: OSPFv3, LS-Update, length 36" in texts
 
 
 def test_multicast_joins_read_as_tcpdump_prints_them():
