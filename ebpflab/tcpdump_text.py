@@ -542,6 +542,8 @@ class Printer:
             return at + self._igmp(p, length)
         if proto == 89:
             return at + self._ospf(p, length, v6)
+        if proto == 33:  # DCCP prints the addresses itself, whatever headers came between
+            return self._dccp(p, length, src, dst)
         if proto == 51:  # AH, then what it protects, whose ports come without addresses (the IP says AH)
             text, hl = self._ah(p)
             if hl < 0:
@@ -596,6 +598,43 @@ class Printer:
             return f" [|ospf{3 if v6 else 2}]"
         unknown = f"unknown packet type ({t})" if v6 else f"unknown LS-type {t}"
         return f"OSPFv{p[0]}, {OSPF_TYPES.get(t, unknown)}, length {length}"
+
+    def _dccp(self, p: bytes, length: int, src: str, dst: str) -> str:
+        """print-dccp.c without -v: the ports, the packet type (with service or reset code) and the ack number."""
+        if len(p) < 12:
+            return " [|dccp]"
+        if length < 12:
+            return f"truncated-dccp - {12 - length} bytes missing!"
+        basic = 16 if p[8] & 1 else 12  # the extended header has 48-bit sequence numbers
+        if length < basic:
+            return f"truncated-dccp - {basic - length} bytes missing!"
+        if len(p) < basic:
+            return " [|dccp]"
+        s = f"{src}.{int.from_bytes(p[0:2], 'big')} > {dst}.{int.from_bytes(p[2:4], 'big')}: DCCP"
+        hlen = p[4] * 4
+        if self.quiet:
+            return s + f" {(length - hlen) & 0xFFFFFFFF}" + (
+                f" [bad hdr length {hlen} - too long, > {length}]" if hlen > length else "")
+        t = (p[8] >> 1) & 0xF
+        name = DCCP_TYPES.get(t, "")
+        extra = {0: 4, 1: 12, 2: 0, 7: 12}.get(t, 8 if t < 10 else 0)  # what follows the generic header
+        if length < basic + extra:
+            return s + f" truncated-{name} - {basic + extra - length} bytes missing!"
+        if t in (0, 1, 7) and len(p) < basic + extra:
+            return s + "  [|dccp]"
+        s += " " + (name or f"unknown-type-{t}") + " "
+        if t in (0, 1):
+            s += f"(service={int.from_bytes(p[basic + extra - 4:basic + extra], 'big')}) "
+        elif t == 7:
+            code = p[basic + 8]
+            s += f"(code={DCCP_RESETS[code] if code < len(DCCP_RESETS) else 'invalid'}) "
+        if t not in (0, 2):
+            a, n = (basic + 2, 6) if basic == 16 else (basic + 1, 3)
+            if len(p) < a + n:
+                self.whole = True
+                return s + " [|dccp]"
+            s += f"(ack={int.from_bytes(p[a:a + n], 'big')}) "
+        return s
 
     def _igmp(self, p: bytes, length: int) -> str:
         """print-igmp.c without -v: queries (v1, v2, v3), reports, leaves, multicast traceroute; "igmp" with -q."""
@@ -1093,6 +1132,10 @@ def _fn_char(c: int) -> str:
     return s + chr(c)
 
 
+DCCP_TYPES = {0: "DCCP-Request", 1: "DCCP-Response", 2: "DCCP-Data", 3: "DCCP-Ack", 4: "DCCP-DataAck", 5: "DCCP-CloseReq",
+              6: "DCCP-Close", 7: "DCCP-Reset", 8: "DCCP-Sync", 9: "DCCP-SyncAck"}
+DCCP_RESETS = ["unspecified", "closed", "aborted", "no_connection", "packet_error", "option_error", "mandatory_error",
+               "connection_refused", "bad_service_code", "too_busy", "bad_init_cookie", "aggression_penalty"]
 OSPF_TYPES = {1: "Hello", 2: "Database Description", 3: "LS-Request", 4: "LS-Update", 5: "LS-Ack"}
 LLC_SAPS = {0x00: "Null", 0xFE: "OSI", 0x02: "802.1B I", 0x03: "802.1B G", 0x06: "IP", 0x04: "SNA", 0x0E: "ProWay NM",
             0x42: "STP", 0x4E: "RS511", 0x7E: "ISO8208", 0x8E: "ProWay", 0xAA: "SNAP", 0xE0: "IPX", 0xF0: "NetBeui",

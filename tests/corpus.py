@@ -83,7 +83,7 @@ def frames() -> list[bytes]:
         tcp(40000, 3128, b"GET / HTTP/1.1\r\n"),                 # not a port tcpdump decodes HTTP on
     ]
     out += arp_frames() + tcp_option_frames() + icmp6_frames() + ip6_frames() + icmp_frames() + tunnel_frames() + igmp_frames()
-    out += llc_frames() + mpls_frames() + ospf_frames() + mutated_frames()
+    out += llc_frames() + mpls_frames() + ospf_frames() + dccp_frames() + mutated_frames()
     return out
 
 
@@ -474,6 +474,31 @@ def ospf_frames() -> list[bytes]:
             + [ip6(v3(t)) for t in range(7)] + [ip6(v3(1, ver=2)), ip6(b"\x03"), ip6(b"\x03\x01")])
 
 
+def dccp_frames() -> list[bytes]:
+    """DCCP (print-dccp.c) without -v: every packet type with 48- and 24-bit sequence numbers, service codes, reset
+    codes, acknowledgements; headers shorter than their type needs."""
+    from scapy.all import IP, Ether, IPv6, IPv6ExtHdrDestOpt, Raw
+
+    e = Ether(src="02:eb:00:00:00:01", dst="02:eb:00:00:00:02")
+
+    def dccp(t: int, x: int = 1, extra: bytes = b"", body: bytes = b"", doff: int | None = None) -> bytes:
+        h = struct.pack(">HHBBHBB", 40000, 5001, 0, 0, 0, (t << 1) | x, 0) + (b"\0\0\0\0\0\7" if x else b"\0\0\7") + extra
+        return h[:4] + bytes([len(h) // 4 if doff is None else doff]) + h[5:] + body
+
+    def ip(b: bytes, v6: bool = False) -> bytes:
+        return bytes(e / (IPv6(src="2001:db8::1", dst="2001:db8::2", nh=33) if v6 else
+                          IP(src="198.18.0.1", dst="198.18.0.2", proto=33)) / Raw(b))
+    ack, ack24, svc = bytes.fromhex("0000000000000009"), bytes.fromhex("00000009"), struct.pack(">I", 42)
+    return [ip(dccp(0, extra=svc)), ip(dccp(1, extra=ack + svc)), ip(dccp(2, body=b"data")), ip(dccp(3, extra=ack)),
+            ip(dccp(4, extra=ack, body=b"xy")), ip(dccp(5, extra=ack)), ip(dccp(6, extra=ack)),
+            ip(dccp(7, extra=ack + bytes([3, 0, 0, 0]))), ip(dccp(7, extra=ack + bytes([99, 0, 0, 0]))), ip(dccp(8, extra=ack)),
+            ip(dccp(9, extra=ack)), ip(dccp(12, extra=ack)), ip(dccp(3, 0, extra=ack24)), ip(dccp(2, 0)),
+            ip(dccp(0, 0, extra=svc)), ip(dccp(3, extra=ack), True), ip(dccp(0, extra=svc), True), ip(dccp(3)), ip(dccp(0)),
+            ip(dccp(7, extra=ack)), ip(dccp(1, extra=ack)), ip(dccp(2)[:10]), ip(dccp(2)[:14]), ip(dccp(2, 0)[:11]),
+            ip(dccp(3, doff=40, extra=ack)), ip(dccp(13)), ip(dccp(13, 0)),
+            bytes(e / IPv6(src="2001:db8::1", dst="2001:db8::2") / IPv6ExtHdrDestOpt(nh=33) / Raw(dccp(3, extra=ack)))]
+
+
 def tunnel_snapped_frames() -> list[tuple[bytes, int]]:
     """AH and GRE headers, and IP inside IP, cut by a snap length at every field."""
     f = tunnel_frames()
@@ -481,7 +506,9 @@ def tunnel_snapped_frames() -> list[tuple[bytes, int]]:
             + [(f[0][:34 + n], len(f[0])) for n in (0, 1, 3, 4, 10, 19, 20)]
             + [(igmp_frames()[10][:38 + n], len(igmp_frames()[10])) for n in range(0, 20, 2)]
             + [(llc_frames()[0][:14 + n], 60) for n in (0, 2, 3, 5, 6, 7, 8, 20, 30)]
-            + [(mpls_frames()[1][:14 + n], len(mpls_frames()[1])) for n in (0, 2, 4, 6, 8, 9)])
+            + [(mpls_frames()[1][:14 + n], len(mpls_frames()[1])) for n in (0, 2, 4, 6, 8, 9)]
+            + [(dccp_frames()[3][:34 + n], len(dccp_frames()[3])) for n in (0, 8, 12, 15, 16, 17, 20, 23, 24)]
+            + [(dccp_frames()[0][:34 + n], len(dccp_frames()[0])) for n in (16, 18, 20)])
 
 
 def icmp_snapped_frames() -> list[tuple[bytes, int]]:
