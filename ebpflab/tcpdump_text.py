@@ -542,8 +542,10 @@ class Printer:
             return at + self._igmp(p, length)
         if proto == 89:
             return at + self._ospf(p, length, v6)
-        if proto == 33:  # DCCP prints the addresses itself, whatever headers came between
+        if proto == 33:  # DCCP and SCTP print the addresses themselves, whatever headers came between
             return self._dccp(p, length, src, dst)
+        if proto == 132:
+            return self._sctp(p, length, src, dst)
         if proto == 51:  # AH, then what it protects, whose ports come without addresses (the IP says AH)
             text, hl = self._ah(p)
             if hl < 0:
@@ -634,6 +636,79 @@ class Printer:
                 self.whole = True
                 return s + " [|dccp]"
             s += f"(ack={int.from_bytes(p[a:a + n], 'big')}) "
+        return s
+
+    def _sctp(self, p: bytes, length: int, src: str, dst: str) -> str:
+        """print-sctp.c without -v: the ports, then each chunk's number and type, with the fields of DATA, INIT,
+        INIT ACK and SACK chunks. (ForCES payloads, which tcpdump decodes, are not.)"""
+        if length < 12:
+            return f"truncated-sctp - {12 - length} bytes missing!"
+        if len(p) < 12:
+            return " [|sctp]"
+        sport, dport = int.from_bytes(p[0:2], "big"), int.from_bytes(p[2:4], "big")
+        s = f"{src}.{sport} > {dst}.{dport}: sctp" + "".join(f"[{SCTP_FORCES[x]}]" for x in (sport, dport) if x in SCTP_FORCES)
+        at, left, sep, n = 12, length - 12, " (", 0
+
+        def u(a: int, k: int) -> int:
+            return int.from_bytes(p[a:a + k], "big")
+        while left:
+            n += 1
+            if left < 4:
+                return s + f"{sep}{n}) [chunk descriptor cut off at end of packet]"
+            if len(p) < at + 4:
+                return s + " [|sctp]"
+            ctype, flags, clen = p[at], p[at + 1], u(at + 2, 2)
+            if clen < 4:
+                return s + f"{sep}{n}) [Bad chunk length {clen}, < size of chunk descriptor]"
+            align = -clen % 4
+            if left < align:
+                return s + f"{sep}{n}) [Bad chunk length {clen}, > remaining data in packet]"
+            if len(p) < at + clen:
+                return s + " [|sctp]"
+            s += f"{sep}{n}) [{SCTP_CHUNKS.get(ctype, f'Unknown chunk type: 0x{ctype:x}')}] "
+            body, rest = at + 4, clen - 4
+            bogus = f"bogus chunk length {clen}]"
+            if ctype == 0:  # DATA: unordered, beginning, end; TSN, stream, sequence, payload protocol
+                marks = "".join(m for bit, m in ((4, "(U)"), (2, "(B)"), (1, "(E)")) if flags & bit)
+                s += marks + (" " if marks else "")
+                if rest < 12:
+                    return s + bogus
+                ppid = u(body + 8, 4)
+                s += (f"[TSN: {u(body, 4)}] [SID: {u(body + 4, 2)}] [SSEQ {u(body + 6, 2)}] "
+                      f"[PPID {SCTP_PPIDS.get(ppid, f'0x{ppid:x}')}] ")
+                if rest == 12:
+                    return s + bogus
+            elif ctype in (1, 2):  # INIT, INIT ACK: tag, window, streams, first TSN
+                if rest < 16:
+                    return s + bogus
+                s += (f"[init tag: {u(body, 4)}] [rwnd: {u(body + 4, 4)}] [OS: {u(body + 8, 2)}] "
+                      f"[MIS: {u(body + 10, 2)}] [init TSN: {u(body + 12, 4)}] ")
+            elif ctype == 3:  # SACK: cumulative ack, window, gap blocks, duplicate TSNs
+                if rest < 12:
+                    return s + bogus
+                cum, gaps, dups = u(body, 4), u(body + 8, 2), u(body + 10, 2)
+                s += f"[cum ack {cum}] [a_rwnd {u(body + 4, 4)}] [#gap acks {gaps}] [#dup tsns {dups}] "
+                a, r = body + 12, rest - 12
+                for i in range(gaps):
+                    if not r:
+                        break
+                    if r < 4:
+                        return s + bogus
+                    s += (f"\n\t\t[gap ack block #{i + 1}: start = {(cum + u(a, 2)) & 0xFFFFFFFF}, "
+                          f"end = {(cum + u(a + 2, 2)) & 0xFFFFFFFF}] ")
+                    a, r = a + 4, r - 4
+                for i in range(dups):
+                    if not r:
+                        break
+                    if r < 4:
+                        return s + bogus
+                    s += f"\n\t\t[dup TSN #{i + 1}: {u(a, 4)}] "
+                    a, r = a + 4, r - 4
+            at, left, sep = at + clen, left - clen, ", ("
+            if align:
+                if len(p) < at + align:
+                    return s + " [|sctp]"
+                at, left = at + align, left - align
         return s
 
     def _igmp(self, p: bytes, length: int) -> str:
@@ -1136,6 +1211,14 @@ DCCP_TYPES = {0: "DCCP-Request", 1: "DCCP-Response", 2: "DCCP-Data", 3: "DCCP-Ac
               6: "DCCP-Close", 7: "DCCP-Reset", 8: "DCCP-Sync", 9: "DCCP-SyncAck"}
 DCCP_RESETS = ["unspecified", "closed", "aborted", "no_connection", "packet_error", "option_error", "mandatory_error",
                "connection_refused", "bad_service_code", "too_busy", "bad_init_cookie", "aggression_penalty"]
+SCTP_CHUNKS = {0: "DATA", 1: "INIT", 2: "INIT ACK", 3: "SACK", 4: "HB REQ", 5: "HB ACK", 6: "ABORT", 7: "SHUTDOWN",
+               8: "SHUTDOWN ACK", 9: "OP ERR", 10: "COOKIE ECHO", 11: "COOKIE ACK", 12: "ECN ECHO", 13: "ECN CWR",
+               14: "SHUTDOWN COMPLETE", 0xC0: "FOR CUM TSN", 0xC1: "REL CTRL", 0xC2: "REL CTRL ACK"}
+SCTP_PPIDS = {1: "ISDN Q.921", 2: "M2UA", 3: "M3UA", 4: "SUA", 5: "M2PA", 6: "V5.2", 7: "H.248", 8: "BICC", 9: "TALI",
+              10: "DUA", 11: "ASAP", 12: "ENRP", 13: "H.323", 14: "Q.IPC", 15: "SIMCO", 16: "DDPSC", 17: "DDPSSC",
+              18: "S1AP", 19: "RUA", 20: "HNBAP", 21: "ForCES HP", 22: "ForCES MP", 23: "ForCES LP", 24: "SBc-AP",
+              25: "NBAP", 27: "X2AP"}
+SCTP_FORCES = {6704: "ForCES HP", 6705: "ForCES MP", 6706: "ForCES LP"}
 OSPF_TYPES = {1: "Hello", 2: "Database Description", 3: "LS-Request", 4: "LS-Update", 5: "LS-Ack"}
 LLC_SAPS = {0x00: "Null", 0xFE: "OSI", 0x02: "802.1B I", 0x03: "802.1B G", 0x06: "IP", 0x04: "SNA", 0x0E: "ProWay NM",
             0x42: "STP", 0x4E: "RS511", 0x7E: "ISO8208", 0x8E: "ProWay", 0xAA: "SNAP", 0xE0: "IPX", 0xF0: "NetBeui",

@@ -83,7 +83,8 @@ def frames() -> list[bytes]:
         tcp(40000, 3128, b"GET / HTTP/1.1\r\n"),                 # not a port tcpdump decodes HTTP on
     ]
     out += arp_frames() + tcp_option_frames() + icmp6_frames() + ip6_frames() + icmp_frames() + tunnel_frames() + igmp_frames()
-    out += llc_frames() + mpls_frames() + ospf_frames() + dccp_frames() + mutated_frames()
+    out += llc_frames() + mpls_frames() + ospf_frames() + dccp_frames() + sctp_frames()
+    out += mutated_frames()
     return out
 
 
@@ -499,6 +500,36 @@ def dccp_frames() -> list[bytes]:
             bytes(e / IPv6(src="2001:db8::1", dst="2001:db8::2") / IPv6ExtHdrDestOpt(nh=33) / Raw(dccp(3, extra=ack)))]
 
 
+def sctp_frames() -> list[bytes]:
+    """SCTP (print-sctp.c) without -v: INIT, INIT ACK, DATA with its flags, SACK with gap blocks and duplicates, other
+    chunk types, bogus and cut chunk lengths, a ForCES port."""
+    from scapy.all import IP, Ether, IPv6, Raw
+
+    e = Ether(src="02:eb:00:00:00:01", dst="02:eb:00:00:00:02")
+
+    def chunk(t: int, flags: int, body: bytes, pad: bool = True) -> bytes:
+        c = struct.pack(">BBH", t, flags, 4 + len(body)) + body
+        return c + (bytes(-len(c) % 4) if pad else b"")
+
+    def ip(b: bytes, v6: bool = False) -> bytes:
+        return bytes(e / (IPv6(src="2001:db8::1", dst="2001:db8::2", nh=132) if v6 else
+                          IP(src="198.18.0.1", dst="198.18.0.2", proto=132)) / Raw(b))
+
+    def data(flags: int, payload: bytes = b"hello") -> bytes:
+        return chunk(0, flags, struct.pack(">IHHI", 5, 1, 2, 46) + payload)
+    hdr, init = struct.pack(">HHII", 40000, 38412, 7, 0), struct.pack(">IIHHI", 1234, 65536, 10, 65535, 99)
+    sack = chunk(3, 0, struct.pack(">IIHH", 100, 8000, 2, 1) + struct.pack(">HHHHI", 2, 3, 5, 7, 90))
+    return [ip(hdr + chunk(1, 0, init)), ip(hdr + chunk(2, 0, init + b"\x00\x07\x00\x08cook")), ip(hdr + data(3)),
+            ip(hdr + data(4) + data(0, b"x")), ip(hdr + data(7)), ip(hdr + sack), ip(hdr + chunk(10, 0, b"cookie") + data(3)),
+            ip(hdr + chunk(11, 0, b"")), ip(hdr + chunk(4, 0, b"\x00\x01\x00\x08abcd")), ip(hdr + chunk(0xC0, 0, b"")),
+            ip(hdr + chunk(0x99, 0, b"")), ip(hdr + chunk(0, 3, struct.pack(">IHHI", 5, 1, 2, 99))), ip(hdr + chunk(0, 3, b"abc")),
+            ip(hdr + chunk(1, 0, b"abc")), ip(hdr + chunk(3, 0, b"abc")),
+            ip(hdr + chunk(3, 0, struct.pack(">IIHH", 100, 8000, 3, 0) + b"\x00\x01")), ip(hdr + b"\x01\x00"),
+            ip(hdr + b"\x01\x00\x00\x02"), ip(hdr + b"\x01\x00\x00\x07abc"), ip(hdr + chunk(11, 0, b"a", False)), ip(hdr[:8]),
+            ip(hdr), ip(hdr + chunk(1, 0, init), True), ip(struct.pack(">HHII", 6704, 1, 0, 0) + chunk(11, 0, b"")),
+            ip(hdr + chunk(3, 0, struct.pack(">IIHHHH", 0xFFFFFFFF, 1, 1, 0, 2, 3)))]
+
+
 def tunnel_snapped_frames() -> list[tuple[bytes, int]]:
     """AH and GRE headers, and IP inside IP, cut by a snap length at every field."""
     f = tunnel_frames()
@@ -508,7 +539,8 @@ def tunnel_snapped_frames() -> list[tuple[bytes, int]]:
             + [(llc_frames()[0][:14 + n], 60) for n in (0, 2, 3, 5, 6, 7, 8, 20, 30)]
             + [(mpls_frames()[1][:14 + n], len(mpls_frames()[1])) for n in (0, 2, 4, 6, 8, 9)]
             + [(dccp_frames()[3][:34 + n], len(dccp_frames()[3])) for n in (0, 8, 12, 15, 16, 17, 20, 23, 24)]
-            + [(dccp_frames()[0][:34 + n], len(dccp_frames()[0])) for n in (16, 18, 20)])
+            + [(dccp_frames()[0][:34 + n], len(dccp_frames()[0])) for n in (16, 18, 20)]
+            + [(sctp_frames()[0][:34 + n], len(sctp_frames()[0])) for n in (0, 8, 12, 14, 16, 20, 30)])
 
 
 def icmp_snapped_frames() -> list[tuple[bytes, int]]:
