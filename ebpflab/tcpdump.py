@@ -105,7 +105,7 @@ class Output:
         kind = PcapngWriter if getattr(args, "pcapng", False) else PcapWriter
         self.writer = kind(args.write, snaplen) if args.write else None
         self.printer = Printer(link=args.link, quiet=args.quiet, absolute_seq=args.absolute,
-                               hex_only=args.hex)
+                               hex_only=args.hex, dumps=args.hex or args.hexascii)
         self.count = 0
 
     def emit(self, pkt: Any) -> None:

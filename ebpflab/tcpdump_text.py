@@ -1,8 +1,9 @@
 """tcpdump's text: the lines ``tcpdump -n`` prints for a packet, and its -x/-X dumps (lab 06).
 
-``Printer`` decodes Ethernet (and VLAN tags), ARP, IPv4, IPv6 and its extension headers, ICMP,
-ICMPv6, UDP and TCP (with tcpdump's relative sequence numbers and its option list) into the same
-words tcpdump uses, so that the tests can compare the two line by line.
+``Printer`` decodes Ethernet (and VLAN tags), 802.3 with LLC (spanning tree, SNAP), ARP, IPv4, IPv6 and its
+extension headers, ICMP, ICMPv6, IGMP, UDP and TCP (with tcpdump's relative sequence numbers and its option
+list), IP in IP, GRE, ESP and AH into the same words tcpdump uses, so that the tests can compare the two line
+by line.
 """
 from __future__ import annotations
 
@@ -15,8 +16,19 @@ from typing import Any
 from .frames import l3, vlan_tags
 from .pcap import Packet
 
-ICMP_TYPES = {0: "echo reply", 8: "echo request", 3: "unreachable", 4: "source quench", 5: "redirect",
-              11: "time exceeded", 12: "parameter problem", 13: "time stamp request", 14: "time stamp reply"}
+# print-icmp.c's icmp2str: the types printed by name alone
+ICMP_TYPES = {0: "echo reply", 4: "source quench", 8: "echo request", 10: "router solicitation",
+              13: "time stamp request", 14: "time stamp reply", 15: "information request", 16: "information reply",
+              17: "address mask request"}
+# print-icmp.c's destination unreachable texts, by code: {0} is the quoted packet's destination
+ICMP_UNREACH = {0: "net {0} unreachable", 1: "host {0} unreachable", 5: "{0} unreachable - source route failed",
+                6: "net {0} unreachable - unknown", 7: "host {0} unreachable - unknown",
+                8: "{0} unreachable - source host isolated", 9: "net {0} unreachable - admin prohibited",
+                10: "host {0} unreachable - admin prohibited", 11: "net {0} unreachable - tos prohibited",
+                12: "host {0} unreachable - tos prohibited", 13: "host {0} unreachable - admin prohibited filter",
+                14: "host {0} unreachable - host precedence violation", 15: "host {0} unreachable - precedence cutoff"}
+ICMP_REDIRECT = {0: "redirect {0} to net {1}", 1: "redirect {0} to host {1}", 2: "redirect-tos {0} to net {1}",
+                 3: "redirect-tos {0} to host {1}"}
 ICMP6_TYPES = {1: "destination unreachable", 2: "packet too big", 3: "time exceeded in-transit",
                4: "parameter problem", 128: "echo request", 129: "echo reply", 130: "multicast listener query",
                131: "multicast listener report", 132: "multicast listener done", 133: "router solicitation",
@@ -61,11 +73,13 @@ def tcpdump_version() -> tuple[int, ...]:
 class Printer:
     """Turn packets into the lines ``tcpdump -n`` prints; keeps tcpdump's per-connection TCP state."""
 
-    def __init__(self, link: bool = False, quiet: bool = False, absolute_seq: bool = False, hex_only: bool = False) -> None:
+    def __init__(self, link: bool = False, quiet: bool = False, absolute_seq: bool = False, hex_only: bool = False,
+                 dumps: bool = False) -> None:
         self.link = link          # -e: print the Ethernet header (and VLAN tags)
         self.quiet = quiet        # -q: less protocol detail
         self.absolute = absolute_seq
         self.hex_only = hex_only  # -x: dumps of unknown types without the ASCII column
+        self.dumps = dumps        # -x or -X: tcpdump's dump of the packet replaces its dumps of unknown payloads
         self.tcpdump = tcpdump_version()  # "the same text as tcpdump" means the tcpdump installed here
         self._tcp: dict[tuple, tuple[int, int]] = {}
         self.dumped = False  # the last line holds the dump -x/-X would add (an unknown ethertype's)
@@ -87,6 +101,8 @@ class Printer:
             return self._describe(data, len(data) if wire_len is None else wire_len)
         except (IndexError, ValueError):  # cut by the snap length somewhere we did not foresee
             return "[|truncated]"
+        except RecursionError:  # IP in IP in IP ... deeper than Python's stack (a crafted frame, not a network)
+            return "[|truncated]"
 
     def _describe(self, data: bytes, wire_len: int) -> str:
         if len(data) < 14:
@@ -99,27 +115,19 @@ class Printer:
             for tci, inner in vlan_tags(data):
                 head += (f"vlan {tci & 0xFFF}, p {tci >> 13}{', DEI' if tci & 0x1000 else ''}, "
                          f"{self._ethertype(inner)}, ")
+        if etype < 0x600 and off == 14:  # 802.3: a length, then an LLC header (spanning tree, NetBIOS, ...)
+            text = self._llc_frame(data, wire_len)
+            if text is not None:
+                return text
         body = data[off:]
         if etype == 0x0800:
-            if not body and self.tcpdump < (4, 99, 5):
-                self.whole = True
-                return head + " [|ip]"
-            if body and body[0] >> 4 != 4 and self.tcpdump < (4, 99, 5):  # 4.99.3 says so before "IP "
-                v = body[0] >> 4
-                return head + ("IP6, wrong link-layer encapsulation" if v == 6 else f"IP{v}") + " (invalid)"
-            return head + ("" if self.link else "IP ") + self._ip(body, wire_len - off)
+            return head + self._ipv4(body, wire_len - off)
         if etype == 0x86DD:
-            if self.tcpdump >= (4, 99, 5) and wire_len - off < 40:  # 4.99.5 checks the length first
-                return head + ("" if self.link else "IP6 ") + f" [length {wire_len - off} < 40] (invalid)"
-            if len(body) < 40:
-                return head + " [|ip6]"
-            if body[0] >> 4 != 6:
-                v = body[0] >> 4
-                return head + ("" if self.link else "IP6 ") + (f" [version {v} != 6] (invalid)" if self.tcpdump >= (4, 99, 5)
-                                                               else f"version error: {v} != 6")
-            return head + ("" if self.link else "IP6 ") + self._ip6(body, wire_len - off)
+            return head + self._ipv6(body, wire_len - off)
         if etype == 0x0806:
             return head + self._arp(body, wire_len - off)
+        if etype in (0x8847, 0x8848):
+            return head + self._mpls(body, wire_len - off)
         if not self.link:
             head = f"{_mac(data[6:12])} > {_mac(data[0:6])}, {self._ethertype(etype)}, length {wire_len}: "
         if self.quiet:
@@ -134,8 +142,110 @@ class Printer:
         return f"ethertype {ETHERTYPE_NAMES.get(t, 'Unknown')} (0x{t:04x})"
 
     def payload_offset(self, data: bytes) -> int:
-        """Where the link layer ends (after any VLAN tags): where -x/-X dumps start."""
-        return l3(data)[1]
+        """Where the link layer ends (after any VLAN tags, or an 802.2 LLC and SNAP header): where -x/-X dumps start."""
+        etype, off = l3(data)
+        if etype < 0x600 and off == 14:
+            b, length = _llc_bytes(data, len(data))
+            return 14 + _llc_len(b, length)
+        return off
+
+    def _llc_frame(self, data: bytes, wire_len: int) -> str | None:
+        """print-ether.c's 802.3 frame and print-llc.c's LLC header, and what it carries: spanning tree BPDUs, IP, IPv4
+        and ARP over SNAP; the frame kinds of other SAPs. None for what is not decoded here (IPX, OSI, CDP, ...)."""
+        b, length = _llc_bytes(data, wire_len)
+        head = f"{_mac(data[6:12])} > {_mac(data[0:6])}, 802.3, length {length}: " if self.link else ""
+        if len(b) < 3 or length < 3:  # tcpdump dumps what there is whether or not -x asks for it
+            return head + " [|llc]" + ("\n" + hexdump(b, ascii=True) if b else "")
+        dsap_f, ssap_f, control = b[0], b[1], b[2]
+        hl = 3 if control & 3 == 3 else 4
+        if hl == 4:
+            if len(b) < 4 or length < 4:
+                return head + " [|llc]\n" + hexdump(b, ascii=True)
+            control = int.from_bytes(b[2:4], "little")
+        dsap, ssap = dsap_f & 0xFE, ssap_f & 0xFE
+        if dsap_f == ssap_f == 0xFF or (dsap == ssap and control == 3 and dsap in (0xE0, 0xFE)):
+            return None  # IPX and OSI have printers of their own in tcpdump
+        if self.link:
+            head += (f"LLC, dsap {LLC_SAPS.get(dsap, 'Unknown')} (0x{dsap:02x}) {'Group' if dsap_f & 1 else 'Individual'}, "
+                     f"ssap {LLC_SAPS.get(ssap, 'Unknown')} (0x{ssap:02x}) {'Response' if ssap_f & 1 else 'Command'}, "
+                     f"ctrl 0x{control:0{2 if hl == 3 else 4}x}: ")
+        rest, left = b[hl:], length - hl
+        if dsap == ssap == 0xAA and control == 3:  # SNAP: an organisation code and a protocol
+            if len(rest) < 5 or left < 5:
+                return head + " [|snap]"
+            oui, et = int.from_bytes(rest[0:3], "big"), int.from_bytes(rest[3:5], "big")
+            if oui != 0 or et not in (0x0800, 0x86DD, 0x0806):
+                return None  # CDP, LLDP and the others have printers of their own in tcpdump
+            if self.link:
+                head += f"oui Ethernet (0x000000), ethertype {ETHERTYPE_NAMES[et]} (0x{et:04x}), length {left - 5}: "
+            inner, n = rest[5:], left - 5
+            return head + (self._ipv4(inner, n) if et == 0x0800 else self._ipv6(inner, n) if et == 0x86DD
+                           else self._arp(inner, n))
+        if dsap == ssap == 0x42 and control == 3:
+            return head + self._stp(rest, left)
+        if dsap == ssap == 0x06 and control == 3:  # RFC 948: IP straight after the LLC header
+            return head + self._ipv4(rest, left)
+        if not self.link:
+            src, dst = _mac(data[6:12]), _mac(data[0:6])
+            head = (f"{src} > {dst} {LLC_SAPS.get(dsap, f'Unknown DSAP 0x{dsap:02x}')} " if dsap == ssap else
+                    f"{src} {LLC_SAPS.get(ssap, f'Unknown SSAP 0x{ssap:02x}')} > {dst} "
+                    f"{LLC_SAPS.get(dsap, f'Unknown DSAP 0x{dsap:02x}')} ")
+        flags = {0: "Command", 1: "Response", 0x10: "Poll", 0x11: "Final", 0x100: "Poll", 0x101: "Final"}
+        if hl == 3:
+            s = (head + f"Unnumbered, {LLC_COMMANDS.get(control & 0xEF, f'{control & 0xEF:02x}')}, "
+                 f"Flags [{flags[(ssap_f & 1) | (control & 0x10)]}], length {length}")
+            if control & 0xEF == 0xAF and left == 0:  # an XID without payload
+                return s
+            if control & 0xEF == 0xAF and rest and rest[0] == 0x81:  # the XID format identifier: class and window
+                return s + (f": {rest[1]:02x} {rest[2]:02x}" if len(rest) >= 3 and left >= 3 else
+                            " [|llc]\n" + hexdump(rest, ascii=True))
+        elif control & 1:
+            return (head + f"Supervisory, {['Receiver Ready', 'Receiver not Ready', 'Reject', '?'][(control >> 2) & 3]}, "
+                    f"rcv seq {(control >> 9) & 0x7F}, Flags [{flags[(ssap_f & 1) | (control & 0x100)]}], length {length}")
+        else:
+            s = (head + f"Information, send seq {(control >> 1) & 0x7F}, rcv seq {(control >> 9) & 0x7F}, "
+                 f"Flags [{flags[(ssap_f & 1) | (control & 0x100)]}], length {length}")
+        if self.dumps or self.quiet:  # the raw frame is tcpdump's default print, which -x/-X/-q leave out
+            return s
+        self.dumped = True
+        return s + "\n" + hexdump(b, ascii=True)
+
+    def _stp(self, b: bytes, length: int) -> str:
+        """print-stp.c without -v: the protocol, the BPDU type, its flags, the sender's bridge and port."""
+        if length < 4:
+            return " (invalid)"
+        s = ""
+        try:
+            if int.from_bytes(_need(b, 2)[0:2], "big"):
+                return f"unknown STP version, length {length}"
+            version = _need(b, 3)[2]
+            s = "STP " + STP_VERSIONS.get(version, f"Unknown STP protocol (0x{version:02x})")
+            if version not in STP_VERSIONS:
+                return s
+            bpdu = _need(b, 4)[3]
+            s += ", " + {0: "Config", 2: "Rapid STP", 0x80: "Topology Change"}.get(bpdu, f"Unknown BPDU Type (0x{bpdu:02x})")
+            if bpdu == 0 or (bpdu == 2 and version == 2):
+                if length < (35 if bpdu == 0 else 36):
+                    return s + " (invalid)"
+                s += f", Flags [{_stp_flags(_need(b, 5)[4])}]"
+                _need(b, 27)
+                return s + (f", bridge-id {b[17:19].hex()}.{_mac(b[19:25])}.{int.from_bytes(b[25:27], 'big'):04x}"
+                            f", length {length}")
+            if bpdu == 2 and version in (3, 4):  # MSTP (and SPB): the CIST flags
+                if length < 102 or _need(b, 36)[35] != 0:
+                    return s + " (invalid)"
+                mstp = int.from_bytes(_need(b, 38)[36:38], "big") + 2
+                if length < 36 + mstp:
+                    return s + " (invalid)"
+                s += f", CIST Flags [{_stp_flags(b[4])}], length {length}"
+                if version == 4:
+                    spb = int.from_bytes(_need(b, 38 + mstp)[36 + mstp:38 + mstp], "big") + 2
+                    if length < 36 + mstp + spb or spb < 87:
+                        return s + " (invalid)"
+            return s
+        except _Cut:
+            self.whole = True
+            return s + " [|stp]"
 
     # --- layers ---
     def _arp(self, b: bytes, length: int) -> str:
@@ -207,12 +317,40 @@ class Printer:
             return s + "\n" + hexdump(b, ascii=True)
         return s + f", length {length}"
 
+    def _ipv4(self, body: bytes, length: int) -> str:
+        """print-ip.c's ip_print: "IP " (not with -e) and the packet; over Ethernet, or inside IP or GRE."""
+        if not body and self.tcpdump < (4, 99, 5):
+            self.whole = True
+            return " [|ip]"
+        if body and body[0] >> 4 != 4 and self.tcpdump < (4, 99, 5):  # 4.99.3 says so before "IP "
+            v = body[0] >> 4
+            return ("IP6, wrong link-layer encapsulation" if v == 6 else f"IP{v}") + " (invalid)"
+        return ("" if self.link else "IP ") + self._ip(body, length)
+
+    def _ipv6(self, body: bytes, length: int) -> str:
+        """print-ip6.c's ip6_print: "IP6 " (not with -e) and the packet; over Ethernet, or inside IP or GRE."""
+        if self.tcpdump >= (4, 99, 5) and length < 40:  # 4.99.5 checks the length first
+            return ("" if self.link else "IP6 ") + f" [length {length} < 40] (invalid)"
+        if len(body) < 40:
+            return " [|ip6]"
+        if body[0] >> 4 != 6:
+            v = body[0] >> 4
+            return ("" if self.link else "IP6 ") + (f" [version {v} != 6] (invalid)" if self.tcpdump >= (4, 99, 5)
+                                                    else f"version error: {v} != 6")
+        return ("" if self.link else "IP6 ") + self._ip6(body, length)
+
     def _ip(self, b: bytes, wire: int) -> str:
         new = self.tcpdump >= (4, 99, 5)  # 4.99.5 words invalid IPv4 lengths differently (Debian 13)
         if new and wire < 20:
             return f" [length {wire} < 20] (invalid)"
         if new and b and b[0] >> 4 != 4:
             return f" [version {b[0] >> 4} != 4] (invalid)"
+        if new and len(b) < 20:  # 4.99.5 checks the header length and fetches the total length before the cut
+            if len(b) >= 1 and (b[0] & 0x0F) * 4 < 20:
+                return f" [header length {(b[0] & 0x0F) * 4} < 20] (invalid)"
+            self.whole = len(b) < 4  # its fetch of the version or of the total length quits by longjmp
+            total = int.from_bytes(b[2:4], "big") if len(b) >= 4 else 0
+            return ("" if total <= wire else f"[total length {total} > length {wire}] (invalid) ") + " [|ip]"
         if len(b) < 20:
             return " [|ip]"
         ihl = (b[0] & 0x0F) * 4
@@ -395,11 +533,307 @@ class Printer:
         wrong = {1: ("ICMP", False), 2: ("IGMP", False), 58: ("ICMPv6", True), 143: ("Ethernet", True)}.get(proto)
         if wrong and wrong[1] != v6:  # print-ip-demux.c: a protocol that only makes sense over the other IP
             return ("" if ports_only else f"{src} > {dst}: ") + f"[{wrong[0]} requires IPv{6 if wrong[1] else 4}] (invalid)"
+        at = "" if ports_only else f"{src} > {dst}: "  # ports_only: the addresses were printed already
         if proto == 1 and not v6:
-            return f"{src} > {dst}: " + self._icmp(p, length)
+            return at + self._icmp(p, length)
         if proto == 58 and v6:
-            return ("" if ports_only else f"{src} > {dst}: ") + self._icmp6(p, length)
-        return ("" if ports_only else f"{src} > {dst}: ") + f" ip-proto-{proto} {length}"  # sic: two spaces
+            return at + self._icmp6(p, length)
+        if proto == 2 and not v6 and (not p or p[0] not in (0x13, 0x14)):  # DVMRP and PIMv1 are not decoded here
+            return at + self._igmp(p, length)
+        if proto == 89:
+            return at + self._ospf(p, length, v6)
+        if proto == 33:  # DCCP and SCTP print the addresses themselves, whatever headers came between
+            return self._dccp(p, length, src, dst)
+        if proto == 132:
+            return self._sctp(p, length, src, dst)
+        if proto == 51:  # AH, then what it protects, whose ports come without addresses (the IP says AH)
+            text, hl = self._ah(p)
+            if hl < 0:
+                return at + text
+            return at + text + self._l4(p[0], p[hl:], src, dst, (length - hl) & 0xFFFFFFFF, v6, raw,
+                                        ports_only=True, fragmented=fragmented)
+        decoder = {4: self._ipv4, 41: self._ipv6, 47: self._gre, 50: self._esp}.get(proto)
+        if decoder:
+            return at + decoder(p, length)
+        return at + f" ip-proto-{proto} {length}"  # sic: two spaces
+
+    def _mpls(self, p: bytes, length: int) -> str:
+        """print-mpls.c without -v: the label stack, then IPv4 or IPv6 as the bottom label (or the first byte) tells."""
+        s, at = "MPLS", 0
+        try:
+            while True:
+                if length - at < 4:
+                    return s + (" (invalid)" if len(p) >= length else " (invalid) [|mpls]")
+                e = int.from_bytes(_need(p, at + 4)[at:at + 4], "big")
+                s += f" (label {e >> 12}, tc {(e >> 9) & 7}{', [S]' if e & 0x100 else ''}, ttl {e & 0xFF})"
+                at += 4
+                if e & 0x100:
+                    break
+            label, rest, n = e >> 12, p[at:], length - at
+            if label in (0, 3):
+                return s + " " + self._ipv4(rest, n)
+            if label == 2:
+                return s + " " + self._ipv6(rest, n)
+            if n < 1:
+                return s
+            first = _need(p, at + 1)[at]
+        except _Cut:
+            self.whole = True
+            return s + " [|mpls]"
+        if 0x45 <= first <= 0x4F:
+            return s + " " + self._ipv4(rest, n)
+        if 0x60 <= first <= 0x6F:
+            return s + " " + self._ipv6(rest, n)
+        if self.dumps or self.quiet or 0x81 <= first <= 0x83:  # OSI: not decoded here; -x/-X/-q: no default print
+            return s
+        self.dumped = True
+        return s + "\n" + hexdump(rest, ascii=True)
+
+    def _ospf(self, p: bytes, length: int, v6: bool) -> str:
+        """print-ospf.c (over IPv4) and print-ospf6.c (over IPv6) without -v: version, packet type, length."""
+        try:
+            if not v6 and int.from_bytes(_need(p, 16)[14:16], "big") == 2:  # an MD5 trailer does not count
+                length, p = (length - 16) & 0xFFFFFFFF, p[:len(p) - 16]
+            t = _need(p, 2)[1]
+        except _Cut:
+            self.whole = True
+            return f" [|ospf{3 if v6 else 2}]"
+        unknown = f"unknown packet type ({t})" if v6 else f"unknown LS-type {t}"
+        return f"OSPFv{p[0]}, {OSPF_TYPES.get(t, unknown)}, length {length}"
+
+    def _dccp(self, p: bytes, length: int, src: str, dst: str) -> str:
+        """print-dccp.c without -v: the ports, the packet type (with service or reset code) and the ack number."""
+        if len(p) < 12:
+            return " [|dccp]"
+        if length < 12:
+            return f"truncated-dccp - {12 - length} bytes missing!"
+        basic = 16 if p[8] & 1 else 12  # the extended header has 48-bit sequence numbers
+        if length < basic:
+            return f"truncated-dccp - {basic - length} bytes missing!"
+        if len(p) < basic:
+            return " [|dccp]"
+        s = f"{src}.{int.from_bytes(p[0:2], 'big')} > {dst}.{int.from_bytes(p[2:4], 'big')}: DCCP"
+        hlen = p[4] * 4
+        if self.quiet:
+            return s + f" {(length - hlen) & 0xFFFFFFFF}" + (
+                f" [bad hdr length {hlen} - too long, > {length}]" if hlen > length else "")
+        t = (p[8] >> 1) & 0xF
+        name = DCCP_TYPES.get(t, "")
+        extra = {0: 4, 1: 12, 2: 0, 7: 12}.get(t, 8 if t < 10 else 0)  # what follows the generic header
+        if length < basic + extra:
+            return s + f" truncated-{name} - {basic + extra - length} bytes missing!"
+        if t in (0, 1, 7) and len(p) < basic + extra:
+            return s + "  [|dccp]"
+        s += " " + (name or f"unknown-type-{t}") + " "
+        if t in (0, 1):
+            s += f"(service={int.from_bytes(p[basic + extra - 4:basic + extra], 'big')}) "
+        elif t == 7:
+            code = p[basic + 8]
+            s += f"(code={DCCP_RESETS[code] if code < len(DCCP_RESETS) else 'invalid'}) "
+        if t not in (0, 2):
+            a, n = (basic + 2, 6) if basic == 16 else (basic + 1, 3)
+            if len(p) < a + n:
+                self.whole = True
+                return s + " [|dccp]"
+            s += f"(ack={int.from_bytes(p[a:a + n], 'big')}) "
+        return s
+
+    def _sctp(self, p: bytes, length: int, src: str, dst: str) -> str:
+        """print-sctp.c without -v: the ports, then each chunk's number and type, with the fields of DATA, INIT,
+        INIT ACK and SACK chunks. (ForCES payloads, which tcpdump decodes, are not.)"""
+        if length < 12:
+            return f"truncated-sctp - {12 - length} bytes missing!"
+        if len(p) < 12:
+            return " [|sctp]"
+        sport, dport = int.from_bytes(p[0:2], "big"), int.from_bytes(p[2:4], "big")
+        s = f"{src}.{sport} > {dst}.{dport}: sctp" + "".join(f"[{SCTP_FORCES[x]}]" for x in (sport, dport) if x in SCTP_FORCES)
+        at, left, sep, n = 12, length - 12, " (", 0
+
+        def u(a: int, k: int) -> int:
+            return int.from_bytes(p[a:a + k], "big")
+        while left:
+            n += 1
+            if left < 4:
+                return s + f"{sep}{n}) [chunk descriptor cut off at end of packet]"
+            if len(p) < at + 4:
+                return s + " [|sctp]"
+            ctype, flags, clen = p[at], p[at + 1], u(at + 2, 2)
+            if clen < 4:
+                return s + f"{sep}{n}) [Bad chunk length {clen}, < size of chunk descriptor]"
+            align = -clen % 4
+            if left < align:
+                return s + f"{sep}{n}) [Bad chunk length {clen}, > remaining data in packet]"
+            if len(p) < at + clen:
+                return s + " [|sctp]"
+            s += f"{sep}{n}) [{SCTP_CHUNKS.get(ctype, f'Unknown chunk type: 0x{ctype:x}')}] "
+            body, rest = at + 4, clen - 4
+            bogus = f"bogus chunk length {clen}]"
+            if ctype == 0:  # DATA: unordered, beginning, end; TSN, stream, sequence, payload protocol
+                marks = "".join(m for bit, m in ((4, "(U)"), (2, "(B)"), (1, "(E)")) if flags & bit)
+                s += marks + (" " if marks else "")
+                if rest < 12:
+                    return s + bogus
+                ppid = u(body + 8, 4)
+                s += (f"[TSN: {u(body, 4)}] [SID: {u(body + 4, 2)}] [SSEQ {u(body + 6, 2)}] "
+                      f"[PPID {SCTP_PPIDS.get(ppid, f'0x{ppid:x}')}] ")
+                if rest == 12:
+                    return s + bogus
+            elif ctype in (1, 2):  # INIT, INIT ACK: tag, window, streams, first TSN
+                if rest < 16:
+                    return s + bogus
+                s += (f"[init tag: {u(body, 4)}] [rwnd: {u(body + 4, 4)}] [OS: {u(body + 8, 2)}] "
+                      f"[MIS: {u(body + 10, 2)}] [init TSN: {u(body + 12, 4)}] ")
+            elif ctype == 3:  # SACK: cumulative ack, window, gap blocks, duplicate TSNs
+                if rest < 12:
+                    return s + bogus
+                cum, gaps, dups = u(body, 4), u(body + 8, 2), u(body + 10, 2)
+                s += f"[cum ack {cum}] [a_rwnd {u(body + 4, 4)}] [#gap acks {gaps}] [#dup tsns {dups}] "
+                a, r = body + 12, rest - 12
+                for i in range(gaps):
+                    if not r:
+                        break
+                    if r < 4:
+                        return s + bogus
+                    s += (f"\n\t\t[gap ack block #{i + 1}: start = {(cum + u(a, 2)) & 0xFFFFFFFF}, "
+                          f"end = {(cum + u(a + 2, 2)) & 0xFFFFFFFF}] ")
+                    a, r = a + 4, r - 4
+                for i in range(dups):
+                    if not r:
+                        break
+                    if r < 4:
+                        return s + bogus
+                    s += f"\n\t\t[dup TSN #{i + 1}: {u(a, 4)}] "
+                    a, r = a + 4, r - 4
+            at, left, sep = at + clen, left - clen, ", ("
+            if align:
+                if len(p) < at + align:
+                    return s + " [|sctp]"
+                at, left = at + align, left - align
+        return s
+
+    def _igmp(self, p: bytes, length: int) -> str:
+        """print-igmp.c without -v: queries (v1, v2, v3), reports, leaves, multicast traceroute; "igmp" with -q."""
+        if self.quiet:
+            return "igmp"
+        s = ""
+        try:
+            t = _need(p, 1)[0]
+            if t == 0x11:
+                s = "igmp query"
+                if length >= 12:
+                    return s + _igmpv3_query(p, length)
+                s += f" v2{f' [max resp time {p[1]}]' if p[1] != 100 else ''}" if _need(p, 2)[1] else " v1"
+                group = int.from_bytes(_need(p, 8)[4:8], "big")
+                return s + (f" [gaddr {_ip4(p[4:8])}]" if group else "") + (f" [len {length}]" if length != 8 else "")
+            if t in (0x12, 0x16, 0x17):
+                s = {0x12: "igmp v1 report ", 0x16: "igmp v2 report ", 0x17: "igmp leave "}[t] + _ip4(_need(p, 8)[4:8])
+                return s + (f" [len {length}]" if t == 0x12 and length != 8 else "")
+            if t == 0x22:
+                if length < 16 or length & 3:
+                    return f"igmp v3 report [invalid len {length}]"
+                return f"igmp v3 report, {int.from_bytes(_need(p, 8)[6:8], 'big')} group record(s)"
+            if t in (0x1E, 0x1F):  # a multicast traceroute query or response
+                if length < 24:
+                    return f" [invalid len {length}]"
+                _need(p, 24)
+                s = (f"{'mresp' if t == 0x1E else 'mtrace'} {int.from_bytes(p[21:24], 'big')}: {_ip4(p[8:12])} to "
+                     f"{_ip4(p[12:16])} reply-to {_ip4(p[16:20])}")
+                return s + (f" with-ttl {p[20]}" if 224 <= p[16] <= 239 else "")
+            return f"igmp-{t}"
+        except _Cut as cut:
+            self.whole = True
+            return s + str(cut) + " [|igmp]"
+
+    def _ah(self, p: bytes) -> tuple[str, int]:
+        """print-ah.c without -v: SPI, sequence number, ICV in hex; the header's length, or -1 where it stops."""
+        if not p:
+            return " [|ah]", -1  # ip_demux_print's ND_TTEST: no longjmp
+        s = "AH"
+        try:
+            hl = (_need(p, 2)[1] + 2) * 4
+            s += "("
+            reserved = int.from_bytes(_need(p, 4)[2:4], "big")
+            s += f"reserved=0x{reserved:x}[MustBeZero]," if reserved else ""
+            s += f"spi=0x{int.from_bytes(_need(p, 8)[4:8], 'big'):08x},"
+            s += f"seq=0x{int.from_bytes(_need(p, 12)[8:12], 'big'):x},icv=0x"
+            for i in range(12, hl):
+                s += f"{_need(p, i + 1)[i]:02x}"
+        except _Cut:
+            self.whole = True
+            return s + " [|ah]", -1
+        return s + "): ", hl
+
+    def _esp(self, p: bytes, length: int) -> str:
+        """print-esp.c without a secret (-E) to decrypt with: the SPI and the sequence number."""
+        if len(p) <= 8:
+            return " [|esp]"
+        return f"ESP(spi=0x{int.from_bytes(p[0:4], 'big'):08x},seq=0x{int.from_bytes(p[4:8], 'big'):x}), length {length}"
+
+    def _gre(self, p: bytes, length: int) -> str:
+        """print-gre.c without -v: version 0 (RFC 2784/2890: checksum, key, sequence, the old source routes) and
+        what it carries; version 1 (PPTP's enhanced GRE) up to its payload; " [|gre]" where it stops."""
+        cut = " [|gre]"
+        if len(p) < 2 or length < 2:
+            return cut
+        flags, ver = int.from_bytes(p[0:2], "big"), p[1] & 7
+        s = f"GREv{ver}"
+        if ver > 1:
+            return s + " ERROR: unknown-version"
+        at = 4
+        if len(p) < 4 or length < 4:
+            return s + cut
+        proto = int.from_bytes(p[2:4], "big")
+
+        def field(n: int) -> int:  # the next n bytes as a number, or the end of the line
+            nonlocal at
+            if len(p) < at + n or length < at + n:
+                raise _Cut(s + cut)
+            at += n
+            return int.from_bytes(p[at - n:at], "big")
+        try:
+            if ver == 1:  # PPTP: key holds the call id
+                s += f", call {field(4) & 0xFFFF}" if flags & 0x2000 else ""
+                s += f", seq {field(4)}" if flags & 0x1000 else ""
+                s += f", ack {field(4)}" if flags & 0x0080 else ""
+                s += "" if flags & 0x1000 else ", no-payload"
+            else:
+                if flags & 0xC000:  # checksum present, or routing: checksum and offset
+                    field(2)
+                    s += f", off 0x{field(2):x}"
+                s += f", key=0x{field(4):x}" if flags & 0x2000 else ""
+                s += f", seq {field(4)}" if flags & 0x1000 else ""
+                while flags & 0x4000:  # source route entries, up to the empty one
+                    af, sreoff, srelen = field(2), field(1), field(1)
+                    if af == 0 and srelen == 0:
+                        break
+                    s += _gre_sre(af, sreoff, srelen, p[at:min(len(p), length)])
+                    if s.endswith(cut):
+                        return s
+                    field(srelen)
+        except _Cut as c:
+            return str(c)
+        if self.link:
+            s += f", proto {ETHERTYPE_NAMES.get(proto, 'unknown')} (0x{proto:04x})"
+        s += f", length {length}"
+        if ver == 1 and not flags & 0x1000:
+            return s
+        s += ": "
+        inner, rest = p[at:], length - at
+        if ver == 0 and proto == 0x0800:
+            return s + self._ipv4(inner, rest)
+        if ver == 0 and proto == 0x86DD:
+            return s + self._ipv6(inner, rest)
+        if ver == 0 and proto == 0x8847:
+            return s + self._mpls(inner, rest)
+        if ver == 0 and proto == 0x6558:  # transparent Ethernet bridging: a whole frame
+            if len(inner) < 14 or rest < 14:
+                return s + " [|ether]"
+            text = self._describe(inner, rest)
+            if self.dumped and self.dumps:  # an unknown ethertype inside: -x/-X dump the packet from its start
+                self.dumped = False
+                text = text.split("\n", 1)[0]
+            return s + text
+        return s + f"gre-proto-0x{proto:x}"  # tcpdump decodes IPX, AppleTalk, OSI and PPP (PPTP): not here
 
     def _tcp_line(self, p: bytes, length: int, addrs: Any, raw: tuple[bytes, bytes], v6: bool, src: str, dst: str) -> str:
         if len(p) < 20:
@@ -460,25 +894,79 @@ class Printer:
         return s
 
     def _icmp(self, p: bytes, length: int) -> str:
-        if len(p) < 4:
+        """print-icmp.c without -v: one text per type (and code); the quoted datagram of an error is printed
+        only with -v, so only its destination (and a port) shows here."""
+        def get(a: int, n: int) -> int:  # GET_*: a longjmp when the bytes were not captured
+            if len(p) < a + n:
+                self.whole = True
+                raise _Cut("")
+            return int.from_bytes(p[a:a + n], "big")
+
+        def ip(a: int) -> str:
+            get(a, 4)
+            return _ip4(p[a:a + 4])
+        try:
+            t, code = get(0, 1), get(1, 1)
+            if t in (0, 8):
+                what = f"{ICMP_TYPES[t]}, id {get(4, 2)}, seq {get(6, 2)}"
+            elif t == 3 and code == 2:
+                what = f"{ip(24)} protocol {get(17, 1)} unreachable"
+            elif t == 3 and code == 3:
+                if len(p) < 18:  # ND_TCHECK of the quoted protocol: goto trunc, no longjmp
+                    return " [|icmp]"
+                dport, proto = get(8 + (p[8] & 0x0F) * 4 + 2, 2), p[17]  # the header length as given, even 0
+                what = (f"{ip(24)} {'tcp' if proto == 6 else 'udp'} port {dport} unreachable" if proto in (6, 17)
+                        else f"{ip(24)} protocol {proto} port {dport} unreachable")
+            elif t == 3 and code == 4:
+                mtu = get(6, 2)
+                what = f"{ip(24)} unreachable - need to frag" + (f" (mtu {mtu})" if mtu else "")
+            elif t == 3:
+                what = ICMP_UNREACH.get(code, "{0} unreachable - #" + str(code)).format(ip(24))
+            elif t == 5:
+                what = ICMP_REDIRECT.get(code, f"redirect-#{code} {{0}} to {{1}}").format(ip(24), ip(4))
+            elif t == 9:
+                what = self._router_advert(p)
+                if what is None:
+                    return " [|icmp]"
+            elif t == 11:
+                if len(p) < 28:  # ND_TCHECK of the quoted destination: goto trunc, no longjmp
+                    return " [|icmp]"
+                what = {0: "time exceeded in-transit", 1: "ip reassembly time exceeded"}.get(code, f"time exceeded-#{code}")
+            elif t == 12:
+                what = f"parameter problem - code {code}" if code else f"parameter problem - octet {get(4, 1)}"
+            elif t == 13:
+                what = f"time stamp query id {get(4, 2)} seq {get(6, 2)}"
+            elif t == 14:
+                if len(p) < 20:
+                    return " [|icmp]"
+                what = (f"time stamp reply id {get(4, 2)} seq {get(6, 2)}: org {_ms(get(8, 4))}, recv {_ms(get(12, 4))}"
+                        f", xmit {_ms(get(16, 4))}")
+            elif t == 18:
+                what = f"address mask is 0x{get(8, 4):08x}"
+            else:
+                what = ICMP_TYPES.get(t, f"type-#{t}")
+        except _Cut:
             return " [|icmp]"
-        t, code = p[0], p[1]
-        if t in (0, 8) and len(p) >= 8:
-            what = f"{ICMP_TYPES[t]}, id {int.from_bytes(p[4:6], 'big')}, seq {int.from_bytes(p[6:8], 'big')}"
-        elif t == 3 and code == 3:
-            inner = p[8:]
-            ihl = (inner[0] & 0x0F) * 4 if inner else 20
-            if len(inner) < max(20, ihl + 4):
-                return " [|icmp]"
-            oproto = {6: "tcp", 17: "udp"}.get(inner[9])
-            port = int.from_bytes(inner[ihl + 2:ihl + 4], "big") if len(inner) >= ihl + 4 else 0
-            what = (f"{_ip4(inner[16:20])} {oproto} port {port} unreachable" if oproto else
-                    f"{_ip4(inner[16:20])} protocol {inner[9]} port {port} unreachable")
-        elif t == 3 and code == 1 and len(p) >= 28:
-            what = f"host {_ip4(p[24:28])} unreachable"
-        else:
-            what = ICMP_TYPES.get(t, f"type-#{t}")
         return f"ICMP {what}, length {length}"
+
+    @staticmethod
+    def _router_advert(p: bytes) -> str | None:
+        """RFC 1256's router advertisement: lifetime, number of addresses, each address and preference; None where
+        tcpdump goes to trunc (a ND_TCHECK: no longjmp)."""
+        if len(p) < 8:
+            return None
+        num, size, life = p[4], p[5], int.from_bytes(p[6:8], "big")
+        what = "router advertisement lifetime " + (
+            f"{life}" if life < 60 else f"{life // 60}:{life % 60:02d}" if life < 3600
+            else f"{life // 3600}:{life % 3600 // 60:02d}:{life % 60:02d}") + f" {num}:"
+        if size != 2:
+            return what + f" [size {size}]"
+        if len(p) < 8 + 8 * num:
+            return None
+        for i in range(num):
+            a = 8 + 8 * i
+            what += f" {{{_ip4(p[a:a + 4])} {int.from_bytes(p[a + 4:a + 8], 'big')}}}"
+        return what[:ICMP_BUF - 1]  # print-icmp.c writes into a buffer of this size: longer texts are cut
 
     def _icmp6(self, p: bytes, length: int) -> str:
         """print-icmp6.c without -v: the type's name and what tcpdump adds for it."""
@@ -545,8 +1033,18 @@ class Printer:
                 s += f", {int.from_bytes(need(8)[6:8], 'big')} group record(s)"
             elif t in (144, 146):
                 s += f", id 0x{int.from_bytes(need(6)[4:6], 'big'):04x}"
+            elif t == 138:
+                s += _rrenum(p)
+            elif t in (139, 140):
+                try:
+                    s += _nodeinfo(p, length)
+                except _Cut as cut:  # a name's length byte not captured: tcpdump's longjmp, after what it printed
+                    self.whole = True
+                    raise _Cut(s + str(cut)) from None
+            elif t == 155:  # RPL (RFC 6550): without -v only the code's name
+                s += ", (SEC) [worktodo]" if code & 0x80 else ", (CLR)" + RPL_CODES.get(
+                    code, f"RPL message, unknown code {code}")
             elif t not in (133, 134, 141, 142, 145, 147):  # not decoded: the length, then the message in hex
-                # (router renumbering, node information and RPL have printers of their own in tcpdump: not here)
                 return s + f", length {length}\n" + hexdump(p[:length])
         except _Cut as cut:
             return str(cut) + " [|icmp6]"
@@ -588,6 +1086,230 @@ def _rt6(r: bytes, version: tuple[int, ...] = (4, 99, 5)) -> tuple[str, int]:
             return s + cut, -1
         s += f", [{i}]{_ip6(r[8 + 16 * i:24 + 16 * i])}"
     return s + ") ", (n + 1) * 8
+
+
+ICMP_BUF = 64 + 100  # print-icmp.c's buf[MAXHOSTNAMELEN + 100], MAXHOSTNAMELEN being 64 on Linux
+
+
+def _ms(t: int) -> str:
+    """print-icmp.c's icmp_tstamp_print: milliseconds since midnight UTC as hours:minutes:seconds.ms."""
+    sec, ms = divmod(t, 1000)
+    return f"{sec // 3600:02d}:{sec // 60 % 60:02d}:{sec % 60:02d}.{ms:03d}"
+
+
+RPL_CODES = {0: "DODAG Information Solicitation", 1: "DODAG Information Object", 2: "Destination Advertisement Object",
+             3: "Destination Advertisement Object Ack"}
+RR_CODES = {0: ", command", 1: ", result", 255: ", sequence number reset"}
+NI_QTYPES = {0: "noop", 1: "supported qtypes", 2: "DNS name", 3: "node addresses"}
+
+
+def _rrenum(p: bytes) -> str:
+    """print-icmp6.c's router renumbering (RFC 2894) without -v: the code, the sequence number, and for a command
+    its match-prefix part and use-prefix parts; " [|icmp6]" where it stops (a goto trunc: no longjmp)."""
+    cut = " [|icmp6]"
+    if len(p) < 16:
+        return cut
+    s = RR_CODES.get(p[1], f", code-#{p[1]}") + f", seq={int.from_bytes(p[4:8], 'big')}"
+    if p[1] != 0:
+        return s
+    if len(p) < 40:
+        return s + cut
+    s += f" match({ {1: 'add', 2: 'change', 3: 'setglobal'}.get(p[16], f'#{p[16]}') },{_ip6(p[24:40])}/{p[19]})"
+    n = p[17] - 3  # the match part's length in 8-byte units, each use part being 4 of them
+    if n % 4:
+        return s + cut
+    for at in range(40, 40 + 32 * (n // 4), 32):
+        if len(p) < at + 32:
+            return s + cut
+        f = p[at + 12]
+        s += " use(" + (("V" if f & 0x80 else "") + ("P" if f & 0x40 else "") + "," if f else "")
+        s += f"{_ip6(p[at + 16:at + 32])}/{p[at]}/{p[at + 1]})"
+    return s
+
+
+def _nodeinfo(p: bytes, length: int) -> str:
+    """print-icmp6.c's node information query or reply (RFC 4620) without -v; _Cut(the words so far) where
+    tcpdump fetches a byte that was not captured."""
+    siz, cut = len(p), " [|icmp6]"
+    qtype, flags = int.from_bytes(p[4:6], "big"), int.from_bytes(p[6:8], "big")
+    if p[0] == 139:
+        if siz == 12:
+            return " who-are-you request"  # KAME's
+        s = " node information query"
+        if siz < 16:
+            return s + cut
+        s += " (" + NI_QTYPES.get(qtype, "unknown")
+        if qtype == 1 and flags:
+            s += f" [{'C' if flags & 1 else ''}]"
+        elif qtype == 3 and flags:
+            s += " [" + "".join(c for bit, c in zip((64, 32, 16, 8, 4, 2), "aGSLCA") if flags & bit) + "]"
+        if qtype in (0, 1):
+            return s + ")"
+        if siz == 16:
+            return s + ", 03 draft)"
+        if p[1] in (0, 2):  # the subject: an IPv6 or an IPv4 address, shown only when exactly that long
+            alen = 16 if p[1] == 0 else 4
+            if siz == 16 + alen:
+                s += ", subject=" + (_ip6(p[16:32]) if alen == 16 else _ip4(p[16:20]))
+        elif p[1] == 1:
+            s += ", subject=DNS name" + _ni_name(p, 16)
+        else:
+            s += ", unknown subject"
+        return s + ")"
+    if length > siz or siz < 16:
+        return cut
+    s = " node information reply (" + {1: "refused", 2: "unknown"}.get(p[1], "")
+    if p[1] != 0:
+        return s + ")"
+    s += "" if qtype == 2 else NI_QTYPES.get(qtype, "unknown")
+    if qtype == 1 and flags:
+        s += f" [{'C' if flags & 1 else ''}]"
+    elif qtype == 2:
+        if siz <= 20:
+            raise _Cut(s + "DNS name")
+        s += "DNS name" + _ni_name(p, 20) + (f" [TTL={int.from_bytes(p[16:20], 'big')}]" if flags & 1 else "")
+    elif qtype == 3:
+        for at in range(16, siz - 19, 20):
+            s += f" {_ip6(p[at + 4:at + 20])}({int.from_bytes(p[at:at + 4], 'big')})"
+        if flags:
+            s += " [" + "".join(c for bit, c in zip((64, 32, 16, 8, 4, 2, 1), "aGSLCAT") if flags & bit) + "]"
+    return s + ")"
+
+
+def _ni_name(p: bytes, at: int) -> str:
+    """A node information name: a Pascal string (draft 03) or DNS labels without compression (dnsname_print)."""
+    if p[at] == len(p) - at - 1:
+        return ', "' + "".join(_fn_char(c) for c in p[at + 1:]) + '"'
+    s, i, end = ', "', at, len(p)
+    while i < end:
+        n = p[i]
+        i += 1
+        if not n:
+            s += "." if i == end else "" if i + 1 == end and p[i] == 0 else "???"
+            break
+        if n > end - i:
+            s += "???"
+            break
+        s += "".join(_fn_char(c) for c in p[i:i + n])
+        i += n
+        if i + 1 < end and p[i]:
+            s += "."
+    return s + '"'
+
+
+def _fn_char(c: int) -> str:
+    """util-print.c's fn_print_char: "M-" for the high bit, "^" and a letter for control characters."""
+    s = ""
+    if c & 0x80:
+        c, s = c & 0x7F, "M-"
+    if not 0x20 <= c < 0x7F:
+        c, s = c ^ 0x40, s + "^"
+    return s + chr(c)
+
+
+DCCP_TYPES = {0: "DCCP-Request", 1: "DCCP-Response", 2: "DCCP-Data", 3: "DCCP-Ack", 4: "DCCP-DataAck", 5: "DCCP-CloseReq",
+              6: "DCCP-Close", 7: "DCCP-Reset", 8: "DCCP-Sync", 9: "DCCP-SyncAck"}
+DCCP_RESETS = ["unspecified", "closed", "aborted", "no_connection", "packet_error", "option_error", "mandatory_error",
+               "connection_refused", "bad_service_code", "too_busy", "bad_init_cookie", "aggression_penalty"]
+SCTP_CHUNKS = {0: "DATA", 1: "INIT", 2: "INIT ACK", 3: "SACK", 4: "HB REQ", 5: "HB ACK", 6: "ABORT", 7: "SHUTDOWN",
+               8: "SHUTDOWN ACK", 9: "OP ERR", 10: "COOKIE ECHO", 11: "COOKIE ACK", 12: "ECN ECHO", 13: "ECN CWR",
+               14: "SHUTDOWN COMPLETE", 0xC0: "FOR CUM TSN", 0xC1: "REL CTRL", 0xC2: "REL CTRL ACK"}
+SCTP_PPIDS = {1: "ISDN Q.921", 2: "M2UA", 3: "M3UA", 4: "SUA", 5: "M2PA", 6: "V5.2", 7: "H.248", 8: "BICC", 9: "TALI",
+              10: "DUA", 11: "ASAP", 12: "ENRP", 13: "H.323", 14: "Q.IPC", 15: "SIMCO", 16: "DDPSC", 17: "DDPSSC",
+              18: "S1AP", 19: "RUA", 20: "HNBAP", 21: "ForCES HP", 22: "ForCES MP", 23: "ForCES LP", 24: "SBc-AP",
+              25: "NBAP", 27: "X2AP"}
+SCTP_FORCES = {6704: "ForCES HP", 6705: "ForCES MP", 6706: "ForCES LP"}
+OSPF_TYPES = {1: "Hello", 2: "Database Description", 3: "LS-Request", 4: "LS-Update", 5: "LS-Ack"}
+LLC_SAPS = {0x00: "Null", 0xFE: "OSI", 0x02: "802.1B I", 0x03: "802.1B G", 0x06: "IP", 0x04: "SNA", 0x0E: "ProWay NM",
+            0x42: "STP", 0x4E: "RS511", 0x7E: "ISO8208", 0x8E: "ProWay", 0xAA: "SNAP", 0xE0: "IPX", 0xF0: "NetBeui",
+            0xFF: "Global"}  # print-llc.c's llc_values
+LLC_COMMANDS = {0x03: "ui", 0xE3: "test", 0xAF: "xid", 0x63: "ua", 0x43: "disc", 0x0F: "dm", 0x6F: "sabme", 0x87: "frmr"}
+STP_VERSIONS = {0: "802.1d", 2: "802.1w", 3: "802.1s", 4: "802.1aq"}
+STP_FLAGS = [(0x01, "Topology change"), (0x02, "Proposal"), (0x10, "Learn"), (0x20, "Forward"), (0x40, "Agreement"),
+             (0x80, "Topology change ACK")]
+
+
+def _stp_flags(f: int) -> str:
+    """print-stp.c's BPDU flags, in bittok2str's words ("none" when none is set)."""
+    return ", ".join(name for bit, name in STP_FLAGS if f & bit) or "none"
+
+
+def _llc_bytes(data: bytes, wire_len: int) -> tuple[bytes, int]:
+    """An 802.3 frame's LLC part as captured and its length: the length field's, unless the frame is shorter."""
+    length = min(int.from_bytes(data[12:14], "big"), wire_len - 14)
+    return data[14:14 + length], length
+
+
+def _llc_len(b: bytes, length: int) -> int:
+    """How many bytes print-llc.c counts as link-layer header (LLC, and SNAP's 5): where -x dumps start."""
+    if len(b) < 3 or length < 3:
+        return min(len(b), length)
+    if b[2] & 3 != 3:
+        if len(b) < 4 or length < 4:
+            return min(len(b), length)
+        return 4
+    if b[0] == b[1] == 0xFF:
+        return 0
+    return 8 if b[0] & 0xFE == b[1] & 0xFE == 0xAA and b[2] == 3 else 3
+
+
+def _igmpv3_query(p: bytes, length: int) -> str:
+    """print-igmp.c's IGMPv3 query: the maximum response time (coded above 127), the group, how many sources;
+    _Cut(the words so far) where a field was not captured."""
+    if length < 12 or length & 3:
+        return f" v3 [invalid len {length}]"
+    s = " v3"
+    try:
+        mrc = _need(p, 2)[1]
+        mrt = mrc if mrc < 128 else ((mrc & 0x0F) | 0x10) << (((mrc & 0x70) >> 4) + 3)
+        s += "" if mrc == 100 else f" [max resp time {f'{mrt * 0.1:.1f}s' if mrt < 600 else _relts(mrt // 10)}]"
+        if not int.from_bytes(_need(p, 8)[4:8], "big"):
+            return s
+        s += f" [gaddr {_ip4(p[4:8])}"
+        nsrcs = int.from_bytes(_need(p, 12)[10:12], "big")
+    except _Cut:
+        raise _Cut(s) from None
+    if nsrcs:
+        s += " [invalid number of sources]" if length < 12 + 4 * nsrcs else f", {nsrcs} source(s)"
+    return s + "]"
+
+
+def _relts(secs: int) -> str:
+    """util-print.c's unsigned_relts_print: seconds as years, weeks, days, hours, minutes and seconds."""
+    if not secs:
+        return "0s"
+    out = ""
+    for unit, n in (("y", 31536000), ("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if secs >= n:
+            out += f"{secs // n}{unit}"
+            secs %= n
+    return out
+
+
+def _gre_sre(af: int, off: int, n: int, b: bytes) -> str:
+    """print-gre.c's source route entry: IPv4 addresses or 2-byte AS numbers, the current one starred."""
+    name, size = {0x0800: ("ip", 4), 0xFFFE: ("asn", 2)}.get(af, ("", 0))
+    if not size:
+        return f", (rtaf=0x{af:x})"
+    s = f", (rtaf={name}"
+    if off % size:
+        return s + f", badoffset={off})"
+    if n % size:
+        return s + f", badlength={n})"
+    if off >= n:
+        return s + f", badoff/len={off}/{n})"
+    for i in range(0, n, size):
+        if len(b) < i + size:
+            return s + ") [|gre]"
+        s += " " + ("*" if i == off else "") + (_ip4(b[i:i + 4]) if size == 4 else f"{int.from_bytes(b[i:i + 2], 'big'):x}")
+    return s + ")"
+
+
+def _need(p: bytes, n: int) -> bytes:
+    """GET_*: the bytes, or _Cut when they were not captured (tcpdump's longjmp)."""
+    if len(p) < n:
+        raise _Cut("")
+    return p
 
 
 class _Cut(Exception):

@@ -37,7 +37,7 @@ def test_printer_survives_mutated_frames():
 
     rng = random.Random(SEED)
     frames = traffic_mix(*MACS, *IPS) + [f for f in corpus_frames() if len(f) < 4096]
-    printers = [Printer(), Printer(link=True), Printer(quiet=True), Printer(absolute_seq=True, hex_only=True)]
+    printers = [Printer(), Printer(link=True), Printer(quiet=True), Printer(absolute_seq=True, hex_only=True, dumps=True)]
     start, tried = time.monotonic(), 0
     while tried < 12000 and time.monotonic() - start < 20:
         data = mutate(rng, rng.choice(frames))
