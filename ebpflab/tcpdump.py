@@ -19,7 +19,8 @@ from .capture import MAX_RING_KIB, Capture, records
 from .cbpf import DLT_EN10MB
 from .cli import bounded_float, bounded_int, name
 from .pcap import DEFAULT_SNAPLEN, LINK_TYPES, PcapngWriter, PcapWriter, as_ethernet, open_capture
-from .tcpdump_text import Printer, hexdump
+from .tcpdump_base import hexdump
+from .tcpdump_text import Printer
 from .errors import LabError
 from .system import require_root
 

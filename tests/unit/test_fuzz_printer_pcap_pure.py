@@ -8,7 +8,8 @@ import time
 
 from ebpflab.frames import traffic_mix
 from ebpflab.pcap import Packet, PcapWriter, read_pcap
-from ebpflab.tcpdump_text import Printer, hexdump
+from ebpflab.tcpdump_base import hexdump
+from ebpflab.tcpdump_text import Printer
 from ebpflab.errors import LabError
 
 SEED = 20261204

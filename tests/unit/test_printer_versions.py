@@ -39,7 +39,7 @@ def test_the_installed_tcpdump_is_asked_once():
 
 def test_an_http_line_without_its_end_is_worded_like_that_tcpdump():
     """Seen on Debian 13's tcpdump 4.99.5 in distro-test: no '[|http]' after a request line cut before CRLF."""
-    from ebpflab.tcpdump_text import http
+    from ebpflab.tcpdump_apps import http
 
     assert http(b"GET / HTTP/1.0", 14, (4, 99, 3)) == ": HTTP: GET / HTTP/1.0 [|http]"
     assert http(b"GET / HTTP/1.0", 14, (4, 99, 5)) == ": HTTP: GET / HTTP/1.0"
