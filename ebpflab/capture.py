@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import mmap
 import os
-import struct
 import tempfile
 import time
 from contextlib import ExitStack
@@ -22,12 +21,11 @@ from . import capfilter, system
 from .errors import CompileError, LabError, VerifierError
 from .loader import Program
 from .netlab import link_info
-from .pcap import DEFAULT_SNAPLEN, Packet
+from .pcap import DEFAULT_SNAPLEN, RECORD, Packet, packets, records
 from .ringbuf import RingReader
 from .system import require_root
 
 MAX_RING_KIB = 262144  # -B: 256 MiB of ring buffer is far more than any lab needs
-RECORD = struct.Struct("<IIII")  # struct pcap_rec in bpf/xdp_capture.c, before data[]: a pcap record header
 STATS = ("seen", "captured", "dropped", "filtered")
 PROTOCOL_SLOTS = ("ARP", "TCP", "UDP", "ICMP", "ICMPv6", "IPv4 other", "IPv6 other", "other", "malformed")  # xdp_capture.c
 
@@ -161,23 +159,3 @@ class Capture:
         table = self.prog["protocols"]
         return {name: int(sum(table[table.Key(i)])) for i, name in enumerate(PROTOCOL_SLOTS)}
 
-
-def records(data: bytes) -> list[bytes]:
-    """Split pcap records (16-byte header, then the bytes copied) into one bytes object each."""
-    out, off = [], 0
-    while off < len(data):
-        end = off + RECORD.size + RECORD.unpack_from(data, off)[2]
-        out.append(data[off:end])
-        off = end
-    return out
-
-
-def packets(data: bytes) -> list[Packet]:
-    """The ``Packet`` records in a run of pcap records (microsecond timestamps)."""
-    out, off = [], 0
-    while off < len(data):
-        sec, usec, caplen, wire = RECORD.unpack_from(data, off)
-        off += RECORD.size
-        out.append(Packet(sec * 1_000_000_000 + usec * 1000, wire, data[off:off + caplen]))
-        off += caplen
-    return out

@@ -13,11 +13,11 @@ from contextlib import ExitStack
 from typing import Any
 
 from . import capfilter
-from .capture import RECORD, mono_to_wall_ns
+from .capture import mono_to_wall_ns
 from .errors import LabError
 from .libbpf import CoreProgram
 from .netlab import link_info
-from .pcap import DEFAULT_SNAPLEN, Packet
+from .pcap import DEFAULT_SNAPLEN, RECORD, Packet
 from .system import require_root
 
 HEADER = struct.Struct("<QIIII")  # struct cap_rec in bpf/xdp_capture.bpf.c, before data[]

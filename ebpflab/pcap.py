@@ -33,6 +33,32 @@ class Packet:
         return len(self.data)
 
 
+# A classic pcap record's header: seconds, microseconds, bytes captured, length on the wire. Also
+# struct pcap_rec in bpf/xdp_capture.c, before data[]: the kernel writes whole pcap records.
+RECORD = struct.Struct("<IIII")
+
+
+def records(data: bytes) -> list[bytes]:
+    """Split pcap records (16-byte header, then the bytes copied) into one bytes object each."""
+    out, off = [], 0
+    while off < len(data):
+        end = off + RECORD.size + RECORD.unpack_from(data, off)[2]
+        out.append(data[off:end])
+        off = end
+    return out
+
+
+def packets(data: bytes) -> list[Packet]:
+    """The ``Packet`` records in a run of pcap records (microsecond timestamps)."""
+    out, off = [], 0
+    while off < len(data):
+        sec, usec, caplen, wire = RECORD.unpack_from(data, off)
+        off += RECORD.size
+        out.append(Packet(sec * 1_000_000_000 + usec * 1000, wire, data[off:off + caplen]))
+        off += caplen
+    return out
+
+
 class PcapWriter:
     """Write packets to a classic pcap file (microsecond timestamps, Ethernet); a context manager."""
 
@@ -65,7 +91,7 @@ class PcapWriter:
     def write(self, pkt: Packet) -> None:
         """Append one packet record."""
         sec, usec = divmod(pkt.ts_ns // 1000, 1_000_000)
-        self._io(self.f.write, struct.pack("<IIII", sec, usec, len(pkt.data), pkt.len) + pkt.data)
+        self._io(self.f.write, RECORD.pack(sec, usec, len(pkt.data), pkt.len) + pkt.data)
 
     def write_records(self, data: bytes) -> None:
         """Append pcap records as they are (a batch from ``Capture.poll_records``)."""
@@ -110,24 +136,21 @@ class PcapngWriter(PcapWriter):
         return shb + idb
 
     @staticmethod
-    def _block(ts_us: int, caplen: int, wire: int, data: bytes) -> bytes:
+    def _block(pkt: Packet) -> bytes:
+        """One enhanced packet block (interface 0, microseconds)."""
+        ts_us, caplen = pkt.ts_ns // 1000, len(pkt.data)
         total = 32 + (caplen + 3) // 4 * 4
-        return (struct.pack("<IIIIIII", 6, total, 0, ts_us >> 32, ts_us & 0xFFFFFFFF, caplen, wire) + data
+        return (struct.pack("<IIIIIII", 6, total, 0, ts_us >> 32, ts_us & 0xFFFFFFFF, caplen, pkt.len) + pkt.data
                 + bytes(-caplen % 4) + struct.pack("<I", total))
 
     def write(self, pkt: Packet) -> None:
         """Append one enhanced packet block."""
-        self._io(self.f.write, self._block(pkt.ts_ns // 1000, len(pkt.data), pkt.len, pkt.data))
+        self._io(self.f.write, self._block(pkt))
 
     def write_records(self, data: bytes) -> None:
         """Append pcap records (a batch from ``Capture.poll_records``) as packet blocks: rewritten one by one
         in Python, so slower than the classic pcap the ring's batches already are; still one write a batch."""
-        out, off, rec = [], 0, struct.Struct("<IIII")
-        while off < len(data):
-            sec, usec, caplen, wire = rec.unpack_from(data, off)
-            out.append(self._block(sec * 1_000_000 + usec, caplen, wire, data[off + 16:off + 16 + caplen]))
-            off += 16 + caplen
-        self._io(self.f.write, b"".join(out))
+        self._io(self.f.write, b"".join(self._block(pkt) for pkt in packets(data)))
 
 
 MAX_SNAPLEN = 262144  # libpcap's largest capture length for Ethernet

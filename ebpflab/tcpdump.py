@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from . import capfilter
-from .capture import MAX_RING_KIB, Capture, records
+from .capture import MAX_RING_KIB, Capture
 from .cbpf import DLT_EN10MB
 from .cli import bounded_float, bounded_int, name
-from .pcap import DEFAULT_SNAPLEN, LINK_TYPES, PcapngWriter, PcapWriter, as_ethernet, open_capture
+from .pcap import DEFAULT_SNAPLEN, LINK_TYPES, PcapngWriter, PcapWriter, as_ethernet, open_capture, records
 from .tcpdump_base import hexdump
 from .tcpdump_text import Printer
 from .errors import LabError

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ctypes
 
-from ebpflab import capture, monitor
+from ebpflab import capture, monitor, pcap
 from ebpflab.loader import Program
 
 
@@ -18,9 +18,9 @@ def test_capture_record_stats_and_protocols_match_xdp_capture_c():
     with Program(probe, {"CAP_BYTES": 64}) as prog:
         rec = prog["layout_rec"].Leaf
         header = [f for f in fields(rec) if f[0] != "data"]
-        assert rec.data.offset == capture.RECORD.size, "capture.RECORD must end where data[] starts"
+        assert rec.data.offset == pcap.RECORD.size, "pcap.RECORD must end where data[] starts"
         sizes = {"Q": 8, "I": 4}
-        assert [s for _, _, s in header] == [sizes[c] for c in capture.RECORD.format.lstrip("<")]
+        assert [s for _, _, s in header] == [sizes[c] for c in pcap.RECORD.format.lstrip("<")]
         assert [n for n, _, _ in header] == ["ts_sec", "ts_usec", "caplen", "len"]  # the order RECORD unpacks
         assert len(capture.STATS) == prog["layout_nstats"].max_entries
         assert len(capture.PROTOCOL_SLOTS) == prog["layout_nproto"].max_entries
