@@ -103,7 +103,7 @@ class Output:
     def __init__(self, args: Any, snaplen: int) -> None:
         self.args = args
         self.created = bool(args.write) and args.write != "-" and not os.path.lexists(args.write)
-        kind = PcapngWriter if getattr(args, "pcapng", False) else PcapWriter
+        kind = PcapngWriter if args.pcapng else PcapWriter
         self.writer = kind(args.write, snaplen) if args.write else None
         self.printer = Printer(link=args.link, quiet=args.quiet, absolute_seq=args.absolute,
                                hex_only=args.hex, dumps=args.hex or args.hexascii)
@@ -199,12 +199,12 @@ def main(args: Any) -> int:
     snaplen = args.snaplen if args.snaplen > 0 else DEFAULT_SNAPLEN
     if args.count is not None and args.count < 1:
         raise LabError("-c needs a positive packet count")
-    if getattr(args, "pcapng", False) and not args.write:
+    if args.pcapng and not args.write:
         raise LabError("--pcapng chooses the format of -w FILE: give -w too")
     if args.read:
         return _read(args, expr, snaplen)
     require_root("capturing packets with XDP")
-    if getattr(args, "engine", "bcc") == "core":
+    if args.engine == "core":
         from .corecapture import CoreCapture  # lab 11: the CO-RE object, loaded by libbpf; same interface
 
         cap: Any = CoreCapture(args.iface, args.netns, expr, snaplen=snaplen, ring_kib=args.buffer_kib)
