@@ -27,11 +27,13 @@ folder, ip, port, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4
 for i in range(n):
     with open(f"{folder}/file{i}", "w") as f:
         f.write("x")
-children = [subprocess.Popen(["/bin/true"]).pid for _ in range(2)]
+children = [subprocess.Popen(["/bin/true"]) for _ in range(2)]
 for _ in range(3):
     with socket.create_connection((ip, port), timeout=5):
         pass
-print(json.dumps(children))
+for c in children:  # alive until they are done: a child still exec'ing when we exit would be init's
+    c.wait()
+print(json.dumps([c.pid for c in children]))
 """
 
 
