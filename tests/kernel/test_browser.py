@@ -168,13 +168,23 @@ def chart_record(page) -> dict:
                          "return {images: window.__chart.images.size, states: window.__chart.states}; }")
 
 
+def cell_prompt(page, i: int, timeout: float = 30) -> str:
+    """Cell ``i``'s prompt once it shows an execution count, or as it is after ``timeout`` seconds: a tab in the
+    background may repaint its prompts late on a busy machine, after the kernel has gone idle."""
+    prompt = cell(page, i).locator(".jp-InputPrompt").first
+    deadline = time.monotonic() + timeout
+    while not re.search(r"\[\d+\]", text := prompt.text_content() or "") and time.monotonic() < deadline:
+        time.sleep(0.25)
+    return text
+
+
 def assert_participant_view(page, cells) -> int:
     """Every cell before the first exercise check ran cleanly; that check failed in one line. Returns its index."""
     first_check = next(i for i, c in enumerate(cells) if exercise_of(c) and "check" in c.metadata.get("tags", []))
     for i, c in enumerate(cells[:first_check + 1]):
         if c.cell_type != "code":
             continue
-        prompt = cell(page, i).locator(".jp-InputPrompt").first.text_content()
+        prompt = cell_prompt(page, i)
         assert re.search(r"\[\d+\]", prompt), f"cell {i} did not run (prompt {prompt!r})"
         errors = cell(page, i).locator(STDERR).all_text_contents()
         if i == first_check:
