@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import math
+import os
 import re
 import sys
 from typing import Callable
@@ -23,6 +24,13 @@ COMMANDS = {
     "export": ("ebpflab.export", "serve the running lab's counters in Prometheus' text format (lab 09)"),
     "events": ("ebpflab.security", "print exec/open/connect/exit events as JSON lines, filtered in the kernel (lab 10)"),
 }
+
+
+def quiet_stdout() -> None:
+    """The reader of stdout went away (`| head`): stop writing there, as tcpdump does, without a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 class _Parser(argparse.ArgumentParser):

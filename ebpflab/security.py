@@ -376,18 +376,25 @@ def main(args: Any) -> int:
     import signal
     import sys
 
+    from .cli import quiet_stdout
+
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
     kinds = [k for arg in args.kind for k in arg.split(",") if k]
     netns = int(args.netns) if str(args.netns).isdigit() else args.netns
     if args.count < 0:
         raise LabError("--count must be 0 (no limit) or more")
     done = threading.Event()
-    printed = [0]
+    printed, piped = [0], threading.Event()
 
     def show(ev: Event) -> None:
         if done.is_set():
             return
-        print(ev.json(), flush=True)
+        try:
+            print(ev.json(), flush=True)
+        except BrokenPipeError:  # `| head`: raised in BCC's callback it would be a traceback, not an end
+            piped.set()
+            done.set()
+            return
         printed[0] += 1
         if args.count and printed[0] >= args.count:
             done.set()
@@ -402,5 +409,8 @@ def main(args: Any) -> int:
         except KeyboardInterrupt:
             pass
         c = mon.counts()
+    if piped.is_set():
+        quiet_stdout()  # what Python flushes at exit would meet the closed pipe again
+        return 0
     print(f"ebpflab events: {c['generated']} generated, {c['delivered']} delivered", file=sys.stderr)
     return 0

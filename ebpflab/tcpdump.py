@@ -17,7 +17,7 @@ from typing import Any
 from . import capfilter
 from .capture import MAX_RING_KIB, Capture
 from .cbpf import DLT_EN10MB
-from .cli import bounded_float, bounded_int, name
+from .cli import bounded_float, bounded_int, name, quiet_stdout
 from .pcap import DEFAULT_SNAPLEN, LINK_TYPES, PcapngWriter, PcapWriter, as_ethernet, open_capture, records
 from .tcpdump_base import hexdump
 from .tcpdump_text import Printer
@@ -159,15 +159,8 @@ def _stdout(fn: Any, *args: Any) -> None:
     except BrokenPipeError:
         raise
     except OSError as exc:
-        _quiet_stdout()
+        quiet_stdout()
         raise LabError(f"cannot write to standard output: {exc.strerror or exc}") from None
-
-
-def _quiet_stdout() -> None:
-    """The reader of stdout went away (`| head`): stop writing there, as tcpdump does, without a traceback."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
 
 
 def drain(cap: Capture, out: Output, count: int | None, timeout: float = 0.0) -> bool:
@@ -242,15 +235,15 @@ def main(args: Any) -> int:
                         drain(cap, out, args.count)
                 except BrokenPipeError:
                     piped = True
-                    _quiet_stdout()
+                    quiet_stdout()
             except BrokenPipeError:
                 piped = True
-                _quiet_stdout()
+                quiet_stdout()
             stats = cap.stats()
             if not piped:
                 out.flush()
     except BrokenPipeError:
-        _quiet_stdout()
+        quiet_stdout()
         return 0
     finally:
         signal.signal(signal.SIGTERM, old)
@@ -277,7 +270,7 @@ def _read(args: Any, expr: str, snaplen: int) -> int:
                     break
         out.flush()
     except BrokenPipeError:
-        _quiet_stdout()
+        quiet_stdout()
     except BaseException:
         out.discard()
         raise

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -209,6 +210,27 @@ def test_events_cli_prints_json_lines_and_stops_on_ctrl_c(tmp_path):
             p.wait()
     assert p.returncode == 0, err
     assert "Traceback" not in err and "generated" in err
+
+
+def test_events_cli_into_head_ends_quietly(tmp_path):
+    prog = tmp_path / "eblhead"
+    shutil.copy("/bin/true", prog)
+    cmd = f"set -o pipefail; {EBPFLAB} events --kind exec --comm eblhead --path {tmp_path} | head -1"
+    p = subprocess.Popen(["bash", "-c", cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "watching" in _read_line(p.stderr, 60)
+        deadline = time.monotonic() + 30
+        while p.poll() is None and time.monotonic() < deadline:  # the second exec meets the closed pipe
+            subprocess.run([str(prog)], check=True)
+            time.sleep(0.1)
+        out, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert json.loads(out)["comm"] == "eblhead"
+    assert p.returncode == 0, err
+    assert "Traceback" not in err and "Exception" not in err and "Broken pipe" not in err, err
 
 
 @pytest.mark.parametrize("args, message", [(["--kind", "fork"], "unknown kind"), (["--path", "/x" * 40], "at most 64"),
