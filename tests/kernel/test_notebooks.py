@@ -5,13 +5,18 @@
 - ``stubs``: the notebook as shipped; each exercise's check cell must fail with CheckFailed
   (a check that cannot fail is a defect) and every other cell must pass.
 
-Executed copies are kept in ``tests/artifacts/`` for a human to look at.
+Executed copies (and each kernel's stderr) are kept in ``tests/artifacts/`` for a human to look at.
+
+The runs wait far more than they compute (traffic, live plots, compiles of one file), so they go
+``EBPFLAB_NOTEBOOK_WORKERS`` (default 2) at a time: each lab builds its own namespaces, programs and
+ports, as two participants' notebooks on one VM would. Each test waits for its own run.
 """
 from __future__ import annotations
 
 import os
 import re
 import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -24,6 +29,7 @@ LABS = Path(__file__).resolve().parents[2] / "labs"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 NOTEBOOKS = sorted(LABS.glob("[0-9][0-9]_*.ipynb"))
 CELL_TIMEOUT = 300
+WORKERS = int(os.environ.get("EBPFLAB_NOTEBOOK_WORKERS", "2"))
 
 
 def tags(cell) -> list[str]:
@@ -36,11 +42,14 @@ def execute(nb, name: str, allow_errors: bool):
     env = dict(os.environ, EBPFLAB_HEADLESS="1", PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=allow_errors,
                             resources={"metadata": {"path": str(LABS)}})
-    try:
-        client.execute(env=env)
-    finally:
-        ARTIFACTS.mkdir(exist_ok=True)
-        nbformat.write(nb, ARTIFACTS / name)
+    ARTIFACTS.mkdir(exist_ok=True)
+    # The kernel's own stderr goes beside the executed copy: a run in a pool thread is not inside the
+    # pytest test that captures it, and it would print over pytest's progress line.
+    with open(ARTIFACTS / Path(name).with_suffix(".stderr"), "w") as log:
+        try:
+            client.execute(env=env, stderr=log)
+        finally:
+            nbformat.write(nb, ARTIFACTS / name)
     return nb
 
 
@@ -48,19 +57,46 @@ def errors(cell) -> list[dict]:
     return [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
 
 
-@pytest.mark.notebook
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_with_solutions(path: Path):
+def with_solutions(path: Path):
+    """The notebook with every exercise filled in from labs/solutions/, executed; no cell may fail."""
     nb = nbformat.read(path, as_version=4)
     fill_in_solutions(nb, path)
-    execute(nb, f"{path.stem}.solutions.ipynb", allow_errors=False)
+    return execute(nb, f"{path.stem}.solutions.ipynb", allow_errors=False)
+
+
+def as_shipped(path: Path):
+    """The notebook as shipped (stubs in the exercises), executed; failing cells are kept, not raised."""
+    return execute(nbformat.read(path, as_version=4), f"{path.stem}.stubs.ipynb", allow_errors=True)
+
+
+RUNNERS = {"test_notebook_with_solutions": with_solutions, "test_notebook_stubs_fail_their_checks": as_shipped}
+
+
+@pytest.fixture(scope="module")
+def runs(request) -> dict[tuple[str, str], Future]:
+    """Start the run of every selected notebook test, in the order they are collected, on WORKERS threads."""
+    pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="notebook")
+    futures = {}
+    for item in request.session.items:
+        if item.module is request.module and item.originalname in RUNNERS:
+            path = item.callspec.params["path"]
+            futures[item.originalname, path.stem] = pool.submit(RUNNERS[item.originalname], path)
+    yield futures
+    # Interrupted or stopped early (-x): drop what has not started, wait for what runs (it cleans up).
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_with_solutions(path: Path, runs):
+    runs["test_notebook_with_solutions", path.stem].result()
 
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", [p for p in NOTEBOOKS if any(
     "exercise" in tags(c) for c in nbformat.read(p, as_version=4).cells)], ids=lambda p: p.stem)
-def test_notebook_stubs_fail_their_checks(path: Path):
-    nb = execute(nbformat.read(path, as_version=4), f"{path.stem}.stubs.ipynb", allow_errors=True)
+def test_notebook_stubs_fail_their_checks(path: Path, runs):
+    nb = runs["test_notebook_stubs_fail_their_checks", path.stem].result()
     checks = 0
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
