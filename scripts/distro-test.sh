@@ -133,7 +133,7 @@ rc=${PIPESTATUS[0]}
 again=$(inside "cd /srv/ebpflab && make -s setup" 2>&1)
 set -e
 mins=$(( ($(date +%s) - start) / 60 )); secs=$(( ($(date +%s) - start) % 60 ))
-summary=$(grep -E '^=+ .*(passed|failed|error).* =+$' "$log" | tail -n 1)
+summary=$(grep -E '^=+ .*(passed|failed|error).* =+$' "$log" | tail -n 1 || true)  # none after a DISTRO_TEST_CMD
 say "$distro ($suite): '$cmd' exited $rc after ${mins} min ${secs} s"
 say "pytest: ${summary:-no pytest summary (see $log)}"
 if [ -n "$again" ]; then
