@@ -41,6 +41,7 @@ for spec in $LAB_PACKAGES $TEST_PACKAGES; do
   for p in ${spec//|/ }; do installed "$p" && found=1 && break; done
   [ -n "$found" ] || absent "$spec" || missing+=("$spec")
 done
+is_lab() { [[ " ${LAB_PACKAGES//$'\n'/ } " == *" $1 "* ]]; }
 
 apt_updated=""
 apt_update() {
@@ -57,17 +58,24 @@ apt_install() {
     || { cat "$log" >&2; rm -f "$log"; die "apt-get install $* failed (output above)."; }
   rm -f "$log"
 }
-# Install what is available; a package this release does not have is reported once, not fatal.
+# Install what is available. A test extra this release does not have is reported once, not fatal;
+# a package the labs need is never noted as absent (a passing apt problem must not stick): it stops
+# setup with the likely cause, e.g. an Ubuntu without universe, where BCC lives.
 if [ ${#missing[@]} -gt 0 ]; then
   apt_update
-  have=()
+  have=() lacking=()
   for spec in "${missing[@]}"; do
     pick=""
     for p in ${spec//|/ }; do available "$p" && pick=$p && break; done
     if [ -n "$pick" ]; then have+=("$pick"); continue; fi
+    if is_lab "$spec"; then lacking+=("${spec//|/ or }"); continue; fi
     say "package ${spec//|/ or } is not in this distribution; skipped (the tests that need it skip)"
     mkdir -p "${absent_file%/*}"; echo "${ID}:${VERSION_ID:-}:$spec" >>"$absent_file"
   done
+  if [ ${#lacking[@]} -gt 0 ]; then
+    hint="check the apt sources"; [ "$ID" = ubuntu ] && hint="enable universe (add-apt-repository universe)"
+    die "apt cannot find ${lacking[*]}, which the labs need: $hint, then run make again."
+  fi
   if [ ${#have[@]} -gt 0 ]; then apt_install "${have[@]}"; fi
 fi
 
