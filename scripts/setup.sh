@@ -63,19 +63,20 @@ apt_install() {
 # setup with the likely cause, e.g. an Ubuntu without universe, where BCC lives.
 if [ ${#missing[@]} -gt 0 ]; then
   apt_update
-  have=() lacking=()
+  have=() lacking=() extras=()
   for spec in "${missing[@]}"; do
     pick=""
     for p in ${spec//|/ }; do available "$p" && pick=$p && break; done
-    if [ -n "$pick" ]; then have+=("$pick"); continue; fi
-    if is_lab "$spec"; then lacking+=("${spec//|/ or }"); continue; fi
-    say "package ${spec//|/ or } is not in this distribution; skipped (the tests that need it skip)"
-    mkdir -p "${absent_file%/*}"; echo "${ID}:${VERSION_ID:-}:$spec" >>"$absent_file"
+    if [ -n "$pick" ]; then have+=("$pick"); elif is_lab "$spec"; then lacking+=("${spec//|/ or }"); else extras+=("$spec"); fi
   done
-  if [ ${#lacking[@]} -gt 0 ]; then
+  if [ ${#lacking[@]} -gt 0 ]; then  # before noting extras: fixed sources may well bring them too
     hint="check the apt sources"; [ "$ID" = ubuntu ] && hint="enable universe (add-apt-repository universe)"
     die "apt cannot find ${lacking[*]}, which the labs need: $hint, then run make again."
   fi
+  for spec in ${extras[@]+"${extras[@]}"}; do
+    say "package ${spec//|/ or } is not in this distribution; skipped (the tests that need it skip)"
+    mkdir -p "${absent_file%/*}"; echo "${ID}:${VERSION_ID:-}:$spec" >>"$absent_file"
+  done
   if [ ${#have[@]} -gt 0 ]; then apt_install "${have[@]}"; fi
 fi
 
