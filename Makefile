@@ -32,9 +32,9 @@ $(VENV)/.installed: pyproject.toml
 	@$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	@touch $@
 
-# `make test` on a brand-new minimal Debian (debootstrap, cached in /var/cache/ebpflab), as a new user runs it.
+# `make test` on a brand-new minimal Debian or Ubuntu (debootstrap, cached in /var/cache/ebpflab), as a new user runs it.
 DISTRO ?= debian-13
-distro-test: ## DISTRO=debian-13|debian-12: the committed checkout's `make test` on a fresh root filesystem
+distro-test: ## DISTRO=debian-13|debian-12|ubuntu-24.04: the committed checkout's `make test` on a fresh root filesystem
 	@$(SUDO) scripts/distro-test.sh $(DISTRO)
 
 # Lab 11's CO-RE objects: clang compiles bpf/*.bpf.c once, against build/vmlinux.h, which bpftool

@@ -247,7 +247,7 @@ def _survives_compiling(text: str, cflags: list[str]) -> None:
                            f"the notebook's kernel with it){_stack_hint(out)}:", out)
 
 
-# clang 14 says "the BPF stack limit of 512 bytes is exceeded", clang 19 "the BPF stack limit is exceeded".
+# clang 14 says "the BPF stack limit of 512 bytes is exceeded", clang 18 and 19 "the BPF stack limit is exceeded".
 STACK_LIMIT = re.compile(r"BPF stack limit (of \d+ bytes )?is exceeded")
 
 

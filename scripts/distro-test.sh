@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# `make distro-test DISTRO=debian-13|debian-12`: the README's `make test` as a new user runs it, on a
-# brand-new minimal Debian root filesystem (debootstrap --variant=minbase) on this machine's kernel.
+# `make distro-test DISTRO=debian-13|debian-12|ubuntu-24.04`: the README's `make test` as a new user runs
+# it, on a brand-new minimal root filesystem (debootstrap --variant=minbase) on this machine's kernel.
+# Ubuntu's root gets the apt sources of a fresh Ubuntu 24.04 install (main, restricted, universe,
+# multiverse; noble-updates, noble-security): BCC is in universe. Ubuntu's archive key comes from the
+# host's ubuntu-keyring if it has one, else from Ubuntu's keyring package, checked by fingerprint.
 # The pristine root is cached under $EBPFLAB_CACHE and copied for every run, so each run starts bare;
 # downloaded .deb files and pip wheels are cached too, so a rerun does not fetch them again.
 # The committed checkout (HEAD, not the work tree) is cloned into the copy; pytest's summary ends the output.
@@ -16,12 +19,14 @@ distro=${1:-${DISTRO:-debian-13}}
 case "$distro" in
   debian-13|trixie) suite=trixie ;;
   debian-12|bookworm) suite=bookworm ;;
-  *) die "DISTRO must be debian-13 or debian-12, not '$distro'." ;;
+  ubuntu-24.04|noble) suite=noble ;;
+  *) die "DISTRO must be debian-13, debian-12 or ubuntu-24.04, not '$distro'." ;;
 esac
 src=$(git -C "${2:-.}" rev-parse --show-toplevel)
 cmd=${DISTRO_TEST_CMD:-make test}
 cache=${EBPFLAB_CACHE:-/var/cache/ebpflab}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+if [ "$suite" = noble ]; then mirror=${UBUNTU_MIRROR:-http://archive.ubuntu.com/ubuntu}; fi
 pristine=$cache/rootfs-$suite
 root=$(mktemp -d "/var/tmp/ebpflab-distro-$suite.XXXXXX")  # one per run: runs may overlap
 log=$cache/distro-test-$suite-${root##*.}.log
@@ -30,10 +35,33 @@ mkdir -p "$cache/apt-$suite" "$cache/pip"
   || say "the work tree has uncommitted changes; testing the last commit ($(git -C "$src" rev-parse --short HEAD))."
 
 command -v debootstrap >/dev/null || { say "installing debootstrap"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
+# Ubuntu Archive Automatic Signing Key (2018), which signs noble's Release files.
+UBUNTU_KEY=F6ECB3762474EDA9D21B7022871920D1991BC93C
+ubuntu_keyring() {  # prints a keyring holding only that key, made once from a checked source
+  local out=$cache/ubuntu-archive-2018.gpg src=/usr/share/keyrings/ubuntu-archive-keyring.gpg tmp
+  if [ ! -s "$out" ]; then
+    tmp=$(mktemp -d)
+    if [ ! -f "$src" ]; then  # Debian 12 has no ubuntu-keyring package: take Ubuntu's own
+      curl -fsS -o "$tmp/k.deb" "$mirror/pool/main/u/ubuntu-keyring/ubuntu-keyring_2023.11.28.1_all.deb" \
+        || die "could not download Ubuntu's keyring package from $mirror."
+      dpkg-deb -x "$tmp/k.deb" "$tmp/x"; src=$tmp/x/usr/share/keyrings/ubuntu-archive-keyring.gpg
+    fi
+    gpg -q --homedir "$tmp" --no-default-keyring --keyring "$src" --export "$UBUNTU_KEY" >"$tmp/key.gpg" 2>/dev/null
+    [ -s "$tmp/key.gpg" ] || die "Ubuntu's keyring lacks the archive key $UBUNTU_KEY."
+    mv "$tmp/key.gpg" "$out"; rm -rf "$tmp"
+  fi
+  echo "$out"
+}
 if [ ! -x "$pristine/usr/bin/apt-get" ]; then
+  boot=(--variant=minbase)
+  if [ "$suite" = noble ]; then
+    boot+=(--keyring="$(ubuntu_keyring)")
+    script=/usr/share/debootstrap/scripts/noble  # older debootstraps lack it; noble's is gutsy's
+    [ -e "$script" ] || script=/usr/share/debootstrap/scripts/gutsy
+  fi
   say "debootstrap --variant=minbase $suite into $pristine (once; cached)"
   rm -rf "$pristine.tmp"
-  debootstrap --variant=minbase "$suite" "$pristine.tmp" "$mirror" >"$cache/debootstrap-$suite.log" 2>&1 \
+  debootstrap "${boot[@]}" "$suite" "$pristine.tmp" "$mirror" ${script:-} >"$cache/debootstrap-$suite.log" 2>&1 \
     || die "debootstrap failed; see $cache/debootstrap-$suite.log"
   rm -rf "$pristine"; mv "$pristine.tmp" "$pristine"
 fi
@@ -64,6 +92,22 @@ mkdir -p "$root/run/netns" "$root/root/.cache/pip"
 mount --bind "$cache/apt-$suite" "$root/var/cache/apt/archives"
 mount --bind "$cache/pip" "$root/root/.cache/pip"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+if [ "$suite" = noble ]; then  # a fresh Ubuntu 24.04's apt sources (debootstrap writes main only)
+  rm -f "$root/etc/apt/sources.list"
+  cat >"$root/etc/apt/sources.list.d/ubuntu.sources" <<EOF
+Types: deb
+URIs: $mirror
+Suites: noble noble-updates noble-backports
+Components: main restricted universe multiverse
+Signed-By: /usr/share/keyrings/ubuntu-archive-keyring.gpg
+
+Types: deb
+URIs: ${UBUNTU_SECURITY_MIRROR:-http://security.ubuntu.com/ubuntu}
+Suites: noble-security
+Components: main restricted universe multiverse
+Signed-By: /usr/share/keyrings/ubuntu-archive-keyring.gpg
+EOF
+fi
 # The root trusts the host's CA bundle, so it reaches the mirrors and PyPI exactly as the host does.
 envx=()
 if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
@@ -89,7 +133,7 @@ rc=${PIPESTATUS[0]}
 again=$(inside "cd /srv/ebpflab && make -s setup" 2>&1)
 set -e
 mins=$(( ($(date +%s) - start) / 60 )); secs=$(( ($(date +%s) - start) % 60 ))
-summary=$(grep -E '^=+ .*(passed|failed|error).* =+$' "$log" | tail -n 1)
+summary=$(grep -E '^=+ .*(passed|failed|error).* =+$' "$log" | tail -n 1 || true)  # none after a DISTRO_TEST_CMD
 say "$distro ($suite): '$cmd' exited $rc after ${mins} min ${secs} s"
 say "pytest: ${summary:-no pytest summary (see $log)}"
 if [ -n "$again" ]; then

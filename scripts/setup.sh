@@ -20,9 +20,10 @@ esac
 # Every program the kit runs, by package: sysctl (procps), ip/tc/ss (iproute2), ping (iputils-ping),
 # nft (nftables), tcpdump, bpftool, modprobe (kmod), cc (gcc), clang, bpftrace (lab 11); mount, setpriv and taskset come with
 # util-linux, which every Debian has. "a|b" names one package that releases call differently
-# (Debian 13 renamed libpcap0.8 for its 64-bit time_t move): the first one this release has wins.
+# (Debian 13 and Ubuntu 24.04 renamed libpcap0.8 for their 64-bit time_t move; Ubuntu has no bpftool
+# package, only linux-tools-common's wrapper, see below): the first one this release has wins.
 LAB_PACKAGES="bpfcc-tools python3-bpfcc python3-venv python3-pip procps iproute2 iputils-ping
-  tcpdump bpftool nftables libpcap0.8t64|libpcap0.8 python3-seccomp kmod gcc libc6-dev
+  tcpdump bpftool|linux-tools-common nftables libpcap0.8t64|libpcap0.8 python3-seccomp kmod gcc libc6-dev
   clang libbpf-dev bpftrace"
 # Arguments name extra ones (`make test` adds what only tests need); a test skips without them.
 TEST_PACKAGES="$*"
@@ -40,6 +41,7 @@ for spec in $LAB_PACKAGES $TEST_PACKAGES; do
   for p in ${spec//|/ }; do installed "$p" && found=1 && break; done
   [ -n "$found" ] || absent "$spec" || missing+=("$spec")
 done
+is_lab() { [[ " ${LAB_PACKAGES//$'\n'/ } " == *" $1 "* ]]; }
 
 apt_updated=""
 apt_update() {
@@ -56,14 +58,22 @@ apt_install() {
     || { cat "$log" >&2; rm -f "$log"; die "apt-get install $* failed (output above)."; }
   rm -f "$log"
 }
-# Install what is available; a package this release does not have is reported once, not fatal.
+# Install what is available. A test extra this release does not have is reported once, not fatal;
+# a package the labs need is never noted as absent (a passing apt problem must not stick): it stops
+# setup with the likely cause, e.g. an Ubuntu without universe, where BCC lives.
 if [ ${#missing[@]} -gt 0 ]; then
   apt_update
-  have=()
+  have=() lacking=() extras=()
   for spec in "${missing[@]}"; do
     pick=""
     for p in ${spec//|/ }; do available "$p" && pick=$p && break; done
-    if [ -n "$pick" ]; then have+=("$pick"); continue; fi
+    if [ -n "$pick" ]; then have+=("$pick"); elif is_lab "$spec"; then lacking+=("${spec//|/ or }"); else extras+=("$spec"); fi
+  done
+  if [ ${#lacking[@]} -gt 0 ]; then  # before noting extras: fixed sources may well bring them too
+    hint="check the apt sources"; [ "$ID" = ubuntu ] && hint="enable universe (add-apt-repository universe)"
+    die "apt cannot find ${lacking[*]}, which the labs need: $hint, then run make again."
+  fi
+  for spec in ${extras[@]+"${extras[@]}"}; do
     say "package ${spec//|/ or } is not in this distribution; skipped (the tests that need it skip)"
     mkdir -p "${absent_file%/*}"; echo "${ID}:${VERSION_ID:-}:$spec" >>"$absent_file"
   done
@@ -89,6 +99,23 @@ if [ ! -e "$moddir/build/include" ] && [ ! -e "$moddir/build/Makefile" ]; then
     ln -sfn "$(readlink -f "$donor/build")" "$moddir/build"
     if [ -e "$donor/source" ]; then ln -sfn "$(readlink -f "$donor/source")" "$moddir/source"; fi
     say "no headers package for kernel $kver: using the generic headers of $(basename "$donor") (linked as $moddir/build)."
+  fi
+fi
+
+# --- bpftool on Ubuntu ------------------------------------------------------------------------
+# Ubuntu's /usr/sbin/bpftool (linux-tools-common) runs /usr/lib/linux-tools/<kernel>/bpftool, which
+# linux-tools-<kernel> installs. A kernel without that package gets the generic one's, as for the
+# headers above: bpftool reads any kernel's BTF and programs.
+if [ "$ID" = ubuntu ] && [ ! -e "/usr/lib/linux-tools/$kver/bpftool" ]; then
+  if available "linux-tools-$kver" || { apt_update; available "linux-tools-$kver"; }; then
+    apt_install "linux-tools-$kver"
+  else
+    installed linux-tools-generic || apt_install linux-tools-generic
+    donor=$(ls -d /usr/lib/linux-tools/*/bpftool 2>/dev/null | grep -v "/$kver/" | sort -V | tail -n 1 || true)
+    [ -n "$donor" ] || die "no bpftool found after installing linux-tools-generic."
+    donor=$(dirname "$donor")
+    ln -sfn "$donor" "/usr/lib/linux-tools/$kver"
+    say "no linux-tools package for kernel $kver: using the tools of $(basename "$donor") (linked as /usr/lib/linux-tools/$kver)."
   fi
 fi
 

@@ -38,7 +38,8 @@ PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 STDERR = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
 
 if not Path(CHROMIUM).exists():
-    pytest.skip("Debian's chromium is not installed: `make test` installs it", allow_module_level=True)
+    pytest.skip("no /usr/bin/chromium: `make test` installs Debian's chromium (Ubuntu has chromium only as a snap, "
+                "which these tests do not drive)", allow_module_level=True)
 sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
 
 

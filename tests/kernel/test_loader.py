@@ -107,7 +107,7 @@ def test_a_stack_clang_refuses_is_a_compile_error_not_a_dead_process():
 
 
 @pytest.mark.parametrize("clang", ["Looks like the BPF stack limit of 512 bytes is exceeded.",  # clang 14
-                                   "Looks like the BPF stack limit is exceeded."])  # clang 19
+                                   "Looks like the BPF stack limit is exceeded."])  # clang 18, 19
 def test_the_stack_limit_is_named_whichever_clang_worded_it(clang):
     from ebpflab.loader import _stack_hint
 

@@ -32,7 +32,7 @@ WRAPPER = VAGRANT_DIR / "ebpflab-vm.sh"
 def vagrant(*args: str, tmp: Path, **env: str) -> subprocess.CompletedProcess:
     """Run vagrant in vagrant/ with its state kept in ``tmp`` (nothing written to the repo)."""
     if shutil.which("vagrant") is None:
-        pytest.skip("vagrant is not installed (`make test` installs the Debian package)")
+        pytest.skip("vagrant is not installed (`make test` installs Debian's package; Ubuntu 24.04 has none)")
     full = {k: v for k, v in os.environ.items() if k != "EBPFLAB_PORT"}
     full.update(VAGRANT_HOME=str(tmp / "home"), VAGRANT_DOTFILE_PATH=str(tmp / "dot"),
                 VAGRANT_CHECKPOINT_DISABLE="1", VAGRANT_NO_COLOR="1", **env)

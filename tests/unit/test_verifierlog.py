@@ -30,7 +30,7 @@ CLASSIC_MESSAGES = {
     "invalid stack off=-520 size=1": "stack-bounds",
     "invalid indirect access to stack R3 off=-16 size=64": "stack-bounds",
     "combined stack size of 2 calls is 544. Too large": "stack-bounds",
-    # clang's own refusal, worded differently by clang 14 (Debian 12) and clang 19 (Debian 13)
+    # clang's own refusal, worded differently by clang 14 (Debian 12) and clang 18/19 (Ubuntu 24.04, Debian 13)
     "Looks like the BPF stack limit of 512 bytes is exceeded. Please move large on stack variables into BPF "
     "per-cpu array map.": "stack-bounds",
     "Looks like the BPF stack limit is exceeded. Please move large on stack variables into BPF per-cpu array map. "
