@@ -70,13 +70,18 @@ if [ ${#missing[@]} -gt 0 ]; then
     if [ -n "$pick" ]; then have+=("$pick"); elif is_lab "$spec"; then lacking+=("${spec//|/ or }"); else extras+=("$spec"); fi
   done
   if [ ${#lacking[@]} -gt 0 ]; then  # before noting extras: fixed sources may well bring them too
-    hint="check the apt sources"; [ "$ID" = ubuntu ] && hint="enable universe (add-apt-repository universe)"
+    hint="check the apt sources"; [ "$ID" = ubuntu ] && hint="enable the universe component in /etc/apt/sources.list.d/ubuntu.sources"
     die "apt cannot find ${lacking[*]}, which the labs need: $hint, then run make again."
   fi
   for spec in ${extras[@]+"${extras[@]}"}; do
     say "package ${spec//|/ or } is not in this distribution; skipped (the tests that need it skip)"
     mkdir -p "${absent_file%/*}"; echo "${ID}:${VERSION_ID:-}:$spec" >>"$absent_file"
   done
+  # Debian's and Ubuntu's prometheus package starts a server on every interface (:9090) as soon as
+  # it is installed; the tests run their own on 127.0.0.1. Masked first, it never starts.
+  if [[ " ${have[*]-} " == *" prometheus "* ]] && [ -d /run/systemd/system ] && systemctl mask -q prometheus.service; then
+    say "masked the prometheus service, which would listen on every interface (the tests start their own on 127.0.0.1; systemctl unmask prometheus undoes it)"
+  fi
   if [ ${#have[@]} -gt 0 ]; then apt_install "${have[@]}"; fi
 fi
 
