@@ -41,6 +41,7 @@ if not Path(CHROMIUM).exists():
     pytest.skip("no /usr/bin/chromium: `make test` installs Debian's chromium (Ubuntu has chromium only as a snap, "
                 "which these tests do not drive)", allow_module_level=True)
 sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+PlaywrightTimeout = pytest.importorskip("playwright.sync_api").TimeoutError
 
 
 def digest(folder: Path) -> str:
@@ -115,6 +116,12 @@ def open_lab(jupyter, name: str):
     page.goto(f"{jupyter['base']}/lab/workspaces/{name}/tree/{name}.ipynb?token={jupyter['token']}")
     page.locator(".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel", has_text=f"{name}.ipynb").wait_for(timeout=60_000)
     page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+    # The indicator already says idle before the notebook has a kernel (the server lists no session yet):
+    # wait for the kernel, as a participant waits for it to start before Run All.
+    deadline = time.monotonic() + 60
+    while not any(s["path"] == f"{name}.ipynb" and s["kernel"]["execution_state"] == "idle" for s in api(jupyter, "sessions")):
+        assert time.monotonic() < deadline, f"{name}.ipynb has no idle kernel 60 s after it opened"
+        time.sleep(0.25)
     return page
 
 
@@ -122,13 +129,26 @@ def cell(page, index: int):
     return page.locator(f"{PANEL} .jp-Notebook .jp-Cell").nth(index)
 
 
-def run_all(page) -> None:
-    page.locator(f"{PANEL} .jp-Notebook").click(position={"x": 5, "y": 5})
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-    # Every cell is queued ([*]) at once; on a busy machine the browser itself may take a while to show it.
-    page.wait_for_function(f"""() => Array.from(document.querySelectorAll('{PANEL} .jp-InputPrompt'))
-                                      .some(p => p.textContent.includes('*'))""", timeout=90_000)
+def run_all(jupyter, page, name: str) -> None:
+    """Run > Run All Cells; clicked once more if the first click reached no kernel (seen once, under load)."""
+    # Every cell is queued ([*]) at once, and a short notebook may be done ([1]) before a look sees a
+    # star: either shows Run All began. On a busy machine the browser may take a while to show it.
+    began = rf"""() => Array.from(document.querySelectorAll('{PANEL} .jp-InputPrompt'))
+                           .some(p => /\[(\*|\d+)\]/.test(p.textContent))"""
+    for _ in range(2):
+        before = session_kernel(jupyter, f"{name}.ipynb")["last_activity"]
+        page.locator(f"{PANEL} .jp-Notebook").click(position={"x": 5, "y": 5})
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+        try:
+            page.wait_for_function(began, timeout=30_000)
+            return
+        except PlaywrightTimeout:
+            kernel = session_kernel(jupyter, f"{name}.ipynb")
+            if kernel["execution_state"] != "idle" or kernel["last_activity"] != before:
+                break  # the kernel heard something: a second Run All would run the lab twice
+            shoot(page, f"{name}-run-all-missed")
+    page.wait_for_function(began, timeout=60_000)
 
 
 def wait_until_done(page, timeout: float = RUN_ALL_TIMEOUT) -> None:
@@ -254,7 +274,7 @@ def running(jupyter):
             watch_chart(page, live)
         if name == "09_aiops":  # its detector runs in real time: start it once lab 05's compiling is over
             wait_until_done(labs["05_verifier"][0])
-        run_all(page)
+        run_all(jupyter, page, name)
         labs[name] = (page, cells, live)
     return labs
 
