@@ -13,6 +13,7 @@ ports, as two participants' notebooks on one VM would. Each test waits for its o
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import sys
@@ -47,7 +48,9 @@ def execute(nb, name: str, allow_errors: bool):
     # pytest test that captures it, and it would print over pytest's progress line.
     with open(ARTIFACTS / Path(name).with_suffix(".stderr"), "w") as log:
         try:
-            client.execute(env=env, stderr=log)
+            # A loop of its own, closed at the end: execute() leaves one open per pool thread, and with it
+            # a zmq I/O thread, so a later fork() in the suite forked a multi-threaded process.
+            asyncio.run(client.async_execute(env=env, stderr=log))
         finally:
             nbformat.write(nb, ARTIFACTS / name)
     return nb
