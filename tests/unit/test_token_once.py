@@ -6,16 +6,17 @@ import multiprocessing
 from ebpflab import labserver
 
 
-def _first_call(barrier, results) -> None:
+def _first_call(state, barrier, results) -> None:
+    labserver.STATE = state
     barrier.wait()  # every process asks at the same moment, as `make lab` and `ebpflab url` may
     results.put(labserver.token())
 
 
-def test_concurrent_first_calls_make_one_token(tmp_path, monkeypatch):
-    monkeypatch.setattr(labserver, "STATE", tmp_path / "state")
-    ctx = multiprocessing.get_context("fork")
+def test_concurrent_first_calls_make_one_token(tmp_path):
+    # spawn, not fork: the suite's process has threads of its own by now (a fork would copy their locks).
+    ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(8), ctx.Queue()
-    procs = [ctx.Process(target=_first_call, args=(barrier, results)) for _ in range(8)]
+    procs = [ctx.Process(target=_first_call, args=(tmp_path / "state", barrier, results)) for _ in range(8)]
     for p in procs:
         p.start()
     tokens = {results.get(timeout=60) for _ in procs}
