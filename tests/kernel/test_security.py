@@ -217,7 +217,8 @@ def test_events_cli_into_head_ends_quietly(tmp_path):
     prog = tmp_path / "eblhead"
     shutil.copy("/bin/true", prog)
     cmd = f"set -o pipefail; {EBPFLAB} events --kind exec --comm eblhead --path {tmp_path} | head -1"
-    p = subprocess.Popen(["bash", "-c", cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(["bash", "-c", cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
     try:
         assert "watching" in _read_line(p.stderr, 60)
         deadline = time.monotonic() + 30
@@ -227,7 +228,7 @@ def test_events_cli_into_head_ends_quietly(tmp_path):
         out, err = p.communicate(timeout=30)
     finally:
         if p.poll() is None:
-            p.kill()
+            os.killpg(p.pid, signal.SIGKILL)  # the shell and the command it runs
             p.wait()
     assert json.loads(out)["comm"] == "eblhead"
     assert p.returncode == 0, err
