@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ebpflab import REPO, LabError, traffic
 from ebpflab.netlab import LabNet, ip
-from ebpflab.pcap import read_pcap
+from ebpflab.tcpdump.pcap import read_pcap
 
 PY = sys.executable
 EBPFLAB = str(Path(PY).with_name("ebpflab"))

@@ -1,10 +1,10 @@
 // Lab 06: tcpdump on XDP. Copy every packet (up to the snap length) into a BPF ring buffer.
-// User space (ebpflab/capture.py, ebpflab/ringbuf.py) drains the ring a batch at a time, writes pcap
+// User space (ebpflab/tcpdump/capture.py, ebpflab/tcpdump/ringbuf.py) drains the ring a batch at a time, writes pcap
 // files and prints them.
 // Capture never changes the traffic: the program always returns XDP_PASS.
 #include "parsing.h"   // lab 04's parse_packet(), for the protocol breakdown
 
-// Knobs set from Python (ebpflab.capture.Capture):
+// Knobs set from Python (ebpflab.tcpdump.capture.Capture):
 #ifndef CAP_BYTES          // bytes copied at most per packet: min(snap length, MTU + headers)
 #define CAP_BYTES 1536
 #endif
@@ -76,7 +76,7 @@ static __always_inline void count_protocol(struct xdp_md *ctx)
         *v += 1;
 }
 
-// The filter: generated C from a tcpdump expression (ebpflab/capfilter.py), or "keep all".
+// The filter: generated C from a tcpdump expression (ebpflab/tcpdump/capfilter.py), or "keep all".
 #ifdef CAPTURE_FILTER
 #include CAPTURE_FILTER
 #else

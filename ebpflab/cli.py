@@ -20,7 +20,7 @@ COMMANDS = {
     "cleanup": ("ebpflab.cleanup", "remove namespaces and pinned maps left behind by a killed lab"),
     "lab": ("ebpflab.labserver", "serve JupyterLab on 127.0.0.1 with a token (what `make lab` runs)"),
     "url": ("ebpflab.labserver", "print the JupyterLab address with its token"),
-    "tcpdump": ("ebpflab.tcpdump", "capture packets with XDP and a ring buffer, printed like tcpdump (lab 06)"),
+    "tcpdump": ("ebpflab.tcpdump.command", "capture packets with XDP and a ring buffer, printed like tcpdump (lab 06)"),
     "export": ("ebpflab.export", "serve the running lab's counters in Prometheus' text format (lab 09)"),
     "events": ("ebpflab.security", "print exec/open/connect/exit events as JSON lines, filtered in the kernel (lab 10)"),
 }

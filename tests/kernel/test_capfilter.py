@@ -7,10 +7,10 @@ import time
 import pytest
 
 from ebpflab import traffic
-from ebpflab.capfilter import compile_filter
-from ebpflab.capture import Capture
+from ebpflab.tcpdump.capfilter import compile_filter
+from ebpflab.tcpdump.capture import Capture
 from ebpflab.frames import traffic_mix
-from ebpflab.pcap import Packet, PcapWriter, read_pcap
+from ebpflab.tcpdump.pcap import Packet, PcapWriter, read_pcap
 from ebpflab.netlab import LabNet
 
 # One expression per construct of the in-kernel subset, and a few combinations.

@@ -88,7 +88,7 @@ time.sleep(60)
 REUSED = r"""
 import time
 from ebpflab import maps, system
-from ebpflab.capture import Capture
+from ebpflab.tcpdump.capture import Capture
 from ebpflab.loader import Program
 from ebpflab.netlab import LabNet
 pid, start = system.owner_tag().split("_")

@@ -62,7 +62,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def pcap(tmp_path_factory) -> Path:
-    from ebpflab.pcap import Packet, PcapWriter
+    from ebpflab.tcpdump.pcap import Packet, PcapWriter
 
     path = tmp_path_factory.mktemp("pcap") / "in.pcap"
     with PcapWriter(path) as w:

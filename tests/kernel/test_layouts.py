@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import ctypes
 
-from ebpflab import capture, monitor, pcap
+from ebpflab import monitor
+from ebpflab.tcpdump import capture, pcap
 from ebpflab.loader import Program
 
 

@@ -121,8 +121,8 @@ def test_core_runs_where_the_kernel_headers_are_missing_and_bcc_cannot():
 
 
 def test_core_capture_records_exactly_what_the_bcc_capture_records(net):
-    from ebpflab.capture import Capture
-    from ebpflab.corecapture import HEADER
+    from ebpflab.tcpdump.capture import Capture
+    from ebpflab.tcpdump.corecapture import HEADER
 
     frames = mixed_frames(net)
     records: list[bytes] = []
@@ -145,7 +145,7 @@ def test_core_capture_records_exactly_what_the_bcc_capture_records(net):
 
 
 def test_a_snap_length_knob_shortens_the_core_capture(net):
-    from ebpflab.corecapture import HEADER
+    from ebpflab.tcpdump.corecapture import HEADER
 
     records: list[bytes] = []
     with CoreProgram("xdp_capture", knobs={"snaplen": 64}) as prog, prog.xdp(net["server"]), \
@@ -174,7 +174,7 @@ def test_tcpdump_engine_core_writes_every_frame_sent(net, tmp_path):
     import sys
 
     from ebpflab.frames import traffic_mix
-    from ebpflab.pcap import read_pcap
+    from ebpflab.tcpdump.pcap import read_pcap
 
     pcap = tmp_path / "core.pcap"
     ns = net["server"].netns

@@ -12,7 +12,7 @@ import pytest
 
 from ebpflab import traffic
 from ebpflab.frames import traffic_mix
-from ebpflab.pcap import read_pcap
+from ebpflab.tcpdump.pcap import read_pcap
 from ebpflab.netlab import LabNet
 
 EBPFLAB = [sys.executable, "-m", "ebpflab.cli"]
@@ -231,7 +231,7 @@ def test_cleanup_detaches_what_a_killed_capture_left(net):
 
 
 def test_protocol_breakdown_in_the_kernel_counts_everything_that_arrived(net):
-    from ebpflab.capture import Capture
+    from ebpflab.tcpdump.capture import Capture
 
     frames = traffic_mix(net["client"].mac, net["server"].mac, net["client"].ip, net["server"].ip)
     with Capture("eth0", net["server"].netns, "arp", ring_kib=4) as cap:  # a tiny ring: most are dropped
@@ -240,7 +240,7 @@ def test_protocol_breakdown_in_the_kernel_counts_everything_that_arrived(net):
         cap.poll()
         protocols, stats = cap.protocols(), cap.stats()
     assert sum(protocols.values()) == stats["seen"] == len(frames)
-    from ebpflab.capfilter import compile_filter
+    from ebpflab.tcpdump.capfilter import compile_filter
     from ebpflab.frames import protocol_of
 
     assert protocols["ARP"] == sum(protocol_of(f).endswith("ARP") for f in frames)  # tagged or not
@@ -266,7 +266,7 @@ def test_a_burst_of_many_wake_ups_is_read_exactly_and_the_counts_add_up(net):
     in the order sent; nothing is lost silently: captured + dropped = seen."""
     import threading
 
-    from ebpflab.capture import Capture
+    from ebpflab.tcpdump.capture import Capture
 
     sizes = [18] * 300 + [18, 200, 1000] * 100 + [600] * 300  # runs of one size, and no run at all
     frames = [bytes(traffic.udp(net, "client", "server", dport=7777, payload=i.to_bytes(4, "big") + b"x" * (n - 4)))

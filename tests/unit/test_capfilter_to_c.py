@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from ebpflab import cbpf
-from ebpflab.capfilter import FilterError, compile_filter, to_c
+from ebpflab.tcpdump.capfilter import FilterError, compile_filter, to_c
 
 
 def test_unparsable_expression_is_one_sentence():

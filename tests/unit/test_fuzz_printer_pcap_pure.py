@@ -7,9 +7,9 @@ import random
 import time
 
 from ebpflab.frames import traffic_mix
-from ebpflab.pcap import Packet, PcapWriter, read_pcap
-from ebpflab.tcpdump_base import hexdump
-from ebpflab.tcpdump_text import Printer
+from ebpflab.tcpdump.pcap import Packet, PcapWriter, read_pcap
+from ebpflab.tcpdump.print.base import hexdump
+from ebpflab.tcpdump.print.text import Printer
 from ebpflab.errors import LabError
 
 SEED = 20261204

@@ -10,27 +10,50 @@ from ebpflab import LABS_DIR, REPO
 PACKAGE = REPO / "ebpflab"
 
 
-def imported(tree: ast.Module) -> set[str]:
-    """The ebpflab modules an AST imports at its top level (a lazy import in a function is "only when needed")."""
-    modules = {p.stem for p in PACKAGE.glob("*.py")}
+def module_name(path) -> str:
+    """A module's dotted name inside the package: ``loader``, ``tcpdump.print.text``; a package's own ``__init__``
+    is its name (``tcpdump``), the top one's ``__init__``."""
+    parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+    if parts[-1] == "__init__" and len(parts) > 1:
+        parts.pop()
+    return ".".join(parts)
+
+
+MODULES = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+
+
+def imported(tree: ast.Module, where: str = "__init__") -> set[str]:
+    """The ebpflab modules an AST imports at its top level (a lazy import in a function is "only when needed"),
+    ``where`` being the importing module's own name (for relative imports); each with the packages it lies in."""
+    package = [] if where == "__init__" else where.split(".")
+    if where != "__init__" and MODULES[where].name != "__init__.py":
+        package = package[:-1]  # a plain module's relative imports start from its package
     out: set[str] = set()
     for node in tree.body:
+        targets: list[list[str]] = []
         if isinstance(node, ast.ImportFrom):
-            parts = (node.module or "").split(".")
-            if node.level == 1 or parts[0] == "ebpflab":  # from . import x / from .x import y / from ebpflab[.x] import y
-                head = parts[1] if parts[0] == "ebpflab" and len(parts) > 1 else (parts[0] if node.level == 1 else "")
-                if head:
-                    out.add(head)
-                out |= {a.name for a in node.names if not head and a.name in modules}
-                out.add("__init__")
+            parts = (node.module or "").split(".") if node.module else []
+            if node.level >= 1:
+                base = package[:len(package) - (node.level - 1)]
+            elif parts[:1] == ["ebpflab"]:
+                base, parts = [], parts[1:]
+            else:
+                continue
+            targets.append(base + parts)
+            targets += [base + parts + [a.name] for a in node.names]
         elif isinstance(node, ast.Import):
-            out |= {a.name.split(".")[1] for a in node.names if a.name.startswith("ebpflab.")}
-    return out & (modules | {"__init__"})
+            targets += [a.name.split(".")[1:] for a in node.names if a.name.startswith("ebpflab.")]
+        for target in targets:
+            if ".".join(target) in MODULES:
+                out.add(".".join(target))
+            out |= {".".join(target[:i]) for i in range(1, len(target)) if ".".join(target[:i]) in MODULES}
+            out.add("__init__")
+    return out
 
 
 def module_deps() -> dict[str, set[str]]:
     """For each module, the modules it imports."""
-    return {p.stem: imported(ast.parse(p.read_text())) - {p.stem} for p in PACKAGE.glob("*.py")}
+    return {name: imported(ast.parse(p.read_text()), name) - {name} for name, p in MODULES.items()}
 
 
 def closure(start: set[str], deps: dict[str, set[str]]) -> set[str]:
@@ -64,14 +87,15 @@ def first_lab() -> dict[str, int]:
 
 def test_module_docstrings_name_the_first_lab_that_imports_them():
     first, wrong = first_lab(), []
-    for path in sorted(PACKAGE.glob("*.py")):
+    for name, path in sorted(MODULES.items()):
         if path.stem in ("__init__", "__main__"):
             continue
         doc = (ast.get_docstring(ast.parse(path.read_text())) or "").split("\n\n")[0]
         named = [int(n) for n in re.findall(r"\(lab (\d\d)\b", doc)]
-        if path.stem in first:
-            if named[:1] != [first[path.stem]]:
-                wrong.append(f"{path.name}: says lab {named[:1] or 'nothing'}, first imported by lab {first[path.stem]:02d}")
+        where = path.relative_to(PACKAGE)
+        if name in first:
+            if named[:1] != [first[name]]:
+                wrong.append(f"{where}: says lab {named[:1] or 'nothing'}, first imported by lab {first[name]:02d}")
         elif named:
-            wrong.append(f"{path.name}: says lab {named[0]:02d}, but no lab imports it (name its command instead)")
+            wrong.append(f"{where}: says lab {named[0]:02d}, but no lab imports it (name its command instead)")
     assert not wrong, "\n".join(wrong)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ebpflab.frames import traffic_mix
-from ebpflab.pcap import Packet, PcapWriter, read_pcap
+from ebpflab.tcpdump.pcap import Packet, PcapWriter, read_pcap
 
 EBPFLAB = [str(Path(sys.executable).parent / "ebpflab")]
 pytestmark = pytest.mark.skipif(shutil.which("tcpdump") is None, reason="the real tcpdump is the reference")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ebpflab.frames import traffic_mix
-from ebpflab.pcap import Packet
-from ebpflab.tcpdump_text import Printer, tcpdump_version
+from ebpflab.tcpdump.pcap import Packet
+from ebpflab.tcpdump.print.text import Printer, tcpdump_version
 
 MAC1, MAC2, IP1, IP2 = "02:00:00:00:00:01", "02:00:00:00:00:02", "198.18.0.1", "198.18.0.2"
 # What each tcpdump prints (after "IP ") for the mix's malformed IPv4 frames, read from the real binaries.
@@ -39,7 +39,7 @@ def test_the_installed_tcpdump_is_asked_once():
 
 def test_an_http_line_without_its_end_is_worded_like_that_tcpdump():
     """Seen on Debian 13's tcpdump 4.99.5 in distro-test: no '[|http]' after a request line cut before CRLF."""
-    from ebpflab.tcpdump_apps import http
+    from ebpflab.tcpdump.print.apps import http
 
     assert http(b"GET / HTTP/1.0", 14, (4, 99, 3)) == ": HTTP: GET / HTTP/1.0 [|http]"
     assert http(b"GET / HTTP/1.0", 14, (4, 99, 5)) == ": HTTP: GET / HTTP/1.0"

@@ -1,9 +1,9 @@
-"""ebpflab.ringbuf.split on ring contents laid out as the kernel lays them out (no kernel needed)."""
+"""ebpflab.tcpdump.ringbuf.split on ring contents laid out as the kernel lays them out (no kernel needed)."""
 from __future__ import annotations
 
 import struct
 
-from ebpflab.ringbuf import BUSY, DISCARD, split
+from ebpflab.tcpdump.ringbuf import BUSY, DISCARD, split
 
 
 def record(sample: bytes, flags: int = 0) -> bytes:
@@ -39,7 +39,7 @@ def test_a_bad_wake_up_interval_is_one_sentence():
     import pytest
 
     from ebpflab import LabError
-    from ebpflab.capture import Capture
+    from ebpflab.tcpdump.capture import Capture
 
     for bad in (0, -1, float("nan"), float("inf")):
         with pytest.raises(LabError, match="wake_ms"):

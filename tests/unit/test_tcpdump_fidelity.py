@@ -62,7 +62,7 @@ def test_bad_header_lengths_and_versions_in_each_tcpdumps_words(version, expecte
     """Debian 12's tcpdump and Debian 13's word these differently (read from their print-ip.c, print-ip6.c)."""
     from corpus import frames
 
-    from ebpflab.tcpdump_text import Printer
+    from ebpflab.tcpdump.print.text import Printer
 
     printer = Printer()
     printer.tcpdump = version
@@ -75,7 +75,7 @@ def test_tcp_option_13_in_each_tcpdumps_words(version, expected):
     """4.99.3 names kind 13 (T/TCP CC.ECHO) "" and 4.99.5 "ccecho" (their print-tcp.c)."""
     from corpus import tcp_option_frames
 
-    from ebpflab.tcpdump_text import Printer
+    from ebpflab.tcpdump.print.text import Printer
 
     printer = Printer()
     printer.tcpdump = version
@@ -110,7 +110,7 @@ def test_an_ipv6_packet_longer_than_its_frame_in_each_tcpdumps_words(version, ex
     """print-ip6.c: 4.99.3 counts the missing bytes (no space before the addresses), 4.99.5 calls it invalid."""
     from corpus import ip6_frames
 
-    from ebpflab.tcpdump_text import Printer
+    from ebpflab.tcpdump.print.text import Printer
 
     printer = Printer()
     printer.tcpdump = version
@@ -124,7 +124,7 @@ def test_pcapng_written_with_w_reads_as_the_pcap_it_came_from(corpus, tmp_path):
                    check=True, capture_output=True, timeout=60)
     assert out.read_bytes()[:4] == b"\x0a\x0d\x0d\x0a"
     assert lines(["tcpdump", "-n", "-r", str(out)]) == lines(["tcpdump", "-n", "-r", str(corpus)])
-    from ebpflab.pcap import read_pcap
+    from ebpflab.tcpdump.pcap import read_pcap
 
     assert [(p.ts_ns, p.len, p.data) for p in read_pcap(out)] == [(p.ts_ns, p.len, p.data) for p in read_pcap(corpus)]
 
@@ -133,7 +133,7 @@ def test_a_batch_of_pcap_records_becomes_the_same_pcapng_blocks(tmp_path):
     """The capture path hands -w whole batches of pcap records; --pcapng rewrites them block by block."""
     import struct
 
-    from ebpflab.pcap import Packet, PcapngWriter
+    from ebpflab.tcpdump.pcap import Packet, PcapngWriter
 
     pkts = [Packet(1_700_000_000_123_456_000 + i * 1000, 60 + i, bytes(range(i % 7 + 14))) for i in range(9)]
     batch = b"".join(struct.pack("<IIII", *divmod(p.ts_ns // 1000, 1_000_000), len(p.data), p.len) + p.data for p in pkts)
@@ -163,7 +163,7 @@ def test_where_4_99_3_and_4_99_5_differ_each_is_followed(version, expected):
     only), a cut fragment header, an IPv6 packet under 40 bytes, an IPv4 total length of 0 (TSO in 4.99.5)."""
     from corpus import mutated_frames
 
-    from ebpflab.tcpdump_text import Printer
+    from ebpflab.tcpdump.print.text import Printer
 
     printer = Printer()
     printer.tcpdump = version
@@ -175,7 +175,7 @@ def test_traceroutes_answers_read_as_tcpdump_prints_them():
     """The ICMP errors every traceroute gets back, in print-icmp.c's words (the same in 4.99.3 and 4.99.5)."""
     from corpus import icmp_frames
 
-    from ebpflab.tcpdump_text import Printer
+    from ebpflab.tcpdump.print.text import Printer
 
     texts = [Printer().describe(f) for f in icmp_frames()]
     assert "IP 198.18.0.2 > 198.18.0.1: ICMP time exceeded in-transit, length 40" in texts
@@ -187,7 +187,7 @@ def test_tunnels_and_ipsec_read_as_tcpdump_prints_them():
     """IP in IP, GRE and AH print what they carry; ESP its SPI and sequence number (print-gre.c, print-esp.c)."""
     from corpus import tunnel_frames
 
-    from ebpflab.tcpdump_text import Printer
+    from ebpflab.tcpdump.print.text import Printer
 
     texts = [Printer().describe(f) for f in tunnel_frames()]
     assert "IP 198.18.0.1 > 198.18.0.2: IP6 2001:db8::1 > 2001:db8::2: ICMP6, echo request, id 1, seq 2, length 8" in texts
@@ -201,7 +201,7 @@ def test_routing_protocols_read_as_tcpdump_prints_them():
     """OSPF over IPv4 and IPv6 (print-ospf.c, print-ospf6.c): the same in 4.99.3 and 4.99.5 without -v."""
     from corpus import ospf_frames
 
-    from ebpflab.tcpdump_text import Printer
+    from ebpflab.tcpdump.print.text import Printer
 
     texts = [Printer().describe(f) for f in ospf_frames()]
     assert "IP 198.18.0.1 > 224.0.0.5: OSPFv2, Hello, length 44" in texts
@@ -212,7 +212,7 @@ def test_dccp_reads_as_tcpdump_prints_it():
     """print-dccp.c without -v: the ports, the packet type and its ack (its lines end in a space, as tcpdump's do)."""
     from corpus import dccp_frames
 
-    from ebpflab.tcpdump_text import Printer
+    from ebpflab.tcpdump.print.text import Printer
 
     texts = [Printer().describe(f) for f in dccp_frames()]
     assert "IP 198.18.0.1.40000 > 198.18.0.2.5001: DCCP DCCP-Response (service=42) (ack=9) " in texts
@@ -223,7 +223,7 @@ def test_sctp_reads_as_tcpdump_prints_it():
     """print-sctp.c without -v: each chunk numbered, with the fields of INIT, DATA and SACK."""
     from corpus import sctp_frames
 
-    from ebpflab.tcpdump_text import Printer
+    from ebpflab.tcpdump.print.text import Printer
 
     texts = [Printer().describe(f) for f in sctp_frames()]
     assert ("IP 198.18.0.1.40000 > 198.18.0.2.38412: sctp (1) [INIT] [init tag: 1234] [rwnd: 65536] [OS: 10] [MIS: 65535] "
@@ -235,7 +235,7 @@ def test_multicast_joins_read_as_tcpdump_prints_them():
     """IGMP, on every LAN with mDNS (print-igmp.c, the same in 4.99.3 and 4.99.5)."""
     from corpus import igmp_frames
 
-    from ebpflab.tcpdump_text import Printer
+    from ebpflab.tcpdump.print.text import Printer
 
     texts = [Printer().describe(f) for f in igmp_frames()]
     assert "IP 198.18.0.1 > 224.0.0.251: igmp v2 report 224.0.0.251" in texts
@@ -247,7 +247,7 @@ def test_spanning_tree_and_llc_frames_read_as_tcpdump_prints_them():
     """802.3 frames: BPDUs (print-stp.c), IP over SNAP, other SAPs' frame kinds (print-llc.c); not unknown ethertypes."""
     from corpus import llc_frames
 
-    from ebpflab.tcpdump_text import Printer
+    from ebpflab.tcpdump.print.text import Printer
 
     texts = [Printer().describe(f) for f in llc_frames()]
     assert "STP 802.1d, Config, Flags [none], bridge-id 8001.02:eb:00:00:00:09.8002, length 35" in texts

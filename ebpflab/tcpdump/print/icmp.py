@@ -5,7 +5,7 @@ a port), as tcpdump prints it only with -v.
 """
 from __future__ import annotations
 
-from .tcpdump_base import Context, Cut, hexdump, ip6addr, ipaddr, need
+from .base import Context, Cut, hexdump, ip6addr, ipaddr, need
 
 # print-icmp.c's icmp2str: the types printed by name alone
 ICMP_TYPES = {0: "echo reply", 4: "source quench", 8: "echo request", 10: "router solicitation",

@@ -14,11 +14,11 @@ from typing import Any
 
 from . import capfilter
 from .capture import mono_to_wall_ns
-from .errors import LabError
-from .libbpf import CoreProgram
-from .netlab import link_info
+from ..errors import LabError
+from ..libbpf import CoreProgram
+from ..netlab import link_info
 from .pcap import DEFAULT_SNAPLEN, RECORD, Packet
-from .system import require_root
+from ..system import require_root
 
 HEADER = struct.Struct("<QIIII")  # struct cap_rec in bpf/xdp_capture.bpf.c, before data[]
 

@@ -2,10 +2,10 @@
 
 ``bpf/xdp_capture.c`` copies each packet's first bytes into a ring buffer as a pcap record sized to
 the packet; ``Capture`` attaches it to an interface (in a lab namespace, or in this one) with
-``Program.xdp``, drains the ring a batch per wake-up (``ebpflab.ringbuf``) and always detaches,
+``Program.xdp``, drains the ring a batch per wake-up (``ebpflab.tcpdump.ringbuf``) and always detaches,
 even on Ctrl-C. ``poll_records()`` hands over a batch ready to append to a pcap file, ``poll()``
-the same batch as ``Packet`` records. Files are ``ebpflab.pcap``'s job, tcpdump's text
-``ebpflab.tcpdump_text``'s.
+the same batch as ``Packet`` records. Files are ``ebpflab.tcpdump.pcap``'s job, tcpdump's text
+``ebpflab.tcpdump.print.text``'s.
 """
 from __future__ import annotations
 
@@ -17,13 +17,14 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from . import capfilter, system
-from .errors import CompileError, LabError, VerifierError
-from .loader import Program
-from .netlab import link_info
+from . import capfilter
+from .. import system
+from ..errors import CompileError, LabError, VerifierError
+from ..loader import Program
+from ..netlab import link_info
 from .pcap import DEFAULT_SNAPLEN, RECORD, Packet, packets, records
 from .ringbuf import RingReader
-from .system import require_root
+from ..system import require_root
 
 MAX_RING_KIB = 262144  # -B: 256 MiB of ring buffer is far more than any lab needs
 STATS = ("seen", "captured", "dropped", "filtered")

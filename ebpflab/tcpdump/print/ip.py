@@ -2,15 +2,15 @@
 
 print-ip.c, print-ip6.c (hop-by-hop, destination options, routing, fragment headers), print-ip-demux.c, print-mpls.c,
 print-gre.c (IP, MPLS and bridged Ethernet inside), print-ah.c and print-esp.c without -v; what IP carries goes on
-to ``tcpdump_transport`` (TCP, UDP, SCTP, DCCP), ``tcpdump_icmp`` (ICMP, ICMPv6, IGMP) and ``tcpdump_apps`` (OSPF).
+to ``transport`` (TCP, UDP, SCTP, DCCP), ``icmp`` (ICMP, ICMPv6, IGMP) and ``apps`` (OSPF).
 MPLS lives here, not with the link layer, because GRE carries it too and what it carries is IP.
 """
 from __future__ import annotations
 
-from .tcpdump_apps import ospf
-from .tcpdump_base import ETHERTYPE_NAMES, Context, Cut, hexdump, ip6addr, ipaddr, need
-from .tcpdump_icmp import icmp, icmp6, igmp
-from .tcpdump_transport import dccp, sctp, tcp, udp
+from .apps import ospf
+from .base import ETHERTYPE_NAMES, Context, Cut, hexdump, ip6addr, ipaddr, need
+from .icmp import icmp, icmp6, igmp
+from .transport import dccp, sctp, tcp, udp
 
 
 def ipv4(ctx: Context, body: bytes, length: int) -> str:

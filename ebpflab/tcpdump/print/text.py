@@ -2,9 +2,9 @@
 
 ``Printer`` owns the line: the time stamp, Ethernet and its VLAN tags (the -e header), the ethertype's dispatch,
 -q, -x/-X and the installed tcpdump's version. The layers are decoded, in the same words tcpdump uses, by
-``tcpdump_link`` (802.3 with LLC, spanning tree, ARP), ``tcpdump_ip`` (IPv4, IPv6 and its extension headers, MPLS,
-IP in IP, GRE, ESP, AH), ``tcpdump_icmp`` (ICMP, ICMPv6, IGMP), ``tcpdump_transport`` (TCP and its options, UDP,
-SCTP, DCCP) and ``tcpdump_apps`` (DNS, HTTP, OSPF), so that the tests can compare the two line by line.
+``link`` (802.3 with LLC, spanning tree, ARP), ``ip`` (IPv4, IPv6 and its extension headers, MPLS,
+IP in IP, GRE, ESP, AH), ``icmp`` (ICMP, ICMPv6, IGMP), ``transport`` (TCP and its options, UDP,
+SCTP, DCCP) and ``apps`` (DNS, HTTP, OSPF), so that the tests can compare the two line by line.
 """
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ import functools
 import subprocess
 import time
 
-from .frames import l3, vlan_tags
-from .pcap import Packet
-from .tcpdump_base import ETHERTYPE_NAMES, Context, etheraddr, hexdump
-from .tcpdump_ip import ipv4, ipv6, mpls
-from .tcpdump_link import arp, llc_frame, llc_header_len
+from ...frames import l3, vlan_tags
+from ..pcap import Packet
+from .base import ETHERTYPE_NAMES, Context, etheraddr, hexdump
+from .ip import ipv4, ipv6, mpls
+from .link import arp, llc_frame, llc_header_len
 
 
 @functools.cache

@@ -2,12 +2,12 @@
 
 print-tcp.c (relative sequence numbers kept per connection in the ``Context``), print-mptcp.c, print-udp.c,
 print-sctp.c and print-dccp.c without -v. Each printer takes the IP layer's addresses as text; DNS and HTTP
-payloads go on to ``tcpdump_apps``.
+payloads go on to ``apps``.
 """
 from __future__ import annotations
 
-from .tcpdump_apps import dns, http
-from .tcpdump_base import Context, ip6addr, ipaddr
+from .apps import dns, http
+from .base import Context, ip6addr, ipaddr
 
 TCP_FLAGS = [(0x01, "F"), (0x02, "S"), (0x04, "R"), (0x08, "P"), (0x10, "."), (0x20, "U"), (0x40, "E"), (0x80, "W")]
 TCP_OPTIONS = {0: "eol", 1: "nop", 2: "mss", 3: "wscale", 4: "sackOK", 5: "sack", 6: "echo", 7: "echoreply", 8: "TS",

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
-from .cbpf import DLT_EN10MB
-from .errors import LabError
+from ..cbpf import DLT_EN10MB
+from ..errors import LabError
 
 DEFAULT_SNAPLEN = 262144  # tcpdump's default and largest snap length: whole packets
 

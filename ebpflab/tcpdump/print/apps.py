@@ -4,7 +4,7 @@ print-domain.c's one-line summary, print-http.c's first line, print-ospf.c and p
 """
 from __future__ import annotations
 
-from .tcpdump_base import Context, Cut, ip6addr, ipaddr, need
+from .base import Context, Cut, ip6addr, ipaddr, need
 
 HTTP_METHODS = {"GET", "PUT", "COPY", "HEAD", "LOCK", "MOVE", "POLL", "POST", "BCOPY", "BMOVE", "MKCOL", "TRACE",
                 "LABEL", "MERGE", "DELETE", "SEARCH", "UNLOCK", "REPORT", "UPDATE", "NOTIFY", "BDELETE", "CONNECT",

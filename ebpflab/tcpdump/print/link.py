@@ -1,14 +1,14 @@
 """tcpdump's text for the link layer (lab 06): 802.3 frames and their LLC header, spanning tree, ARP.
 
-print-llc.c, print-stp.c and print-arp.c without -v; what an LLC/SNAP header carries goes on to ``tcpdump_ip``.
-Ethernet II itself (the -e header, VLAN tags, the ethertype's dispatch) is ``tcpdump_text.Printer``'s.
+print-llc.c, print-stp.c and print-arp.c without -v; what an LLC/SNAP header carries goes on to ``ip``.
+Ethernet II itself (the -e header, VLAN tags, the ethertype's dispatch) is ``text.Printer``'s.
 """
 from __future__ import annotations
 
 import functools
 
-from .tcpdump_base import ETHERTYPE_NAMES, Context, Cut, etheraddr, hexdump, ipaddr, need
-from .tcpdump_ip import ipv4, ipv6
+from .base import ETHERTYPE_NAMES, Context, Cut, etheraddr, hexdump, ipaddr, need
+from .ip import ipv4, ipv6
 
 ARP_OPS = {1: "Request", 2: "Reply", 3: "Reverse Request", 4: "Reverse Reply", 8: "Inverse Request",
            9: "Inverse Reply", 10: "NACK Reply"}

@@ -2,8 +2,8 @@
 
 ``Context`` is tcpdump's netdissect_options: the flags a layer's printer reads (-e, -q, -S, -x/-X, the installed
 tcpdump's version), the TCP state, and the two things a printer tells the line's owner (``dumped``, ``whole``).
-The layer modules (``tcpdump_link``, ``tcpdump_ip``, ``tcpdump_icmp``, ``tcpdump_transport``, ``tcpdump_apps``)
-are plain functions of the bytes and a ``Context``; ``tcpdump_text.Printer`` is the ``Context`` that owns the line.
+The layer modules (``link``, ``ip``, ``icmp``, ``transport``, ``apps``)
+are plain functions of the bytes and a ``Context``; ``text.Printer`` is the ``Context`` that owns the line.
 """
 from __future__ import annotations
 
