@@ -31,6 +31,7 @@ class Context:
         self.quiet = quiet        # -q: less protocol detail
         self.absolute = absolute_seq
         self.dumps = dumps        # -x or -X: tcpdump's dump of the packet replaces its dumps of unknown payloads
+        self.hex_only = False     # -x: dumps of unknown types without the ASCII column
         self.tcpdump = tcpdump    # "the same text as tcpdump" means the tcpdump installed here
         self.tcp_seqs: dict[tuple, tuple[int, int]] = {}  # each connection's first sequence numbers (relative ones)
         self.dumped = False  # the last line holds the dump -x/-X would add (an unknown ethertype's)

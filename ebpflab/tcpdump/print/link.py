@@ -1,14 +1,15 @@
-"""tcpdump's text for the link layer (lab 06): 802.3 frames and their LLC header, spanning tree, ARP.
+"""tcpdump's text for the link layer (lab 06): Ethernet II, 802.3 frames and their LLC header, spanning tree, ARP.
 
-print-llc.c, print-stp.c and print-arp.c without -v; what an LLC/SNAP header carries goes on to ``ip``.
-Ethernet II itself (the -e header, VLAN tags, the ethertype's dispatch) is ``text.Printer``'s.
+print-ether.c (the -e header, VLAN tags, the ethertype's dispatch), print-llc.c, print-stp.c and print-arp.c
+without -v; what Ethernet or an LLC/SNAP header carries goes on to ``ip``.
 """
 from __future__ import annotations
 
 import functools
 
+from ...frames import l3, vlan_tags
 from .base import ETHERTYPE_NAMES, Context, Cut, etheraddr, hexdump, ipaddr, need
-from .ip import ipv4, ipv6
+from .ip import ipv4, ipv6, mpls
 
 ARP_OPS = {1: "Request", 2: "Reply", 3: "Reverse Request", 4: "Reverse Reply", 8: "Inverse Request",
            9: "Inverse Reply", 10: "NACK Reply"}
@@ -21,6 +22,54 @@ LLC_COMMANDS = {0x03: "ui", 0xE3: "test", 0xAF: "xid", 0x63: "ua", 0x43: "disc",
 STP_VERSIONS = {0: "802.1d", 2: "802.1w", 3: "802.1s", 4: "802.1aq"}
 STP_FLAGS = [(0x01, "Topology change"), (0x02, "Proposal"), (0x10, "Learn"), (0x20, "Forward"), (0x40, "Agreement"),
              (0x80, "Topology change ACK")]
+
+
+def ether(ctx: Context, data: bytes, wire_len: int) -> str:
+    """print-ether.c: an Ethernet frame (also one bridged inside GRE), by its ethertype past any VLAN tags."""
+    if len(data) < 14:
+        return "[|ether]"
+    etype, off = l3(data)
+    head = ""
+    if ctx.link:
+        outer = int.from_bytes(data[12:14], "big")
+        head = f"{etheraddr(data[6:12])} > {etheraddr(data[0:6])}, {ethertype(ctx, outer)}, length {wire_len}: "
+        for tci, inner in vlan_tags(data):
+            head += (f"vlan {tci & 0xFFF}, p {tci >> 13}{', DEI' if tci & 0x1000 else ''}, "
+                     f"{ethertype(ctx, inner)}, ")
+    if etype < 0x600 and off == 14:  # 802.3: a length, then an LLC header (spanning tree, NetBIOS, ...)
+        text = llc_frame(ctx, data, wire_len)
+        if text is not None:
+            return text
+    body = data[off:]
+    if etype == 0x0800:
+        return head + ipv4(ctx, body, wire_len - off)
+    if etype == 0x86DD:
+        return head + ipv6(ctx, body, wire_len - off)
+    if etype == 0x0806:
+        return head + arp(ctx, body, wire_len - off)
+    if etype in (0x8847, 0x8848):
+        return head + mpls(ctx, body, wire_len - off)
+    if not ctx.link:
+        head = f"{etheraddr(data[6:12])} > {etheraddr(data[0:6])}, {ethertype(ctx, etype)}, length {wire_len}: "
+    if ctx.quiet:
+        return head
+    ctx.dumped = True  # tcpdump's default print, which -x/-X replace with their own dump
+    return head + ("\n" + hexdump(body, ascii=not ctx.hex_only) if body else "")
+
+
+def ethertype(ctx: Context, t: int) -> str:
+    """print-ether.c's ether_type_print: shorter with -q."""
+    if ctx.quiet:
+        return ETHERTYPE_NAMES.get(t, f"Unknown Ethertype (0x{t:04x})")
+    return f"ethertype {ETHERTYPE_NAMES.get(t, 'Unknown')} (0x{t:04x})"
+
+
+def header_len(data: bytes) -> int:
+    """Where the link layer ends (after any VLAN tags, or an 802.2 LLC and SNAP header): where -x/-X dumps start."""
+    etype, off = l3(data)
+    if etype < 0x600 and off == 14:
+        return 14 + llc_header_len(data)
+    return off
 
 
 def llc_frame(ctx: Context, data: bytes, wire_len: int) -> str | None:

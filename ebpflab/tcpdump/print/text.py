@@ -1,8 +1,8 @@
 """tcpdump's text: the lines ``tcpdump -n`` prints for a packet, and its -x/-X dumps (lab 06).
 
-``Printer`` owns the line: the time stamp, Ethernet and its VLAN tags (the -e header), the ethertype's dispatch,
--q, -x/-X and the installed tcpdump's version. The layers are decoded, in the same words tcpdump uses, by
-``link`` (802.3 with LLC, spanning tree, ARP), ``ip`` (IPv4, IPv6 and its extension headers, MPLS,
+``Printer`` owns the line: the time stamp, where -x/-X dumps start, and the installed tcpdump's version. The
+layers are decoded, in the same words tcpdump uses, by ``link`` (Ethernet II and its VLAN tags, 802.3 with LLC,
+spanning tree, ARP), ``ip`` (IPv4, IPv6 and its extension headers, MPLS,
 IP in IP, GRE, ESP, AH), ``icmp`` (ICMP, ICMPv6, IGMP), ``transport`` (TCP and its options, UDP,
 SCTP, DCCP) and ``apps`` (DNS, HTTP, OSPF), so that the tests can compare the two line by line.
 """
@@ -12,11 +12,9 @@ import functools
 import subprocess
 import time
 
-from ...frames import l3, vlan_tags
 from ..pcap import Packet
-from .base import ETHERTYPE_NAMES, Context, etheraddr, hexdump
-from .ip import ipv4, ipv6, mpls
-from .link import arp, llc_frame, llc_header_len
+from .base import Context
+from .link import ether, header_len
 
 
 @functools.cache
@@ -35,7 +33,7 @@ class Printer(Context):
     def __init__(self, link: bool = False, quiet: bool = False, absolute_seq: bool = False, hex_only: bool = False,
                  dumps: bool = False) -> None:
         super().__init__(link=link, quiet=quiet, absolute_seq=absolute_seq, dumps=dumps, tcpdump=tcpdump_version())
-        self.hex_only = hex_only  # -x: dumps of unknown types without the ASCII column
+        self.hex_only = hex_only
 
     def time(self, ts_ns: int) -> str:
         """tcpdump's timestamp: local time of day with microseconds."""
@@ -57,46 +55,9 @@ class Printer(Context):
             return "[|truncated]"
 
     def frame(self, data: bytes, wire_len: int) -> str:
-        """print-ether.c: an Ethernet frame (also one bridged inside GRE), by its ethertype past any VLAN tags."""
-        if len(data) < 14:
-            return "[|ether]"
-        etype, off = l3(data)
-        head = ""
-        if self.link:
-            outer = int.from_bytes(data[12:14], "big")
-            head = f"{etheraddr(data[6:12])} > {etheraddr(data[0:6])}, {self._ethertype(outer)}, length {wire_len}: "
-            for tci, inner in vlan_tags(data):
-                head += (f"vlan {tci & 0xFFF}, p {tci >> 13}{', DEI' if tci & 0x1000 else ''}, "
-                         f"{self._ethertype(inner)}, ")
-        if etype < 0x600 and off == 14:  # 802.3: a length, then an LLC header (spanning tree, NetBIOS, ...)
-            text = llc_frame(self, data, wire_len)
-            if text is not None:
-                return text
-        body = data[off:]
-        if etype == 0x0800:
-            return head + ipv4(self, body, wire_len - off)
-        if etype == 0x86DD:
-            return head + ipv6(self, body, wire_len - off)
-        if etype == 0x0806:
-            return head + arp(self, body, wire_len - off)
-        if etype in (0x8847, 0x8848):
-            return head + mpls(self, body, wire_len - off)
-        if not self.link:
-            head = f"{etheraddr(data[6:12])} > {etheraddr(data[0:6])}, {self._ethertype(etype)}, length {wire_len}: "
-        if self.quiet:
-            return head
-        self.dumped = True  # tcpdump's default print, which -x/-X replace with their own dump
-        return head + ("\n" + hexdump(body, ascii=not self.hex_only) if body else "")
-
-    def _ethertype(self, t: int) -> str:
-        """print-ether.c's ether_type_print: shorter with -q."""
-        if self.quiet:
-            return ETHERTYPE_NAMES.get(t, f"Unknown Ethertype (0x{t:04x})")
-        return f"ethertype {ETHERTYPE_NAMES.get(t, 'Unknown')} (0x{t:04x})"
+        """An Ethernet frame's text (GRE hands its bridged frames back here): ``link.ether``."""
+        return ether(self, data, wire_len)
 
     def payload_offset(self, data: bytes) -> int:
-        """Where the link layer ends (after any VLAN tags, or an 802.2 LLC and SNAP header): where -x/-X dumps start."""
-        etype, off = l3(data)
-        if etype < 0x600 and off == 14:
-            return 14 + llc_header_len(data)
-        return off
+        """Where the link layer ends: where -x/-X dumps start (``link.header_len``)."""
+        return header_len(data)
