@@ -7,11 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import math
-import os
-import re
 import sys
-from typing import Callable
 
 from .errors import LabError
 
@@ -26,13 +22,6 @@ COMMANDS = {
 }
 
 
-def quiet_stdout() -> None:
-    """The reader of stdout went away (`| head`): stop writing there, as tcpdump does, without a traceback."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
-
-
 class _Parser(argparse.ArgumentParser):
     """argparse, but a bad option is one line on stderr (and exit status 2), like every other error."""
 
@@ -40,41 +29,6 @@ class _Parser(argparse.ArgumentParser):
         sub = self.prog.split(" ", 1)[1:]  # "ebpflab tcpdump" -> ["tcpdump"]
         where = f"{sub[0]}: " if sub else ""
         self.exit(2, f"ebpflab: {where}{message} (see {self.prog} --help)\n")
-
-
-def bounded_int(what: str, lo: int, hi: int) -> Callable[[str], int]:
-    """An argparse type: an integer from ``lo`` to ``hi``, else one sentence saying so."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text, 10)
-        except ValueError:
-            value = None
-        if value is None or not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f"invalid {what} {text!r} (must be an integer from {lo} to {hi})")
-        return value
-    return parse
-
-
-def bounded_float(what: str, lo: float, hi: float) -> Callable[[str], float]:
-    """An argparse type: a finite number above ``lo`` and at most ``hi`` (NaN and infinity refused)."""
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not (math.isfinite(value) and lo < value <= hi):
-            raise argparse.ArgumentTypeError(f"invalid {what} {text!r} (must be a number above {lo:g} and at most {hi:g})")
-        return value
-    return parse
-
-
-def name(what: str, pattern: str, longest: int) -> Callable[[str], str]:
-    """An argparse type: a non-empty name of at most ``longest`` characters matching ``pattern``."""
-    def parse(text: str) -> str:
-        if not text or len(text) > longest or not re.fullmatch(pattern, text):
-            raise argparse.ArgumentTypeError(f"invalid {what} {text!r} (1 to {longest} characters: {pattern})")
-        return text
-    return parse
 
 
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:

@@ -147,7 +147,7 @@ def serve(port: int = 0, root: Path = PIN_ROOT) -> Iterator[Exporter]:
 
 def add_arguments(parser) -> None:
     """Options of ``ebpflab export``."""
-    from .cli import bounded_float, bounded_int
+    from .cmdline import bounded_float, bounded_int
 
     parser.add_argument("--port", type=bounded_int("port", 0, 65535), default=9435, help="TCP port on 127.0.0.1 (default 9435)")
     parser.add_argument("--seconds", type=bounded_float("duration", 0, 7 * 86400), default=None,

@@ -365,7 +365,7 @@ def add_arguments(p: Any) -> None:
     p.add_argument("--comm", default="", help="only processes whose name starts with this")
     p.add_argument("--kind", action="append", default=[], help=f"only these kinds ({', '.join(KINDS)}); repeat or comma-separate")
     p.add_argument("--path", default="", help="only events whose file or program starts with this (up to 64 bytes)")
-    from .cli import bounded_int
+    from .cmdline import bounded_int
 
     p.add_argument("--count", type=bounded_int("event count", 0, 2**31 - 1), default=0,
                    help="stop after this many events (default: until Ctrl-C)")
@@ -376,7 +376,7 @@ def main(args: Any) -> int:
     import signal
     import sys
 
-    from .cli import quiet_stdout
+    from .cmdline import quiet_stdout
 
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
     kinds = [k for arg in args.kind for k in arg.split(",") if k]

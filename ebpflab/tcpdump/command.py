@@ -17,7 +17,7 @@ from typing import Any
 from . import capfilter
 from .capture import MAX_RING_KIB, Capture
 from ..cbpf import DLT_EN10MB
-from ..cli import bounded_float, bounded_int, name, quiet_stdout
+from ..cmdline import bounded_float, bounded_int, name, quiet_stdout
 from .pcap import DEFAULT_SNAPLEN, LINK_TYPES, PcapngWriter, PcapWriter, as_ethernet, open_capture, records
 from .print.base import hexdump
 from .print.text import Printer
