@@ -1,4 +1,4 @@
-"""``ebpflab cleanup``: remove what a killed lab left behind (lab 03, through maps' pins).
+"""``ebpflab cleanup``: remove what a killed lab left behind (no lab imports it; `make cleanup` runs it).
 
 Everything the kit creates is named so it can be found again, by its owner's tag
 ``<pid>_<start time>`` (``system.owner_tag``): namespaces ``ebl-<tag>-…`` (their veths and XDP
@@ -18,12 +18,12 @@ import tempfile
 from pathlib import Path
 
 from .attach import XDP_MARKS, XdpMark, xdp_programs
+from .maps import PIN_ROOT
 from .netlab import PREFIX, ip, kill_netns_pids
 from .system import owner_alive, require_root
+from .tcpdump.capture import FILTER_PREFIX, filter_header_owner
 
-PIN_ROOT = Path("/sys/fs/bpf/ebpflab")
 _NAME = re.compile(rf"^{PREFIX}-(\d+(?:_\d+)?)-")
-_HEADER = re.compile(r"^ebpflab-filter-(\d+(?:_\d+)?)-.*\.h$")
 
 
 def lab_namespaces() -> list[str]:
@@ -39,8 +39,8 @@ def leftovers(everything: bool = False) -> list[str]:
         found += [str(p) for p in sorted(PIN_ROOT.iterdir()) if everything or not owner_alive(p.name)]
     found += [str(m) for m in leftover_xdp_marks(everything)]
     tmp = Path(tempfile.gettempdir())
-    found += [str(h) for h in sorted(tmp.glob("ebpflab-filter-*.h"))
-              if everything or ((m := _HEADER.match(h.name)) and not owner_alive(m.group(1)))]
+    found += [str(h) for h in sorted(tmp.glob(f"{FILTER_PREFIX}*.h"))
+              if everything or ((tag := filter_header_owner(h.name)) and not owner_alive(tag))]
     return found
 
 

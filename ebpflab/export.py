@@ -20,8 +20,8 @@ from typing import Any, Iterator
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from . import bpfsys, maps
+from .maps import PIN_ROOT
 from .monitor import SrcStats, source_counters
-from .cleanup import PIN_ROOT
 from .system import owner_alive
 from .errors import LabError
 

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from . import bpfsys, system
-from .cleanup import PIN_ROOT
 from .errors import LabError
+
+PIN_ROOT = Path("/sys/fs/bpf/ebpflab")  # every lab's pins, a folder per owner tag
 
 
 def ipv4_key(addr: str) -> int:

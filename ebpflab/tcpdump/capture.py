@@ -29,6 +29,14 @@ from ..system import require_root
 MAX_RING_KIB = 262144  # -B: 256 MiB of ring buffer is far more than any lab needs
 STATS = ("seen", "captured", "dropped", "filtered")
 PROTOCOL_SLOTS = ("ARP", "TCP", "UDP", "ICMP", "ICMPv6", "IPv4 other", "IPv6 other", "other", "malformed")  # xdp_capture.c
+FILTER_PREFIX = "ebpflab-filter-"  # + owner tag + "-": the C filter written for clang, in the temp folder
+
+
+def filter_header_owner(name: str) -> str | None:
+    """The owner tag in a filter header's file name (``ebpflab cleanup`` removes a dead owner's); None if it is not one."""
+    if not (name.startswith(FILTER_PREFIX) and name.endswith(".h")):
+        return None
+    return name[len(FILTER_PREFIX):].split("-", 1)[0]
 
 
 def mono_to_wall_ns() -> int:
@@ -95,7 +103,7 @@ class Capture:
         defines: dict[str, Any] = {"CAP_BYTES": self.cap_bytes, "RING_PAGES": self.ring_pages, "WAKE_NS": self.wake_ns}
         if not self.filter.empty and self.filter.where == "kernel":
             # Named by its owner, so `ebpflab cleanup` removes it should this process be killed meanwhile.
-            fd, self._tmp = tempfile.mkstemp(prefix=f"ebpflab-filter-{system.owner_tag()}-", suffix=".h")
+            fd, self._tmp = tempfile.mkstemp(prefix=f"{FILTER_PREFIX}{system.owner_tag()}-", suffix=".h")
             with os.fdopen(fd, "w") as f:
                 f.write(self.filter.c_code())
             defines["CAPTURE_FILTER"] = f'"{self._tmp}"'

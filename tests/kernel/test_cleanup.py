@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ebpflab import LabError, cleanup
+from ebpflab import LabError, cleanup, maps
 from ebpflab.netlab import LabNet
 
 CHILD = r"""
@@ -38,7 +38,7 @@ def test_cleanup_removes_what_a_killed_lab_left_and_spares_live_labs():
         child.send_signal(signal.SIGKILL)
         child.wait()
     assert left <= namespaces(), "SIGKILL gives no chance to clean up: the namespaces must still be there"
-    pin = cleanup.PIN_ROOT / str(child.pid)
+    pin = maps.PIN_ROOT / str(child.pid)
     pin.mkdir(parents=True, exist_ok=True)
     with LabNet() as live:
         assert set(cleanup.leftovers()) >= left | {str(pin)}

@@ -12,7 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from ebpflab import cleanup, traffic
+from ebpflab import cleanup, maps, traffic
+from ebpflab.tcpdump.capture import FILTER_PREFIX
 
 EBPFLAB = str(Path(sys.executable).parent / "ebpflab")
 SEED = 20261203
@@ -27,8 +28,8 @@ def xdp_programs(ns: str) -> list:
 def traces_of(pid: int) -> list[str]:
     tag = f"{pid}_"
     found = [str(m) for m in cleanup.XDP_MARKS.glob(f"{tag}*")] if cleanup.XDP_MARKS.is_dir() else []
-    found += [str(p) for p in cleanup.PIN_ROOT.glob(f"{tag}*")] if cleanup.PIN_ROOT.is_dir() else []
-    found += [str(h) for h in Path(tempfile.gettempdir()).glob(f"ebpflab-filter-{tag}*")]
+    found += [str(p) for p in maps.PIN_ROOT.glob(f"{tag}*")] if maps.PIN_ROOT.is_dir() else []
+    found += [str(h) for h in Path(tempfile.gettempdir()).glob(f"{FILTER_PREFIX}{tag}*")]
     return found
 
 
