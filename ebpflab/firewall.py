@@ -9,26 +9,19 @@ port + protocol in a hash) and one hit counter per rule. ``Firewall`` edits them
         fw.hits()            # {'src 198.18.0.1/32': 1234}
         fw.remove(rule)
 
-For the comparison with the kernel's own firewall, ``nft_drop`` installs the same drop with
-nftables inside a lab namespace and ``Tap`` counts what an AF_PACKET tap (tcpdump) sees.
+Lab 07 compares it with the kernel's own firewall (``ebpflab.nftables``) and counts what an AF_PACKET
+tap sees (``ebpflab.tap``).
 """
 from __future__ import annotations
 
 import errno
 import ipaddress
-import re
-import select
-import signal
-import subprocess
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from . import maps
 from .errors import LabError
 from .loader import Program
-from .netlab import LabNet
 
 IP_PROTOCOLS = {"tcp": 6, "udp": 17}
 DEFAULT_MAX_RULES = 64  # MAX_RULES in bpf/xdp_firewall.c when no define is given
@@ -171,70 +164,3 @@ class Firewall:
                 raise LabError(f"the kernel's {rule.kind} rule table is full; remove a rule first") from None
             raise LabError(f"could not add rule '{rule}': {exc}") from None
         self._rules[rule.id] = rule
-
-
-# --- the kernel's own firewall, for comparison -------------------------------------------------
-
-class NftDrop:
-    """A drop rule installed with nftables in one lab host's namespace; counts what it dropped."""
-
-    def __init__(self, net: LabNet, host: str, port: int, proto: str = "udp", hook: str = "input") -> None:
-        self.net, self.host, self.port, self.proto, self.hook = net, host, port, proto, hook
-
-    def packets(self) -> int:
-        """Packets the nftables rule has dropped so far (its counter)."""
-        out = self.net.run(self.host, "nft", "list", "chain", "inet", "ebpflab", self.hook, timeout=10).stdout
-        m = re.search(r"counter packets (\d+)", out)
-        return int(m.group(1)) if m else 0
-
-
-@contextmanager
-def nft_drop(net: LabNet, host: str, port: int, proto: str = "udp", hook: str = "input") -> Iterator[NftDrop]:
-    """Drop ``proto`` packets to ``port`` with nftables on ``host`` (its namespace only) for the block."""
-    if proto not in IP_PROTOCOLS:
-        raise LabError(f"protocol {proto!r} is not one of {', '.join(IP_PROTOCOLS)}")
-    if hook not in ("input", "prerouting"):
-        raise LabError("hook must be 'input' or 'prerouting'")
-    ruleset = (f"table inet ebpflab {{\n chain {hook} {{ type filter hook {hook} priority 0; policy accept;\n"
-               f"  {proto} dport {int(port)} counter drop\n }}\n}}\n")
-    net.run(host, "nft", "-f", "-", input=ruleset, timeout=10)
-    try:
-        yield NftDrop(net, host, port, proto, hook)
-    finally:
-        net.run(host, "nft", "delete", "table", "inet", "ebpflab", check=False, timeout=10)
-
-
-class Tap:
-    """tcpdump on a lab host's eth0 (an AF_PACKET tap); ``count`` is set when the block ends."""
-
-    def __init__(self) -> None:
-        self.count: int | None = None
-        self.output = ""
-
-
-@contextmanager
-def tap(net: LabNet, host: str, bpf_filter: str = "", timeout: float = 10) -> Iterator[Tap]:
-    """Run tcpdump on ``host`` for the block and count the packets it saw (bounded waits)."""
-    t = Tap()
-    p = net.popen(host, "tcpdump", "-i", net[host].iface, "-n", "-q", "-B", "8192", "-w", "/dev/null",
-                  *bpf_filter.split(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + timeout  # wait until it listens, or the first packets are missed
-        line = ""
-        while "listening on" not in line:
-            left = deadline - time.monotonic()
-            if left <= 0 or p.poll() is not None or not select.select([p.stderr], [], [], left)[0]:
-                raise LabError(f"tcpdump did not start on {host}: {line.strip() or 'no output'}")
-            line = p.stderr.readline()
-        yield t
-    finally:
-        if p.poll() is None:
-            p.send_signal(signal.SIGINT)
-        try:
-            rest = p.communicate(timeout=timeout)[1] or ""
-        except subprocess.TimeoutExpired:
-            p.kill()
-            rest = p.communicate()[1] or ""
-        t.output = rest
-        m = re.search(r"(\d+) packets? received by filter", rest)
-        t.count = int(m.group(1)) if m else None

@@ -7,7 +7,9 @@ import pytest
 
 from ebpflab import traffic
 from ebpflab.errors import LabError
-from ebpflab.firewall import Firewall, nft_drop, parse_prefix, tap
+from ebpflab.firewall import Firewall, parse_prefix
+from ebpflab.nftables import nft_drop
+from ebpflab.tap import tap
 from ebpflab.loader import Program
 
 
