@@ -1,7 +1,7 @@
 """Drop early vs drop late: the receiver's CPU per dropped packet on one veth flood (issue 10, part 2).
 
 The flood comes from ``bench.flood`` (sendmmsg, pinned to CPU 0). Receive processing of the
-server's veth is steered to CPU 1 with RPS, and two tracepoints (``ebpflab.timing.SoftirqMeter``)
+server's veth is steered to CPU 1 with RPS, and two tracepoints (``ebpflab.softirq.SoftirqMeter``)
 time the NET_RX softirq on every CPU, so the receiver's cost is measured apart from the sender's.
 Native XDP on veth is the exception: veth runs it in a NAPI poll on the *sending* CPU, which the
 meter still sees as NET_RX time on CPU 0.
@@ -9,13 +9,14 @@ meter still sees as NET_RX time on CPU 0.
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import time
 from contextlib import ExitStack, contextmanager
 from typing import Iterator
 
-from ebpflab import REPO, timing, traffic
+from ebpflab import REPO, LabError, softirq, traffic
 from ebpflab.loader import Program
 from ebpflab.netlab import LabNet
 
@@ -33,6 +34,22 @@ NFT_PREROUTING = f"""table ip ebl_bench {{
 PACED = 50_000  # a rate a Python reader keeps up with, so that it really reads every packet
 METHODS = ["XDP native (veth)", "XDP generic", "nft netdev ingress", "nft ip prerouting",
            "stack (no socket)", "user space, flooded", f"user space, {PACED // 1000}k/s"]
+
+
+def cpu_idle_seconds(cpu: int) -> float:
+    """Seconds CPU ``cpu`` has been idle (idle + iowait) since boot, from /proc/stat."""
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith(f"cpu{cpu} "):
+                v = line.split()
+                return (int(v[4]) + int(v[5])) / os.sysconf("SC_CLK_TCK")
+    raise LabError(f"no CPU {cpu} in /proc/stat")
+
+
+def softnet_drops() -> list[int]:
+    """Per-CPU packets dropped because the receive backlog was full (/proc/net/softnet_stat)."""
+    with open("/proc/net/softnet_stat") as f:
+        return [int(line.split()[1], 16) for line in f]
 
 
 @contextmanager
@@ -80,14 +97,14 @@ def flood(net: LabNet, frame: bytes, seconds: float, rate: float | None = None) 
 def one_run(net: LabNet, method: str, frame: bytes, seconds: float) -> dict:
     """One flood against one drop method: packets, receiver ns/packet, sender ns/packet."""
     with receiver(net, method, seconds) as sink:
-        drops0 = timing.softnet_drops()
-        with timing.SoftirqMeter() as meter:
-            idle0, t0 = timing.cpu_idle_seconds(RECV_CPU), time.perf_counter()
+        drops0 = softnet_drops()
+        with softirq.SoftirqMeter() as meter:
+            idle0, t0 = cpu_idle_seconds(RECV_CPU), time.perf_counter()
             sent = flood(net, frame, seconds, PACED if method.endswith("k/s") else None)
             time.sleep(0.05)  # let the backlog drain
             wall = time.perf_counter() - t0
-            busy = max(wall - (timing.cpu_idle_seconds(RECV_CPU) - idle0), 0.0)
-        drops = sum(b - a for a, b in zip(drops0, timing.softnet_drops()))
+            busy = max(wall - (cpu_idle_seconds(RECV_CPU) - idle0), 0.0)
+        drops = sum(b - a for a, b in zip(drops0, softnet_drops()))
     n = max(sent["packets"], 1)
     send_core = meter.ns[SEND_CPU]
     if method.startswith("user space"):
@@ -108,7 +125,7 @@ def one_run(net: LabNet, method: str, frame: bytes, seconds: float) -> dict:
 def run(seconds: float = 1.5, repeats: int = 3) -> list[dict]:
     """Every drop method, interleaved ``repeats`` times on one lab network; medians per method."""
     with LabNet() as net:
-        timing.set_rps(net["server"].netns, "eth0", [RECV_CPU])
+        softirq.set_rps(net["server"].netns, "eth0", [RECV_CPU])
         frame = bytes(traffic.udp(net, "client", "server", dport=PORT))
         runs: dict[str, list[dict]] = {m: [] for m in METHODS}
         skipped: dict[str, str] = {}

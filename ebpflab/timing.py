@@ -8,12 +8,10 @@ system call is made directly (``ebpflab.bpfsys``)::
     with Program("xdp_drop") as prog:
         r = measure(prog.load(), packet)      # r.retval == XDP_DROP, r.ns is ns per packet
 
-The drop-cost helpers below (NET_RX softirq time per CPU, RPS steering, backlog drops) let
-``bench/`` tell the receiver's CPU cost apart from the sender's on a veth flood.
+What receiving a packet costs the CPU (NET_RX softirq time, RPS steering) is ``ebpflab.softirq``'s.
 """
 from __future__ import annotations
 
-import os
 import statistics
 from dataclasses import dataclass
 from typing import Any
@@ -78,93 +76,3 @@ TestRun.__test__ = False  # type: ignore[attr-defined]
 def ns_per_packet(program_or_fd: Any, packet: bytes, repeat: int = 100_000, rounds: int = 5) -> float:
     """Median over ``rounds`` of ``test_run`` (the machine is shared, single runs are noisy)."""
     return statistics.median(test_run(program_or_fd, packet, repeat) for _ in range(rounds))
-
-
-# --- drop-cost helpers: whose CPU pays for a flood ----------------------------------------------
-
-def set_rps(netns_name: str, iface: str, cpus: list[int]) -> None:
-    """Steer receive processing of ``iface`` in namespace ``netns_name`` to ``cpus`` (its RPS mask)."""
-    import subprocess
-
-    mask = sum(1 << c for c in cpus)
-    # `ip netns exec` mounts the namespace's own /sys, where the veth's queues live.
-    cmd = f"for q in /sys/class/net/{iface}/queues/rx-*; do echo {mask:x} > $q/rps_cpus; done"
-    res = subprocess.run(["ip", "netns", "exec", netns_name, "sh", "-c", cmd], capture_output=True, text=True)
-    if res.returncode != 0:
-        raise LabError(f"could not set RPS on {iface} in {netns_name}: {res.stderr.strip()}")
-
-
-NET_RX_SOFTIRQ = 3
-_SOFTIRQ_METER = r"""
-// Time spent in the NET_RX softirq on each CPU: where the kernel receives packets.
-BPF_PERCPU_ARRAY(since, u64, 1);
-BPF_PERCPU_ARRAY(total, u64, 1);
-TRACEPOINT_PROBE(irq, softirq_entry) {
-    int k = 0;
-    u64 *s = since.lookup(&k);
-    if (s && args->vec == VEC)
-        *s = bpf_ktime_get_ns();
-    return 0;
-}
-TRACEPOINT_PROBE(irq, softirq_exit) {
-    int k = 0;
-    u64 *s = since.lookup(&k), *t = total.lookup(&k);
-    if (s && t && *s && args->vec == VEC) {
-        *t += bpf_ktime_get_ns() - *s;
-        *s = 0;
-    }
-    return 0;
-}
-"""
-
-
-class SoftirqMeter:
-    """Nanoseconds each CPU spends in the NET_RX softirq while the block runs (two tracepoints)."""
-
-    def __init__(self, vec: int = NET_RX_SOFTIRQ) -> None:
-        self.vec = vec
-        self.prog: Any = None
-        self._start: list[int] = []
-        self.ns: list[int] = []
-
-    def read(self) -> list[int]:
-        """Per-CPU nanoseconds in the softirq since the meter was built."""
-        return [int(v) for v in self.prog["total"].getvalue(0)]
-
-    def __enter__(self) -> "SoftirqMeter":
-        from .loader import Program
-
-        self.prog = Program(_SOFTIRQ_METER, {"VEC": self.vec}).build()  # BCC attaches the tracepoints
-        self._start = self.read()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        try:
-            if self.prog is not None and self.prog.bpf is not None:
-                self.ns = [b - a for a, b in zip(self._start, self.read())]
-        finally:
-            if self.prog is not None:
-                self.prog.close()
-
-    def lap(self) -> list[int]:
-        """Per-CPU nanoseconds since the block (or the previous lap) began."""
-        now = self.read()
-        out = [b - a for a, b in zip(self._start, now)]
-        self._start = now
-        return out
-
-
-def cpu_idle_seconds(cpu: int) -> float:
-    """Seconds CPU ``cpu`` has been idle (idle + iowait) since boot, from /proc/stat."""
-    with open("/proc/stat") as f:
-        for line in f:
-            if line.startswith(f"cpu{cpu} "):
-                v = line.split()
-                return (int(v[4]) + int(v[5])) / os.sysconf("SC_CLK_TCK")
-    raise LabError(f"no CPU {cpu} in /proc/stat")
-
-
-def softnet_drops() -> list[int]:
-    """Per-CPU packets dropped because the receive backlog was full (/proc/net/softnet_stat)."""
-    with open("/proc/net/softnet_stat") as f:
-        return [int(line.split()[1], 16) for line in f]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ebpflab import LabError, timing
+from ebpflab import LabError, softirq, timing
 from ebpflab.loader import Program
 
 # Ethernet / IPv4 198.18.0.1 -> 198.18.0.2 / UDP 40000 -> 7777 / 18 bytes of payload.
@@ -42,14 +42,18 @@ def test_bad_input_is_one_sentence():
 
 
 def test_softirq_meter_sees_receive_work_and_rps_steers_it(net):
-    from ebpflab import traffic
+    import sys
 
-    timing.set_rps(net["server"].netns, "eth0", [1])
+    from ebpflab import REPO, traffic
+    sys.path.insert(0, str(REPO))  # bench/ is run from the repo root (`python -m bench`), not installed
+    from bench.drop import softnet_drops
+
+    softirq.set_rps(net["server"].netns, "eth0", [1])
     mask = net.run("server", "cat", "/sys/class/net/eth0/queues/rx-0/rps_cpus").stdout.strip()
     assert int(mask, 16) == 2
-    with timing.SoftirqMeter() as meter:
+    with softirq.SoftirqMeter() as meter:
         traffic.send(net, "client", traffic.udp(net, "client", "server"), count=2000)
-    assert len(meter.ns) == len(timing.softnet_drops())
+    assert len(meter.ns) == len(softnet_drops())
     assert meter.ns[1] > 0  # CPU 1 received the packets
 
 
