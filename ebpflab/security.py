@@ -1,6 +1,6 @@
 """Runtime security in miniature: process events, an in-kernel filter, a kill policy (lab 10).
 
-``Monitor`` loads ``bpf/sec_events.c`` (exec, exit, openat, TCP connect), collects its ring buffer
+``ProcessMonitor`` loads ``bpf/sec_events.c`` (exec, exit, openat, TCP connect), collects its ring buffer
 and sets its maps: ``deny()`` writes a policy entry the kernel enforces with ``bpf_send_signal``,
 ``watch()`` sets the default in-kernel filter, ``counts()`` reads generated vs delivered. ``WebApp``
 is the lab's vulnerable web server in the ``server`` namespace; ``tree()`` draws a process tree.
@@ -140,7 +140,7 @@ def _put(obj: Any, name: str, raw: bytes) -> None:
     ctypes.memmove(ctypes.addressof(obj) + getattr(type(obj), name).offset, raw, len(raw))
 
 
-class Monitor:
+class ProcessMonitor:
     """``sec_events`` loaded and attached, its events collected; a context manager that detaches."""
 
     def __init__(self, keep: str | None = None, *, on_event: Callable[[Event], Any] | None = None,
@@ -162,7 +162,7 @@ class Monitor:
             _check_watch(**self._watch)
         self._ids = iter(range(1, 1 << 30))
 
-    def __enter__(self) -> "Monitor":
+    def __enter__(self) -> "ProcessMonitor":
         self.prog.__enter__()  # BCC attaches every TRACEPOINT_PROBE as it builds
         try:
             if "CUSTOM_KEEP" not in self.prog.defines:
@@ -399,7 +399,7 @@ def main(args: Any) -> int:
         if args.count and printed[0] >= args.count:
             done.set()
 
-    mon = Monitor(on_event=show, keep_events=False, watch={"netns": netns, "comm": args.comm, "kinds": kinds,
+    mon = ProcessMonitor(on_event=show, keep_events=False, watch={"netns": netns, "comm": args.comm, "kinds": kinds,
                                                               "prefix": args.path})
     with mon:
         print("ebpflab events: watching (Ctrl-C stops)", file=sys.stderr, flush=True)

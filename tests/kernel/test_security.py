@@ -42,7 +42,7 @@ def test_btf_offsets_give_what_proc_says(tmp_path):
     """Parent chain and network namespace read at BTF offsets agree with /proc."""
     prog = tmp_path / "eblbtf"
     shutil.copy("/bin/true", prog)
-    with security.Monitor(watch={"kinds": ["exec"], "comm": "eblbtf"}) as mon:
+    with security.ProcessMonitor(watch={"kinds": ["exec"], "comm": "eblbtf"}) as mon:
         subprocess.run([str(prog)], check=True)
         assert mon.wait_for(lambda evs: len(evs) == 1)
     ev = mon.events[0]
@@ -58,7 +58,7 @@ def test_workload_events_appear_exactly_once(net):
     listener.bind((net["server"].ip, port))
     listener.listen(8)
     try:
-        with security.Monitor(watch={"netns": net["client"]}) as mon:
+        with security.ProcessMonitor(watch={"netns": net["client"]}) as mon:
             outside = [open(os.devnull).close() for _ in range(50)]  # opens outside the filter: never delivered
             work = net.popen("client", "/usr/bin/python3", "-c", WORKLOAD, str(folder), net["server"].ip, str(port), str(n_files))
             out, err = work.communicate(timeout=60)
@@ -95,7 +95,7 @@ def test_injected_shell_is_killed_in_20_of_20_runs(net):
     folder = Path(tempfile.mkdtemp(prefix="ebl-sec-"))
     runs = 20
     try:
-        with security.Monitor(watch={"netns": net["server"]}) as mon, security.WebApp(net) as app:
+        with security.ProcessMonitor(watch={"netns": net["server"]}) as mon, security.WebApp(net) as app:
             # policy off: the shell runs, and shows in the process tree under the app
             assert app.calc(security.attack_payload(folder / "before"))[0] == 200
             assert (folder / "before").exists()
@@ -126,7 +126,7 @@ def test_open_policy_kills_the_reader_before_it_reads(tmp_path):
     secret, other = tmp_path / "secret.txt", tmp_path / "public.txt"
     secret.write_text("top secret\n")
     other.write_text("hello\n")
-    with security.Monitor(watch={"comm": "cat"}) as mon:
+    with security.ProcessMonitor(watch={"comm": "cat"}) as mon:
         rule = mon.deny("open", f"{tmp_path}/secret*")
         blocked = subprocess.run(["/bin/cat", str(secret)], capture_output=True, text=True)
         allowed = subprocess.run(["/bin/cat", str(other)], capture_output=True, text=True)
@@ -137,7 +137,7 @@ def test_open_policy_kills_the_reader_before_it_reads(tmp_path):
 
 
 def test_policy_input_errors_are_one_sentence_and_the_program_keeps_running():
-    with security.Monitor(watch={"comm": "true"}) as mon:
+    with security.ProcessMonitor(watch={"comm": "true"}) as mon:
         for kind, path, match in (("fork", "/bin/sh", "unknown kind"), ("exec", "", "needs a path"),
                                   ("exec", "/" + "x" * 200, "at most 127"), ("exec", "*", "needs a path")):
             with pytest.raises(LabError, match=match) as info:
@@ -159,7 +159,7 @@ def test_exact_rules_do_not_match_longer_names(tmp_path):
     shutil.copy("/bin/true", prog)
     longer = tmp_path / "truer"
     shutil.copy("/bin/true", longer)
-    with security.Monitor(watch={"kinds": ["exec"], "prefix": str(tmp_path)}) as mon:
+    with security.ProcessMonitor(watch={"kinds": ["exec"], "prefix": str(tmp_path)}) as mon:
         mon.deny("exec", str(prog))
         assert subprocess.run([str(prog)]).returncode == -signal.SIGKILL
         assert subprocess.run([str(longer)]).returncode == 0
@@ -177,7 +177,7 @@ static __always_inline int keep(struct sec_event *e)
     prog = tmp_path / "ebltrue"
     shutil.copy("/bin/true", prog)
     # Only this test's children: another suite on the machine running an ebl* program must not count.
-    with security.Monitor(keep, defines={"TEST_PID": os.getpid()}) as mon:
+    with security.ProcessMonitor(keep, defines={"TEST_PID": os.getpid()}) as mon:
         for _ in range(5):
             subprocess.run([str(prog)], check=True)
             subprocess.run(["/bin/true"], check=True)
