@@ -57,7 +57,7 @@ def measure(prog: Program, packets: dict[str, bytes], repeat: int, rounds: int) 
         times = []
         for _ in range(rounds):
             drain()
-            times.append(timing.test_run(fn, pkt, repeat))
+            times.append(timing.ns_per_run(fn, pkt, repeat))
         drain()
         out[name] = statistics.median(times)
     return out

@@ -1,6 +1,6 @@
 """What a program costs: run it in the kernel on a crafted packet and time it (lab 02, bench/).
 
-``test_run()`` uses the kernel's ``BPF_PROG_TEST_RUN`` command: the kernel runs a loaded program
+``ns_per_run()`` uses the kernel's ``BPF_PROG_TEST_RUN`` command: the kernel runs a loaded program
 ``repeat`` times on a copy of one packet, without any interface, and reports the mean time per run
 in nanoseconds and the program's return value. BCC 0.26 has no wrapper for it, so the ``bpf()``
 system call is made directly (``ebpflab.bpfsys``)::
@@ -64,15 +64,14 @@ def measure(program_or_fd: Any, packet: bytes, repeat: int = 1) -> TestRun:
     return TestRun(ns=float(ns), retval=retval, repeat=repeat, data_out=data_out)
 
 
-def test_run(program_or_fd: Any, packet: bytes, repeat: int = 100_000) -> float:
+def ns_per_run(program_or_fd: Any, packet: bytes, repeat: int = 100_000) -> float:
     """Mean nanoseconds per run of a loaded program on ``packet``, measured by the kernel (BPF_PROG_TEST_RUN)."""
     return measure(program_or_fd, packet, repeat).ns
 
 
-test_run.__test__ = False  # type: ignore[attr-defined]  # not a pytest test despite its name
-TestRun.__test__ = False  # type: ignore[attr-defined]
+TestRun.__test__ = False  # type: ignore[attr-defined]  # not a pytest test class despite its name
 
 
 def ns_per_packet(program_or_fd: Any, packet: bytes, repeat: int = 100_000, rounds: int = 5) -> float:
-    """Median over ``rounds`` of ``test_run`` (the machine is shared, single runs are noisy)."""
-    return statistics.median(test_run(program_or_fd, packet, repeat) for _ in range(rounds))
+    """Median over ``rounds`` of ``ns_per_run`` (the machine is shared, single runs are noisy)."""
+    return statistics.median(ns_per_run(program_or_fd, packet, repeat) for _ in range(rounds))

@@ -18,7 +18,7 @@ def test_retval_is_the_programs_verdict(name, action):
         r = timing.measure(prog.load(), PACKET, repeat=1000)
         assert r.retval == action
         assert r.ns > 0
-        assert timing.test_run(prog.load().fd, PACKET, repeat=1000) > 0  # a bare fd works too
+        assert timing.ns_per_run(prog.load().fd, PACKET, repeat=1000) > 0  # a bare fd works too
         assert timing.ns_per_packet(prog.load(), PACKET, repeat=1000, rounds=3) > 0
 
 
@@ -34,11 +34,11 @@ def test_every_run_really_happens_in_the_kernel():
 def test_bad_input_is_one_sentence():
     with Program("xdp_pass") as prog:
         with pytest.raises(LabError, match="Ethernet header"):
-            timing.test_run(prog.load(), b"\0" * 4)
+            timing.ns_per_run(prog.load(), b"\0" * 4)
     with pytest.raises(LabError, match="BPF_PROG_TEST_RUN failed"):
-        timing.test_run(10_000, PACKET, repeat=1)
+        timing.ns_per_run(10_000, PACKET, repeat=1)
     with pytest.raises(LabError, match="loaded program"):
-        timing.test_run("xdp_pass", PACKET)
+        timing.ns_per_run("xdp_pass", PACKET)
 
 
 def test_softirq_meter_sees_receive_work_and_rps_steers_it(net):
