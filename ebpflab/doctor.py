@@ -15,7 +15,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import bpfsys, system
+from . import bpfcall, system
 
 # program and map types (include/uapi/linux/bpf.h).
 PROG_TYPE = {"socket_filter": 1, "kprobe": 2, "sched_cls": 3, "tracepoint": 5, "xdp": 6, "perf_event": 7}
@@ -43,13 +43,13 @@ def probe_prog(prog_type: str) -> bool:
     lic = ctypes.create_string_buffer(b"GPL")
     attr = (PROG_TYPE[prog_type].to_bytes(4, "little") + (2).to_bytes(4, "little")
             + ctypes.addressof(insns).to_bytes(8, "little") + ctypes.addressof(lic).to_bytes(8, "little"))
-    return bpfsys.probe(bpfsys.PROG_LOAD, attr)
+    return bpfcall.probe(bpfcall.PROG_LOAD, attr)
 
 
 def probe_ringbuf() -> bool:
     """Create a 4 KiB BPF ring buffer: True if the kernel has them (5.8+)."""
     attr = b"".join(x.to_bytes(4, "little") for x in (MAP_RINGBUF, 0, 0, os.sysconf("SC_PAGE_SIZE")))
-    return bpfsys.probe(bpfsys.MAP_CREATE, attr)
+    return bpfcall.probe(bpfcall.MAP_CREATE, attr)
 
 
 @functools.lru_cache(maxsize=1)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from . import bpfsys, maps
+from . import bpfcall, maps
 from .maps import PIN_ROOT
 from .monitor import SrcStats, source_counters
 from .system import owner_alive
@@ -46,11 +46,11 @@ def pin_maps(prog: Any, names: tuple[str, ...] = PINNED_MAPS) -> Iterator[Path]:
 def _map_items(path: Path, key_type: Any, value_type: Any) -> list[tuple[Any, Any]]:
     """Every (key, value) of the pinned map at ``path``, read through the bpf() system call."""
     try:
-        fd = bpfsys.obj_get(str(path))
+        fd = bpfcall.obj_get(str(path))
     except OSError:
         return []  # unpinned between listing and opening: the lab just ended
     try:
-        return bpfsys.map_items(fd, key_type, value_type)
+        return bpfcall.map_items(fd, key_type, value_type)
     finally:
         os.close(fd)
 

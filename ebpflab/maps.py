@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from . import bpfsys, system
+from . import bpfcall, system
 from .errors import LabError
 
 PIN_ROOT = Path("/sys/fs/bpf/ebpflab")  # every lab's pins, a folder per owner tag
@@ -63,7 +63,7 @@ def pinned(table: Any, name: str) -> Iterator[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     try:
-        bpfsys.obj_pin(table.map_fd, str(path))
+        bpfcall.obj_pin(table.map_fd, str(path))
     except OSError as exc:
         raise LabError(f"could not pin map {name} at {path}: {exc.strerror}") from None
     try:

@@ -3,7 +3,7 @@
 ``ns_per_run()`` uses the kernel's ``BPF_PROG_TEST_RUN`` command: the kernel runs a loaded program
 ``repeat`` times on a copy of one packet, without any interface, and reports the mean time per run
 in nanoseconds and the program's return value. BCC 0.26 has no wrapper for it, so the ``bpf()``
-system call is made directly (``ebpflab.bpfsys``)::
+system call is made directly (``ebpflab.bpfcall``)::
 
     with Program("xdp_drop") as prog:
         r = measure(prog.load(), packet)      # r.retval == XDP_DROP, r.ns is ns per packet
@@ -16,7 +16,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
-from . import bpfsys
+from . import bpfcall
 from .errors import LabError
 
 XDP_ACTIONS = {0: "XDP_ABORTED", 1: "XDP_DROP", 2: "XDP_PASS", 3: "XDP_TX", 4: "XDP_REDIRECT"}
@@ -57,7 +57,7 @@ def measure(program_or_fd: Any, packet: bytes, repeat: int = 1) -> TestRun:
     if not 1 <= repeat <= 100_000_000:
         raise LabError("repeat must be between 1 and 100000000")
     try:
-        ns, retval, data_out = bpfsys.prog_test_run(_fd(program_or_fd), packet, repeat)
+        ns, retval, data_out = bpfcall.prog_test_run(_fd(program_or_fd), packet, repeat)
     except OSError as exc:
         raise LabError(f"BPF_PROG_TEST_RUN failed: {exc.strerror} (is the program loaded, and of a type "
                        "the kernel can test-run, such as XDP?)") from None

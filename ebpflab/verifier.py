@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from . import BPF_DIR, bpfsys
+from . import BPF_DIR, bpfcall
 from .errors import LabError, VerifierError
 from .loader import Program, resolve_source
 from .verifierlog import INSN_RE, SOURCE_RE, STATS_RE, Explanation, explain, line_map, source_line
@@ -212,7 +212,7 @@ print("loaded" if fd >= 0 else os.strerror(ctypes.get_errno()))
 def unprivileged_attempt() -> str:
     """Try to load a trivial socket filter as user nobody without capabilities; say what happened."""
     cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
-           "/usr/bin/python3", "-c", _UNPRIVILEGED_LOAD, str(bpfsys.number())]
+           "/usr/bin/python3", "-c", _UNPRIVILEGED_LOAD, str(bpfcall.number())]
     try:
         run = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:

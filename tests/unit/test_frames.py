@@ -6,7 +6,7 @@ import ctypes
 from scapy.layers.inet import IP, UDP
 from scapy.layers.l2 import ARP, Dot1AD, Dot1Q, Ether
 
-from ebpflab import bpfsys, cbpf
+from ebpflab import bpfcall, cbpf
 from ebpflab.frames import l3, protocol_of, vlan_tags
 
 
@@ -22,6 +22,6 @@ def test_l3_walks_every_tag_kind():
 
 
 def test_the_bpf_syscall_number_is_known_here_and_structs_have_the_kernel_sizes():
-    assert bpfsys.number() == bpfsys.SYS_BPF[bpfsys.abi()]
-    assert ctypes.sizeof(bpfsys.TestRunAttr) == 80  # union bpf_attr's `test` member: 76 bytes, 8-aligned
+    assert bpfcall.number() == bpfcall.SYS_BPF[bpfcall.abi()]
+    assert ctypes.sizeof(bpfcall.TestRunAttr) == 80  # union bpf_attr's `test` member: 76 bytes, 8-aligned
     assert ctypes.sizeof(cbpf._BpfInsn) == 8       # struct sock_filter / struct bpf_insn
