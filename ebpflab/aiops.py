@@ -69,10 +69,6 @@ class Actor:
                     done.append(self._record(Action(t, "unblock", src)))
         return done
 
-    def ever_blocked(self) -> set[str]:
-        """Every source blocked at some point."""
-        return {a.source for a in self.actions if a.action == "block"}
-
     def _record(self, action: Action) -> Action:
         self.actions.append(action)
         if self.log:
