@@ -45,7 +45,7 @@ def discover() -> list[str]:
 
 def measure(prog: Program, packets: dict[str, bytes], repeat: int, rounds: int) -> dict[str, float]:
     """Median ns/packet of the loaded program for each frame."""
-    fn = prog.load()
+    fn = prog.fd()
     ring = re.search(r"BPF_RINGBUF_OUTPUT\((\w+)", prog.text)
     drain: Callable[[], Any] = lambda: None
     if ring:

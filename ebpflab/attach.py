@@ -3,127 +3,41 @@
 Each function here is a context manager over one kind of hook (XDP, tc, tracepoint, uprobe,
 perf event) that takes a function ``Program.load()`` returned; notebooks use them through
 ``Program.xdp()``, ``.tc()``, ``.tracepoint()``, ``.uprobe()`` and ``.perf_event()``.
-XDP attachments also leave an ``XdpMark`` so ``ebpflab cleanup`` can undo those of killed processes.
+XDP attachments go through ``ebpflab.xdp``, which leaves the mark ``ebpflab cleanup`` reads.
 """
 from __future__ import annotations
 
 import errno
-import os
-from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, ContextManager, Iterator, Mapping
 
-from . import system
+from . import xdp
 from .errors import LabError
-from .netlab import Host, call_in, link_info, netns
+from .netlab import Host, call_in
 from .system import call_bcc, import_bcc
+from .xdp import XDP_MODES
 
-XDP_MODES = {"generic": 1 << 1, "native": 1 << 2, "offload": 1 << 3}
-XDP_FLAGS_UPDATE_IF_NOEXIST = 1 << 0
-XDP_MARKS = Path("/run/ebpflab/xdp")  # one XdpMark per attachment, for `ebpflab cleanup`
 TC_PARENTS = {"ingress": "ffff:fff2", "egress": "ffff:fff3"}
 
 
 # --- XDP ------------------------------------------------------------------------------------
-@contextmanager
 def xdp_attached(fn: Any, iface: str, ns: str | None = None, mode: str = "generic", *,
-                 label: str | None = None) -> Iterator[Any]:
+                 label: str | None = None) -> ContextManager[None]:
     """Attach loaded XDP function ``fn`` to ``iface`` (in namespace ``ns``, or this one) for the block, then detach.
 
-    A mark naming the program is written *before* attaching, so that ``ebpflab cleanup`` can detach
-    it should this process be SIGKILLed at any point while it is attached.
+    BCC's two calls inside ``xdp.attached``, the flow (and the mark for ``ebpflab cleanup``) libbpf's ``CoreProgram`` shares.
     """
-    label = label or iface
-    with xdp_marked(fn, iface, ns, mode):
-        bcc = import_bcc()
-        flags = XDP_MODES[mode] | XDP_FLAGS_UPDATE_IF_NOEXIST  # never replace another program silently
-        with netns(ns) if ns else nullcontext():
-            res = call_bcc(bcc.BPF.attach_xdp, iface.encode(), fn, flags)
-        if res.error is not None:
-            busy = [p.get("name") or f"id {p.get('id')}" for p in xdp_programs(iface, ns)]
-            if busy:
-                raise LabError(f"{label} already runs the XDP program {busy[0]!r}: XDP allows one program per "
-                               "interface, so detach it first (leave the other `with` block)") from None
-            raise LabError(f"could not attach {fn.name.decode()} to {label} in {mode} mode: {res.error} {res.log.strip()}".strip())
-        try:
-            yield fn
-        finally:
-            detach_xdp(iface, ns, mode)
-
-
-@contextmanager
-def xdp_marked(prog: Any, iface: str, ns: str | None, mode: str) -> Iterator[None]:
-    """Check ``mode``, then keep an ``XdpMark`` naming ``prog`` (a BCC function or an fd) for the block.
-
-    Every XDP attach (BCC's here, libbpf's in lab 11) attaches inside this block: the mark is
-    written *before* attaching, so no moment of a SIGKILL leaves a program ``ebpflab cleanup`` cannot see.
-    """
-    if mode not in XDP_MODES:
-        raise LabError(f"unknown XDP mode {mode!r}; use one of {', '.join(XDP_MODES)}")
-    mark = XdpMark(system.owner_tag(), iface, ns, prog_id(prog)).write()
-    try:
-        yield
-    finally:
-        if mark:
-            mark.unlink(missing_ok=True)
-
-
-def detach_xdp(iface: str, ns: str | None = None, mode: str = "generic") -> None:
-    """Remove whatever XDP program is attached to ``iface`` (quietly if its namespace is gone)."""
-    if ns and not os.path.exists(f"/run/netns/{ns}"):
-        return
     bcc = import_bcc()
-    with netns(ns) if ns else nullcontext():
+
+    def attach(flags: int) -> str | None:
+        res = call_bcc(bcc.BPF.attach_xdp, iface.encode(), fn, flags)
+        return None if res.error is None else f"{res.error} {res.log.strip()}"
+
+    def detach() -> None:
         call_bcc(bcc.BPF.remove_xdp, iface.encode(), XDP_MODES[mode])  # an error: the interface went away
 
-
-def xdp_programs(iface: str, ns: str | None = None) -> list[dict]:
-    """The XDP programs attached to ``iface`` as ``ip -j -d link`` lists them (id, name, ...); none if it is gone."""
-    try:
-        xdp = link_info(iface, ns).get("xdp", {})
-    except LabError:
-        return []
-    progs = [xdp["prog"]] if "prog" in xdp else []
-    return progs + [a["prog"] for a in xdp.get("attached", []) if "prog" in a and a["prog"] not in progs]
-
-
-def prog_id(fn: Any) -> int:
-    """The kernel's id of a loaded program, given as a BCC function or an fd (what ``bpftool prog`` shows)."""
-    with open(f"/proc/self/fdinfo/{fn if isinstance(fn, int) else fn.fd}") as f:
-        return int(next(line.split()[1] for line in f if line.startswith("prog_id:")))
-
-
-@dataclass(frozen=True)
-class XdpMark:
-    """``<owner> <iface> <netns or -> <program id>`` in XDP_MARKS: an XDP attachment ``ebpflab cleanup`` can undo.
-
-    ``owner`` is ``system.owner_tag()`` (pid and start time), so a reused pid does not keep the mark alive.
-    """
-
-    owner: str
-    iface: str
-    netns: str | None
-    prog_id: int
-
-    def write(self) -> Path | None:
-        """Leave the mark (None when /run is not writable: then only a clean exit detaches)."""
-        try:
-            XDP_MARKS.mkdir(parents=True, exist_ok=True)
-            path = XDP_MARKS / f"{self.owner}-{self.netns or 'root'}-{self.iface}"
-            path.write_text(f"{self.owner} {self.iface} {self.netns or '-'} {self.prog_id}\n")
-            return path
-        except OSError:
-            return None
-
-    @classmethod
-    def read(cls, path: Path) -> "XdpMark | None":
-        """The mark in ``path``, or None if it is gone or unreadable."""
-        try:
-            owner, iface, ns, pid_of_prog = path.read_text().split()
-            return cls(owner, iface, None if ns == "-" else ns, int(pid_of_prog))
-        except (OSError, ValueError):
-            return None
+    return xdp.attached(fn.fd, fn.name.decode(), iface, ns, mode, label or iface, attach, detach)
 
 
 # --- tc (cls_bpf) ---------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 Everything the kit creates is named so it can be found again, by its owner's tag
 ``<pid>_<start time>`` (``system.owner_tag``): namespaces ``ebl-<tag>-…`` (their veths and XDP
 programs go with them), pinned maps under ``/sys/fs/bpf/ebpflab/<tag>``, a mark per XDP attachment
-(``attach.XdpMark``, written before attaching, naming the program's id) and the filter headers a
+(``xdp.XdpMark``, written before attaching, naming the program's id) and the filter headers a
 capture writes for clang. By default only leftovers of processes that no longer run are removed
 (``system.owner_alive``: the pid *and* its start time must match, so a reused pid does not protect
 them), so a lab running in another
@@ -17,11 +17,11 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .attach import XDP_MARKS, XdpMark, xdp_programs
 from .maps import PIN_ROOT
 from .netlab import PREFIX, ip, kill_netns_pids
 from .system import owner_alive, require_root
 from .tcpdump.capture import FILTER_PREFIX, filter_header_owner
+from .xdp import XDP_MARKS, XdpMark, xdp_programs
 
 _NAME = re.compile(rf"^{PREFIX}-(\d+(?:_\d+)?)-")
 

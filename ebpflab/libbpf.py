@@ -7,8 +7,9 @@ carries BTF and CO-RE relocations, and libbpf fixes it up for whatever kernel it
     with CoreProgram("xdp_count", knobs={"xdp_action": XDP_DROP}) as prog, prog.xdp(net["server"]):
         ...                      # traffic; read prog["counts"][0]
 
-Same order as ``loader.Program``: build (compile if needed, open the object, set the read-only
-globals), load (the verifier runs), attach, detach, destroy. This is a thin binding over a
+Same order and shape as ``loader.Program``: build (compile if needed, open the object, set the
+read-only globals), load (the verifier runs), attach, detach, destroy; ``load()``, ``fd()``,
+``xdp()`` and ``ring_buffer()`` are called as on BCC's ``Program``. This is a thin binding over a
 dozen functions of libbpf 1.1 (Debian 12's ``libbpf1``; Debian 13 has 1.5), not a general
 Python binding for libbpf — none is maintained for this Python, and this one does not pretend
 to be. libbpf's messages (the verifier log among them) go to stderr and are captured there.
@@ -23,15 +24,13 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, ContextManager, Iterator, Mapping
 
-from . import BPF_DIR, REPO
-from .attach import XDP_FLAGS_UPDATE_IF_NOEXIST, XDP_MODES, xdp_marked
+from . import BPF_DIR, REPO, rings, xdp
 from .errors import CompileError, LabError, VerifierError
-from .netlab import Host, netns, socket_if_nametoindex
+from .netlab import Host, socket_if_nametoindex
 from .system import capture_stderr, require_root
 
 BUILD_DIR = REPO / "build"
@@ -321,33 +320,23 @@ class CoreProgram:
         """The file descriptor of a loaded program (for BPF_PROG_TEST_RUN, bpftool …)."""
         return lib().bpf_program__fd(self._prog(func))
 
-    @contextmanager
-    def xdp(self, host: Host, func: str | None = None, mode: str = "generic") -> Iterator[None]:
-        """Attach at XDP on ``host``'s eth0 for the block (as ``Program.xdp``), then detach."""
-        with self.xdp_on(host.iface, host.netns, func, mode, label=f"{host.name}:{host.iface}"):
-            yield
-
-    @contextmanager
-    def xdp_on(self, iface: str, ns: str | None = None, func: str | None = None, mode: str = "generic", *,
-               label: str | None = None) -> Iterator[None]:
-        """Attach at XDP on ``iface`` (in namespace ``ns``, or this one) for the block, then detach."""
-        label = label or iface
+    def xdp(self, where: Host | str, func: str | None = None, mode: str = "generic", *,
+            netns: str | None = None) -> ContextManager[None]:
+        """Attach ``func`` at XDP on a lab host's eth0 (or on interface ``where`` in ``netns``) for the block."""
+        iface, ns, label = xdp.where(where, netns)
         fd = self.fd(func)
-        with xdp_marked(fd, iface, ns, mode):  # the kit's one mark: `ebpflab cleanup` detaches after a SIGKILL
-            flags = XDP_MODES[mode] | XDP_FLAGS_UPDATE_IF_NOEXIST  # never replace another program silently
-            with netns(ns) if ns else nullcontext():
-                ifindex = socket_if_nametoindex(iface)
-                ret = lib().bpf_xdp_attach(ifindex, fd, flags, None)
-            if ret == -errno_mod.EBUSY or ret == -errno_mod.EEXIST:
-                raise LabError(f"{label} already has an XDP program attached: detach it first")
-            if ret != 0:
-                raise LabError(f"could not attach {self.name} to {label}: {_err(ret)}")
+
+        def attach(flags: int) -> str | None:
+            ret = lib().bpf_xdp_attach(socket_if_nametoindex(iface), fd, flags, None)
+            return None if ret == 0 else _err(ret)
+
+        def detach() -> None:
             try:
-                yield
-            finally:
-                if not ns or os.path.exists(f"/run/netns/{ns}"):
-                    with netns(ns) if ns else nullcontext():
-                        lib().bpf_xdp_detach(ifindex, XDP_MODES[mode], None)
+                lib().bpf_xdp_detach(socket_if_nametoindex(iface), xdp.XDP_MODES[mode], None)
+            except LabError:
+                pass  # the interface went away
+
+        return xdp.attached(fd, func or self.name, iface, ns, mode, label, attach, detach)
 
     @contextmanager
     def attach(self, func: str | None = None) -> Iterator[None]:
@@ -363,39 +352,19 @@ class CoreProgram:
             lib().bpf_link__destroy(link)
 
     @contextmanager
-    def ring_buffer(self, name: str, callback: Callable[[bytes], Any], *, interval: float = 0.05) -> Iterator[None]:
-        """Poll ring buffer ``name`` in a background thread for the block, calling ``callback(record)``."""
-        fd = self[name].fd
-
-        def on_record(ctx: Any, data: int, size: int) -> int:
-            try:
-                callback(ctypes.string_at(data, size))  # a copy: the record is released on return
-            except Exception as exc:  # an exception cannot cross back into C
-                errors.append(exc)
-            return 0
-
+    def ring_buffer(self, name: str, on_record: Callable[[bytes], Any], *, interval: float = 0.05) -> Iterator[None]:
+        """Poll ring buffer ``name`` in a background thread for the block, calling ``on_record(bytes)`` (see ``rings``)."""
         errors: list[Exception] = []
-        cb = _SAMPLE_FN(on_record)  # kept alive by this frame for as long as libbpf may call it
-        rb = lib().ring_buffer__new(fd, cb, None, None)
+        cb = _SAMPLE_FN(rings.sample_fn(on_record, errors))  # kept alive by this frame while libbpf may call it
+        rb = lib().ring_buffer__new(self[name].fd, cb, None, None)
         if not rb:
             raise LabError(f"libbpf could not open ring buffer {name}: {_err()}")
-        stop = threading.Event()
-
-        def poll() -> None:
-            while not stop.is_set():
-                lib().ring_buffer__poll(rb, int(interval * 1000))
-
-        t = threading.Thread(target=poll, name=f"ebpflab-core-ring-{name}", daemon=True)
-        t.start()
         try:
-            yield
+            with rings.polled(name, lambda: lib().ring_buffer__poll(rb, int(interval * 1000)),
+                              lambda: lib().ring_buffer__consume(rb), errors):
+                yield
         finally:
-            stop.set()
-            t.join()
-            lib().ring_buffer__consume(rb)  # what arrived after the last poll
             lib().ring_buffer__free(rb)
-        if errors:
-            raise LabError(f"the ring buffer callback failed: {errors[0]!r}")
 
     def __getitem__(self, name: str) -> CoreMap:
         self.load()

@@ -7,6 +7,11 @@ one per kind of hook: ``xdp()``, ``tc()``, ``tracepoint()``, ``uprobe()``, ``per
     with Program("xdp_count") as prog, prog.xdp(net["server"]):
         ...                      # traffic; read prog["counts"]
 
+Lab 11's ``libbpf.CoreProgram`` has the same shape where both engines do the same thing: ``load()``
+returns the program, ``fd(func)`` is a method, ``xdp(host)`` or ``xdp("eth0", netns=…)`` attaches
+(through ``ebpflab.xdp``, the mark included), ``ring_buffer(name, on_record)`` hands each record over
+as ``bytes``, and ``timing.measure(prog, packet)`` takes either program.
+
 (BCC itself attaches functions named ``kprobe__…`` and ``TRACEPOINT_PROBE``'s while building,
 as lab 08 shows; ``prog.tracepoint()`` attaches any other function and detaches.)
 
@@ -19,12 +24,10 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import threading
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterator, Mapping
+from typing import Any, Callable, ContextManager, Mapping
 
-from . import BPF_DIR, attach
+from . import BPF_DIR, attach, rings, xdp
 from .errors import CompileError, LabError, VerifierError
 from .netlab import Host
 from .system import call_bcc, headers, import_bcc, require_root
@@ -123,8 +126,17 @@ class Program:
             self.bpf = None
 
     # --- load ---------------------------------------------------------------------------
-    def load(self, func: str | None = None, prog_type: str = "xdp") -> Any:
-        """Hand one function to the kernel; the verifier's rejection becomes a VerifierError."""
+    def load(self, func: str | None = None, prog_type: str = "xdp") -> "Program":
+        """Hand one function to the kernel (BCC loads function by function); a rejection is a VerifierError."""
+        self._function(func, prog_type)
+        return self
+
+    def fd(self, func: str | None = None, prog_type: str = "xdp") -> int:
+        """The file descriptor of a loaded function, loading it first (for BPF_PROG_TEST_RUN, bpftool …)."""
+        return self._function(func, prog_type).fd
+
+    def _function(self, func: str | None, prog_type: str) -> Any:
+        """The BCC function object of ``func``, loaded (BCC keeps it: a second call is free)."""
         if self.bpf is None:
             self.build()
         bcc = import_bcc()
@@ -144,57 +156,42 @@ class Program:
     # --- attach / detach ----------------------------------------------------------------
     # --- attach / detach: one context manager per kind of hook --------------------------------
     def xdp(self, where: Host | str, func: str | None = None, mode: str = "generic", *,
-            netns: str | None = None) -> ContextManager[Any]:
+            netns: str | None = None) -> ContextManager[None]:
         """Attach ``func`` at XDP on a lab host's eth0 (or on interface ``where`` in ``netns``) for the block."""
-        if isinstance(where, Host):
-            iface, ns, label = where.iface, where.netns, f"{where.name}:{where.iface}"
-        else:
-            iface, ns, label = where, netns, where + (f" in {netns}" if netns else "")
-        return attach.xdp_attached(self.load(func, "xdp"), iface, ns, mode, label=label)
+        iface, ns, label = xdp.where(where, netns)
+        return attach.xdp_attached(self._function(func, "xdp"), iface, ns, mode, label=label)
 
     def tc(self, host: Host, *, ingress: str | None = None, egress: str | None = None) -> ContextManager[None]:
         """Attach functions on ``host``'s tc ingress and/or egress hook (a clsact qdisc) for the block."""
         wanted = {d: f for d, f in (("ingress", ingress), ("egress", egress)) if f}
         if not wanted:
             raise LabError("say which function goes on ingress and/or egress, e.g. prog.tc(host, egress='tc_count_egress')")
-        return attach.tc_attached({d: self.load(f, "tc") for d, f in wanted.items()}, host)
+        return attach.tc_attached({d: self._function(f, "tc") for d, f in wanted.items()}, host)
 
     def tracepoint(self, tp: str, func: str | None = None) -> ContextManager[Any]:
         """Run ``func`` (by default TRACEPOINT_PROBE's function) at tracepoint ``category:event`` for the block."""
         if tp.count(":") != 1:
             raise LabError(f"name a tracepoint as category:event (e.g. sock:inet_sock_set_state), not {tp!r}")
-        fn = self.load(func or "tracepoint__" + tp.replace(":", "__"), "tracepoint")
+        fn = self._function(func or "tracepoint__" + tp.replace(":", "__"), "tracepoint")
         return attach.tracepoint_attached(self.bpf, fn, tp)
 
     def uprobe(self, target: Any, sym: str, func: str, *, ret: bool = False) -> ContextManager[Any]:
         """Run ``func`` when ``target`` (a ``hooks.Target``, or a binary's path) enters, or with ``ret`` returns from, ``sym``."""
-        fn = self.load(func, "kprobe")  # uprobes are kprobe-type programs: the verifier's log reaches the notebook
+        fn = self._function(func, "kprobe")  # uprobes are kprobe-type programs: the verifier's log reaches the notebook
         binary, pid = (str(target.path), target.pid) if hasattr(target, "path") else (str(target), -1)
         return attach.uprobe_attached(self.bpf, fn, binary, sym, pid, ret)
 
     def perf_event(self, func: str, sample_hz: int = 99) -> ContextManager[Any]:
         """Run ``func`` ``sample_hz`` times a second on every CPU (the software cpu-clock event) for the block."""
-        return attach.cpu_clock_attached(self.bpf, self.load(func, "perf_event"), sample_hz)
+        return attach.cpu_clock_attached(self.bpf, self._function(func, "perf_event"), sample_hz)
 
-    @contextmanager
-    def ring_buffer(self, name: str, callback: Callable[[Any, Any, int], Any], *,
-                    interval: float = 0.05) -> Iterator[None]:
-        """Poll ring buffer ``name`` in a background thread, calling ``callback(ctx, data, size)``."""
-        self[name].open_ring_buffer(callback)
-        stop = threading.Event()
-
-        def poll() -> None:
-            while not stop.is_set():
-                self.bpf.ring_buffer_poll(int(interval * 1000))
-
-        t = threading.Thread(target=poll, name=f"ebpflab-ring-{name}", daemon=True)
-        t.start()
-        try:
-            yield
-        finally:
-            stop.set()
-            t.join()
-            self.bpf.ring_buffer_consume()  # what arrived after the last poll
+    def ring_buffer(self, name: str, on_record: Callable[[bytes], Any], *,
+                    interval: float = 0.05) -> ContextManager[None]:
+        """Poll ring buffer ``name`` in a background thread for the block, calling ``on_record(bytes)`` (see ``rings``)."""
+        errors: list[Exception] = []
+        self[name].open_ring_buffer(rings.sample_fn(on_record, errors))
+        return rings.polled(name, lambda: self.bpf.ring_buffer_poll(int(interval * 1000)),
+                            self.bpf.ring_buffer_consume, errors)
 
     # --- maps ---------------------------------------------------------------------------
     def __getitem__(self, name: str) -> Any:
@@ -217,9 +214,7 @@ class Program:
 
     def xlated(self, func: str | None = None, prog_type: str = "xdp") -> str:
         """The bytecode as the kernel holds it after verification (``bpftool prog dump xlated``)."""
-        fn = self.load(func, prog_type)
-        with open(f"/proc/self/fdinfo/{fn.fd}") as f:
-            prog_id = next(line.split()[1] for line in f if line.startswith("prog_id:"))
+        prog_id = str(xdp.prog_id(self.fd(func, prog_type)))
         res = subprocess.run(["bpftool", "prog", "dump", "xlated", "id", prog_id], capture_output=True, text=True)
         if res.returncode != 0:
             raise LabError(f"bpftool could not dump program {prog_id}: {res.stderr.strip() or 'is bpftool installed?'}")

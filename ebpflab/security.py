@@ -181,8 +181,8 @@ class ProcessMonitor:
         finally:
             self.prog.close()
 
-    def _got(self, ctx: Any, data: Any, size: int) -> None:
-        ev = event_of(self.prog["events"].event(data))
+    def _got(self, record: bytes) -> None:
+        ev = event_of(self.prog["events"].event(record))
         if self.keep_events:
             self.events.append(ev)
         if self.on_event is not None:

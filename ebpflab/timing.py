@@ -5,8 +5,8 @@
 in nanoseconds and the program's return value. BCC 0.26 has no wrapper for it, so the ``bpf()``
 system call is made directly (``ebpflab.bpfcall``)::
 
-    with Program("xdp_drop") as prog:
-        r = measure(prog.load(), packet)      # r.retval == XDP_DROP, r.ns is ns per packet
+    with Program("xdp_drop") as prog:         # or lab 11's CoreProgram: the same calls
+        r = measure(prog, packet)             # r.retval == XDP_DROP, r.ns is ns per packet
 
 What receiving a packet costs the CPU (NET_RX softirq time, RPS steering) is ``ebpflab.softirq``'s.
 """
@@ -39,13 +39,14 @@ class TestRun:
 
 
 def _fd(program_or_fd: Any) -> int:
-    """A program fd from an int, a BCC function (``.fd``) or an ebpflab ``Program`` (its default function)."""
+    """A program fd from an int, a ``Program`` or ``CoreProgram`` (``fd()``, its default function) or a BCC function."""
     if isinstance(program_or_fd, int):
         return program_or_fd
-    if hasattr(program_or_fd, "fd"):
-        return int(program_or_fd.fd)
-    if hasattr(program_or_fd, "load"):
-        return int(program_or_fd.load().fd)
+    fd = getattr(program_or_fd, "fd", None)
+    if callable(fd):
+        return int(fd())
+    if isinstance(fd, int):  # a function BCC returned
+        return fd
     raise LabError(f"test_run needs a loaded program (prog.load()) or its fd, not {type(program_or_fd).__name__}")
 
 

@@ -53,7 +53,7 @@ class CoreCapture:
         stack = ExitStack()
         try:
             self.prog = stack.enter_context(CoreProgram("xdp_capture", knobs={"snaplen": cap_bytes}))
-            stack.enter_context(self.prog.xdp_on(self.iface, self.netns, mode=self.mode))
+            stack.enter_context(self.prog.xdp(self.iface, netns=self.netns, mode=self.mode))
             stack.enter_context(self.prog.ring_buffer("events", self._on_record))
             self.mono_offset = mono_to_wall_ns()
         except BaseException:

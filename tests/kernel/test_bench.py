@@ -18,7 +18,7 @@ def test_retval_is_the_programs_verdict(name, action):
         r = timing.measure(prog.load(), PACKET, repeat=1000)
         assert r.retval == action
         assert r.ns > 0
-        assert timing.ns_per_run(prog.load().fd, PACKET, repeat=1000) > 0  # a bare fd works too
+        assert timing.ns_per_run(prog.fd(), PACKET, repeat=1000) > 0  # a bare fd works too
         assert timing.ns_per_packet(prog.load(), PACKET, repeat=1000, rounds=3) > 0
 
 
@@ -29,6 +29,20 @@ def test_every_run_really_happens_in_the_kernel():
         assert r.data_out == PACKET
         assert prog["counts"][0].value == 500
         assert prog["counts"][1].value == 500 * len(PACKET)
+
+
+@pytest.mark.parametrize("engine", ["bcc", "core"])
+def test_measure_runs_a_program_of_either_engine(engine):
+    from ebpflab.libbpf import CoreProgram
+
+    make = {"bcc": lambda: Program("xdp_count", {"XDP_ACTION": "XDP_DROP"}),
+            "core": lambda: CoreProgram("xdp_count", knobs={"xdp_action": timing.XDP_DROP})}[engine]
+    with make() as prog:
+        runs = [timing.measure(prog, PACKET, repeat=200), timing.measure(prog.load(), PACKET, repeat=200),
+                timing.measure(prog.fd(), PACKET, repeat=200)]
+        counted = [int(getattr(v, "value", v)) for v in (prog["counts"][0], prog["counts"][1])]
+    assert [r.action for r in runs] == ["XDP_DROP"] * 3
+    assert counted == [600, 600 * len(PACKET)]
 
 
 def test_bad_input_is_one_sentence():

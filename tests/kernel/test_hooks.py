@@ -53,7 +53,7 @@ def test_tcp_state_tracepoint_follows_lab_connections(net):
     port = random.randint(20000, 60000)
     seen = []
     with Program("trace_tcp_states", {"PORT": port}) as prog:
-        with prog.ring_buffer("changes", lambda ctx, data, size: seen.append(_change(prog, data))):
+        with prog.ring_buffer("changes", lambda record: seen.append(_change(prog, record))):
             tuples = hooks.tcp_connections(net, "client", "server", port, count=3)
             time.sleep(0.2)
     transitions = collections.Counter((c["old"], c["new"]) for c in seen)
@@ -77,7 +77,7 @@ def test_uprobe_counts_calls_and_reads_arguments():
     calls = []
     with hooks.Target("calls", 50) as target, Program("uprobe_calls") as prog, \
             prog.uprobe(target, "checkout", "on_checkout"), prog.uprobe(target, "checkout", "on_checkout_return", ret=True):
-        with prog.ring_buffer("calls", lambda ctx, data, size: calls.append(_call(prog, data))):
+        with prog.ring_buffer("calls", lambda record: calls.append(_call(prog, record))):
             target.go()
             target.wait()
         totals = prog["totals"]
@@ -88,7 +88,7 @@ def test_uprobe_counts_calls_and_reads_arguments():
 
 
 def _call(prog, data):
-    c = prog["calls"].event(data)  # a view of the ring buffer: copy out before the callback returns
+    c = prog["calls"].event(data)  # BCC's struct over the record's bytes
     return c.pid, c.item, c.quantity
 
 
@@ -145,7 +145,7 @@ def test_xdp_sees_bytes_and_frames_the_stack_drops(net):
     frames = []
     payload = b"secret-payload-xyz\n"
     with Program("xdp_first_bytes") as prog, prog.xdp(net["server"]), \
-            prog.ring_buffer("frames", lambda ctx, data, size: frames.append(bytes(prog["frames"].event(data).data))):
+            prog.ring_buffer("frames", lambda record: frames.append(bytes(prog["frames"].event(record).data))):
         hooks.tcp_connections(net, "client", "server", port, count=1, payload=payload)
         bad = traffic.udp(net, "client", "server", dport=port)
         bad["IP"].chksum = 0xBAD  # the stack drops this in ip_rcv; XDP has already seen it

@@ -144,6 +144,23 @@ def test_core_capture_records_exactly_what_the_bcc_capture_records(net):
     assert core == bcc and stats["dropped"] == 0
 
 
+@pytest.mark.parametrize("engine", ["bcc", "core"])
+def test_ring_buffer_hands_bytes_and_reports_a_failing_callback(net, engine):
+    make, ring = {"bcc": (lambda: Program("xdp_first_bytes"), "frames"),
+                  "core": (lambda: CoreProgram("xdp_capture"), "events")}[engine]
+    records: list = []
+
+    def on_record(record: bytes) -> None:
+        records.append(record)
+        raise ValueError("a bug in the callback")
+
+    with pytest.raises(LabError, match="callback failed: ValueError"):
+        with make() as prog, prog.xdp(net["server"]), prog.ring_buffer(ring, on_record):
+            traffic.send(net, "client", traffic.udp(net, "client", "server"), count=3)
+            settle(lambda: len(records) >= 3)
+    assert len(records) == 3 and all(type(r) is bytes for r in records)
+
+
 def test_a_snap_length_knob_shortens_the_core_capture(net):
     from ebpflab.tcpdump.corecapture import HEADER
 
@@ -159,7 +176,7 @@ def test_a_snap_length_knob_shortens_the_core_capture(net):
 
 def test_core_never_replaces_another_xdp_program_and_always_detaches(net):
     with Program("xdp_pass") as bcc, bcc.xdp(net["server"]):
-        with pytest.raises(LabError, match="already has an XDP program attached"):
+        with pytest.raises(LabError, match="already runs the XDP program 'xdp_pass'"):
             with CoreProgram("xdp_count") as prog, prog.xdp(net["server"]):
                 pass
     with pytest.raises(RuntimeError):
