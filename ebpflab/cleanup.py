@@ -18,23 +18,22 @@ import tempfile
 from pathlib import Path
 
 from .attach import XDP_MARKS, XdpMark, xdp_programs
-from .netlab import PREFIX, ip, kill_netns_pids
+from .netlab import ip, kill_netns_pids, owner_of
 from .system import owner_alive, require_root
 
 PIN_ROOT = Path("/sys/fs/bpf/ebpflab")
-_NAME = re.compile(rf"^{PREFIX}-(\d+(?:_\d+)?)-")
 _HEADER = re.compile(r"^ebpflab-filter-(\d+(?:_\d+)?)-.*\.h$")
 
 
 def lab_namespaces() -> list[str]:
     """Names of every namespace the kit created, live or not."""
     out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    return [line.split()[0] for line in out.splitlines() if _NAME.match(line.split()[0] if line.split() else "")]
+    return [line.split()[0] for line in out.splitlines() if owner_of(line.split()[0] if line.split() else "")]
 
 
 def leftovers(everything: bool = False) -> list[str]:
     """What cleanup would remove: namespaces and pin folders of dead processes (or all of them)."""
-    found = [ns for ns in lab_namespaces() if everything or not owner_alive(_NAME.match(ns).group(1))]
+    found = [ns for ns in lab_namespaces() if everything or not owner_alive(owner_of(ns))]
     if PIN_ROOT.is_dir():
         found += [str(p) for p in sorted(PIN_ROOT.iterdir()) if everything or not owner_alive(p.name)]
     found += [str(m) for m in leftover_xdp_marks(everything)]

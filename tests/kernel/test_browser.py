@@ -23,6 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from httputil import free_port, http_status
+from leftover import namespaces_of
 
 from ebpflab.check import exercise_of
 
@@ -361,8 +362,7 @@ def lab_with_live_chart(jupyter, running, name: str) -> None:
     kernel = session_kernel(jupyter, f"{name}.ipynb")
     pids = subprocess.run(["pgrep", "-f", f"kernel-{kernel['id']}.json"], capture_output=True, text=True).stdout.split()
     assert pids, "the notebook's kernel process was not found"
-    left = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    ours = [ns for ns in left.split() if any(ns.startswith(f"ebl-{pid}-") for pid in pids)]
+    ours = namespaces_of(pids)  # test_netlab.py shows this finds a namespace left over
     assert not ours, f"after Run All the lab's namespaces are still there: {ours}"
     show(page, cell(page, live).locator(".jp-Cell-outputWrapper"), name)
 
