@@ -216,15 +216,17 @@ def test_help_reads_like_a_man_page():
 
 def test_cleanup_detaches_what_a_killed_capture_left(net):
     from ebpflab import cleanup
+    from ebpflab.system import start_time
 
     ns = net["server"].netns
     p = subprocess.Popen([*EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     wait_listening_text(p)
+    tag = f"{p.pid}_{start_time(p.pid)}"  # system.owner_tag() of the capture
     p.kill()  # SIGKILL: no chance to detach
     p.wait()
     assert xdp_attached(ns)
-    marks = [m for m in cleanup.leftover_xdp_marks() if m.read_text().split()[0].split("_")[0] == str(p.pid)]
+    marks = [m for m in cleanup.leftover_xdp_marks() if m.read_text().split()[0] == tag]
     assert len(marks) == 1 and str(marks[0]) in cleanup.leftovers()
     cleanup.detach_xdp_mark(marks[0])
     assert not xdp_attached(ns) and not marks[0].exists()
