@@ -24,6 +24,7 @@ import nbformat
 import pytest
 from httputil import free_port, http_status
 from leftover import namespaces_of
+from waiting import wait_until
 
 from ebpflab.check import exercise_of
 
@@ -75,11 +76,9 @@ def jupyter(tmp_path_factory):
     try:
         url = subprocess.run([ebpflab, "url"], env=env, capture_output=True, text=True, check=True).stdout.strip()
         base, token = url.split("/lab?token=")
-        deadline = time.monotonic() + 60
-        while http_status(f"{base}/api/status?token={token}", timeout=2) != 200:
-            assert server.poll() is None, (tmp / "server.log").read_text()[-2000:]
-            assert time.monotonic() < deadline, "JupyterLab did not start within 60 s"
-            time.sleep(0.3)
+        wait_until(lambda: server.poll() is not None or http_status(f"{base}/api/status?token={token}", timeout=2) == 200,
+                   60, "JupyterLab to start")
+        assert server.poll() is None, (tmp / "server.log").read_text()[-2000:]
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             context = browser.new_context(viewport={"width": 1366, "height": 768})
@@ -119,10 +118,8 @@ def open_lab(jupyter, name: str):
     page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
     # The indicator already says idle before the notebook has a kernel (the server lists no session yet):
     # wait for the kernel, as a participant waits for it to start before Run All.
-    deadline = time.monotonic() + 60
-    while not any(s["path"] == f"{name}.ipynb" and s["kernel"]["execution_state"] == "idle" for s in api(jupyter, "sessions")):
-        assert time.monotonic() < deadline, f"{name}.ipynb has no idle kernel 60 s after it opened"
-        time.sleep(0.25)
+    wait_until(lambda: any(s["path"] == f"{name}.ipynb" and s["kernel"]["execution_state"] == "idle"
+                           for s in api(jupyter, "sessions")), 60, f"{name}.ipynb to have an idle kernel")
     return page
 
 
