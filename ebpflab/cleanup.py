@@ -18,23 +18,21 @@ import tempfile
 from pathlib import Path
 
 from .maps import PIN_ROOT
-from .netlab import PREFIX, ip, kill_netns_pids
+from .netlab import ip, kill_netns_pids, owner_of
 from .system import owner_alive, require_root
 from .tcpdump.capture import FILTER_PREFIX, filter_header_owner
 from .xdp import XDP_MARKS, XdpMark, xdp_programs
-
-_NAME = re.compile(rf"^{PREFIX}-(\d+(?:_\d+)?)-")
 
 
 def lab_namespaces() -> list[str]:
     """Names of every namespace the kit created, live or not."""
     out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    return [line.split()[0] for line in out.splitlines() if _NAME.match(line.split()[0] if line.split() else "")]
+    return [line.split()[0] for line in out.splitlines() if owner_of(line.split()[0] if line.split() else "")]
 
 
 def leftovers(everything: bool = False) -> list[str]:
     """What cleanup would remove: namespaces and pin folders of dead processes (or all of them)."""
-    found = [ns for ns in lab_namespaces() if everything or not owner_alive(_NAME.match(ns).group(1))]
+    found = [ns for ns in lab_namespaces() if everything or not owner_alive(owner_of(ns))]
     if PIN_ROOT.is_dir():
         found += [str(p) for p in sorted(PIN_ROOT.iterdir()) if everything or not owner_alive(p.name)]
     found += [str(m) for m in leftover_xdp_marks(everything)]

@@ -31,10 +31,17 @@ from .errors import LabError
 from .system import LIBC, require_root
 
 PREFIX = "ebl"
+NAMESPACE = re.compile(rf"^{PREFIX}-(\d+(?:_\d+)?)-")  # ebl-<owner tag>-…: the tag is system.owner_tag()
 HOST_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,14}")  # it ends up in namespace names: no spaces, no slashes
 LAB_RANGE = ipaddress.ip_network("198.18.0.0/15")
 CLONE_NEWNET = 0x40000000
 _live: set["LabNet"] = set()
+
+
+def owner_of(ns: str) -> str | None:
+    """The owner tag (``<pid>_<start>``) in the name of a namespace the kit made; None for any other name."""
+    m = NAMESPACE.match(ns)
+    return m.group(1) if m else None
 
 
 def check_lab_address(addr: str) -> str:

@@ -23,6 +23,8 @@ from pathlib import Path
 import nbformat
 import pytest
 from httputil import free_port, http_status
+from leftover import namespaces_of
+from waiting import wait_until
 
 from ebpflab.check import exercise_of
 
@@ -74,11 +76,9 @@ def jupyter(tmp_path_factory):
     try:
         url = subprocess.run([ebpflab, "url"], env=env, capture_output=True, text=True, check=True).stdout.strip()
         base, token = url.split("/lab?token=")
-        deadline = time.monotonic() + 60
-        while http_status(f"{base}/api/status?token={token}", timeout=2) != 200:
-            assert server.poll() is None, (tmp / "server.log").read_text()[-2000:]
-            assert time.monotonic() < deadline, "JupyterLab did not start within 60 s"
-            time.sleep(0.3)
+        wait_until(lambda: server.poll() is not None or http_status(f"{base}/api/status?token={token}", timeout=2) == 200,
+                   60, "JupyterLab to start")
+        assert server.poll() is None, (tmp / "server.log").read_text()[-2000:]
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             context = browser.new_context(viewport={"width": 1366, "height": 768})
@@ -118,10 +118,8 @@ def open_lab(jupyter, name: str):
     page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
     # The indicator already says idle before the notebook has a kernel (the server lists no session yet):
     # wait for the kernel, as a participant waits for it to start before Run All.
-    deadline = time.monotonic() + 60
-    while not any(s["path"] == f"{name}.ipynb" and s["kernel"]["execution_state"] == "idle" for s in api(jupyter, "sessions")):
-        assert time.monotonic() < deadline, f"{name}.ipynb has no idle kernel 60 s after it opened"
-        time.sleep(0.25)
+    wait_until(lambda: any(s["path"] == f"{name}.ipynb" and s["kernel"]["execution_state"] == "idle"
+                           for s in api(jupyter, "sessions")), 60, f"{name}.ipynb to have an idle kernel")
     return page
 
 
@@ -361,8 +359,7 @@ def lab_with_live_chart(jupyter, running, name: str) -> None:
     kernel = session_kernel(jupyter, f"{name}.ipynb")
     pids = subprocess.run(["pgrep", "-f", f"kernel-{kernel['id']}.json"], capture_output=True, text=True).stdout.split()
     assert pids, "the notebook's kernel process was not found"
-    left = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    ours = [ns for ns in left.split() if any(ns.startswith(f"ebl-{pid}-") for pid in pids)]
+    ours = namespaces_of(pids)  # test_netlab.py shows this finds a namespace left over
     assert not ours, f"after Run All the lab's namespaces are still there: {ours}"
     show(page, cell(page, live).locator(".jp-Cell-outputWrapper"), name)
 

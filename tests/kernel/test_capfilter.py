@@ -5,6 +5,7 @@ import subprocess
 import time
 
 import pytest
+from waiting import wait_until
 
 from ebpflab import traffic
 from ebpflab.tcpdump.capfilter import compile_filter
@@ -92,7 +93,8 @@ def test_a_filter_that_does_not_build_or_verify_falls_back_to_user_space(lab):
     bloated.filter = flt
     with bloated:
         traffic.send(net, "client", frames)
-        time.sleep(0.2)
+        wait_until(lambda: sum(bloated.stats()[k] for k in ("captured", "dropped", "filtered")) >= len(frames),
+                   what="every frame captured or dropped")
         got = [p.data for p in bloated.poll()]
     assert flt.where == "user" and "did not build or verify" in flt.describe()
     assert got == kept_by_tcpdump(path, expr)

@@ -1,9 +1,8 @@
 """Lab 07: the XDP firewall's rules from Python, on real packets, and the nftables comparison."""
 from __future__ import annotations
 
-import time
-
 import pytest
+from waiting import wait_until
 
 from ebpflab import traffic
 from ebpflab.errors import LabError
@@ -48,9 +47,9 @@ def test_longest_prefix_is_the_one_that_counts(net, fw):
 def test_rule_lands_while_traffic_runs(net, fw):
     frame = traffic.udp(net, "client", "server", dport=7777)
     with traffic.background(net, "client", frame, rate=2000, duration=1.5, count=3000) as flow:
-        time.sleep(0.5)
+        wait_until(lambda: fw.passed() > 0, what="the first packets to pass")
         fw.block_port(7777, "udp")
-        time.sleep(0.3)
+        wait_until(lambda: fw.hits()["port udp/7777"] > 0, what="the rule to drop a packet while the flow runs")
         dropped_early = fw.hits()["port udp/7777"]
         sent = flow.wait()
     assert fw.passed() > 0 and dropped_early > 0
@@ -90,7 +89,7 @@ def test_tap_sees_what_nftables_drops_but_not_what_xdp_drops(net, fw):
     frame = traffic.udp(net, "client", "server", dport=9999)
     with nft_drop(net, "server", 9999) as nft, tap(net, "server", "udp port 9999") as seen:
         traffic.send(net, "client", frame, count=200)
-        time.sleep(0.1)
+        wait_until(lambda: nft.packets() >= 200, what="nftables to count the 200 packets")
         assert nft.packets() == 200
     assert seen.count == 200  # the tap runs before netfilter: it saw every packet nftables dropped
     fw.block_port(9999, "udp")

@@ -4,9 +4,8 @@ from __future__ import annotations
 import collections
 import random
 import subprocess
-import time
-
 import pytest
+from waiting import wait_until
 
 from ebpflab import LabError, doctor, hooks, maps, traffic
 from ebpflab.loader import Program
@@ -55,7 +54,7 @@ def test_tcp_state_tracepoint_follows_lab_connections(net):
     with Program("trace_tcp_states", {"PORT": port}) as prog:
         with prog.ring_buffer("changes", lambda record: seen.append(_change(prog, record))):
             tuples = hooks.tcp_connections(net, "client", "server", port, count=3)
-            time.sleep(0.2)
+            wait_until(lambda: [c["new"] for c in seen].count("ESTABLISHED") >= 3, what="the 3 connections' events")
     transitions = collections.Counter((c["old"], c["new"]) for c in seen)
     assert transitions[("SYN_SENT", "ESTABLISHED")] == 3
     assert transitions[("CLOSE", "SYN_SENT")] == 3
@@ -97,17 +96,16 @@ def test_perf_event_profiler_finds_the_hot_function():
     with hooks.Target("busy", 10) as target, Program("perf_profile", {"TARGET_PID": target.pid}) as prog, \
             prog.perf_event("perf_profile", 99):
         target.go()
-        deadline = time.monotonic() + 8  # a shared machine may give the target little CPU: wait for 30 samples
-        while True:
-            time.sleep(0.3)
+
+        def thirty_leaves() -> collections.Counter | None:
             leaf = collections.Counter()
             for k, v in prog["samples"].items():
                 if k.user_stack >= 0:
                     addr = next(iter(prog["stacks"].walk(k.user_stack)))
                     leaf[prog.bpf.sym(addr, target.pid).decode()] += v.value
-            if sum(leaf.values()) >= 30 or time.monotonic() > deadline:
-                break
-    assert sum(leaf.values()) >= 30, leaf
+            return leaf if sum(leaf.values()) >= 30 else None
+        # a shared machine may give the target little CPU: wait up to 8 s for 30 samples
+        leaf = wait_until(thirty_leaves, timeout=8, what="30 stack samples of the target")
     top, _ = leaf.most_common(1)[0]
     assert top in ("crunch_numbers", "shuffle_letters"), leaf
 
@@ -119,7 +117,8 @@ def test_tc_egress_sees_outgoing_packets_xdp_does_not(net):
         assert traffic.ping(net, "client", "server", count=5, interval=0.05) == 5
         assert (tcp["packets"][0].value, tcp["packets"][1].value, xdp["counts"][0].value) == (5, 5, 5)
         traffic.send(net, "server", traffic.udp(net, "server", "client"), count=100)
-        time.sleep(0.1)
+        wait_until(lambda: tcp["packets"][1].value >= 5 + 100 and xdp["counts"][0].value == tcp["packets"][0].value,
+                   what="tc egress to count 105 and XDP and tc ingress to agree")
         assert tcp["packets"][1].value == 5 + 100    # echo replies and the UDP datagrams out
         # what came back (the client's ICMP port-unreachable errors, rate-limited) both see alike
         assert xdp["counts"][0].value == tcp["packets"][0].value
@@ -150,7 +149,7 @@ def test_xdp_sees_bytes_and_frames_the_stack_drops(net):
         bad = traffic.udp(net, "client", "server", dport=port)
         bad["IP"].chksum = 0xBAD  # the stack drops this in ip_rcv; XDP has already seen it
         traffic.send(net, "client", bad, count=1)
-        time.sleep(0.2)
+        wait_until(lambda: any(f[23] == 17 and f[24:26] == b"\x0b\xad" for f in frames), what="the bad UDP frame")
     assert any(payload in f for f in frames)
     assert sum(f[23] == 17 and f[24:26] == b"\x0b\xad" for f in frames) == 1  # UDP with checksum 0x0bad
 

@@ -7,19 +7,13 @@ import time
 from pathlib import Path
 
 import pytest
+from waiting import wait_until
 
 from ebpflab import BPF_DIR, REPO, LabError, hooks, traffic
 from ebpflab.libbpf import CLANG_FLAGS, XDP_DROP, CoreProgram, compile_object, without_headers
 from ebpflab.loader import Program
 
 CORE_SOURCES = sorted(BPF_DIR.glob("*.bpf.c"))
-
-
-def settle(done, seconds: float = 10) -> None:
-    """Wait until ``done()`` (packets still in the veth backlog reach XDP), at most ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while not done() and time.monotonic() < deadline:
-        time.sleep(0.02)
 
 
 def mixed_frames(net) -> list:
@@ -47,7 +41,7 @@ def test_core_counter_counts_exactly_what_its_bcc_twin_counts(net):
         with make() as prog, prog.xdp(net["server"]):
             sent = traffic.send(net, "client", frames, count=600)
             counts = prog["counts"]
-            settle(lambda: int(getattr(counts[0], "value", counts[0])) >= 600)
+            wait_until(lambda: int(getattr(counts[0], "value", counts[0])) >= 600, what=f"{engine} to count 600")
             totals[engine] = (int(getattr(counts[0], "value", counts[0])), int(getattr(counts[1], "value", counts[1])))
     assert sent.packets == 600
     assert totals["core"] == totals["bcc"] == (sent.packets, sent.bytes)
@@ -128,7 +122,7 @@ def test_core_capture_records_exactly_what_the_bcc_capture_records(net):
     records: list[bytes] = []
     with CoreProgram("xdp_capture") as prog, prog.xdp(net["server"]), prog.ring_buffer("events", records.append):
         sent = traffic.send(net, "client", frames, count=300)
-        settle(lambda: len(records) >= 300)
+        wait_until(lambda: len(records) >= 300, what="300 records")
     core = []
     for r in records:
         _, wire, caplen, _, _ = HEADER.unpack_from(r)
@@ -168,7 +162,7 @@ def test_a_snap_length_knob_shortens_the_core_capture(net):
     with CoreProgram("xdp_capture", knobs={"snaplen": 64}) as prog, prog.xdp(net["server"]), \
             prog.ring_buffer("events", records.append):
         traffic.send(net, "client", traffic.udp(net, "client", "server", payload=b"x" * 500), count=10)
-        settle(lambda: len(records) >= 10)
+        wait_until(lambda: len(records) >= 10, what="10 records")
         stats = prog["stats"].values()
     assert [HEADER.unpack_from(r)[1:3] for r in records] == [(542, 64)] * 10
     assert stats == [10, 10, 0]
@@ -205,7 +199,8 @@ def test_tcpdump_engine_core_writes_every_frame_sent(net, tmp_path):
         assert "listening on" in line, f"ebpflab tcpdump --engine core did not start: {line}"
         frames = traffic_mix(net["client"].mac, net["server"].mac, net["client"].ip, net["server"].ip)
         traffic.send(net, "client", frames, rate=5000)
-        time.sleep(0.5)
+        whole = 24 + sum(16 + len(bytes(f)) for f in frames)  # the pcap header, then a record per frame
+        wait_until(lambda: pcap.exists() and pcap.stat().st_size >= whole, what="every frame written")
     finally:
         proc.send_signal(signal.SIGINT)
         err = proc.communicate(timeout=30)[1]

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 
 import pytest
+from waiting import wait_until
 
 from ebpflab import LabError, traffic
 from ebpflab.errors import CompileError, VerifierError
@@ -32,7 +32,8 @@ def test_count_matches_exactly_what_was_sent(net):
     frame = traffic.udp(net, "client", "server", dport=7777)
     with Program("xdp_count") as prog, prog.xdp(net["server"]):
         sent = traffic.send(net, "client", frame, count=5000)
-        time.sleep(0.05)
+        wait_until(lambda: prog["counts"][0].value >= 5000 and prog["counts"][1].value >= 5000 * len(frame),
+                   what="XDP to count the 5000 packets")
         assert sent.packets == 5000
         assert prog["counts"][0].value == 5000
         assert prog["counts"][1].value == 5000 * len(frame)

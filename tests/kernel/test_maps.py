@@ -1,9 +1,8 @@
 """Lab 03's programs and ebpflab.maps on the real kernel: exact counts, real pins, real bpftool."""
 from __future__ import annotations
 
-import time
-
 import pytest
+from waiting import wait_until
 
 from ebpflab import LabError, maps, traffic
 from ebpflab.loader import Program
@@ -22,9 +21,10 @@ def test_per_cpu_sum_and_atomic_are_exact(net):
         flows = [traffic.Flow(net, "client", traffic.udp(net, "client", "server"), count=5000, cpu=c) for c in (0, 1)]
         with flows[0], flows[1]:
             pass
-        time.sleep(0.05)
         sent = sum(f.result.packets for f in flows)
         assert sent == 10000
+        wait_until(lambda: prog["atomic"][0].value >= sent and prog["percpu"].sum(0).value >= sent,
+                   what="XDP to count every packet sent")  # the veth hands frames to XDP asynchronously
         assert prog["atomic"][0].value == sent
         assert prog["percpu"].sum(0).value == sent
         assert prog["racy"][0].value <= sent
@@ -38,7 +38,8 @@ def test_top_talkers_count_each_spoofed_sender_exactly(net):
         for f in flows.values():
             f.__enter__()
         results = {src: f.wait() for src, f in flows.items()}
-        time.sleep(0.05)
+        total = sum(r.packets for r in results.values())
+        wait_until(lambda: sum(v.packets for v in prog["talkers"].values()) >= total, what="every packet counted")
         rows = maps.top(prog["talkers"], 10)
         assert maps.top(prog["talkers"], 1, by="packets")[0][0] == "198.18.1.10"
     assert [r[0] for r in rows] == ["198.18.1.10", "198.18.1.11", "198.18.3.4"]  # most bytes first
@@ -53,8 +54,14 @@ def test_full_hash_refuses_and_lru_evicts(net):
         with Program("xdp_top_talkers", defines={"MAX_HOSTS": 3, "LRU": lru}) as prog, prog.xdp(net["server"]):
             for src in senders:
                 traffic.send(net, "client", traffic.udp(net, "client", "server", src_ip=src), count=50)
-            time.sleep(0.05)
-            entries = {maps.ipv4_of(k): v.packets for k, v in prog["talkers"].items()}
+            def counted():
+                return {maps.ipv4_of(k): v.packets for k, v in prog["talkers"].items()}
+            if lru:  # the evicted senders' counts are gone: wait for the last sender's
+                wait_until(lambda: counted().get(senders[-1], 0) >= 50, what="the last sender's 50 packets")
+            else:
+                wait_until(lambda: sum(counted().values()) + prog["untracked"][0].value >= 300,
+                           what="all 300 packets counted or untracked")
+            entries = counted()
             untracked = prog["untracked"][0].value
         if lru:
             assert untracked == 0 and len(entries) <= 3 and entries.get(senders[-1]) == 50
@@ -65,7 +72,7 @@ def test_full_hash_refuses_and_lru_evicts(net):
 def test_pinned_map_is_read_and_written_by_bpftool_then_unpinned(net):
     with Program("xdp_top_talkers") as prog, prog.xdp(net["server"]):
         traffic.send(net, "client", traffic.udp(net, "client", "server", src_ip="198.18.5.5"), count=7)
-        time.sleep(0.05)
+        wait_until(lambda: sum(v.packets for v in prog["talkers"].values()) >= 7, what="the 7 packets counted")
         with maps.pinned(prog["talkers"], "talkers") as pin:
             assert pin.parent == maps.pin_dir() and pin.exists()
             dump = maps.bpftool("map", "dump", "pinned", str(pin))
@@ -103,7 +110,8 @@ def test_event_buffers_account_for_every_packet(net, kind):
         else:
             prog["events"].open_ring_buffer(lambda c, d, s: got.append(1))
         sent = traffic.send(net, "client", traffic.udp(net, "client", "server"), count=1000)
-        time.sleep(0.05)
+        wait_until(lambda: sum(v.value for v in prog["stats"].values()) >= sent.packets,
+                   what="every packet submitted or dropped")
         if kind == "perf":
             prog.bpf.perf_buffer_poll(100)
         else:

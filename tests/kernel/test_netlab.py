@@ -84,3 +84,24 @@ def test_commands_and_callables_run_inside_a_host(net):
     assert net.call("client", lambda: open("/proc/net/dev").read().count("eth0")) == 1
     with pytest.raises(LabError, match="failed"):
         net.run("client", "ip", "link", "show", "nosuchdev")
+
+
+def test_the_leftover_check_catches_a_namespace_its_owner_left():
+    """The browser tests' "nothing left running" check finds a real namespace named as LabNet names it."""
+    from leftover import namespaces_of
+
+    from ebpflab.system import start_time
+
+    owner = subprocess.Popen(["sleep", "60"])  # stands for a notebook's kernel
+    name = f"ebl-{owner.pid}_{start_time(owner.pid)}-1-client"
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    try:
+        with LabNet() as other:  # someone else's lab, running beside it, is not this owner's
+            assert namespaces_of([owner.pid]) == [name]
+            assert namespaces_of([str(owner.pid)]) == [name]  # as pgrep prints it
+            assert not set(other.namespaces) & set(namespaces_of([owner.pid]))
+    finally:
+        subprocess.run(["ip", "netns", "del", name], check=True)
+        owner.kill()
+        owner.wait()
+    assert namespaces_of([owner.pid]) == []

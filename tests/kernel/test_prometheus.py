@@ -9,7 +9,6 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ import pytest
 
 from ebpflab import traffic
 from httputil import free_port
+from waiting import wait_until
 from ebpflab.errors import LabError
 from ebpflab.export import pin_maps, read_counters, serve
 from ebpflab.firewall import Firewall
@@ -34,17 +34,13 @@ def get(url: str, timeout: float = 5) -> str:
 
 
 def until(fn, what: str, seconds: float = WAIT):
-    """Call ``fn`` until it returns something truthy, at most ``seconds``."""
-    deadline, last = time.monotonic() + seconds, None
-    while time.monotonic() < deadline:
+    """wait_until ``fn`` returns something truthy, a server not listening yet (OSError) counting as not yet."""
+    def attempt():
         try:
-            value = fn()
-            if value:
-                return value
-        except OSError as exc:  # not listening yet
-            last = exc
-        time.sleep(0.3)
-    pytest.fail(f"{what} within {seconds} s (last error: {last})")
+            return fn()
+        except OSError:
+            return None
+    return wait_until(attempt, seconds, what)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """`ebpflab tcpdump` against the real tcpdump: same packets, same bytes, same order, same text (lab 06)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -9,6 +10,7 @@ import sys
 import time
 
 import pytest
+from waiting import wait_until
 
 from ebpflab import traffic
 from ebpflab.frames import traffic_mix
@@ -67,6 +69,10 @@ def side_by_side_snap(tmp_path_factory):
     yield from capture_pair(tmp_path_factory, "64")
 
 
+def size(path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
 def capture_pair(tmp_path_factory, snaplen: str):
     """Run tcpdump -w and ebpflab tcpdump -w on the server's eth0 at once while the mix is sent."""
     snap = ["-s", snaplen]
@@ -87,7 +93,10 @@ def capture_pair(tmp_path_factory, snaplen: str):
             # slots in its default 2 MiB buffer, hence -B above and a moderate rate here.
             traffic.send(net, "client", frames, rate=5000)
             real_handshake(net)
-            time.sleep(0.5)
+            # Wait until both files hold the mix and as many bytes as each other; the tests judge what they hold.
+            floor = 24 + sum(16 + min(len(bytes(f)), int(snaplen)) for f in frames)
+            with contextlib.suppress(AssertionError):
+                wait_until(lambda: floor < size(ref) == size(mine), what="both captures to agree")
         finally:
             for p in (ours, real):
                 p.send_signal(signal.SIGINT)
@@ -216,15 +225,17 @@ def test_help_reads_like_a_man_page():
 
 def test_cleanup_detaches_what_a_killed_capture_left(net):
     from ebpflab import cleanup
+    from ebpflab.system import start_time
 
     ns = net["server"].netns
     p = subprocess.Popen([*EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     wait_listening_text(p)
+    tag = f"{p.pid}_{start_time(p.pid)}"  # system.owner_tag() of the capture
     p.kill()  # SIGKILL: no chance to detach
     p.wait()
     assert xdp_attached(ns)
-    marks = [m for m in cleanup.leftover_xdp_marks() if m.read_text().split()[0].split("_")[0] == str(p.pid)]
+    marks = [m for m in cleanup.leftover_xdp_marks() if m.read_text().split()[0] == tag]
     assert len(marks) == 1 and str(marks[0]) in cleanup.leftovers()
     cleanup.detach_xdp_mark(marks[0])
     assert not xdp_attached(ns) and not marks[0].exists()
@@ -236,7 +247,8 @@ def test_protocol_breakdown_in_the_kernel_counts_everything_that_arrived(net):
     frames = traffic_mix(net["client"].mac, net["server"].mac, net["client"].ip, net["server"].ip)
     with Capture("eth0", net["server"].netns, "arp", ring_kib=4) as cap:  # a tiny ring: most are dropped
         traffic.send(net, "client", frames)
-        time.sleep(0.1)
+        wait_until(lambda: cap.stats()["seen"] >= len(frames) and sum(cap.protocols().values()) >= len(frames),
+                   what="every frame seen and counted by protocol")
         cap.poll()
         protocols, stats = cap.protocols(), cap.stats()
     assert sum(protocols.values()) == stats["seen"] == len(frames)

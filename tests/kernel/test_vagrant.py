@@ -15,11 +15,11 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 from httputil import free_port, http_status
+from waiting import wait_until
 
 from ebpflab import REPO
 
@@ -190,14 +190,9 @@ def test_service_command_serves_jupyter_on_the_given_address_with_a_token(tmp_pa
     proc = subprocess.Popen([str(WRAPPER), "lab"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
-        status = 0
-        while time.monotonic() < deadline and proc.poll() is None:
-            status = http_status(f"http://{ip}:{port}/api/status")
-            if status:
-                break
-            time.sleep(0.5)
-        assert status, f"JupyterLab did not start:\n{proc.stdout.read() if proc.poll() is not None else ''}"
+        status = wait_until(lambda: http_status(f"http://{ip}:{port}/api/status") or proc.poll() is not None, 60,
+                            "JupyterLab to answer or exit")
+        assert status is not True, f"JupyterLab did not start:\n{proc.stdout.read() if proc.poll() is not None else ''}"
         token = (tmp_path / "state" / "jupyter-token").read_text().strip()
         assert status == 403, "JupyterLab answered without the token"
         assert http_status(f"http://{ip}:{port}/api/status?token={token}") == 200

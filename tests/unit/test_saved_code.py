@@ -6,7 +6,7 @@ import json
 
 from ebpflab import LABS_DIR, REPO
 
-SAVED = {"09_aiops.ipynb": "ebpflab/detector.py"}  # lab -> module it saves cells into
+SAVED = {"04_parsing.ipynb": "ebpflab/crafted.py", "09_aiops.ipynb": "ebpflab/detector.py"}  # lab -> module it saves cells into
 
 
 def definitions(text: str) -> dict[str, str]:
