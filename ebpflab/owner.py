@@ -28,7 +28,7 @@ def give_back(path: Path, folder: Path) -> None:
         os.lchown(path, uid, gid)
 
 
-def give_back_tree(folder: Path, of: Path | None = None) -> int:
+def give_back_tree(folder: Path, of: Path | None = None, recursive: bool = True) -> int:
     """Give what root owns under ``folder`` to the owner of ``of`` (default: the folder); return how many changed."""
     uid, gid = owner_of(of or folder)
     if os.geteuid() != 0 or uid == 0:
@@ -49,4 +49,19 @@ def give_back_tree(folder: Path, of: Path | None = None) -> int:
                 continue
             if name in dirs and st.st_dev != dev:
                 dirs.remove(name)  # another file system mounted inside: not the checkout's
+        if not recursive:
+            break
     return changed
+
+
+def give_back_after_cell(*_: object) -> None:
+    """After a notebook cell run as root: what it wrote in the notebook's folder (a capture, a saved plot;
+    not below, a home folder can be large) and in build/ (CO-RE objects) goes to that folder's owner."""
+    from . import REPO
+
+    try:
+        give_back_tree(Path.cwd(), recursive=False)
+        if (REPO / "build").is_dir():
+            give_back_tree(REPO / "build")
+    except OSError:  # never fail a learner's cell over ownership; the next `make` gives it back anyway
+        pass

@@ -103,3 +103,22 @@ def assert_token_hidden_from_other_users(token: str, state: Path) -> None:
     for name in ("jupyter-token", "jupyter_server_config.json"):
         st = (state / name).stat()
         assert (st.st_uid, st.st_mode & 0o777) == (0, 0o600), f"{name} must be root's, mode 0600"
+
+
+def test_files_a_notebook_cell_writes_are_the_folders_owners(tmp_path):
+    """The kernel is root's too: a capture (`!ebpflab tcpdump -w`) or a saved plot lands in the user's folder as theirs."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    user = pwd.getpwnam("nobody")
+    labs = tmp_path / "labs"
+    labs.mkdir()
+    os.chown(labs, user.pw_uid, user.pw_gid)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in (
+        "import ebpflab",
+        "open('capture.pcap', 'wb').write(b'x')\n!touch plot.png && mkdir out",
+    )]
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(labs)}}).execute()
+    owners = {p.name: (p.stat().st_uid, p.stat().st_gid) for p in labs.iterdir()}
+    assert owners == dict.fromkeys(["capture.pcap", "plot.png", "out"], (user.pw_uid, user.pw_gid)), owners
