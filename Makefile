@@ -24,9 +24,11 @@ bench: setup ## print the benchmark tables (not tests)
 
 setup: system venv bpf
 
-# A user without sudo gets one sentence instead of "sudo: command not found" (see the README).
+# A user without sudo gets one sentence instead of "sudo: command not found" (see the README), and
+# one who must type a password is told why before sudo asks.
 system:
 	@[ -z "$(SUDO)" ] || command -v sudo >/dev/null || { echo "ebpflab: installing packages and loading eBPF programs need root: run make as root, or install sudo and add yourself to the sudo group (see the README)." >&2; exit 2; }
+	@[ -z "$(SUDO)" ] || sudo -n true 2>/dev/null || echo "ebpflab: installing packages and loading eBPF programs need root: sudo asks for your password."
 	@$(ROOT) scripts/setup.sh $(EXTRA_PACKAGES)
 
 venv: $(VENV)/.installed
