@@ -11,7 +11,7 @@ ROOT  := $(SUDO) $(if $(SUDO),$(if $(KIT_ENV),env $(KIT_ENV))) scripts/as-root.s
 # Debian and Ubuntu install bpftool in /usr/sbin, which is not on a user's PATH (only root's and sudo's).
 BPFTOOL := /usr/sbin/bpftool
 
-.PHONY: lab test bench setup system venv bpf doctor cleanup clean distro-test
+.PHONY: lab test bench setup system venv bpf bytecode doctor cleanup clean distro-test
 
 lab: setup ## install what is missing, then serve JupyterLab on 127.0.0.1
 	@$(ROOT) $(VENV)/bin/ebpflab lab
@@ -24,7 +24,7 @@ bench: EXTRA_PACKAGES = netsniff-ng
 bench: setup ## print the benchmark tables (not tests)
 	@$(ROOT) $(PY) -m bench
 
-setup: system venv bpf
+setup: system venv bpf bytecode
 
 # A user without sudo gets one sentence instead of "sudo: command not found" (see the README), and
 # one who must type a password is told why before sudo asks.
@@ -34,6 +34,11 @@ system:
 	@$(ROOT) scripts/setup.sh $(EXTRA_PACKAGES)
 
 venv: $(VENV)/.installed
+
+# Python's cache of ebpflab/, made by the user: JupyterLab and its kernels (root) then find it fresh
+# and write none of theirs into the checkout. Silent, and quick when nothing changed.
+bytecode: venv
+	@$(PY) -m compileall -q ebpflab
 
 # The venv is made from the system Python with its site-packages so that `import bcc`
 # (a distribution package, not on PyPI) works inside it.

@@ -4,6 +4,8 @@
 # By default the user is an ordinary one who may sudo (DISTRO_USER, default "learner": created with
 # passwordless sudo, an ordinary user's PATH, the clone in their home), and afterwards nothing in
 # their clone may be root's; DISTRO_USER=root runs it as root in /srv/ebpflab, as CI and the VM do.
+# Then `make lab` starts as that user: the address it prints must answer, and a notebook made through
+# JupyterLab's API must be the user's.
 # Ubuntu's root gets the apt sources of a fresh Ubuntu 24.04 install (main, restricted, universe,
 # multiverse; noble-updates, noble-security): BCC is in universe. Ubuntu's archive key comes from the
 # host's ubuntu-keyring if it has one, else from Ubuntu's keyring package, checked by fingerprint.
@@ -77,7 +79,22 @@ unmount_all() {  # everything mounted at or below the root, deepest first
 }
 say "fresh copy of the $suite root in $root"
 cp -a "$pristine/." "$root"; chmod 755 "$root"  # mktemp made it 0700: tests also run as nobody
+stop_inside() {  # every process still running in the root (a server a command started), TERM then KILL
+  local sig p left
+  for sig in TERM KILL; do
+    left=""
+    for p in /proc/[0-9]*; do
+      [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && kill -"$sig" "${p#/proc/}" 2>/dev/null && left=1
+    done
+    [ -n "$left" ] || return 0
+    for _ in $(seq 30); do
+      left=""; for p in /proc/[0-9]*; do [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && left=1 && break; done
+      [ -n "$left" ] || return 0; sleep 0.5
+    done
+  done
+}
 finish() {
+  stop_inside
   unmount_all
   if [ -n "${KEEP_ROOT:-}" ]; then return; fi
   if awk -v r="$root" 'index($2, r) == 1 {found=1} END {exit !found}' /proc/mounts; then
@@ -160,7 +177,32 @@ as_user "cd $clone && $cmd" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 # Setup a second time must install nothing and print nothing.
 again=$(as_user "cd $clone && make -s setup" 2>&1)
-# Whatever ran as root (pytest through sudo), everything in the user's clone is still the user's.
+# `make lab` as the user: the address it prints answers, and a notebook made through it is theirs.
+port=$(( 20000 + RANDOM % 20000 )); out=$root/tmp/ebpflab-lab.out; url="" made="" lab_owner=""
+as_user "cd $clone && EBPFLAB_PORT=$port exec make lab" >"$out" 2>&1 </dev/null &
+lab=$!
+for _ in $(seq 600); do
+  url=$(grep -o "http://127.0.0.1:$port/lab?token=[0-9a-f]*" "$out"); [ -n "$url" ] && break
+  kill -0 "$lab" 2>/dev/null || break; sleep 1
+done
+[ -n "$url" ] && made=$(python3 - "$url" 2>&1 <<'EOF'
+import json, sys, time, urllib.request
+base, token = sys.argv[1].split("/lab?token=")
+req = urllib.request.Request(f"{base}/api/contents/", data=b'{"type": "notebook"}', method="POST",
+                             headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+for _ in range(180):
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            print(json.load(r)["path"]); break
+    except OSError:
+        time.sleep(1)
+else:
+    print("no answer from JupyterLab within 3 min")
+EOF
+)
+lab_owner=$(inside "stat -c %U '$clone/labs/$made'" 2>/dev/null)
+stop_inside
+# Whatever ran as root (pytest and JupyterLab through sudo), everything in the user's clone is still the user's.
 if [ "$user" != root ]; then
   strangers=$(inside "find $clone ! -user $user")
   total=$(inside "find $clone | wc -l")
@@ -172,6 +214,12 @@ say "$distro ($suite): '$cmd' exited $rc after ${mins} min ${secs} s"
 say "pytest: ${summary:-no pytest summary (see $log)}"
 if [ -n "$again" ]; then
   say "a second 'make setup' was not silent:"; echo "$again"; [ "$rc" != 0 ] || rc=1
+fi
+say "'make lab' as $user printed:"; sed -E 's/token=[0-9a-f]+/token=…/' "$out" | sed 's/^/  | /'
+if [ -n "$url" ] && [ "$lab_owner" = "$user" ]; then
+  say "make lab: the address answered; a notebook made through it (labs/$made) is $user's"
+else
+  say "make lab: ${url:+the address answered, but }a notebook made through it: ${made:-none} (owner: ${lab_owner:-none})"; [ "$rc" != 0 ] || rc=1
 fi
 if [ "$user" != root ]; then
   if [ -z "$strangers" ]; then
