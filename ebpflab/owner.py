@@ -42,13 +42,15 @@ def give_back_tree(folder: Path, of: Path | None = None, recursive: bool = True)
             path = os.path.join(top, name)
             try:
                 st = os.lstat(path)
+                if st.st_dev != dev:  # another file system mounted inside: not the checkout's
+                    if name in dirs:
+                        dirs.remove(name)
+                    continue
                 if st.st_uid == 0:
                     os.lchown(path, uid, gid)
                     changed += 1
             except FileNotFoundError:  # gone meanwhile
                 continue
-            if name in dirs and st.st_dev != dev:
-                dirs.remove(name)  # another file system mounted inside: not the checkout's
         if not recursive:
             break
     return changed
