@@ -3,26 +3,42 @@ SHELL := /bin/bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# What needs root runs through scripts/as-root.sh, which gives back to the checkout's owner what
+# root left in it: the venv, build/ and the notebooks stay the user's. sudo drops the environment:
+# the kit's settings that are set go along by name (`EBPFLAB_PORT=9999 make lab` works as a user too).
+KIT_ENV := $(strip $(foreach v,EBPFLAB_PORT EBPFLAB_IP EBPFLAB_PRESENT EBPFLAB_NOTEBOOK_WORKERS,$(if $(value $(v)),$(v)='$(value $(v))')))
+ROOT  := $(SUDO) $(if $(SUDO),$(if $(KIT_ENV),env $(KIT_ENV))) scripts/as-root.sh
+# Debian and Ubuntu install bpftool in /usr/sbin, which is not on a user's PATH (only root's and sudo's).
+BPFTOOL := /usr/sbin/bpftool
 
-.PHONY: lab test bench setup system venv bpf doctor cleanup clean distro-test
+.PHONY: lab test bench setup system venv bpf bytecode doctor cleanup clean distro-test
 
 lab: setup ## install what is missing, then serve JupyterLab on 127.0.0.1
-	@$(SUDO) $(VENV)/bin/ebpflab lab
+	@$(ROOT) $(VENV)/bin/ebpflab lab
 
 test: EXTRA_PACKAGES = prometheus vagrant stress-ng netsniff-ng chromium
 test: setup ## install what is missing, then run every test (real kernel, real packets)
-	@$(SUDO) $(PY) -m pytest $(PYTEST_ARGS)
+	@$(ROOT) $(PY) -m pytest $(PYTEST_ARGS)
 
 bench: EXTRA_PACKAGES = netsniff-ng
 bench: setup ## print the benchmark tables (not tests)
-	@$(SUDO) $(PY) -m bench
+	@$(ROOT) $(PY) -m bench
 
-setup: system venv bpf
+setup: system venv bpf bytecode
 
+# A user without sudo gets one sentence instead of "sudo: command not found" (see the README), and
+# one who must type a password is told why before sudo asks.
 system:
-	@$(SUDO) scripts/setup.sh $(EXTRA_PACKAGES)
+	@[ -z "$(SUDO)" ] || command -v sudo >/dev/null || { echo "ebpflab: installing packages and loading eBPF programs need root: run make as root, or install sudo and add yourself to the sudo group (see the README)." >&2; exit 2; }
+	@[ -z "$(SUDO)" ] || sudo -n true 2>/dev/null || echo "ebpflab: installing packages and loading eBPF programs need root: sudo asks for your password."
+	@$(ROOT) scripts/setup.sh $(EXTRA_PACKAGES)
 
 venv: $(VENV)/.installed
+
+# Python's cache of ebpflab/, made by the user: JupyterLab and its kernels (root) then find it fresh
+# and write none of theirs into the checkout. Silent, and quick when nothing changed.
+bytecode: venv
+	@$(PY) -m compileall -q ebpflab
 
 # The venv is made from the system Python with its site-packages so that `import bcc`
 # (a distribution package, not on PyPI) works inside it.
@@ -33,9 +49,11 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 # `make test` on a brand-new minimal Debian or Ubuntu (debootstrap, cached in /var/cache/ebpflab), as a new user runs it.
+# DISTRO_USER=root runs it as root (as CI and the VM do) instead of as a new user who may sudo.
 DISTRO ?= debian-13
+DISTRO_USER ?= learner
 distro-test: ## DISTRO=debian-13|debian-12|ubuntu-24.04: the committed checkout's `make test` on a fresh root filesystem
-	@$(SUDO) scripts/distro-test.sh $(DISTRO)
+	@$(SUDO) DISTRO_USER=$(DISTRO_USER) scripts/distro-test.sh $(DISTRO)
 
 # Lab 11's CO-RE objects: clang compiles bpf/*.bpf.c once, against build/vmlinux.h, which bpftool
 # dumps from the running kernel's BTF. Both are build products under build/ (never committed).
@@ -48,14 +66,14 @@ build/vmlinux.h:
 	@test -e /sys/kernel/btf/vmlinux || { echo "ebpflab setup: this kernel has no BTF (/sys/kernel/btf/vmlinux): lab 11's CO-RE programs need CONFIG_DEBUG_INFO_BTF=y" >&2; exit 1; }
 	@mkdir -p build
 	@echo "ebpflab setup: generating $@ from the kernel's BTF (bpftool)"
-	@bpftool btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+	@$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
 build/%.bpf.o: bpf/%.bpf.c build/vmlinux.h
 	@echo "ebpflab setup: compiling $< (clang -target bpf)"
 	@clang -target bpf -g -O2 -Ibuild -Ibpf -c $< -o $@
 
 doctor: setup
-	@$(SUDO) $(VENV)/bin/ebpflab doctor
+	@$(ROOT) $(VENV)/bin/ebpflab doctor
 
 # The kernel-sensitive tests on a Debian release's own kernel, booted with QEMU (scripts/vm-test.sh).
 .PHONY: vm-test
@@ -63,7 +81,7 @@ vm-test: ## build (cached) and boot a Debian image: make vm-test KERNEL=debian-1
 	@$(SUDO) scripts/vm-test.sh $(KERNEL)
 
 cleanup:
-	@$(SUDO) $(VENV)/bin/ebpflab cleanup
+	@$(ROOT) $(VENV)/bin/ebpflab cleanup
 
 clean:
 	rm -rf $(VENV) build tests/artifacts *.egg-info

@@ -41,4 +41,22 @@ def _install_notebook_error_display() -> None:
     ip._ebpflab_errors = True
 
 
+def _install_file_hand_back() -> None:
+    """In a notebook run as root for a user (`make lab` through sudo), give files cells write to the user."""
+    import os
+
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    ip = get_ipython()
+    if ip is None or os.geteuid() != 0 or getattr(ip, "_ebpflab_owner", False):
+        return
+    from .owner import give_back_after_cell
+
+    ip.events.register("post_run_cell", give_back_after_cell)
+    ip._ebpflab_owner = True
+
+
 _install_notebook_error_display()
+_install_file_hand_back()

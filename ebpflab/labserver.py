@@ -12,7 +12,9 @@ there, not on the guest's loopback, and the host end of the forward is bound to 
 What a participant sees first is set here too: lab 00 open on first start (a seeded default
 workspace) instead of the Launcher, no "Jupyter news" question (``jupyterlab/overrides.json``),
 the ``solutions/`` folder left out of the file browser's list (File → Open from Path… still opens
-it), and checkpoints kept out of ``labs/``.
+it), and checkpoints kept out of ``labs/``. What a participant creates through JupyterLab belongs to
+the owner of ``labs/`` (``labfiles``), though the server is root's. EBPFLAB_LABS serves another folder
+(the tests use it).
 """
 from __future__ import annotations
 
@@ -79,7 +81,10 @@ def server_config() -> Path:
     path = STATE / "jupyter_server_config.json"
     settings = {"IdentityProvider": {"token": token()},
                 "ServerApp": {"ip": listen_ip(), "port": port(), "port_retries": 0, "open_browser": False,
-                              "allow_root": True, "root_dir": str(LABS_DIR)}}
+                              "allow_root": True, "root_dir": str(os.environ.get("EBPFLAB_LABS") or LABS_DIR),
+                              # what a participant creates in their checkout is theirs, not root's
+                              "contents_manager_class": "ebpflab.labfiles.OwnedFileManager"},
+                "FileContentsManager": {"post_save_hook": "ebpflab.labfiles.post_save"}}
     _write_private(path, json.dumps(settings, indent=1) + "\n")
     return path
 

@@ -125,10 +125,12 @@ def vmlinux_h() -> Path:
     if not KERNEL_BTF.exists():
         raise LabError("this kernel has no BTF (/sys/kernel/btf/vmlinux): CO-RE programs need a kernel "
                        "built with CONFIG_DEBUG_INFO_BTF=y (Debian's kernels are).")
-    if not shutil.which("bpftool"):
+    # Debian installs it in /usr/sbin, which a PATH inherited from an ordinary user lacks.
+    bpftool = shutil.which("bpftool") or shutil.which("bpftool", path="/usr/sbin:/sbin")
+    if bpftool is None:
         raise LabError("bpftool is not installed: run `make lab` (it installs bpftool).")
     BUILD_DIR.mkdir(exist_ok=True)
-    res = subprocess.run(["bpftool", "btf", "dump", "file", str(KERNEL_BTF), "format", "c"],
+    res = subprocess.run([bpftool, "btf", "dump", "file", str(KERNEL_BTF), "format", "c"],
                          capture_output=True, text=True)
     if res.returncode != 0:
         raise LabError(f"bpftool could not dump the kernel's BTF: {res.stderr.strip()}")

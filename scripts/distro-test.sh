@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # `make distro-test DISTRO=debian-13|debian-12|ubuntu-24.04`: the README's `make test` as a new user runs
 # it, on a brand-new minimal root filesystem (debootstrap --variant=minbase) on this machine's kernel.
+# By default the user is an ordinary one who may sudo (DISTRO_USER, default "learner": created with
+# passwordless sudo, an ordinary user's PATH, the clone in their home), and afterwards nothing in
+# their clone may be root's; DISTRO_USER=root runs it as root in /srv/ebpflab, as CI and the VM do.
+# Then `make lab` starts as that user: the address it prints must answer, and a notebook made through
+# JupyterLab's API must be the user's.
 # Ubuntu's root gets the apt sources of a fresh Ubuntu 24.04 install (main, restricted, universe,
 # multiverse; noble-updates, noble-security): BCC is in universe. Ubuntu's archive key comes from the
 # host's ubuntu-keyring if it has one, else from Ubuntu's keyring package, checked by fingerprint.
@@ -24,6 +29,8 @@ case "$distro" in
 esac
 src=$(git -C "${2:-.}" rev-parse --show-toplevel)
 cmd=${DISTRO_TEST_CMD:-make test}
+user=${DISTRO_USER:-learner}
+[[ "$user" =~ ^[a-z][a-z0-9-]{0,30}$ ]] || die "DISTRO_USER must be a user name such as learner or root, not '$user'."
 cache=${EBPFLAB_CACHE:-/var/cache/ebpflab}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 if [ "$suite" = noble ]; then mirror=${UBUNTU_MIRROR:-http://archive.ubuntu.com/ubuntu}; fi
@@ -72,7 +79,22 @@ unmount_all() {  # everything mounted at or below the root, deepest first
 }
 say "fresh copy of the $suite root in $root"
 cp -a "$pristine/." "$root"; chmod 755 "$root"  # mktemp made it 0700: tests also run as nobody
+stop_inside() {  # every process still running in the root (a server a command started), TERM then KILL
+  local sig p left
+  for sig in TERM KILL; do
+    left=""
+    for p in /proc/[0-9]*; do
+      [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && kill -"$sig" "${p#/proc/}" 2>/dev/null && left=1
+    done
+    [ -n "$left" ] || return 0
+    for _ in $(seq 30); do
+      left=""; for p in /proc/[0-9]*; do [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && left=1 && break; done
+      [ -n "$left" ] || return 0; sleep 0.5
+    done
+  done
+}
 finish() {
+  stop_inside
   unmount_all
   if [ -n "${KEEP_ROOT:-}" ]; then return; fi
   if awk -v r="$root" 'index($2, r) == 1 {found=1} END {exit !found}' /proc/mounts; then
@@ -114,23 +136,77 @@ if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
   cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl-host-ca.crt"
   envx=(PIP_CERT=/etc/ssl-host-ca.crt SSL_CERT_FILE=/etc/ssl-host-ca.crt REQUESTS_CA_BUNDLE=/etc/ssl-host-ca.crt)
 fi
-mkdir -p "$root/srv"
-git clone -q "$src" "$root/srv/ebpflab"
-
 inside() {
   chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 CI=true "${envx[@]}" \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin bash -c "$1"
 }
+# The README's one prerequisite on a minimal system: make; and for a user, sudo (see the README).
+packages=make; [ "$user" = root ] || packages="make sudo"
+inside "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $packages >/dev/null" \
+  || die "could not install $packages inside the $suite root."
+if [ "$user" = root ]; then
+  home=/root; clone=/srv/ebpflab
+  as_user() { inside "$1"; }
+else
+  home=/home/$user; clone=$home/ebpflab
+  # A home of mode 0700, as Debian's installer (adduser) makes it since Debian 12.
+  inside "useradd -m -s /bin/bash -G sudo $user && chmod 700 $home" || die "could not create the user $user inside the $suite root."
+  # Passwordless, so the run needs no one at the keyboard; the CA variables are this harness's, as above.
+  printf '%s\n' "$user ALL=(ALL:ALL) NOPASSWD: ALL" 'Defaults env_keep += "PIP_CERT SSL_CERT_FILE REQUESTS_CA_BUNDLE"' \
+    >"$root/etc/sudoers.d/ebpflab-distro-test"
+  chmod 440 "$root/etc/sudoers.d/ebpflab-distro-test"
+  # sudo warns on every call when it cannot resolve the host's name; an installed system's /etc/hosts has it.
+  grep -qw "$(hostname)" "$root/etc/hosts" 2>/dev/null || echo "127.0.1.1 $(hostname)" >>"$root/etc/hosts"
+  ids=$(chroot "$root" id -u "$user"):$(chroot "$root" id -g "$user")
+  mkdir -p "$cache/pip-user" "$root$home/.cache/pip"; chown "$ids" "$cache/pip-user" "$root$home/.cache" "$root$home/.cache/pip"
+  mount --bind "$cache/pip-user" "$root$home/.cache/pip"
+  # An ordinary user's login environment: Debian's PATH for users has no /usr/sbin.
+  as_user() {
+    chroot "$root" /usr/bin/setpriv --reuid="$user" --regid="$user" --init-groups /usr/bin/env -i HOME="$home" \
+      USER="$user" LOGNAME="$user" TERM=dumb LANG=C.UTF-8 CI=true "${envx[@]}" \
+      PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games bash -c "$1"
+  }
+fi
+git clone -q "$src" "$root$clone"
+[ "$user" = root ] || chown -R "$ids" "$root$clone"
+
 start=$(date +%s)
 set +e
-# The README's one prerequisite on a minimal system: make.
-inside "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq make >/dev/null" \
-  || die "could not install make inside the $suite root."
-say "running '$cmd' in the $suite root (log: $log)"
-inside "cd /srv/ebpflab && $cmd" 2>&1 | tee "$log"
+say "running '$cmd' as $user in $clone in the $suite root (log: $log)"
+as_user "cd $clone && $cmd" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 # Setup a second time must install nothing and print nothing.
-again=$(inside "cd /srv/ebpflab && make -s setup" 2>&1)
+again=$(as_user "cd $clone && make -s setup" 2>&1)
+# `make lab` as the user: the address it prints answers, and a notebook made through it is theirs.
+port=$(( 20000 + RANDOM % 20000 )); out=$root/tmp/ebpflab-lab.out; url="" made="" lab_owner=""
+as_user "cd $clone && EBPFLAB_PORT=$port exec make lab" >"$out" 2>&1 </dev/null &
+lab=$!
+for _ in $(seq 600); do
+  url=$(grep -o "http://127.0.0.1:$port/lab?token=[0-9a-f]*" "$out"); [ -n "$url" ] && break
+  kill -0 "$lab" 2>/dev/null || break; sleep 1
+done
+[ -n "$url" ] && made=$(python3 - "$url" 2>&1 <<'EOF'
+import json, sys, time, urllib.request
+base, token = sys.argv[1].split("/lab?token=")
+req = urllib.request.Request(f"{base}/api/contents/", data=b'{"type": "notebook"}', method="POST",
+                             headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+for _ in range(180):
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            print(json.load(r)["path"]); break
+    except OSError:
+        time.sleep(1)
+else:
+    print("no answer from JupyterLab within 3 min")
+EOF
+)
+lab_owner=$(inside "stat -c %U '$clone/labs/$made'" 2>/dev/null)
+stop_inside
+# Whatever ran as root (pytest and JupyterLab through sudo), everything in the user's clone is still the user's.
+if [ "$user" != root ]; then
+  strangers=$(inside "find $clone ! -user $user")
+  total=$(inside "find $clone | wc -l")
+fi
 set -e
 mins=$(( ($(date +%s) - start) / 60 )); secs=$(( ($(date +%s) - start) % 60 ))
 summary=$(grep -E '^=+ .*(passed|failed|error).* =+$' "$log" | tail -n 1 || true)  # none after a DISTRO_TEST_CMD
@@ -138,6 +214,20 @@ say "$distro ($suite): '$cmd' exited $rc after ${mins} min ${secs} s"
 say "pytest: ${summary:-no pytest summary (see $log)}"
 if [ -n "$again" ]; then
   say "a second 'make setup' was not silent:"; echo "$again"; [ "$rc" != 0 ] || rc=1
+fi
+say "'make lab' as $user printed:"; sed -E 's/token=[0-9a-f]+/token=…/' "$out" | sed 's/^/  | /'
+if [ -n "$url" ] && [ "$lab_owner" = "$user" ]; then
+  say "make lab: the address answered; a notebook made through it (labs/$made) is $user's"
+else
+  say "make lab: ${url:+the address answered, but }a notebook made through it: ${made:-none} (owner: ${lab_owner:-none})"; [ "$rc" != 0 ] || rc=1
+fi
+if [ "$user" != root ]; then
+  if [ -z "$strangers" ]; then
+    say "ownership: all $total entries of $clone are $user's"
+  else
+    say "ownership: $(wc -l <<<"$strangers") of $total entries of $clone are not $user's:"
+    head -n 20 <<<"$strangers" | xargs -r -d '\n' chroot "$root" stat -c '  %U:%G %n'; [ "$rc" != 0 ] || rc=1
+  fi
 fi
 exit "$rc"
 }

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from ebpflab.owner import give_back_tree
+
 TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS))  # shared helpers (httputil, cbpf_corpus) for both trees
 os.environ.setdefault("EBPFLAB_HEADLESS", "1")
@@ -20,3 +22,9 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.kernel)
         if item.get_closest_marker("kernel") and os.geteuid() != 0:
             item.add_marker(skip)
+
+
+def pytest_unconfigure(config):
+    """`make test` by a user runs pytest through sudo: what it left in their checkout (.pytest_cache,
+    tests/artifacts/, build/*.o, __pycache__) goes back to them, as the last thing pytest does."""
+    give_back_tree(TESTS.parent)
