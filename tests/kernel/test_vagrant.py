@@ -307,7 +307,7 @@ def test_provisioning_runs_make_setup_then_prints_the_url_with_token():
     assert names == ["setup", "service", "url"]
     setup, service, url = (script for _, _, script in steps)
     # The same target as `make lab` (no second install script to drift).
-    assert "make -C /vagrant setup" in setup
+    assert "make --no-print-directory -C /vagrant setup" in setup  # -C alone prints Entering/Leaving lines
     assert "apt-get" not in setup.replace("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q make", "")
     # The service restarts on every `vagrant up`, and the last step prints the URL with the token.
     assert all('run: "always"' in opts for name, opts, _ in steps if name in ("service", "url"))
