@@ -80,6 +80,12 @@ doctor: setup
 vm-test: ## build (cached) and boot a Debian image: make vm-test KERNEL=debian-12|debian-13
 	@$(SUDO) scripts/vm-test.sh $(KERNEL)
 
+# The VM route for real: the box `make box` built, `vagrant up` with libvirt (QEMU, no KVM needed) in
+# a network namespace of its own, step by step (scripts/vagrant-test.sh); 15-30 minutes.
+.PHONY: vagrant-test
+vagrant-test: ## add build/box's box (VAGRANT_TEST_BOX=.../metadata.json for another), vagrant up, check, destroy
+	@$(SUDO) scripts/vagrant-test.sh
+
 cleanup:
 	@$(ROOT) $(VENV)/bin/ebpflab cleanup
 

@@ -8,13 +8,19 @@ address it is given, with the token required.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
+import tarfile
 import tempfile
+import time
+import urllib.parse
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -33,7 +39,7 @@ def vagrant(*args: str, tmp: Path, **env: str) -> subprocess.CompletedProcess:
     """Run vagrant in vagrant/ with its state kept in ``tmp`` (nothing written to the repo)."""
     if shutil.which("vagrant") is None:
         pytest.skip("vagrant is not installed (`make test` installs Debian's package; Ubuntu 24.04 has none)")
-    full = {k: v for k, v in os.environ.items() if k != "EBPFLAB_PORT"}
+    full = {k: v for k, v in os.environ.items() if not k.startswith("EBPFLAB_")}
     full.update(VAGRANT_HOME=str(tmp / "home"), VAGRANT_DOTFILE_PATH=str(tmp / "dot"),
                 VAGRANT_CHECKPOINT_DISABLE="1", VAGRANT_NO_COLOR="1", **env)
     return subprocess.run(["vagrant", *args], cwd=VAGRANT_DIR, env=full, capture_output=True, text=True, timeout=120)
@@ -60,6 +66,210 @@ def test_bad_port_gives_one_sentence(tmp_path):
     assert "Traceback" not in res.stderr and ".rb:" not in res.stderr
 
 
+# --- the box: its name, version and URL from the environment (issue 24) --------------------------
+PINNED = re.search(r'^BOX_VERSION = "([0-9.]+)"$', VAGRANTFILE.read_text(), re.M).group(1)
+
+
+def box_settings(tmp: Path, vagrantfile: Path = VAGRANTFILE, argv: tuple[str, ...] = (), **env: str) -> dict:
+    """config.vm.box, box_version and box_url as Vagrant itself loads them (``argv``: the command it sees)."""
+    if shutil.which("vagrant") is None:
+        pytest.skip("vagrant is not installed (`make test` installs Debian's package; Ubuntu 24.04 has none)")
+    script = ('require "vagrant"; require "json"; vm = Vagrant::Environment.new(cwd: ARGV.shift).vagrantfile.config.vm; '
+              'puts JSON.generate({box: vm.box, version: vm.box_version, url: Array(vm.box_url).first})')
+    full = {k: v for k, v in os.environ.items() if not k.startswith("EBPFLAB_")}
+    full.update(VAGRANT_HOME=str(tmp / "home"), VAGRANT_DOTFILE_PATH=str(tmp / "dot"),
+                VAGRANT_CHECKPOINT_DISABLE="1", **env)
+    res = subprocess.run(["ruby", "-e", script, str(vagrantfile.parent), *argv], env=full, capture_output=True, text=True,
+                         timeout=120)
+    if "cannot load such file -- vagrant" in res.stderr:
+        pytest.skip("this vagrant is not a Ruby gem the system Ruby can load (HashiCorp's own package)")
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def test_the_project_box_is_the_default_and_pinned(tmp_path):
+    assert box_settings(tmp_path) == {"box": "ebpflab/debian-13", "version": PINNED, "url": None}
+    assert box_settings(tmp_path, EBPFLAB_BOX="ebpflab/debian-12") == \
+        {"box": "ebpflab/debian-12", "version": PINNED, "url": None}
+    # The catalogue's box, for those who have it cached: no pin of ours, no URL of ours.
+    assert box_settings(tmp_path, EBPFLAB_BOX="bento/debian-13") == \
+        {"box": "bento/debian-13", "version": None, "url": None}
+
+
+def test_box_url_from_the_environment(tmp_path):
+    url = "http://192.0.2.10:8000/box/metadata.json"  # a LAN file server
+    assert box_settings(tmp_path, EBPFLAB_BOX_URL=url)["url"] == url
+
+
+def test_published_location_is_one_setting(tmp_path):
+    text = VAGRANTFILE.read_text()
+    assert len(re.findall(r'^BOX_BASE_URL = ""$', text, re.M)) == 1  # not published yet: a maintainer fills it in
+    copy = tmp_path / "vagrant" / "Vagrantfile"
+    copy.parent.mkdir()
+    copy.write_text(text.replace('BOX_BASE_URL = ""', 'BOX_BASE_URL = "https://boxes.example/ebpflab/"'))
+    assert box_settings(tmp_path, copy)["url"] == "https://boxes.example/ebpflab/metadata.json"
+    assert box_settings(tmp_path, copy, EBPFLAB_BOX="ebpflab/debian-12")["url"] == \
+        "https://boxes.example/ebpflab/metadata-debian-12.json"
+    assert box_settings(tmp_path, copy, EBPFLAB_BOX="bento/debian-13")["url"] is None
+
+
+def test_a_copied_catalogue_takes_its_boxes_from_its_own_folder(tmp_path):
+    # The instructor's USB stick: build/box copied anywhere; metadata.json still names where `make box` ran.
+    stick = tmp_path / "media" / "USB STICK"
+    stick.mkdir(parents=True)
+    (stick / "ebpflab-debian-13-amd64-libvirt.box").write_bytes(b"box")
+    (stick / "metadata.json").write_text(json.dumps({"name": "ebpflab/debian-13", "versions": [{"version": PINNED,
+        "providers": [{"name": "libvirt", "url": "file:///srv/ebpflab/build/box/ebpflab-debian-13-amd64-libvirt.box"},
+                      {"name": "virtualbox", "url": "https://boxes.example/ebpflab-debian-13-amd64-virtualbox.box"}]}]}))
+    url = box_settings(tmp_path, EBPFLAB_BOX_URL=f"file://{stick}/metadata.json")["url"]
+    copy = Path(urllib.parse.unquote(urllib.parse.urlparse(url).path))
+    assert copy.parent == tmp_path / "dot"  # Vagrant's state folder, not the stick
+    (libvirt, virtualbox) = json.loads(copy.read_text())["versions"][0]["providers"]
+    assert urllib.parse.unquote(libvirt["url"]) == f"file://{stick}/ebpflab-debian-13-amd64-libvirt.box"
+    assert virtualbox["url"] == "https://boxes.example/ebpflab-debian-13-amd64-virtualbox.box"  # not on the stick
+
+
+@pytest.mark.parametrize("env, sentence", [
+    ({}, "the box ebpflab/debian-13 {v} is not on this computer: set EBPFLAB_BOX_URL to your instructor's copy"),
+    ({"EBPFLAB_BOX_URL": "/no/such/metadata.json"}, "EBPFLAB_BOX_URL names /no/such/metadata.json, which does not exist."),
+    ({"EBPFLAB_WAIT": "forever"}, "EBPFLAB_WAIT must be a number of seconds between 10 and 3600"),
+    ({"EBPFLAB_LIBVIRT_DRIVER": "tcg"}, "EBPFLAB_LIBVIRT_DRIVER must be kvm or qemu"),
+], ids=["no-box", "no-file", "wait", "driver"])
+def test_vagrant_up_without_the_box_says_where_it_comes_from(tmp_path, env, sentence):
+    res = vagrant("up", tmp=tmp_path, **env)
+    assert res.returncode != 0
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("ebpflab: " + sentence.format(v=PINNED)), res.stderr
+    assert "Traceback" not in res.stderr and ".rb:" not in res.stderr
+
+
+# The box helper's own catalogue writer (scripts/box.sh, `make box`), run on tiny boxes.
+BOX_SH = REPO / "scripts" / "box.sh"
+
+
+def box_sh_function(name: str) -> str:
+    """The text of one function of scripts/box.sh (the script runs its main when sourced)."""
+    if not BOX_SH.is_file():
+        pytest.skip("scripts/box.sh (`make box`) is not in this checkout")
+    m = re.search(rf"^{name}\(\) {{\n.*?^}}\n", BOX_SH.read_text(), re.M | re.S)
+    assert m, f"scripts/box.sh has no function {name}"
+    return m.group(0)
+
+
+def tiny_box(path: Path, provider: str) -> None:
+    """A box `vagrant box add` accepts: metadata.json and an empty disk, in a tar."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "metadata.json").write_text(json.dumps({"provider": provider, "format": "qcow2", "virtual_size": 1}))
+        (Path(tmp) / "box.img").write_bytes(b"")
+        with tarfile.open(path, "w") as tar:
+            for name in ("metadata.json", "box.img"):
+                tar.add(Path(tmp) / name, arcname=name)
+
+
+def write_catalogue(out: Path) -> dict:
+    """metadata.json for the boxes in ``out``, written by box.sh's write_catalogue, read back."""
+    script = (box_sh_function("write_catalogue") +
+              f'out={out} release=debian-13 version={PINNED} base_url=file://{out} commit=test '
+              f'catalogue={out}/metadata.json\nwrite_catalogue\n')
+    res = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    return json.loads((out / "metadata.json").read_text())
+
+
+def test_box_catalogue_is_well_formed_and_its_checksums_match(tmp_path):
+    for provider in ("libvirt", "virtualbox"):
+        tiny_box(tmp_path / f"ebpflab-debian-13-amd64-{provider}.box", provider)
+    meta = write_catalogue(tmp_path)
+    assert meta["name"] == "ebpflab/debian-13"
+    (version,) = meta["versions"]
+    assert version["version"] == PINNED  # what the Vagrantfile pins
+    assert sorted(p["name"] for p in version["providers"]) == ["libvirt", "virtualbox"]
+    for p in version["providers"]:
+        path = Path(urllib.parse.urlparse(p["url"]).path)
+        assert path.parent == tmp_path and path.name == f"ebpflab-debian-13-amd64-{p['name']}.box"
+        assert p["checksum_type"] == "sha256" and p["checksum"] == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert p["architecture"] == "amd64" and p["default_architecture"] is True
+
+
+def test_vagrant_box_add_from_a_file_catalogue(tmp_path):
+    out = tmp_path / "box"
+    out.mkdir()
+    tiny_box(out / "ebpflab-debian-13-amd64-libvirt.box", "libvirt")
+    write_catalogue(out)
+    res = vagrant("box", "add", "--provider", "libvirt", f"file://{out}/metadata.json", tmp=tmp_path)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "checksum" in res.stdout  # Vagrant compared the catalogue's sha256 with the file
+    listed = vagrant("box", "list", tmp=tmp_path).stdout
+    assert f"ebpflab/debian-13 (libvirt, {PINNED})" in listed
+    # With the box cached, `vagrant up` goes past the Vagrantfile's check (a real `up` would boot it).
+    assert box_settings(tmp_path, argv=("up", "--provider=libvirt"))["box"] == "ebpflab/debian-13"
+
+
+def test_vagrant_box_add_refuses_a_changed_box(tmp_path):
+    out = tmp_path / "box"
+    out.mkdir()
+    box = out / "ebpflab-debian-13-amd64-libvirt.box"
+    tiny_box(box, "libvirt")
+    write_catalogue(out)
+    with box.open("ab") as f:  # a byte more after the catalogue was written: a broken download
+        f.write(b"\0")
+    res = vagrant("box", "add", "--provider", "libvirt", f"file://{out}/metadata.json", tmp=tmp_path)
+    assert res.returncode != 0 and "checksum" in (res.stdout + res.stderr).lower()
+    assert "ebpflab/debian-13" not in vagrant("box", "list", tmp=tmp_path).stdout
+
+
+def test_virtualbox_box_ovf_names_its_disk_nic_and_mac_consistently(tmp_path):
+    if shutil.which("qemu-img") is None:
+        pytest.skip("qemu-img (qemu-utils) is not installed")
+    (tmp_path / "work").mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    raw = tmp_path / "disk.raw"
+    with raw.open("wb") as f:  # sparse: the conversion reads zeros only
+        f.truncate(1 << 30)
+    mac = re.search(r"^VBOX_MAC=(\w+)$", BOX_SH.read_text() if BOX_SH.is_file() else "", re.M)
+    script = ("say() { :; }\n" + box_sh_function("write_ovf") + box_sh_function("virtualbox_box") +
+              f"VBOX_MAC={mac.group(1) if mac else ''} work={tmp_path}/work out={out} raw={raw} prefix=ebpflab-test "
+              "arch=amd64 disk_gb=1\nvirtualbox_box\n")
+    res = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    unpacked = tmp_path / "unpacked"
+    unpacked.mkdir()
+    subprocess.run(["tar", "-xf", str(out / "ebpflab-test-virtualbox.box"), "-C", str(unpacked)], check=True, timeout=60)
+    assert json.loads((unpacked / "metadata.json").read_text())["provider"] == "virtualbox"
+    check_ovf(unpacked)
+
+
+def check_ovf(box: Path) -> None:
+    """box.ovf read back: its disk file, disk, controller, NIC and MAC agree with each other and the box."""
+    ns = {"ovf": "http://schemas.dmtf.org/ovf/envelope/1", "vbox": "http://www.virtualbox.org/ovf/machine",
+          "rasd": "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData"}
+    ovf_attr = "{http://schemas.dmtf.org/ovf/envelope/1}"
+    env = ET.parse(box / "box.ovf").getroot()
+    (file,) = env.findall("ovf:References/ovf:File", ns)
+    vmdk = box / file.get(ovf_attr + "href")
+    assert vmdk.is_file(), f"box.ovf names {vmdk.name}, which the box lacks"
+    (disk,) = env.findall("ovf:DiskSection/ovf:Disk", ns)
+    assert disk.get(ovf_attr + "fileRef") == file.get(ovf_attr + "id")
+    info = json.loads(subprocess.run(["qemu-img", "info", "--output=json", str(vmdk)], capture_output=True,
+                                     text=True, check=True, timeout=60).stdout)
+    assert info["format"] == "vmdk" and int(disk.get(ovf_attr + "capacity")) == info["virtual-size"]
+    items = {i.findtext("rasd:InstanceID", namespaces=ns): i for i in env.iter("{%s}Item" % ns["ovf"])}
+    (disk_item,) = [i for i in items.values() if i.findtext("rasd:ResourceType", namespaces=ns) == "17"]
+    assert disk_item.findtext("rasd:HostResource", namespaces=ns) == "/disk/" + disk.get(ovf_attr + "diskId")
+    controller = items[disk_item.findtext("rasd:Parent", namespaces=ns)]
+    assert controller.findtext("rasd:ResourceSubType", namespaces=ns) == "AHCI"
+    (nic,) = [i for i in items.values() if i.findtext("rasd:ResourceType", namespaces=ns) == "10"]
+    assert nic.findtext("rasd:Connection", namespaces=ns) == "NAT"
+    machine = env.find(".//vbox:Machine", ns)
+    (image,) = machine.iter("{%s}Image" % ns["ovf"])  # unprefixed: the envelope's default namespace
+    assert image.get("uuid").strip("{}") == disk.get("{%s}uuid" % ns["vbox"])
+    (adapter,) = machine.iter("{%s}Adapter" % ns["ovf"])
+    base_mac = re.search(r'config\.vm\.base_mac = "(\w+)"', (box / "Vagrantfile").read_text())
+    assert base_mac and adapter.get("MACAddress") == base_mac.group(1), "the box's base_mac is not the OVF NIC's MAC"
+    assert re.fullmatch(r"[0-9A-F]{12}", base_mac.group(1))
+
+
 # --- the Vagrantfile's promises ------------------------------------------------------------------
 def code(text: str) -> str:
     """The Vagrantfile without its comments (Ruby's ``#{...}`` interpolation kept)."""
@@ -77,11 +287,14 @@ def test_forwarded_ports_bind_to_host_loopback():
 
 def test_box_and_resources():
     text = code(VAGRANTFILE.read_text())
-    assert 'config.vm.box = ENV.fetch("EBPFLAB_BOX", "bento/debian-13")' in text
-    for provider in ("virtualbox", "vmware_desktop", "parallels"):
+    assert 'BOX = ENV.fetch("EBPFLAB_BOX", "ebpflab/debian-13")' in text
+    for provider in ("virtualbox", "libvirt", "vmware_desktop", "parallels"):
         assert f'config.vm.provider "{provider}"' in text
-    assert text.count("cpus = 2") == 2 and 'vmx["numvcpus"] = "2"' in text
-    assert text.count("memory = 4096") == 2 and 'vmx["memsize"] = "4096"' in text
+    assert text.count("cpus = 2") == 3 and 'vmx["numvcpus"] = "2"' in text
+    assert text.count("memory = 4096") == 3 and 'vmx["memsize"] = "4096"' in text
+    # libvirt: no NFS server on the host (vagrant-libvirt's default share), the driver settable
+    assert re.search(r'override\.vm\.synced_folder "\.\.", "/vagrant", type: "rsync"', text)
+    assert 'lv.driver = LIBVIRT_DRIVER' in text
 
 
 def provisioners(text: str) -> list[tuple[str, str, str]]:
@@ -95,7 +308,7 @@ def test_provisioning_runs_make_setup_then_prints_the_url_with_token():
     assert names == ["setup", "service", "url"]
     setup, service, url = (script for _, _, script in steps)
     # The same target as `make lab` (no second install script to drift).
-    assert "make -C /vagrant setup" in setup
+    assert "make --no-print-directory -C /vagrant setup" in setup  # -C alone prints Entering/Leaving lines
     assert "apt-get" not in setup.replace("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q make", "")
     # The service restarts on every `vagrant up`, and the last step prints the URL with the token.
     assert all('run: "always"' in opts for name, opts, _ in steps if name in ("service", "url"))
@@ -251,7 +464,7 @@ def test_readme_first_screen_and_lab_list():
 def test_instructors_guide():
     guide = (REPO / "labs" / "README.md").read_text()
     for needed in ("vagrant box add", "vagrant package", "jupyter-token", "ebpflab cleanup", "labs/solutions/",
-                   "bpf/verifier/", "EBPFLAB_BOX=ebpflab vagrant up --provision-with service,url"):
+                   "bpf/verifier/", "make box", "EBPFLAB_BOX_URL=file://", "BOX_BASE_URL", "2026-12-31"):
         assert needed in guide, f"labs/README.md lacks {needed!r}"
     assert 'ENV.fetch("EBPFLAB_BOX"' in VAGRANTFILE.read_text()
 
