@@ -62,6 +62,15 @@ doctor: setup
 vm-test: ## build (cached) and boot a Debian image: make vm-test KERNEL=debian-12|debian-13
 	@$(SUDO) scripts/vm-test.sh $(KERNEL)
 
+# The kit's own Vagrant boxes (libvirt, VirtualBox), a cloud image and their catalogue in build/box/,
+# built from Debian's packages with vm-test's stages (scripts/box.sh, scripts/image-lib.sh).
+.PHONY: box
+BOX  ?= debian-13
+ARCH ?= amd64
+box: ## build the lab VM's boxes: make box BOX=debian-13|debian-12 [BOX_BASE_URL=https://...]
+	@$(SUDO) env BOX_BASE_URL="$(BOX_BASE_URL)" BOX_VERSION="$(BOX_VERSION)" BOX_DISK_GB="$(BOX_DISK_GB)" \
+	  scripts/box.sh $(BOX) $(ARCH)
+
 cleanup:
 	@$(SUDO) $(VENV)/bin/ebpflab cleanup
 
