@@ -59,8 +59,8 @@ doctor: setup
 
 # The kernel-sensitive tests on a Debian release's own kernel, booted with QEMU (scripts/vm-test.sh).
 .PHONY: vm-test
-vm-test: ## build (cached) and boot a Debian image: make vm-test KERNEL=debian-12|debian-13
-	@$(SUDO) scripts/vm-test.sh $(KERNEL)
+vm-test: ## build (cached) and boot a Debian image: make vm-test KERNEL=debian-12|debian-13 [ARCH=amd64|arm64]
+	@$(SUDO) scripts/vm-test.sh $(KERNEL) $(ARCH)
 
 # The kit's own Vagrant boxes (libvirt, VirtualBox), a cloud image and their catalogue in build/box/,
 # built from Debian's packages with vm-test's stages (scripts/box.sh, scripts/image-lib.sh).

@@ -13,7 +13,7 @@ img_say() { echo "$IMG_TAG: $*"; }
 img_die() { echo "$IMG_TAG: $*" >&2; exit 2; }
 
 # img_target RELEASE ARCH: check the names and set IMG_SUITE, IMG_ARCH and the architecture's
-# kernel package, GRUB target and QEMU binary.
+# kernel package, GRUB target, QEMU binary (and its package), qemu-user name and serial console.
 img_target() {
   case "$1" in
     debian-12) IMG_SUITE=bookworm ;;
@@ -23,8 +23,11 @@ img_target() {
   IMG_RELEASE=$1
   case "$2" in
     # Debian's standard kernel, not the cloud one: VirtualBox's e1000 NIC and AHCI disk need it.
-    amd64) IMG_KERNEL_FLAVOUR=amd64 IMG_GRUB_TARGET=i386-pc IMG_GRUB_PKG=grub-pc IMG_QEMU=qemu-system-x86_64 ;;
-    arm64) IMG_KERNEL_FLAVOUR=arm64 IMG_GRUB_TARGET=arm64-efi IMG_GRUB_PKG=grub-efi-arm64 IMG_QEMU=qemu-system-aarch64 ;;
+    amd64) IMG_KERNEL_FLAVOUR=amd64 IMG_GRUB_TARGET=i386-pc IMG_GRUB_PKG=grub-pc IMG_QEMU=qemu-system-x86_64
+      IMG_QEMU_PKG=qemu-system-x86 IMG_QEMU_USER=x86_64 IMG_CONSOLE=ttyS0 ;;
+    # arm64: QEMU's virt board has a PL011 UART (ttyAMA0), and boots through UEFI (Debian's EDK2)
+    arm64) IMG_KERNEL_FLAVOUR=arm64 IMG_GRUB_TARGET=arm64-efi IMG_GRUB_PKG=grub-efi-arm64 IMG_QEMU=qemu-system-aarch64
+      IMG_QEMU_PKG=qemu-system-arm IMG_QEMU_USER=aarch64 IMG_CONSOLE=ttyAMA0 ;;
     *) img_die "unknown architecture '$2': amd64 or arm64." ;;
   esac
   IMG_ARCH=$2
@@ -136,4 +139,26 @@ img_attach() {
   for i in $(seq 50); do [ -b "${IMG_LOOP}p1" ] && return 0; sleep 0.1; done
   losetup -d "$IMG_LOOP"
   img_die "no partition device for $1 on $IMG_LOOP."
+}
+
+# img_foreign: when the image's architecture is not this machine's (arm64 on an amd64 host), the
+# chroot's programs run under qemu-user through binfmt_misc, mounted here if it is not (and
+# unmounted again by img_foreign_done). The F flag opens the interpreter when it is registered,
+# so it needs no copy inside the chroot.
+img_foreign() {
+  local host
+  host=$(dpkg --print-architecture)
+  [ "$IMG_ARCH" != "$host" ] || return 0
+  img_need_tools "qemu-$IMG_QEMU_USER-static:qemu-user-static" update-binfmts:binfmt-support
+  if ! mountpoint -q /proc/sys/fs/binfmt_misc; then
+    mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || img_die "cannot mount binfmt_misc: $IMG_ARCH programs cannot run on this $host machine."
+    IMG_BINFMT_MOUNTED=1
+  fi
+  update-binfmts --enable "qemu-$IMG_QEMU_USER" >/dev/null 2>&1 || true
+  grep -q '^flags: .*F' "/proc/sys/fs/binfmt_misc/qemu-$IMG_QEMU_USER" 2>/dev/null \
+    || img_die "qemu-user-static's $IMG_QEMU_USER handler is not registered with the F flag (update-binfmts --enable qemu-$IMG_QEMU_USER)."
+}
+# img_foreign_done: unmount binfmt_misc if img_foreign mounted it (for an EXIT trap).
+img_foreign_done() {
+  [ -z "${IMG_BINFMT_MOUNTED:-}" ] || { umount /proc/sys/fs/binfmt_misc 2>/dev/null || true; IMG_BINFMT_MOUNTED=; }
 }

@@ -12,7 +12,8 @@ set -euo pipefail
 
 # The kernel-sensitive tests, by path (the one place to adjust when tests move): the doctor;
 # every XDP program the labs load passes this verifier; the gallery and its labels; lab 08's hooks, kprobe and fentry for real; the capture
-# proof (same bytes as tcpdump, read back by tcpdump); notebooks 02, 05 and 08.
+# proof (same bytes as tcpdump, read back by tcpdump); seccomp and notebooks 01, 02, 05 and 08
+# (system call names and numbers differ between architectures: lab 01 and lab 08 use them).
 TESTS="tests/kernel/test_doctor_cli.py
   tests/kernel/test_xdp_programs_verify.py
   tests/kernel/test_verifier.py::test_the_gallery_has_at_least_14_pairs_with_a_rule_each
@@ -20,6 +21,8 @@ TESTS="tests/kernel/test_doctor_cli.py
   tests/kernel/test_hooks.py
   tests/kernel/test_tcpdump.py::test_same_packets_same_bytes_same_order
   tests/kernel/test_tcpdump.py::test_pcap_is_read_by_tcpdump_and_the_counts_add_up
+  tests/kernel/test_seccomp.py
+  tests/kernel/test_notebooks.py::test_notebook_with_solutions[01_history]
   tests/kernel/test_notebooks.py::test_notebook_with_solutions[02_first_xdp]
   tests/kernel/test_notebooks.py::test_notebook_with_solutions[05_verifier]
   tests/kernel/test_notebooks.py::test_notebook_with_solutions[08_hooks]"
@@ -40,25 +43,35 @@ esac
 kernel=$1
 [ "$(id -u)" = 0 ] || die "run as root (or through sudo): building the image needs chroot and mounts."
 src=$(cd "$(dirname "$0")/.." && pwd)
-img_target "$kernel" amd64
-img_cache "${EBPFLAB_VM_CACHE:-/var/cache/ebpflab/vm}/$IMG_SUITE"
+arch=${2:-amd64}
+img_target "$kernel" "$arch"
+# amd64 keeps the cache it always had; another architecture gets its own
+img_cache "${EBPFLAB_VM_CACHE:-/var/cache/ebpflab/vm}/$IMG_SUITE${arch/#amd64/}"
 suite=$IMG_SUITE cache=$IMG_CACHE root=$IMG_ROOT
 venv=/opt/ebpflab/venv   # as in vagrant/Vagrantfile
 port=8888
 
-img_need_tools debootstrap:debootstrap qemu-system-x86_64:qemu-system-x86 mkfs.ext4:e2fsprogs
+img_need_tools debootstrap:debootstrap "$IMG_QEMU:$IMG_QEMU_PKG" mkfs.ext4:e2fsprogs
+tty=$IMG_CONSOLE
+firmware=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd  # Debian's EDK2 for QEMU's arm64 virt board
+if [ "$arch" = arm64 ] && [ ! -e "$firmware" ]; then
+  say "installing qemu-efi-aarch64"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qemu-efi-aarch64 >/dev/null \
+    || die "could not install qemu-efi-aarch64 (the arm64 guest's UEFI firmware) on this machine."
+fi
 
 # --- the root filesystem, built once per release --------------------------------------------
-img_debootstrap
-unmount_all() { img_unmount_all "$root"; }
+unmount_all() { img_unmount_all "$root"; img_foreign_done; }
 trap unmount_all EXIT
+img_foreign  # another architecture's chroot: qemu-user through binfmt_misc
+img_debootstrap
 trap 'unmount_all; exit 1' INT TERM
 img_mount_chroot "$root"
 img_packages
 kver=$IMG_KVER
 printf '/dev/vda / ext4 rw,errors=remount-ro 0 1\n' >"$root/etc/fstab"
 # the tests' output owns the serial console: no login prompt there
-ln -sfn /dev/null "$root/etc/systemd/system/serial-getty@ttyS0.service"
+ln -sfn /dev/null "$root/etc/systemd/system/serial-getty@$tty.service"
 
 # --- the kit, provisioned as the Vagrantfile does ---------------------------------------------
 # No NIC in this VM, so no NAT address: listen on the loopback as lima.yaml does.
@@ -76,7 +89,7 @@ ExecStart=/usr/local/sbin/ebpflab-vm-test
 ExecStopPost=/bin/systemctl poweroff --no-block
 StandardOutput=tty
 StandardError=tty
-TTYPath=/dev/ttyS0
+TTYPath=/dev/$tty
 TimeoutStartSec=infinity
 [Install]
 WantedBy=multi-user.target
@@ -95,11 +108,14 @@ mkfs.ext4 -q -F -L ebpflab -d "$root" "$img" "${size}M" >/dev/null
 
 # --- boot -------------------------------------------------------------------------------------
 log=$cache/console.log
-qemu=(qemu-system-x86_64 -m 3072 -smp 2 -display none -monitor none -no-reboot -nic none)
+qemu=("$IMG_QEMU" -m 3072 -smp 2 -display none -monitor none -no-reboot -nic none)
+# arm64: QEMU's generic board; Debian's EDK2 firmware starts the kernel (its EFI stub) from -kernel
+[ "$arch" != arm64 ] || qemu+=(-M virt -bios "$firmware")
 accel=${VM_ACCEL:-}
 if [ -z "$accel" ]; then
   accel=tcg
-  if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+  # KVM only for the machine's own architecture (an arm64 guest on amd64 is TCG all the way)
+  if [ "$arch" = "$(dpkg --print-architecture)" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
     # Some KVMs (paravirtual PVM in a cloud VM) cannot run a stock kernel: QEMU refuses the host
     # CPU model, and with another one the kernel hangs right after decompression. Probe: does the
     # kernel get as far as looking for its root filesystem (here: none, so it panics)?
@@ -108,7 +124,7 @@ if [ -z "$accel" ]; then
       rm -f "$cache/kvm-probe.log"
       # (in its own shell, whose stderr also takes bash's note when QEMU aborts)
       bash -c '"$@"; exit 0' probe timeout 30 "${qemu[@]}" -enable-kvm -cpu $cpu -kernel "$cache/vmlinuz-$kver" \
-        -append "console=ttyS0 panic=-1" -serial "file:$cache/kvm-probe.log" >/dev/null 2>&1
+        -append "console=$tty panic=-1" -serial "file:$cache/kvm-probe.log" >/dev/null 2>&1
       if grep -qE "VFS: Unable to mount root|Kernel panic" "$cache/kvm-probe.log" 2>/dev/null; then
         accel=kvm kvm_cpu=$cpu; break
       elif [ -s "$cache/kvm-probe.log" ]; then why="$why${why:+; }-cpu $cpu: the kernel stopped early"
@@ -122,13 +138,13 @@ say "booting Debian $suite's kernel $kver with QEMU/$accel (console: $log)"
 start=$(date +%s)
 rm -f "$log"
 timeout "${VM_TIMEOUT:-40}m" "${qemu[@]}" -kernel "$cache/vmlinuz-$kver" -initrd "$cache/initrd.img-$kver" \
-  -append "root=/dev/vda rw console=ttyS0 panic=-1" \
+  -append "root=/dev/vda rw console=$tty panic=-1" \
   -drive "file=$img,format=raw,if=virtio" -serial "file:$log" || say "QEMU exited with status $? (timeout: 124)"
 elapsed=$(( $(date +%s) - start ))
 
 summary=$(sed -n 's/^EBPFLAB-VM-SUMMARY: //p' "$log" | tr -d '\r' | tail -n 1)
 rc=$(sed -n 's/^EBPFLAB-VM-RC: \([0-9]*\).*/\1/p' "$log" | tail -n 1)
-say "$kernel (kernel $kver, QEMU/$accel, $((elapsed / 60)) min $((elapsed % 60)) s): ${summary:-no pytest summary: see $log}"
+say "$kernel $arch (kernel $kver, QEMU/$accel, $((elapsed / 60)) min $((elapsed % 60)) s): ${summary:-no pytest summary: see $log}"
 # The guest saved its verifier logs in the image: read them out without mounting it.
 rm -rf "$cache/verifier_logs"
 if debugfs -R "rdump /var/tmp/verifier_logs $cache" "$img" >/dev/null 2>&1 && [ -d "$cache/verifier_logs" ]; then
