@@ -77,8 +77,17 @@ doctor: setup
 
 # The kernel-sensitive tests on a Debian release's own kernel, booted with QEMU (scripts/vm-test.sh).
 .PHONY: vm-test
-vm-test: ## build (cached) and boot a Debian image: make vm-test KERNEL=debian-12|debian-13
-	@$(SUDO) scripts/vm-test.sh $(KERNEL)
+vm-test: ## build (cached) and boot a Debian image: make vm-test KERNEL=debian-12|debian-13 [ARCH=amd64|arm64]
+	@$(SUDO) scripts/vm-test.sh $(KERNEL) $(ARCH)
+
+# The kit's own Vagrant boxes (libvirt, VirtualBox), a cloud image and their catalogue in build/box/,
+# built from Debian's packages with vm-test's stages (scripts/box.sh, scripts/image-lib.sh).
+.PHONY: box
+BOX  ?= debian-13
+ARCH ?= amd64
+box: ## build the lab VM's boxes: make box BOX=debian-13|debian-12 [BOX_BASE_URL=https://...]
+	@$(SUDO) env BOX_BASE_URL="$(BOX_BASE_URL)" BOX_VERSION="$(BOX_VERSION)" BOX_DISK_GB="$(BOX_DISK_GB)" \
+	  scripts/box.sh $(BOX) $(ARCH)
 
 # The VM route for real: the box `make box` built, `vagrant up` with libvirt (QEMU, no KVM needed) in
 # a network namespace of its own, step by step (scripts/vagrant-test.sh); 15-30 minutes.

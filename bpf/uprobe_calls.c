@@ -16,8 +16,8 @@ int on_checkout(struct pt_regs *ctx)
     struct call *c = calls.ringbuf_reserve(sizeof(struct call));
     if (c) {
         c->pid = bpf_get_current_pid_tgid() >> 32;
-        c->item = PT_REGS_PARM1(ctx);      // first argument (rdi on x86-64)
-        c->quantity = PT_REGS_PARM2(ctx);  // second argument (rsi)
+        c->item = PT_REGS_PARM1(ctx);      // first argument (rdi on x86-64, x0 on arm64)
+        c->quantity = PT_REGS_PARM2(ctx);  // second argument (rsi, x1)
         calls.ringbuf_submit(c, 0);
     }
     totals.atomic_increment(0);

@@ -7,6 +7,10 @@ it in a child process, so the lab's own kernel never carries the filter::
     seccomp.run_denying(["sh", "-c", "uname -r; echo still here"], deny=["uname"])
 
 ``python -m ebpflab.seccomp --deny uname -- CMD...`` is the child's side: load, then exec.
+
+System call numbers and even names differ between architectures (arm64 has ``mkdirat`` but no
+``mkdir``): every number comes from libseccomp's table for the architecture at hand, and a name
+that is a system call only on another architecture the kit runs on is left out of a filter.
 """
 from __future__ import annotations
 
@@ -35,62 +39,123 @@ def _libseccomp():
     return lib
 
 
-def syscall_number(name: str | int) -> int:
-    """The number of a system call on this machine's architecture ("uname" -> 63 on x86_64)."""
-    if isinstance(name, int):
-        return name
+# The architectures the kit runs on (amd64 and Apple Silicon's arm64), by libseccomp's names.
+KIT_ARCHES = ("x86_64", "aarch64")
+
+
+def _arch(lib, arch: str | None) -> int:
+    """libseccomp's token for ``arch`` ("x86_64", "aarch64"; None: this machine)."""
+    if arch is None:
+        return lib.Arch.NATIVE
+    try:
+        return getattr(lib.Arch, arch.upper())
+    except AttributeError:
+        raise LabError(f"libseccomp knows no architecture named {arch!r}; try one of {', '.join(KIT_ARCHES)}") from None
+
+
+def _resolve(name: str, arch: str | None = None) -> int:
+    """libseccomp's answer for ``name``: the number, or a negative value when ``arch`` lacks it."""
     lib = _libseccomp()
     try:
-        nr = lib.resolve_syscall(lib.Arch.NATIVE, name)
+        return lib.resolve_syscall(_arch(lib, arch), name)
     except (ValueError, TypeError):
-        nr = -1
-    if nr < 0:  # libseccomp answers -1 (__NR_SCMP_ERROR) for a name it does not know
-        raise LabError(f"no system call named {name!r} on this architecture")
+        return -1
+
+
+def elsewhere(name: str, arch: str | None = None) -> list[str]:
+    """The kit's other architectures on which ``name`` is a system call when ``arch`` has no such call."""
+    if _resolve(name, arch) >= 0:
+        return []
+    return [a for a in KIT_ARCHES if _resolve(name, a) >= 0]
+
+
+def syscall_number(name: str | int, arch: str | None = None) -> int:
+    """The number of a system call on this machine's architecture, or on ``arch`` ("uname" -> 63 on x86_64)."""
+    if isinstance(name, int):
+        return name
+    nr = _resolve(name, arch)
+    if nr < 0:  # -1 (__NR_SCMP_ERROR) for an unknown name, a pseudo number for another arch's call
+        where = f"on {arch}" if arch else "on this architecture"
+        other = elsewhere(name, arch)
+        raise LabError(f"no system call named {name!r} {where}"
+                       + (f" (there is one on {', '.join(other)})" if other else ""))
     return nr
 
 
-def deny_filter(syscalls: Sequence[str], errno: int = errno_codes.EPERM):
-    """A libseccomp filter that allows everything except ``syscalls``, which fail with ``errno``."""
+def syscall_name(nr: int, arch: str | None = None) -> str:
+    """The name of system call number ``nr`` on this machine's architecture, or on ``arch``."""
     lib = _libseccomp()
-    if isinstance(syscalls, str):
-        syscalls = [syscalls]
+    try:
+        name = lib.resolve_syscall(_arch(lib, arch), nr)
+    except (ValueError, TypeError):
+        name = None
+    if not name:
+        raise LabError(f"no system call number {nr} on {arch or 'this architecture'}")
+    return name.decode() if isinstance(name, bytes) else name
+
+
+def _here(syscalls: Sequence[str], arch: str | None) -> list[str]:
+    """The names that are system calls on ``arch``; a misspelt name (none anywhere) fails in one sentence."""
+    here = []
+    for name in ([syscalls] if isinstance(syscalls, str) else syscalls):
+        if isinstance(name, int) or _resolve(name, arch) >= 0:
+            here.append(name)
+        elif not elsewhere(name, arch):
+            syscall_number(name, arch)  # raises the one sentence
+    return here
+
+
+def deny_filter(syscalls: Sequence[str], errno: int = errno_codes.EPERM, arch: str | None = None):
+    """A libseccomp filter that allows everything except ``syscalls``, which fail with ``errno``.
+
+    A name that is a system call only on another architecture of the kit (``mkdir`` on arm64) has
+    nothing to deny here and is left out, so one list serves on both.
+    """
+    lib = _libseccomp()
     f = lib.SyscallFilter(defaction=lib.ALLOW)
-    for name in syscalls:
-        f.add_rule(lib.ERRNO(errno), syscall_number(name))
+    if arch is not None and _arch(lib, arch) & 0xFFFFFFFF != lib.system_arch() & 0xFFFFFFFF:
+        f.add_arch(_arch(lib, arch))  # a filter for another architecture, to read and judge here
+        f.remove_arch(lib.Arch.NATIVE)
+    for name in _here(syscalls, arch):
+        # by name: libseccomp reads a number as this machine's and translates it by name per architecture
+        f.add_rule(lib.ERRNO(errno), name)
     return f
 
 
-def program(syscalls: Sequence[str], errno: int = errno_codes.EPERM) -> list[cbpf.Insn]:
-    """The classic BPF program libseccomp generates for ``deny_filter(syscalls)``."""
+def program(syscalls: Sequence[str], errno: int = errno_codes.EPERM, arch: str | None = None) -> list[cbpf.Insn]:
+    """The classic BPF program libseccomp generates for ``deny_filter(syscalls)`` (on ``arch``)."""
     with tempfile.TemporaryFile() as tmp:
-        deny_filter(syscalls, errno).export_bpf(tmp)
+        deny_filter(syscalls, errno, arch).export_bpf(tmp)
         tmp.seek(0)
         raw = tmp.read()
     # struct sock_filter in the machine's byte order: u16 code, u8 jt, u8 jf, u32 k
     return [cbpf.Insn(*struct.unpack_from("=HBBI", raw, off)) for off in range(0, len(raw), 8)]
 
 
-def pfc(syscalls: Sequence[str], errno: int = errno_codes.EPERM) -> str:
+def pfc(syscalls: Sequence[str], errno: int = errno_codes.EPERM, arch: str | None = None) -> str:
     """libseccomp's pseudo-code for the same filter (easier to read than the bytecode)."""
     with tempfile.TemporaryFile(mode="w+") as tmp:
-        deny_filter(syscalls, errno).export_pfc(tmp)
+        deny_filter(syscalls, errno, arch).export_pfc(tmp)
         tmp.seek(0)
         return tmp.read()
 
 
-def seccomp_data(syscall: str | int, args: Sequence[int] = (), arch: int | None = None, ip: int = 0) -> bytes:
-    """A ``struct seccomp_data`` (what the filter reads) for one system call on this machine."""
+def seccomp_data(syscall: str | int, args: Sequence[int] = (), arch: str | int | None = None, ip: int = 0) -> bytes:
+    """A ``struct seccomp_data`` for one system call on this machine, or on ``arch`` (a name, or an AUDIT_ARCH_* value as is)."""
     if len(args) > 6:
         raise LabError("a system call has at most 6 arguments")
-    arch = _libseccomp().system_arch() if arch is None else arch
+    lib = _libseccomp()
+    named = arch if isinstance(arch, str) else None
+    audit_arch = (lib.system_arch() if arch is None else arch if isinstance(arch, int) else _arch(lib, arch)) & 0xFFFFFFFF
     full = list(args) + [0] * (6 - len(args))
-    return struct.pack("=iIQ6Q", syscall_number(syscall), arch, ip, *[a & (2**64 - 1) for a in full])
+    # both architectures of the kit are little-endian, like this machine
+    return struct.pack("=iIQ6Q", syscall_number(syscall, named), audit_arch, ip, *[a & (2**64 - 1) for a in full])
 
 
-def judge(prog: Sequence[Sequence[int]], syscall: str | int, args: Sequence[int] = ()) -> int:
+def judge(prog: Sequence[Sequence[int]], syscall: str | int, args: Sequence[int] = (), arch: str | None = None) -> int:
     """Run a seccomp program in ebpflab.cbpf on one system call; the kernel would act on this value."""
     # seccomp loads words in the machine's byte order, packets are read big-endian
-    return cbpf.interpret(prog, seccomp_data(syscall, args), byteorder=sys.byteorder)
+    return cbpf.interpret(prog, seccomp_data(syscall, args, arch), byteorder=sys.byteorder)
 
 
 def action(value: int) -> str:
@@ -107,8 +172,7 @@ def run_denying(argv: Sequence[str], deny: Sequence[str], errno: int = errno_cod
     """Run ``argv`` in a child process under a filter that makes ``deny`` fail with ``errno``."""
     if not argv:
         raise LabError("nothing to run: give a command such as ['uname', '-r']")
-    for name in ([deny] if isinstance(deny, str) else deny):
-        syscall_number(name)  # a misspelt name fails here, in one sentence
+    _here(deny, None)  # a misspelt name fails here, in one sentence
     deny_args = [a for name in ([deny] if isinstance(deny, str) else deny) for a in ("--deny", name)]
     cmd = [sys.executable, "-m", "ebpflab.seccomp", *deny_args, "--errno", str(errno), "--", *argv]
     try:

@@ -12,7 +12,8 @@ set -euo pipefail
 
 # The kernel-sensitive tests, by path (the one place to adjust when tests move): the doctor;
 # every XDP program the labs load passes this verifier; the gallery and its labels; lab 08's hooks, kprobe and fentry for real; the capture
-# proof (same bytes as tcpdump, read back by tcpdump); notebooks 02, 05 and 08.
+# proof (same bytes as tcpdump, read back by tcpdump); seccomp and notebooks 01, 02, 05 and 08
+# (system call names and numbers differ between architectures: lab 01 and lab 08 use them).
 TESTS="tests/kernel/test_doctor_cli.py
   tests/kernel/test_xdp_programs_verify.py
   tests/kernel/test_verifier.py::test_the_gallery_has_at_least_14_pairs_with_a_rule_each
@@ -20,98 +21,61 @@ TESTS="tests/kernel/test_doctor_cli.py
   tests/kernel/test_hooks.py
   tests/kernel/test_tcpdump.py::test_same_packets_same_bytes_same_order
   tests/kernel/test_tcpdump.py::test_pcap_is_read_by_tcpdump_and_the_counts_add_up
+  tests/kernel/test_seccomp.py
+  tests/kernel/test_notebooks.py::test_notebook_with_solutions[01_history]
   tests/kernel/test_notebooks.py::test_notebook_with_solutions[02_first_xdp]
   tests/kernel/test_notebooks.py::test_notebook_with_solutions[05_verifier]
   tests/kernel/test_notebooks.py::test_notebook_with_solutions[08_hooks]"
 TESTS=${VM_TESTS:-$TESTS}
 
 # All of it in one function: bash reads a function whole before running it, so editing this
-# file during a run (it takes a while) cannot change the run.
+# file during a run (it takes a while) cannot change the run. The image's stages are shared with
+# `make box` (scripts/image-lib.sh).
 main() {
-say() { echo "vm-test: $*"; }
-die() { echo "vm-test: $*" >&2; exit 2; }
+IMG_TAG=vm-test
+say() { img_say "$@"; }
+die() { img_die "$@"; }
 
 case "${1:-}" in
-  debian-12) suite=bookworm ;;
-  debian-13) suite=trixie ;;
+  debian-12|debian-13) ;;
   *) die "name the kernel: make vm-test KERNEL=debian-12 or KERNEL=debian-13 (got '${1:-}')." ;;
 esac
 kernel=$1
 [ "$(id -u)" = 0 ] || die "run as root (or through sudo): building the image needs chroot and mounts."
 src=$(cd "$(dirname "$0")/.." && pwd)
-cache=${EBPFLAB_VM_CACHE:-/var/cache/ebpflab/vm}/$suite
-root=$cache/root
+arch=${2:-amd64}
+img_target "$kernel" "$arch"
+# amd64 keeps the cache it always had; another architecture gets its own
+img_cache "${EBPFLAB_VM_CACHE:-/var/cache/ebpflab/vm}/$IMG_SUITE${arch/#amd64/}"
+suite=$IMG_SUITE cache=$IMG_CACHE root=$IMG_ROOT
 venv=/opt/ebpflab/venv   # as in vagrant/Vagrantfile
 port=8888
-mkdir -p "$cache"
 
-need=()
-command -v debootstrap >/dev/null || need+=(debootstrap)
-command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
-command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
-if [ ${#need[@]} -gt 0 ]; then
-  say "installing ${need[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
+img_need_tools debootstrap:debootstrap "$IMG_QEMU:$IMG_QEMU_PKG" mkfs.ext4:e2fsprogs
+tty=$IMG_CONSOLE
+firmware=/usr/share/qemu-efi-aarch64/QEMU_EFI.fd  # Debian's EDK2 for QEMU's arm64 virt board
+if [ "$arch" = arm64 ] && [ ! -e "$firmware" ]; then
+  say "installing qemu-efi-aarch64"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qemu-efi-aarch64 >/dev/null \
+    || die "could not install qemu-efi-aarch64 (the arm64 guest's UEFI firmware) on this machine."
 fi
 
 # --- the root filesystem, built once per release --------------------------------------------
-if [ ! -e "$cache/debootstrap.done" ]; then
-  say "debootstrap $suite into $root (log: $cache/debootstrap.log)"
-  rm -rf "$root"
-  debootstrap --variant=minbase --include=systemd-sysv,make,ca-certificates,iproute2,procps,kmod \
-    "$suite" "$root" http://deb.debian.org/debian >"$cache/debootstrap.log" 2>&1 \
-    || die "debootstrap failed: see $cache/debootstrap.log"
-  touch "$cache/debootstrap.done"
-fi
-
-unmount_all() {  # everything mounted below the root, deepest first
-  awk -v r="$root/" 'index($2, r) == 1 {print $2}' /proc/mounts | sort -r |
-    while read -r m; do umount -l "$m" 2>/dev/null || true; done
-}
+unmount_all() { img_unmount_all "$root"; img_foreign_done; }
 trap unmount_all EXIT
+img_foreign  # another architecture's chroot: qemu-user through binfmt_misc
+img_debootstrap
 trap 'unmount_all; exit 1' INT TERM
-mount -t proc proc "$root/proc"
-mount -t sysfs sysfs "$root/sys"
-mount --bind /dev "$root/dev"
-mount --bind /dev/pts "$root/dev/pts"
-cp /etc/resolv.conf "$root/etc/resolv.conf"
-# the chroot trusts the host's CA bundle, so it reaches the package mirrors as the host does
-cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/host-ca.crt"
-in_root() {
-  chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
-    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    PIP_CERT=/etc/ssl/host-ca.crt SSL_CERT_FILE=/etc/ssl/host-ca.crt REQUESTS_CA_BUNDLE=/etc/ssl/host-ca.crt \
-    "$@"
-}
-
-if [ ! -e "$cache/kernel.done" ]; then
-  say "installing $suite's linux-image-amd64 and its headers in the chroot (log: $cache/kernel.log)"
-  in_root sh -c 'apt-get update -qq && apt-get install -y -q --no-install-recommends \
-      linux-image-amd64 linux-headers-amd64 initramfs-tools udev' >"$cache/kernel.log" 2>&1 \
-    || die "installing the kernel failed: see $cache/kernel.log"
-  echo ebpflab >"$root/etc/hostname"
-  printf '127.0.0.1 localhost\n127.0.1.1 ebpflab\n::1 localhost\n' >"$root/etc/hosts"
-  printf '/dev/vda / ext4 rw,errors=remount-ro 0 1\n' >"$root/etc/fstab"
-  # the tests' output owns the serial console: no login prompt there
-  ln -sfn /dev/null "$root/etc/systemd/system/serial-getty@ttyS0.service"
-  touch "$cache/kernel.done"
-fi
-kver=$(cd "$root/boot" && ls vmlinuz-* 2>/dev/null | sed 's/^vmlinuz-//' | sort -V | tail -n 1 || true)
-[ -n "$kver" ] || die "no kernel in $root/boot: remove $cache/kernel.done and run again."
-# setup.sh reads `uname -r` (this machine's kernel); the guest's headers must be there by name
-[ -d "$root/usr/src/linux-headers-$kver" ] || die "no headers for the guest kernel $kver in the chroot."
+img_mount_chroot "$root"
+img_packages
+kver=$IMG_KVER
+printf '/dev/vda / ext4 rw,errors=remount-ro 0 1\n' >"$root/etc/fstab"
+# the tests' output owns the serial console: no login prompt there
+ln -sfn /dev/null "$root/etc/systemd/system/serial-getty@$tty.service"
 
 # --- the kit, provisioned as the Vagrantfile does ---------------------------------------------
-say "copying the checkout to /vagrant and running make setup VENV=$venv (log: $cache/setup.log)"
-rm -rf "$root/vagrant" && mkdir -p "$root/vagrant"
-(cd "$src" && git ls-files -co --exclude-standard -z | tar --null --ignore-failed-read -T - -cf - 2>/dev/null) |
-  tar -xf - -C "$root/vagrant"
-in_root make -C /vagrant setup VENV=$venv >"$cache/setup.log" 2>&1 \
-  || { tail -n 20 "$cache/setup.log" >&2; die "make setup failed in the chroot: see $cache/setup.log"; }
-install -m 0755 "$src/vagrant/ebpflab-vm.sh" "$root/usr/local/bin/ebpflab"
-install -m 0644 "$src/vagrant/ebpflab-jupyter.service" "$root/etc/systemd/system/ebpflab-jupyter.service"
 # No NIC in this VM, so no NAT address: listen on the loopback as lima.yaml does.
-printf 'EBPFLAB_VENV=%s\nEBPFLAB_PORT=%s\nEBPFLAB_IP=127.0.0.1\n' "$venv" "$port" >"$root/etc/default/ebpflab"
+img_provision "$src" "$venv" "$port" 127.0.0.1
 install -m 0755 "$src/scripts/vm-test-guest.sh" "$root/usr/local/sbin/ebpflab-vm-test"
 echo "$TESTS" | tr -s ' \n' '\n' | sed '/^$/d' >"$root/etc/ebpflab-vm-tests"
 cat >"$root/etc/systemd/system/ebpflab-vm-test.service" <<EOF
@@ -125,12 +89,12 @@ ExecStart=/usr/local/sbin/ebpflab-vm-test
 ExecStopPost=/bin/systemctl poweroff --no-block
 StandardOutput=tty
 StandardError=tty
-TTYPath=/dev/ttyS0
+TTYPath=/dev/$tty
 TimeoutStartSec=infinity
 [Install]
 WantedBy=multi-user.target
 EOF
-in_root systemctl enable --quiet ebpflab-jupyter.service ebpflab-vm-test.service
+img_in_root systemctl enable --quiet ebpflab-vm-test.service
 cp "$root/boot/vmlinuz-$kver" "$root/boot/initrd.img-$kver" "$cache/"
 unmount_all
 
@@ -144,11 +108,14 @@ mkfs.ext4 -q -F -L ebpflab -d "$root" "$img" "${size}M" >/dev/null
 
 # --- boot -------------------------------------------------------------------------------------
 log=$cache/console.log
-qemu=(qemu-system-x86_64 -m 3072 -smp 2 -display none -monitor none -no-reboot -nic none)
+qemu=("$IMG_QEMU" -m 3072 -smp 2 -display none -monitor none -no-reboot -nic none)
+# arm64: QEMU's generic board; Debian's EDK2 firmware starts the kernel (its EFI stub) from -kernel
+[ "$arch" != arm64 ] || qemu+=(-M virt -bios "$firmware")
 accel=${VM_ACCEL:-}
 if [ -z "$accel" ]; then
   accel=tcg
-  if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+  # KVM only for the machine's own architecture (an arm64 guest on amd64 is TCG all the way)
+  if [ "$arch" = "$(dpkg --print-architecture)" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
     # Some KVMs (paravirtual PVM in a cloud VM) cannot run a stock kernel: QEMU refuses the host
     # CPU model, and with another one the kernel hangs right after decompression. Probe: does the
     # kernel get as far as looking for its root filesystem (here: none, so it panics)?
@@ -157,7 +124,7 @@ if [ -z "$accel" ]; then
       rm -f "$cache/kvm-probe.log"
       # (in its own shell, whose stderr also takes bash's note when QEMU aborts)
       bash -c '"$@"; exit 0' probe timeout 30 "${qemu[@]}" -enable-kvm -cpu $cpu -kernel "$cache/vmlinuz-$kver" \
-        -append "console=ttyS0 panic=-1" -serial "file:$cache/kvm-probe.log" >/dev/null 2>&1
+        -append "console=$tty panic=-1" -serial "file:$cache/kvm-probe.log" >/dev/null 2>&1
       if grep -qE "VFS: Unable to mount root|Kernel panic" "$cache/kvm-probe.log" 2>/dev/null; then
         accel=kvm kvm_cpu=$cpu; break
       elif [ -s "$cache/kvm-probe.log" ]; then why="$why${why:+; }-cpu $cpu: the kernel stopped early"
@@ -171,13 +138,13 @@ say "booting Debian $suite's kernel $kver with QEMU/$accel (console: $log)"
 start=$(date +%s)
 rm -f "$log"
 timeout "${VM_TIMEOUT:-40}m" "${qemu[@]}" -kernel "$cache/vmlinuz-$kver" -initrd "$cache/initrd.img-$kver" \
-  -append "root=/dev/vda rw console=ttyS0 panic=-1" \
+  -append "root=/dev/vda rw console=$tty panic=-1" \
   -drive "file=$img,format=raw,if=virtio" -serial "file:$log" || say "QEMU exited with status $? (timeout: 124)"
 elapsed=$(( $(date +%s) - start ))
 
 summary=$(sed -n 's/^EBPFLAB-VM-SUMMARY: //p' "$log" | tr -d '\r' | tail -n 1)
 rc=$(sed -n 's/^EBPFLAB-VM-RC: \([0-9]*\).*/\1/p' "$log" | tail -n 1)
-say "$kernel (kernel $kver, QEMU/$accel, $((elapsed / 60)) min $((elapsed % 60)) s): ${summary:-no pytest summary: see $log}"
+say "$kernel $arch (kernel $kver, QEMU/$accel, $((elapsed / 60)) min $((elapsed % 60)) s): ${summary:-no pytest summary: see $log}"
 # The guest saved its verifier logs in the image: read them out without mounting it.
 rm -rf "$cache/verifier_logs"
 if debugfs -R "rdump /var/tmp/verifier_logs $cache" "$img" >/dev/null 2>&1 && [ -d "$cache/verifier_logs" ]; then
@@ -185,4 +152,6 @@ if debugfs -R "rdump /var/tmp/verifier_logs $cache" "$img" >/dev/null 2>&1 && [ 
 fi
 [ "$rc" = 0 ] || { say "failed: see $log"; exit 1; }
 }
+# shellcheck source=scripts/image-lib.sh
+. "$(dirname "$0")/image-lib.sh"
 main "$@"

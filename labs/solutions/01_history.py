@@ -12,4 +12,4 @@ ARP_PROGRAM = cbpf.assemble("""
 """)
 
 # %% exercise: deny-mkdir
-DENIED = ["mkdir"]
+DENIED = ["mkdir", "mkdirat"]  # x86-64 coreutils calls mkdir(); arm64 has only mkdirat()

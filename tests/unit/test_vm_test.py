@@ -37,3 +37,9 @@ def test_a_wrong_kernel_is_one_sentence():
     res = subprocess.run([str(SCRIPT), "debian-11"], capture_output=True, text=True, timeout=30)
     assert res.returncode == 2
     assert res.stderr.count("\n") == 1 and "KERNEL=debian-12" in res.stderr
+
+
+def test_a_wrong_architecture_is_one_sentence():
+    res = subprocess.run([str(SCRIPT), "debian-13", "riscv64"], capture_output=True, text=True, timeout=30)
+    assert res.returncode == 2
+    assert res.stderr.count("\n") == 1 and "amd64 or arm64" in res.stderr
