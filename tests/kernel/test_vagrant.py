@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 import urllib.parse
 import xml.etree.ElementTree as ET
 from pathlib import Path
