@@ -11,7 +11,7 @@ ROOT  := $(SUDO) $(if $(SUDO),$(if $(KIT_ENV),env $(KIT_ENV))) scripts/as-root.s
 # Debian and Ubuntu install bpftool in /usr/sbin, which is not on a user's PATH (only root's and sudo's).
 BPFTOOL := /usr/sbin/bpftool
 
-.PHONY: lab test bench setup system venv bpf bytecode doctor cleanup clean distro-test
+.PHONY: lab test bench setup system venv bpf bytecode doctor cleanup clean distro-test lint format spdx
 
 lab: setup ## install what is missing, then serve JupyterLab on 127.0.0.1
 	@$(ROOT) $(VENV)/bin/ebpflab lab
@@ -71,6 +71,21 @@ build/vmlinux.h:
 build/%.bpf.o: bpf/%.bpf.c build/vmlinux.h
 	@echo "ebpflab setup: compiling $< (clang -target bpf)"
 	@clang -target bpf -g -O2 -Ibuild -Ibpf -c $< -o $@
+
+# Licences, linters, type checker: what tests/unit/test_lint.py runs inside `make test`, here alone
+# (seconds, as any user, no root). No cache in the checkout: ruff keeps none, mypy's goes to /dev/null.
+lint: venv ## reuse lint, ruff check, ruff format --check, mypy
+	@$(VENV)/bin/reuse lint --quiet || $(VENV)/bin/reuse lint
+	@$(VENV)/bin/ruff check --no-cache .
+	@$(VENV)/bin/ruff format --no-cache --check .
+	@$(VENV)/bin/mypy --cache-dir=/dev/null
+
+# The mechanical steps, re-runnable on any tree (CONTRIBUTING.md, "Licences, linters, types").
+spdx: venv ## give every file without an SPDX header the one its path decides
+	@scripts/spdx-headers.sh
+
+format: venv ## ruff format every .py file
+	@$(VENV)/bin/ruff format --no-cache .
 
 doctor: setup
 	@$(ROOT) $(VENV)/bin/ebpflab doctor

@@ -1,6 +1,7 @@
 // Lab 08, fentry: the same probe on tcp_connect() as kprobe_tcp_connect.c, attached through a
 // BPF trampoline described by the kernel's BTF instead of a breakpoint: cheaper, and typed.
 // BCC (KFUNC_PROBE) attaches it when the program is built. It needs BTF and ftrace's direct calls.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <net/sock.h>
 
 #ifndef TARGET_PID

@@ -2,6 +2,7 @@
 // sends a connection's SYN. BCC attaches kprobe__<function> by its name when the program is
 // built. All it is given is the function's argument, a struct sock: addresses and ports, no packet.
 // Kernels built without CONFIG_KPROBES cannot load this; lab 08 checks the doctor first.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <net/sock.h>
 
 // A knob from Python: count only this process's connections (the notebook's own).

@@ -1,6 +1,7 @@
 // Lab 08, perf events: a timer (the software cpu-clock event) interrupts each CPU SAMPLE_HZ
 // times a second; each time, this program records the user-space stack of what was running.
 // Counting identical stacks is a profiler: the hottest functions collect the most samples.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf_perf_event.h>
 
 // A knob from Python: only this process is profiled (0: every process).

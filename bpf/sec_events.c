@@ -6,6 +6,7 @@
 // chain, the network namespace) is read from task_struct at offsets Python took from the running
 // kernel's BTF (ebpflab.btf): the kernel headers BCC compiles with may belong to another kernel.
 
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #ifndef PATH_LEN
 #define PATH_LEN 128
 #endif

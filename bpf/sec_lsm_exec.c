@@ -4,6 +4,7 @@
 // "bpf" in the kernel's LSM list) and BTF trampolines; where either is missing, lab 10 kills from
 // the tracepoint instead (sec_events.c). Offsets come from the running kernel's BTF (ebpflab.btf).
 
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #ifndef PATH_LEN
 #define PATH_LEN 128
 #endif

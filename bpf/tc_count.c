@@ -1,5 +1,6 @@
 // Lab 08, tc (cls_bpf): the same counter on the ingress and the egress hook of an interface.
 // XDP runs only on received frames; tc's egress hook also sees what the host sends.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 #include <uapi/linux/pkt_cls.h>
 

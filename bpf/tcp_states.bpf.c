@@ -32,4 +32,4 @@ int tcp_states(struct trace_event_raw_inet_sock_set_state *ctx)
     return 0;
 }
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";  // GPL-2.0-only OR BSD-2-Clause, as the SPDX line says

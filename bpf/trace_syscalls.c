@@ -3,6 +3,7 @@
 // BCC reads that file and gives TRACEPOINT_PROBE an `args` struct with exactly those fields.
 
 // A knob from Python: the pid whose system calls are also counted by number (0: nobody).
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #ifndef TARGET_PID
 #define TARGET_PID 0
 #endif

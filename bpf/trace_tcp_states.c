@@ -3,6 +3,7 @@
 
 // A knob from Python: only sockets on this port (either end) are reported, so that the
 // lab sees its own connections and not the rest of the machine's.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #ifndef PORT
 #define PORT 8080
 #endif

@@ -1,6 +1,7 @@
 // Lab 08, uprobes: a breakpoint on a function of a user-space program. The kernel runs
 // on_checkout() every time the traced process enters checkout(item, quantity), and
 // on_checkout_return() when it returns; pt_regs hold the arguments and the return value.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <asm/ptrace.h>
 
 struct call {

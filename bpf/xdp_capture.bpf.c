@@ -71,4 +71,4 @@ int xdp_capture(struct xdp_md *ctx)
     return XDP_PASS;
 }
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";  // GPL-2.0-only OR BSD-2-Clause, as the SPDX line says

@@ -2,6 +2,7 @@
 // User space (ebpflab/tcpdump/capture.py, ebpflab/tcpdump/ringbuf.py) drains the ring a batch at a time, writes pcap
 // files and prints them.
 // Capture never changes the traffic: the program always returns XDP_PASS.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include "parsing.h"   // lab 04's parse_packet(), for the protocol breakdown
 
 // Knobs set from Python (ebpflab.tcpdump.capture.Capture):

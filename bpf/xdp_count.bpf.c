@@ -33,4 +33,4 @@ int xdp_count(struct xdp_md *ctx)
     return xdp_action;
 }
 
-char LICENSE[] SEC("license") = "GPL";
+char LICENSE[] SEC("license") = "Dual BSD/GPL";  // GPL-2.0-only OR BSD-2-Clause, as the SPDX line says

@@ -1,6 +1,7 @@
 // Lab 02, step 3: count packets and bytes in a map that user space reads.
 // An array map has a fixed number of slots, all zero at first; slot 0 counts packets and
 // slot 1 counts bytes. User space reads the same memory through the bpf() system call.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 
 // A knob from Python: XDP_ACTION decides what happens after counting (default: pass).

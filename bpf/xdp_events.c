@@ -2,6 +2,7 @@
 // Ring buffer (BPF_RINGBUF_OUTPUT): one buffer shared by all CPUs, events in the order they were
 // reserved. Perf buffer (BPF_PERF_OUTPUT): one buffer per CPU, so user space reads CPU by CPU and
 // must sort by time itself. When a buffer is full the event is dropped: we count those.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include "parsing.h"
 
 #ifndef USE_PERF

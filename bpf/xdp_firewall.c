@@ -3,6 +3,7 @@
 //   src_rules:  source prefixes in an LPM trie (longest prefix wins, like a routing table);
 //   port_rules: (destination port, protocol) pairs in a hash map.
 // A packet that matches no rule passes. Lab 09 includes this file and calls fw_verdict().
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 #include "parsing.h"  // parse_packet() and struct pkt_info, shared by every XDP program (lab 04)
 

@@ -1,6 +1,7 @@
 // Lab 08, why XDP for a tcpdump: XDP sees the whole frame before the stack does, even one the
 // stack will drop. This program sends the length and the first SNAP bytes of each frame to
 // user space through a ring buffer.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 
 #define SNAP 128

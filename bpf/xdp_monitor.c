@@ -3,6 +3,7 @@
 // rules of lab 07, so the detector's actions land in the map this program checks.
 // BCC rewrites map calls (hits.lookup) only in the file it compiles, not in included files, so
 // ebpflab's loader pastes a local .c include in place before compiling.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include "xdp_firewall.c"
 
 #ifndef MAX_SOURCES  // a knob from Python: how many sources are tracked at once

@@ -1,6 +1,7 @@
 // Lab 04: count packets per protocol (L3, L4) and per destination port with the shared parsers.
 // Every frame lands in exactly one bucket; a frame whose headers are cut short or invalid lands
 // in MALFORMED. The parsers in parsing.h prove each header is inside the frame before reading it.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include "parsing.h"
 
 // A knob from Python: what happens to a frame after counting (default: pass it on).

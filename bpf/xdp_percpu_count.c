@@ -3,6 +3,7 @@
 // shared slot is a read-modify-write: two CPUs can read the same old value and one increment is
 // lost. An atomic add fixes that at the price of a locked instruction on a shared cache line; a
 // per-CPU array gives each CPU its own slot instead, and user space adds the slots up.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 
 BPF_ARRAY(racy, u64, 1);           // shared slot, plain increment: may lose updates

@@ -1,6 +1,7 @@
 // Lab 03: packets and bytes per IPv4 source address in a hash map, and what happens when it is full.
 // A hash map has room for MAX_HOSTS keys. When it is full, a plain hash refuses new keys (we count
 // those packets as untracked); an LRU hash evicts the least recently used key to make room.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include "parsing.h"
 
 #ifndef MAX_HOSTS

@@ -153,6 +153,8 @@ def _header(path: Path) -> dict[str, str]:
     """The ``// Key: value`` lines and the rule sentence of a gallery file's header comment."""
     head: list[str] = []
     for ln in path.read_text().splitlines():
+        if not head and (ln.startswith("// SPDX-") or ln.strip() in ("", "//")):
+            continue  # the licence header REUSE puts above the gallery's own comment
         if not ln.startswith("//"):
             break
         head.append(ln[2:].strip())

@@ -4,6 +4,7 @@
 // Category: packet-bounds
 // The packet may be shorter than an Ethernet header: reading h_proto without checking could
 // read past the end of the buffer, so the verifier refuses every unchecked packet access.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 #include <uapi/linux/if_ether.h>
 

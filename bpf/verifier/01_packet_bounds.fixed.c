@@ -1,6 +1,7 @@
 // Lab 05 gallery, pair 01 (fixed). Rule: read a packet byte only after a bounds check
 // proves it lies before data_end.
 // The check `data + sizeof(*eth) > data_end` teaches the verifier that 14 bytes are safe.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 #include <uapi/linux/if_ether.h>
 

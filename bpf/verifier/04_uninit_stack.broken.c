@@ -5,6 +5,7 @@
 // stack"; recent kernels let a loader with CAP_PERFMON (root here) read uninitialised stack
 // (the verifier's allow_uninit_stack), so this kernel accepts it as root. The program is
 // still wrong: it looks up a random key.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 
 BPF_ARRAY(counts, __u64, 4);

@@ -5,6 +5,7 @@
 // The helper is told to copy 64 bytes into a 16-byte buffer; the verifier checks the size
 // argument against the stack slot. (A local buffer larger than 512 bytes does not even
 // compile: clang stops with "BPF stack limit of 512 bytes is exceeded".)
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 
 int broken(struct xdp_md *ctx)

@@ -1,6 +1,7 @@
 // Lab 05 gallery, pair 05 (fixed). Rule: every stack access must stay inside the buffer
 // (and the whole stack is at most 512 bytes).
 // Pass sizeof(buf): the helper can never write past the buffer.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 
 int fixed(struct xdp_md *ctx)

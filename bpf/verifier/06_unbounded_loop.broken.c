@@ -3,6 +3,7 @@
 // Category: loop
 // The loop waits for a packet byte to change, which nothing inside the loop does: the
 // verifier sees the same state twice at the same instruction and reports an infinite loop.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 
 int broken(struct xdp_md *ctx)

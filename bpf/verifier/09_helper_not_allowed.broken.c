@@ -3,6 +3,7 @@
 // Category: helper
 // bpf_skb_load_bytes() reads from a socket buffer (tc, socket filters); XDP runs before
 // there is a socket buffer, so the helper does not exist for XDP programs.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 
 int broken(struct xdp_md *ctx)

@@ -1,5 +1,6 @@
 // Lab 05 gallery, pair 09 (fixed). Rule: call only the helpers your program type may use.
 // bpf_xdp_load_bytes() is the XDP counterpart of bpf_skb_load_bytes().
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 
 int fixed(struct xdp_md *ctx)

@@ -4,6 +4,7 @@
 // Category: scalar-deref
 // rx_queue_index is an integer (a "scalar" to the verifier); casting it to a pointer does
 // not make it point to memory the program may read.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 
 int broken(struct xdp_md *ctx)

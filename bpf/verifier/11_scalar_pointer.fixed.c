@@ -2,6 +2,7 @@
 // verifier produced itself may be dereferenced.
 // Use the integer as an integer (here: an index into a map) and read through the map's
 // pointer, which the verifier tracks.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 
 BPF_ARRAY(per_queue, __u64, 64);

@@ -4,6 +4,7 @@
 // Category: packet-variable-offset
 // The offset comes from the packet (0..255). The check covers bytes 0..63 of the packet, but
 // says nothing about data + offset: the verifier tracks the checked range per pointer.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 
 int broken(struct xdp_md *ctx)

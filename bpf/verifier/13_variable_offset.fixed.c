@@ -1,6 +1,7 @@
 // Lab 05 gallery, pair 13 (fixed). Rule: a packet access at a variable offset needs its own
 // bounds check after the offset is added.
 // Check the pointer you dereference: p + 1 must not pass data_end.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 
 int fixed(struct xdp_md *ctx)

@@ -6,6 +6,7 @@
 // iteration, each leaving the "i < n is false" branch for later, until the pile of pending
 // branches is too large. The same happens with a loop of 300,000 known iterations, which hits
 // the 1,000,000-instruction limit (and takes the verifier half a minute to say so).
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 
 int broken(struct xdp_md *ctx)

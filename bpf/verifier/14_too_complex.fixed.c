@@ -5,6 +5,7 @@
 // into "count down min(n, 64)", a countdown older kernels cannot bound (Debian 12's 6.1 gives up).
 // (bpf_loop() is the kernel's other answer for long loops: the body is verified once; BCC 0.26
 // cannot pass it a callback.)
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 
 #define MAX_ITER 64

