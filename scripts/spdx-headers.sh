@@ -18,7 +18,7 @@ annotate() {  # LICENCE [reuse options] -- FILE...
 }
 # In a function, read whole before it runs: bash reads a script as it goes, and this one may annotate itself.
 main() {
-    bpf=() text=() code=() hash=()
+    local f bpf=() text=() code=() hash=()
     # Tracked files and new ones not yet added (but not ignored ones), so a new file gets its header before its first commit.
     while IFS= read -r f; do
         [ -f "$f" ] || continue  # deleted in the work tree
@@ -38,4 +38,4 @@ main() {
     annotate "MIT" -- "${code[@]}"
     echo "spdx-headers: $(( ${#bpf[@]} + ${#text[@]} + ${#hash[@]} + ${#code[@]} )) files carry an SPDX header"
 }
-main
+main "$@"; exit  # on one line: bash has read it whole before main rewrites this file
