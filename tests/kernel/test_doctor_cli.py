@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ebpflab import doctor
+from users import not_root
 
 EBPFLAB = str(Path(sys.executable).parent / "ebpflab")
 
@@ -34,11 +35,12 @@ def test_xdp_and_ringbuf_are_probed_for_real():
 
 
 def test_cli_errors_are_one_line_not_a_traceback():
-    res = subprocess.run([EBPFLAB, "doctor"], capture_output=True, text=True, user=65534)
+    uid, gid = not_root()
+    res = subprocess.run([EBPFLAB, "doctor"], capture_output=True, text=True, user=uid, group=gid, extra_groups=[])
     assert res.returncode == 1
     assert "not root" in res.stdout
     assert "Traceback" not in res.stderr
     hooks = [line for line in res.stdout.splitlines() if line[2:].startswith(("hook: xdp", "hook: tracepoint"))]
     assert len(hooks) == 2 and all("needs root" in line and "not offered by this kernel" not in line for line in hooks), hooks
-    res = subprocess.run([EBPFLAB, "cleanup"], capture_output=True, text=True, user=65534)
+    res = subprocess.run([EBPFLAB, "cleanup"], capture_output=True, text=True, user=uid, group=gid, extra_groups=[])
     assert res.returncode == 2 and res.stderr.count("\n") == 1 and "needs root" in res.stderr

@@ -16,6 +16,7 @@ from ebpflab import traffic
 from ebpflab.frames import traffic_mix
 from ebpflab.tcpdump.pcap import read_pcap
 from ebpflab.netlab import LabNet
+from users import not_root
 
 EBPFLAB = [sys.executable, "-m", "ebpflab.cli"]
 # Hang guards, not speed checks: compiling the capture program takes 2 s on a quiet machine and
@@ -158,11 +159,13 @@ def test_bad_input_is_one_line_and_nothing_stays_attached(net, tmp_path):
 
 
 def test_not_root_is_one_line(net):
-    probe = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *EBPFLAB, "--help"],
-                           capture_output=True, timeout=START, cwd="/", env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    uid, gid = not_root()
+    user = ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups"]
+    probe = subprocess.run([*user, *EBPFLAB, "--help"], capture_output=True, timeout=START, cwd="/",
+                           env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     if probe.returncode != 0:
-        pytest.skip("an unprivileged user cannot run this checkout's venv (e.g. in a home folder of mode 0700)")
-    res = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *EBPFLAB, "tcpdump", "-i",
+        pytest.skip("no unprivileged user can run this checkout's venv (e.g. under /root)")
+    res = subprocess.run([*user, *EBPFLAB, "tcpdump", "-i",
                           "eth0", "--netns", net["server"].netns], capture_output=True, text=True, timeout=START,
                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     assert res.returncode == 2

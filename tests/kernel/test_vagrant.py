@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from httputil import free_port, http_status
+from users import not_root
 from waiting import wait_until
 
 from ebpflab import REPO
@@ -470,10 +471,14 @@ def test_instructors_guide():
 
 def test_url_without_root_is_one_sentence():
     # `vagrant ssh -c 'ebpflab url'` without sudo: the token is root's, and the answer is one line.
-    probe = subprocess.run([sys.executable, "-c", "import ebpflab"], capture_output=True, timeout=60,
-                           user=65534, group=65534, extra_groups=[], cwd="/")
-    if probe.returncode != 0:
-        pytest.skip("an unprivileged user cannot read this checkout or its venv (e.g. under /root)")
+    uid, gid = not_root()
+    try:
+        probe = subprocess.run([sys.executable, "-c", "import ebpflab"], capture_output=True, timeout=60,
+                               user=uid, group=gid, extra_groups=[], cwd="/").returncode
+    except PermissionError:  # the venv's python itself is out of reach
+        probe = 126
+    if probe != 0:
+        pytest.skip("no unprivileged user can read this checkout or its venv (e.g. under /root)")
     with tempfile.TemporaryDirectory() as tmp:  # pytest's tmp_path is not reachable by nobody
         tmp_path = Path(tmp)
         tmp_path.chmod(0o755)
@@ -484,7 +489,7 @@ def test_url_without_root_is_one_sentence():
         env = defaults(tmp_path, Path(sys.executable).parent.parent, 8888, "nat")
         (tmp_path / "defaults").chmod(0o644)
         res = subprocess.run([str(WRAPPER), "url"], env=env, capture_output=True, text=True, timeout=60,
-                             user=65534, group=65534, extra_groups=[], cwd="/")
+                             user=uid, group=gid, extra_groups=[], cwd="/")
     assert res.returncode == 2
     assert res.stderr.strip() == f"ebpflab: the JupyterLab token in {state / 'jupyter-token'} is readable by root only: run the command with sudo."
     assert "secret" not in res.stdout + res.stderr
