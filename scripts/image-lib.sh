@@ -95,7 +95,7 @@ img_packages() {
   local list stamp=$IMG_CACHE/kernel.done
   list="linux-image-$IMG_KERNEL_FLAVOUR linux-headers-$IMG_KERNEL_FLAVOUR initramfs-tools udev $*"
   if [ ! -e "$stamp" ] || [ "$(cat "$stamp")" != "$list" ]; then
-    img_say "installing $IMG_SUITE's linux-image-$IMG_KERNEL_FLAVOUR, its headers${*:+ and $*} in the chroot (log: $IMG_CACHE/kernel.log)"
+    img_say "installing $IMG_SUITE's linux-image-$IMG_KERNEL_FLAVOUR and its headers${*:+ (with $*)} in the chroot (log: $IMG_CACHE/kernel.log)"
     # shellcheck disable=SC2086
     img_in_root sh -c "apt-get update -qq && apt-get install -y -q --no-install-recommends $list" \
       >"$IMG_CACHE/kernel.log" 2>&1 || img_die "installing the packages failed: see $IMG_CACHE/kernel.log"
