@@ -11,7 +11,7 @@
 #                     ConfigDrive): for Lima, virt-install or any cloud
 # and the catalogue: metadata.json (metadata-debian-12.json for debian-12) and SHA256SUMS.
 # Environment: BOX_BASE_URL (where the files will be served; default file:// + build/box),
-# BOX_VERSION (default: the commit's date, YYYY.M.D), BOX_DISK_GB (virtual size, default 20),
+# BOX_VERSION (default: the commit's time, YYYY.M.D.HMM), BOX_DISK_GB (virtual size, default 20),
 # EBPFLAB_BOX_CACHE (default /var/cache/ebpflab/box).
 set -euo pipefail
 
@@ -41,7 +41,8 @@ out=$src/build/box
 base_url=${BOX_BASE_URL:-file://$out}
 base_url=${base_url%/}
 commit=$(git -C "$src" log -1 --format=%h 2>/dev/null || echo unknown)
-version=${BOX_VERSION:-$(date -u -d "@$(git -C "$src" log -1 --format=%ct 2>/dev/null || date +%s)" +%Y.%-m.%-d)}
+# the commit's time, to the minute: a box of a later commit is a newer version for Vagrant
+version=${BOX_VERSION:-$(date -u -d "@$(git -C "$src" log -1 --format=%ct 2>/dev/null || date +%s)" +%Y.%-m.%-d.%-H%M)}
 [[ "$version" =~ ^[0-9]+(\.[0-9]+)*$ ]] || die "BOX_VERSION must be numbers joined by dots (e.g. 2026.12.7), not '$version'."
 disk_gb=${BOX_DISK_GB:-20}
 [[ "$disk_gb" =~ ^[0-9]+$ ]] && [ "$disk_gb" -ge 8 ] || die "BOX_DISK_GB must be a whole number of GiB, at least 8 (got '$disk_gb')."
@@ -136,6 +137,10 @@ Name=en* eth*
 [Network]
 DHCP=ipv4
 EOF
+  # resolved answers LLMNR and mDNS on every interface (0.0.0.0:5355) unless told not to: a lab
+  # VM serves nothing but sshd beyond its loopback and NAT address.
+  mkdir -p "$root/etc/systemd/resolved.conf.d"
+  printf '[Resolve]\nLLMNR=no\nMulticastDNS=no\n' >"$root/etc/systemd/resolved.conf.d/ebpflab.conf"
   cat >"$root/etc/systemd/system/ebpflab-ssh-hostkeys.service" <<'EOF'
 # The box ships without SSH host keys, so that two VMs made from it differ: made at first boot.
 [Unit]
@@ -439,5 +444,6 @@ EOF
 }
 
 # shellcheck source=scripts/image-lib.sh
-. "$(dirname "$0")/image-lib.sh"
-main "$@"
+. "$(dirname "${BASH_SOURCE[0]}")/image-lib.sh"
+# Sourced (tests/unit/test_box.py), it only defines its functions.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then main "$@"; fi

@@ -70,16 +70,22 @@ img_unmount_all() {
 # img_mount_chroot DIR: the pseudo filesystems and this machine's DNS and CA bundle, so that
 # apt and pip in the chroot reach the mirrors as this machine does.
 img_mount_chroot() {
-  local dir=$1 resolv
+  local dir=$1
   mountpoint -q "$dir/proc" || mount -t proc proc "$dir/proc"
   mountpoint -q "$dir/sys" || mount -t sysfs sysfs "$dir/sys"
   mountpoint -q "$dir/dev" || mount --bind /dev "$dir/dev"
   mountpoint -q "$dir/dev/pts" || mount --bind /dev/pts "$dir/dev/pts"
-  resolv=$dir/etc/resolv.conf
-  # systemd-resolved makes it a link into /run (a tmpfs at boot): fill the link's target
-  if [ -L "$resolv" ]; then resolv=$dir/run/systemd/resolve/stub-resolv.conf; mkdir -p "${resolv%/*}"; fi
-  cp /etc/resolv.conf "$resolv"
+  img_resolv "$dir"
   cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/ssl/host-ca.crt"
+}
+
+# img_resolv DIR: this machine's DNS servers in the chroot. Installing systemd-resolved makes
+# /etc/resolv.conf a link into /run (a tmpfs at boot; Debian 12's package leaves it dangling in
+# a chroot): fill the link's target.
+img_resolv() {
+  local resolv=$1/etc/resolv.conf
+  if [ -L "$resolv" ]; then resolv=$1/run/systemd/resolve/stub-resolv.conf; mkdir -p "${resolv%/*}"; fi
+  cp /etc/resolv.conf "$resolv"
 }
 
 # img_in DIR COMMAND...: run a command in the chroot DIR with a clean environment.
@@ -98,10 +104,11 @@ img_packages() {
   local list stamp=$IMG_CACHE/kernel.done
   list="linux-image-$IMG_KERNEL_FLAVOUR linux-headers-$IMG_KERNEL_FLAVOUR initramfs-tools udev $*"
   if [ ! -e "$stamp" ] || [ "$(cat "$stamp")" != "$list" ]; then
-    img_say "installing $IMG_SUITE's linux-image-$IMG_KERNEL_FLAVOUR, its headers${*:+ and $*} in the chroot (log: $IMG_CACHE/kernel.log)"
+    img_say "installing $IMG_SUITE's linux-image-$IMG_KERNEL_FLAVOUR and its headers${*:+ (with $*)} in the chroot (log: $IMG_CACHE/kernel.log)"
     # shellcheck disable=SC2086
     img_in_root sh -c "apt-get update -qq && apt-get install -y -q --no-install-recommends $list" \
       >"$IMG_CACHE/kernel.log" 2>&1 || img_die "installing the packages failed: see $IMG_CACHE/kernel.log"
+    img_resolv "$IMG_ROOT"
     echo ebpflab >"$IMG_ROOT/etc/hostname"
     # the hostname resolves, else every sudo waits for DNS (about 11 s)
     printf '127.0.0.1 localhost\n127.0.1.1 ebpflab\n::1 localhost\n' >"$IMG_ROOT/etc/hosts"
