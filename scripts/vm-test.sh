@@ -46,7 +46,8 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 arch=${2:-amd64}
 img_target "$kernel" "$arch"
 # amd64 keeps the cache it always had; another architecture gets its own
-img_cache "${EBPFLAB_VM_CACHE:-/var/cache/ebpflab/vm}/$IMG_SUITE${arch/#amd64/}"
+suffix=-$arch; [ "$arch" != amd64 ] || suffix=""
+img_cache "${EBPFLAB_VM_CACHE:-/var/cache/ebpflab/vm}/$IMG_SUITE$suffix"
 suite=$IMG_SUITE cache=$IMG_CACHE root=$IMG_ROOT
 venv=/opt/ebpflab/venv   # as in vagrant/Vagrantfile
 port=8888
