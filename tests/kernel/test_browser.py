@@ -313,7 +313,9 @@ def test_lab_00(jupyter, running):
 def test_lab_02_live_chart_moves_and_starts_at_the_true_rate(jupyter, running):
     page, cells, live = finished(jupyter, running, "02_first_xdp")
     seen = chart_record(page)
-    assert seen["images"] >= 5, f"the live chart was redrawn {seen['images']} times while its cell ran"
+    # Distinct images the page's poll saw: a busy machine paints and polls less often, so ask only that the
+    # chart changed twice after its first frame (a chart drawn once at the end shows 1).
+    assert seen["images"] >= 3, f"the live chart was redrawn {seen['images']} times while its cell ran"
     assert seen["states"][:3] == ["empty", "status", "chart"], f"status line, then chart: {seen['states']}"
     assert "…" not in cell(page, live).locator(".jp-Cell-outputWrapper").text_content(), "the status line stayed"
     rate = int(re.search(r"RATE = (\d+)", cells[live].source)[1])
@@ -351,7 +353,7 @@ def test_lab_05_gallery_answers_the_mouse_and_the_keyboard(jupyter, running):
 def lab_with_live_chart(jupyter, running, name: str) -> None:
     page, cells, live = finished(jupyter, running, name)
     seen = chart_record(page)
-    assert seen["images"] >= 4, f"the live chart was redrawn {seen['images']} times while its cell ran"
+    assert seen["images"] >= 3, f"the live chart was redrawn {seen['images']} times while its cell ran"
     out = page.locator(f"{PANEL} .jp-Notebook").text_content()
     assert "Sent(packets=" not in out, "a stray Sent(...) repr is on screen"
     first_check = next(i for i, c in enumerate(cells) if exercise_of(c) and "check" in c.metadata.get("tags", []))
