@@ -106,7 +106,8 @@ img_packages() {
   if [ ! -e "$stamp" ] || [ "$(cat "$stamp")" != "$list" ]; then
     img_say "installing $IMG_SUITE's linux-image-$IMG_KERNEL_FLAVOUR and its headers${*:+ (with $*)} in the chroot (log: $IMG_CACHE/kernel.log)"
     # shellcheck disable=SC2086
-    img_in_root sh -c "apt-get update -qq && apt-get install -y -q --no-install-recommends $list" \
+    # dpkg --configure -a first: a build stopped mid-install (slow under qemu-user) resumes
+    img_in_root sh -c "apt-get update -qq && dpkg --configure -a && apt-get install -y -q --no-install-recommends $list" \
       >"$IMG_CACHE/kernel.log" 2>&1 || img_die "installing the packages failed: see $IMG_CACHE/kernel.log"
     img_resolv "$IMG_ROOT"
     echo ebpflab >"$IMG_ROOT/etc/hostname"
