@@ -105,7 +105,7 @@ box: ## build the lab VM's boxes: make box BOX=debian-13|debian-12 [BOX_BASE_URL
 	  scripts/box.sh $(BOX) $(ARCH)
 
 # The VM route for real: the box `make box` built, `vagrant up` with libvirt (QEMU, no KVM needed) in
-# a network namespace of its own, step by step (scripts/vagrant-test.sh); 15-30 minutes.
+# a network namespace of its own, step by step (scripts/vagrant-test.sh); 45-60 minutes on a busy machine.
 .PHONY: vagrant-test
 vagrant-test: ## add build/box's box (VAGRANT_TEST_BOX=.../metadata.json for another), vagrant up, check, destroy
 	@$(SUDO) scripts/vagrant-test.sh

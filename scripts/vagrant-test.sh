@@ -8,7 +8,7 @@
 # that leaves nothing behind.
 # libvirtd runs inside a network namespace this script creates, never in the root namespace; all
 # of it (domain, volumes, networks, daemons, namespace, temp dir) goes at the end, also on failure
-# or Ctrl-C. A run takes 15-30 minutes on a busy two-core machine without KVM.
+# or Ctrl-C. Without KVM it took 43 minutes on a two-core machine under heavy load (2026-12-07).
 # Environment: VAGRANT_TEST_BOX (the metadata.json, default build/box/metadata.json),
 # VAGRANT_TEST_KEEP=1 (keep the temp dir with the logs).
 set -euo pipefail
