@@ -10,8 +10,9 @@
 #   -cloud.qcow2      the same image without the vagrant user, cloud-init enabled (NoCloud,
 #                     ConfigDrive): for Lima, virt-install or any cloud
 # and the catalogue: metadata.json (metadata-debian-12.json for debian-12) and SHA256SUMS.
-# Environment: BOX_BASE_URL (where the files will be served; default file:// + build/box),
-# BOX_VERSION (default: the commit's time, YYYY.M.D.HMM), BOX_DISK_GB (virtual size, default 20),
+# Environment: BOX_BASE_URL (where the files will be served; default: the Vagrantfile's
+# BOX_BASE_URL, else file:// + build/box), BOX_VERSION (default: the Vagrantfile's BOX_VERSION, the
+# version this checkout's Vagrantfile asks for), BOX_DISK_GB (virtual size, default 20),
 # EBPFLAB_BOX_CACHE (default /var/cache/ebpflab/box).
 set -euo pipefail
 
@@ -38,11 +39,14 @@ img_target "$release" "$arch"
 [ "$(id -u)" = 0 ] || die "run as root (or through sudo): building the image needs chroot, mounts and loop devices."
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=$src/build/box
-base_url=${BOX_BASE_URL:-file://$out}
+# The publishing place and the version are the Vagrantfile's settings (one place each): a box made
+# with another version is one the checkout's Vagrantfile would refuse.
+vagrantfile_setting() { sed -n "s/^$1 = \"\(.*\)\"\$/\1/p" "$src/vagrant/Vagrantfile"; }
+base_url=${BOX_BASE_URL:-$(vagrantfile_setting BOX_BASE_URL)}
+base_url=${base_url:-file://$out}
 base_url=${base_url%/}
 commit=$(git -C "$src" log -1 --format=%h 2>/dev/null || echo unknown)
-# the commit's time, to the minute: a box of a later commit is a newer version for Vagrant
-version=${BOX_VERSION:-$(date -u -d "@$(git -C "$src" log -1 --format=%ct 2>/dev/null || date +%s)" +%Y.%-m.%-d.%-H%M)}
+version=${BOX_VERSION:-$(vagrantfile_setting BOX_VERSION)}
 [[ "$version" =~ ^[0-9]+(\.[0-9]+)*$ ]] || die "BOX_VERSION must be numbers joined by dots (e.g. 2026.12.7), not '$version'."
 disk_gb=${BOX_DISK_GB:-20}
 [[ "$disk_gb" =~ ^[0-9]+$ ]] && [ "$disk_gb" -ge 8 ] || die "BOX_DISK_GB must be a whole number of GiB, at least 8 (got '$disk_gb')."

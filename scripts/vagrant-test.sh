@@ -135,7 +135,7 @@ ok "libvirtd in a namespace" "pid $(cat /run/libvirtd.pid)"
 begin "vagrant box add from $meta"
 pinned=$(sed -n 's/^BOX_VERSION = "\(.*\)"$/\1/p' "$src/vagrant/Vagrantfile")
 built=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["versions"][0]["version"])' "$meta" 2>/dev/null || true)
-[ "$built" = "$pinned" ] || fail "$meta holds version '$built', but vagrant/Vagrantfile pins '$pinned': build the box with BOX_VERSION=$pinned."
+[ "$built" = "$pinned" ] || fail "$meta holds version '$built', but vagrant/Vagrantfile pins '$pinned': run make box again (it builds the version the Vagrantfile pins)."
 vg box add --provider libvirt "file://$meta" >"$work/box-add.log" 2>&1 || { tail -n 5 "$work/box-add.log"; fail "vagrant box add failed."; }
 grep -q "checksum" "$work/box-add.log" || fail "vagrant box add compared no checksum (metadata.json lacks checksum/checksum_type)."
 ok "box add" "$(sed -n "s/.*Successfully added box '\([^']*\)' (\(v[^)]*\)) for '\([^']*\)'.*/\1 \2 \3/p" "$work/box-add.log")"
