@@ -3,8 +3,9 @@
 Programs load as root, so JupyterLab, its kernels and pytest run as root, even for a user who ran
 ``make`` with sudo. Whose a file should be is read from the folder it belongs to (the checkout or
 ``labs/``), never from an environment variable such as SUDO_UID: root working in root's own
-checkout changes nothing. Links are never followed (``lchown``), and a walk never leaves its file
-system.
+checkout changes nothing. Links are never followed (``lchown``), a file with a second hard link is
+left alone (it may be a root file linked in from elsewhere, where ``fs.protected_hardlinks`` is off),
+and a walk never leaves its file system.
 """
 from __future__ import annotations
 
@@ -24,8 +25,15 @@ def give_back(path: Path, folder: Path) -> None:
     if os.geteuid() != 0 or uid == 0:
         return
     st = os.lstat(path)
-    if (st.st_uid, st.st_gid) != (uid, gid):
+    if (st.st_uid, st.st_gid) != (uid, gid) and _single(st):
         os.lchown(path, uid, gid)
+
+
+def _single(st: os.stat_result) -> bool:
+    """Whether a file may change hands: a folder, or a file with no other hard link."""
+    import stat
+
+    return stat.S_ISDIR(st.st_mode) or st.st_nlink == 1
 
 
 def give_back_tree(folder: Path, of: Path | None = None, recursive: bool = True) -> int:
@@ -46,7 +54,7 @@ def give_back_tree(folder: Path, of: Path | None = None, recursive: bool = True)
                     if name in dirs:
                         dirs.remove(name)
                     continue
-                if st.st_uid == 0:
+                if st.st_uid == 0 and _single(st):
                     os.lchown(path, uid, gid)
                     changed += 1
             except FileNotFoundError:  # gone meanwhile

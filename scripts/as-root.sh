@@ -14,9 +14,10 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd -P)
 owner=$(stat -c %u:%g "$top")
 
-hand_back() {  # -xdev and chown -h: never leave the checkout, never follow a link out of it
+hand_back() {  # -xdev and chown -h: never leave the checkout, never follow a link out of it; a file
+  # with a second hard link may be a root file linked in from elsewhere: left alone
   [ "${owner%%:*}" != 0 ] || return 0
-  find "$top" -xdev -user 0 -exec chown -h "$owner" {} + 2>/dev/null \
+  find "$top" -xdev -user 0 \( -type d -o -links 1 \) -exec chown -h "$owner" {} + 2>/dev/null \
     || echo "ebpflab: some files root made in $top could not be given back to $(stat -c %U "$top") (find $top -user 0 lists them)." >&2
 }
 hand_back

@@ -22,6 +22,8 @@ def checkout(tmp_path: Path, owner: pwd.struct_passwd) -> Path:
     (top / "build" / "cells").mkdir(parents=True)
     (top / "build" / "cells" / "cell.bpf.o").write_bytes(b"\x7fELF")
     (top / "passwd").symlink_to("/etc/passwd")  # a link out of the checkout: the link changes, never its target
+    (tmp_path / "roots-secret").write_text("root's\n")  # a root file elsewhere, hard-linked in (protected_hardlinks off)
+    os.link(tmp_path / "roots-secret", top / "secret")
     return top
 
 
@@ -36,6 +38,7 @@ def test_roots_leftovers_go_back_to_the_checkouts_owner_before_the_command(tmp_p
                  top / "build" / "cells" / "cell.bpf.o", top / "passwd"]
     assert {p: (p.lstat().st_uid, p.lstat().st_gid) for p in leftovers} == dict.fromkeys(leftovers, (nobody.pw_uid, nobody.pw_gid))
     assert Path("/etc/passwd").stat().st_uid == 0
+    assert (top / "secret").stat().st_uid == 0, "a file with another hard link is not the checkout's alone"
 
 
 def test_in_roots_own_checkout_nothing_changes_whoever_sudo_says_ran_it(tmp_path):
