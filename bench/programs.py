@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import statistics
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ebpflab import BPF_DIR, timing
 from ebpflab.loader import Program

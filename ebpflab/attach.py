@@ -8,9 +8,10 @@ XDP attachments go through ``ebpflab.xdp``, which leaves the mark ``ebpflab clea
 from __future__ import annotations
 
 import errno
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterator, Mapping
+from typing import Any, ContextManager
 
 from . import xdp
 from .errors import LabError

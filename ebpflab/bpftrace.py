@@ -13,7 +13,8 @@ import shutil
 import subprocess
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .errors import LabError
 from .system import require_root

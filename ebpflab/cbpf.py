@@ -40,8 +40,9 @@ import operator
 import re
 import socket
 import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, NamedTuple, Sequence
+from typing import NamedTuple
 
 from .errors import LabError
 
@@ -141,7 +142,7 @@ def _libpcap() -> ctypes.CDLL:
     return _pcap
 
 
-def compile(expr: str, optimize: bool = True, snaplen: int = SNAPLEN) -> list[Insn]:  # noqa: A001 (the issue's name)
+def compile(expr: str, optimize: bool = True, snaplen: int = SNAPLEN) -> list[Insn]:
     """Compile a tcpdump filter expression for Ethernet with libpcap, as tcpdump does."""
     if not isinstance(expr, str):
         raise BadFilter(f"a filter expression is a string, not {type(expr).__name__}")
@@ -405,7 +406,7 @@ def _execute(prog: list[Insn], pkt: bytes, wirelen: int | None, byteorder: str, 
             if op == JA:
                 nxt = pc + 1 + k
             else:
-                taken = {JEQ: A == src, JGT: A > src, JGE: A >= src, JSET: bool(A & src)}[op]
+                taken = {JEQ: src == A, JGT: src < A, JGE: src <= A, JSET: bool(A & src)}[op]
                 nxt = pc + 1 + (jt if taken else jf)
         elif cls == RET:
             result = (A if code & 0x18 == A_SRC else k)
@@ -696,7 +697,7 @@ class PacketSocket:
         self.net, self.host, self.program = net, host, validate(program)
         self.sock: socket.socket | None = None
 
-    def __enter__(self) -> "PacketSocket":
+    def __enter__(self) -> PacketSocket:
         self.sock = self.net.call(self.host, self._open)
         return self
 
@@ -720,7 +721,7 @@ class PacketSocket:
         while len(out) < limit:
             try:
                 data, addr = self.sock.recvfrom(65535)
-            except (socket.timeout, BlockingIOError):
+            except (TimeoutError, BlockingIOError):
                 break
             if addr[2] != socket.PACKET_OUTGOING:
                 out.append(data)

@@ -11,7 +11,6 @@ notebook is left alone; ``everything=True`` removes them all.
 """
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import tempfile

@@ -14,16 +14,17 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from . import bpfcall, maps
+from .errors import LabError
 from .maps import PIN_ROOT
 from .monitor import SrcStats, source_counters
 from .system import owner_alive
-from .errors import LabError
 
 PINNED_MAPS = ("sources", "hits")
 

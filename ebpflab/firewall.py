@@ -131,7 +131,7 @@ class Firewall:
     def describe(self) -> str:
         """The rules in force with their hit counts, one per line."""
         rows = [f"{'id':>3}  {'rule':<24} dropped"]
-        rows += [f"{r.id:>3}  {str(r):<24} {n}" for r, n in zip(self.rules, self.hits().values())]
+        rows += [f"{r.id:>3}  {r!s:<24} {n}" for r, n in zip(self.rules, self.hits().values())]
         return "\n".join(rows + [f"     {'(no rule: passed)':<24} {self.passed()}"])
 
     # --- plumbing ------------------------------------------------------------------------

@@ -51,8 +51,15 @@ def traffic_mix(src_mac: str, dst_mac: str, src_ip: str, dst_ip: str) -> list[by
     """About 220 crafted frames: ARP, ICMP, UDP, TCP with options, IPv6 with extension headers,
     VLAN tags, IPv4 and IPv6 fragments, and a few malformed frames (all in the lab ranges)."""
     from scapy.layers.inet import ICMP, IP, TCP, UDP, fragment
-    from scapy.layers.inet6 import (ICMPv6EchoReply, ICMPv6EchoRequest, IPv6, IPv6ExtHdrDestOpt,
-                                    IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting)
+    from scapy.layers.inet6 import (
+        ICMPv6EchoReply,
+        ICMPv6EchoRequest,
+        IPv6,
+        IPv6ExtHdrDestOpt,
+        IPv6ExtHdrFragment,
+        IPv6ExtHdrHopByHop,
+        IPv6ExtHdrRouting,
+    )
     from scapy.layers.l2 import ARP, Dot1AD, Dot1Q, Ether
 
     e = Ether(src=src_mac, dst=dst_mac)

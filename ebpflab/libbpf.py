@@ -24,9 +24,10 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterator, Mapping
+from typing import Any, ContextManager
 
 from . import BPF_DIR, REPO, rings, xdp
 from .errors import CompileError, LabError, VerifierError
@@ -227,14 +228,14 @@ class CoreProgram:
         self.closed = False
         self.log = ""
 
-    def __enter__(self) -> "CoreProgram":
+    def __enter__(self) -> CoreProgram:
         self.build()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def build(self) -> "CoreProgram":
+    def build(self) -> CoreProgram:
         """Compile if needed, open the object and write the knobs into its read-only globals."""
         require_root("loading eBPF programs")
         self.name, self.path = resolve_object(self.source)
@@ -294,7 +295,7 @@ class CoreProgram:
         if lib().bpf_map__set_initial_value(ptr, raw, len(buf)) != 0:
             raise LabError(f"libbpf refused the new values of {', '.join(knobs)}: {_err()}")
 
-    def load(self) -> "CoreProgram":
+    def load(self) -> CoreProgram:
         """Hand the object to the kernel: libbpf relocates it (CO-RE), creates maps, the verifier runs."""
         if self.closed:
             raise LabError(f"{self.name} was destroyed when its `with` block ended: load it again in a new block")

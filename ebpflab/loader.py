@@ -24,8 +24,9 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Mapping
+from typing import Any, ContextManager
 
 from . import BPF_DIR, attach, rings, xdp
 from .errors import CompileError, LabError, VerifierError
@@ -88,14 +89,14 @@ class Program:
         self.log = ""
 
     # --- build / destroy ----------------------------------------------------------------
-    def __enter__(self) -> "Program":
+    def __enter__(self) -> Program:
         self.build()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def build(self) -> "Program":
+    def build(self) -> Program:
         """Compile the C program to eBPF bytecode (no kernel involved yet)."""
         require_root("compiling and loading eBPF programs")
         bcc = import_bcc()
@@ -126,7 +127,7 @@ class Program:
             self.bpf = None
 
     # --- load ---------------------------------------------------------------------------
-    def load(self, func: str | None = None, prog_type: str = "xdp") -> "Program":
+    def load(self, func: str | None = None, prog_type: str = "xdp") -> Program:
         """Hand one function to the kernel (BCC loads function by function); a rejection is a VerifierError."""
         self._function(func, prog_type)
         return self

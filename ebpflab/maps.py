@@ -14,9 +14,10 @@ import shutil
 import socket
 import struct
 import subprocess
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from . import bpfcall, system
 from .errors import LabError

@@ -22,9 +22,10 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from . import system
 from .errors import LabError
@@ -35,7 +36,7 @@ NAMESPACE = re.compile(rf"^{PREFIX}-(\d+(?:_\d+)?)-")  # ebl-<owner tag>-…: th
 HOST_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,14}")  # it ends up in namespace names: no spaces, no slashes
 LAB_RANGE = ipaddress.ip_network("198.18.0.0/15")
 CLONE_NEWNET = 0x40000000
-_live: set["LabNet"] = set()
+_live: set[LabNet] = set()
 
 
 def owner_of(ns: str) -> str | None:
@@ -163,7 +164,7 @@ class LabNet:
         self._up = False
 
     # --- build and destroy -------------------------------------------------------------
-    def __enter__(self) -> "LabNet":
+    def __enter__(self) -> LabNet:
         require_root("building the lab network")
         try:
             self._build()

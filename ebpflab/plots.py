@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib
 
 if "MPLBACKEND" not in os.environ and not os.environ.get("DISPLAY"):
     matplotlib.use("Agg")  # no screen: draw to images (the notebook shows them inline)
 
-import matplotlib.pyplot as plt  # noqa: E402
-from cycler import cycler  # noqa: E402
+import matplotlib.pyplot as plt
+from cycler import cycler
 
 # Okabe-Ito colours (safe for colour-blind viewers; yellow left out: it vanishes on a projector),
 # each with its own dash pattern so that lines stay apart in grey too. Vermillion is kept for attacks.
@@ -99,7 +99,7 @@ class LivePlot:
     """
 
     def __init__(self, title: str, series: Sequence[str], *, ylabel: str = "packets/s",
-                 min_interval: float = 0.5, draw: Callable[["LivePlot"], None] | None = None,
+                 min_interval: float = 0.5, draw: Callable[[LivePlot], None] | None = None,
                  figsize: tuple[float, float] = (8, 3.4)) -> None:
         self.title = title
         self.series = list(series)
@@ -115,7 +115,7 @@ class LivePlot:
         self.fig, self.ax = plt.subplots(figsize=size(*figsize))
         plt.close(self.fig)  # shown through the Output widget, not by the inline backend
 
-    def __enter__(self) -> "LivePlot":
+    def __enter__(self) -> LivePlot:
         if not self._headless:
             self._out = _cell_output(claim=True)  # takes the place of the cell's status line, if any
         return self
@@ -160,7 +160,7 @@ class LivePlot:
                 display(self.fig)
 
     @staticmethod
-    def draw_lines(plot: "LivePlot") -> None:
+    def draw_lines(plot: LivePlot) -> None:
         """One line per series against time, plus the marks."""
         for s in plot.series:
             plot.ax.plot(plot.t, plot.data[s], label=s)

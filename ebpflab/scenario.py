@@ -11,9 +11,10 @@ import math
 import random
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from . import traffic
 from .aiops import Action, Actor, Loop

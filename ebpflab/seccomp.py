@@ -21,7 +21,7 @@ import struct
 import subprocess
 import sys
 import tempfile
-from typing import Sequence
+from collections.abc import Sequence
 
 from . import cbpf
 from .errors import LabError

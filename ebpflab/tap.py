@@ -10,8 +10,8 @@ import select
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from .errors import LabError
 from .netlab import LabNet

@@ -11,9 +11,9 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Sequence
 
 from .errors import LabError
 from .frames import l3
@@ -149,7 +149,7 @@ def _raw_socket(iface: str) -> socket.socket:
 
 
 def _send_loop(sock: socket.socket, data: list[bytes], count: int, rate: float | None, limit: float,
-               show: "_Progress | None", stop: threading.Event | None = None) -> Sent:
+               show: _Progress | None, stop: threading.Event | None = None) -> Sent:
     sent = Sent(per_frame=[0] * len(data))
     start = time.perf_counter()
     deadline = start + limit
@@ -225,7 +225,7 @@ class Flow:
         assert self.result is not None
         return self.result
 
-    def __enter__(self) -> "Flow":
+    def __enter__(self) -> Flow:
         self._thread.start()
         return self
 
@@ -267,7 +267,7 @@ class UdpSink:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> "UdpSink":
+    def __enter__(self) -> UdpSink:
         def make() -> socket.socket:
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             s.bind(("0.0.0.0", self.port))
@@ -283,14 +283,14 @@ class UdpSink:
         while not self._stop.is_set():
             try:
                 data = self._sock.recv(65535)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return
             self.datagrams += 1
             self.bytes += len(data)
 
-    def settle(self, seconds: float = 0.2) -> "UdpSink":
+    def settle(self, seconds: float = 0.2) -> UdpSink:
         """Wait briefly so datagrams still in flight are counted."""
         time.sleep(seconds)
         return self

@@ -10,15 +10,16 @@ from __future__ import annotations
 import html
 import re
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from . import BPF_DIR, bpfcall
 from .errors import LabError, VerifierError
 from .loader import Program, resolve_source
-from .verifierlog import INSN_RE, SOURCE_RE, STATS_RE, Explanation, explain, line_map, source_line
 from .system import import_bcc
+from .verifierlog import INSN_RE, SOURCE_RE, STATS_RE, Explanation, explain, line_map, source_line
 
 GALLERY_DIR = BPF_DIR / "verifier"
 
@@ -135,7 +136,7 @@ class Pair:
         return {"rejected": "rejected", "accepted": "accepted by every kernel",
                 "root-accepted": "rejected for unprivileged loaders; recent kernels accept it from root"}.get(self.expect, self.expect)
 
-    def as_labelled(self, broken: "Verdict") -> bool:
+    def as_labelled(self, broken: Verdict) -> bool:
         """True when the kernel's verdict on the broken version matches the header's Expect line.
 
         ``root-accepted``: accepted from root on recent kernels; an older kernel may still refuse it,

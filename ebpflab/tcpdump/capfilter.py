@@ -11,12 +11,51 @@ packets kept are exactly those ``tcpdump -r FILE EXPR`` keeps.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .. import cbpf
-from ..cbpf import (ABS, ADD, ALU, AND, A_SRC, CLASS, DIV, IMM, IND, JA, JEQ, JGE, JGT, JMP, JSET, LD, LDX, LEN, LSH,
-                   MEM, MISC, MISCOP, MOD, MODE, MSH, MUL, NEG, OP, OR, RET, RSH, SIZE, SIZES, SRC, ST, STX, SUB, TAX, XOR)
+from ..cbpf import (
+    A_SRC,
+    ABS,
+    ADD,
+    ALU,
+    AND,
+    CLASS,
+    DIV,
+    IMM,
+    IND,
+    JA,
+    JEQ,
+    JGE,
+    JGT,
+    JMP,
+    JSET,
+    LD,
+    LDX,
+    LEN,
+    LSH,
+    MEM,
+    MISC,
+    MISCOP,
+    MOD,
+    MODE,
+    MSH,
+    MUL,
+    NEG,
+    OP,
+    OR,
+    RET,
+    RSH,
+    SIZE,
+    SIZES,
+    SRC,
+    ST,
+    STX,
+    SUB,
+    TAX,
+    XOR,
+)
 from ..errors import LabError
 
 KERNEL_WORDS = {"host", "src", "dst", "net", "port", "tcp", "udp", "icmp", "ip", "ip6", "arp", "vlan",

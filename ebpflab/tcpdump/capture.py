@@ -17,14 +17,14 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from . import capfilter
 from .. import system
 from ..errors import CompileError, LabError, VerifierError
 from ..loader import Program
 from ..netlab import link_info
+from ..system import require_root
+from . import capfilter
 from .pcap import DEFAULT_SNAPLEN, RECORD, Packet, packets, records
 from .ringbuf import RingReader
-from ..system import require_root
 
 MAX_RING_KIB = 262144  # -B: 256 MiB of ring buffer is far more than any lab needs
 STATS = ("seen", "captured", "dropped", "filtered")
@@ -82,7 +82,7 @@ class Capture:
         self._stack: Any = None
         self._tmp: str | None = None
 
-    def __enter__(self) -> "Capture":
+    def __enter__(self) -> Capture:
         require_root("capturing packets with XDP")
         info = link_info(self.iface, self.netns)  # a clear error for a wrong name, before compiling
         mtu = int(info.get("mtu", 1500))

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO
 
 from ..cbpf import DLT_EN10MB
 from ..errors import LabError
@@ -119,7 +120,7 @@ class PcapWriter:
             except OSError:
                 pass
 
-    def __enter__(self) -> "PcapWriter":
+    def __enter__(self) -> PcapWriter:
         return self
 
     def __exit__(self, *exc: Any) -> None:

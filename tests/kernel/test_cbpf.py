@@ -5,8 +5,8 @@ import socket
 import time
 
 import pytest
-
 from cbpf_corpus import EVERY_INSTRUCTION, EXPRESSIONS, SENTINEL, corpus  # noqa: F401 (corpus: a fixture)
+
 from ebpflab import cbpf, traffic
 from ebpflab.cbpf import Insn
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import collections
 import random
 import subprocess
+
 import pytest
 from waiting import wait_until
 

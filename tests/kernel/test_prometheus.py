@@ -15,10 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
-from ebpflab import traffic
 from httputil import free_port
 from waiting import wait_until
+
+from ebpflab import traffic
 from ebpflab.errors import LabError
 from ebpflab.export import pin_maps, read_counters, serve
 from ebpflab.firewall import Firewall
