@@ -142,7 +142,7 @@ def _libpcap() -> ctypes.CDLL:
     return _pcap
 
 
-def compile(expr: str, optimize: bool = True, snaplen: int = SNAPLEN) -> list[Insn]:
+def compile(expr: str, optimize: bool = True, snaplen: int = SNAPLEN) -> list[Insn]:  # the builtin's name, on purpose
     """Compile a tcpdump filter expression for Ethernet with libpcap, as tcpdump does."""
     if not isinstance(expr, str):
         raise BadFilter(f"a filter expression is a string, not {type(expr).__name__}")
