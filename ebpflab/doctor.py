@@ -57,7 +57,7 @@ def kernel_config() -> dict[str, str]:
     """The running kernel's config from /proc/config.gz or /boot, empty when neither exists."""
     for path in (Path("/proc/config.gz"), Path(f"/boot/config-{platform.release()}")):
         try:
-            raw = gzip.open(path, "rt").read() if path.suffix == ".gz" else path.read_text()
+            raw = gzip.decompress(path.read_bytes()).decode() if path.suffix == ".gz" else path.read_text()
         except OSError:
             continue
         cfg = {}

@@ -132,7 +132,7 @@ class Firewall:
         """The rules in force with their hit counts, one per line."""
         rows = [f"{'id':>3}  {'rule':<24} dropped"]
         rows += [f"{r.id:>3}  {r!s:<24} {n}" for r, n in zip(self.rules, self.hits().values())]
-        return "\n".join(rows + [f"     {'(no rule: passed)':<24} {self.passed()}"])
+        return "\n".join([*rows, f"     {'(no rule: passed)':<24} {self.passed()}"])
 
     # --- plumbing ------------------------------------------------------------------------
     def _src_key(self, net: ipaddress.IPv4Network) -> Any:

@@ -67,7 +67,7 @@ def traffic_mix(src_mac: str, dst_mac: str, src_ip: str, dst_ip: str) -> list[by
     v6s, v6d = "2001:2::1", "2001:2::2"
     opts = [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (12345, 0)), ("NOP", None), ("WScale", 7)]
     out: list[Any] = []
-    for i in range(10):
+    for _ in range(10):
         out.append(bcast / ARP(op=1, hwsrc=src_mac, psrc=src_ip, pdst=dst_ip))
         out.append(e / ARP(op=2, hwsrc=src_mac, psrc=src_ip, hwdst=dst_mac, pdst=dst_ip))
     for i in range(20):

@@ -25,9 +25,9 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
-from typing import Any, ContextManager
+from typing import Any
 
 from . import BPF_DIR, REPO, rings, xdp
 from .errors import CompileError, LabError, VerifierError
@@ -56,7 +56,7 @@ class _Lib:
         except OSError:
             raise LabError("libbpf is not installed: run `make lab` (it installs libbpf1), "
                            "or `apt-get install libbpf1`.") from None
-        P, I, U, S = ctypes.c_void_p, ctypes.c_int, ctypes.c_uint32, ctypes.c_char_p
+        P, I, U, S = ctypes.c_void_p, ctypes.c_int, ctypes.c_uint32, ctypes.c_char_p  # noqa: E741 (C's int, beside P, U, S)
         for fn, res, args in [
             ("libbpf_version_string", S, []),
             ("bpf_object__open_file", P, [S, P]),
@@ -250,7 +250,7 @@ class CoreProgram:
 
     def read_only_globals(self) -> dict[str, int]:
         """The ``const volatile`` globals of the object (.rodata) and their values, found through BTF."""
-        ptr, layout, data = self._rodata()
+        _ptr, layout, data = self._rodata()
         return {name: int.from_bytes(data[off:off + size], sys.byteorder) for name, (off, size) in layout.items()}
 
     def _rodata(self) -> tuple[int, dict[str, tuple[int, int]], bytes]:
@@ -324,7 +324,7 @@ class CoreProgram:
         return lib().bpf_program__fd(self._prog(func))
 
     def xdp(self, where: Host | str, func: str | None = None, mode: str = "generic", *,
-            netns: str | None = None) -> ContextManager[None]:
+            netns: str | None = None) -> AbstractContextManager[None]:
         """Attach ``func`` at XDP on a lab host's eth0 (or on interface ``where`` in ``netns``) for the block."""
         iface, ns, label = xdp.where(where, netns)
         fd = self.fd(func)
@@ -334,10 +334,8 @@ class CoreProgram:
             return None if ret == 0 else _err(ret)
 
         def detach() -> None:
-            try:
+            with suppress(LabError):  # the interface went away
                 lib().bpf_xdp_detach(socket_if_nametoindex(iface), xdp.XDP_MODES[mode], None)
-            except LabError:
-                pass  # the interface went away
 
         return xdp.attached(fd, func or self.name, iface, ns, mode, label, attach, detach)
 

@@ -23,7 +23,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -309,10 +309,8 @@ def kill_netns_pids(ns: str) -> None:
     res = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True)
     for pid in res.stdout.split():
         if int(pid) != os.getpid():
-            try:
+            with suppress(ProcessLookupError):
                 os.kill(int(pid), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def stop_process(p: subprocess.Popen, grace: float = 2) -> None:

@@ -15,7 +15,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -205,10 +205,8 @@ class ProcessMonitor:
 
     def remove(self, rule: Rule) -> None:
         """Take a policy entry out of the kernel's map."""
-        try:
+        with suppress(KeyError):
             del self.prog["policy"][rule_key(self.prog, rule.kind, rule.path, rule.netns)]
-        except KeyError:
-            pass
         self.rules.pop(rule.id, None)
 
     def hits(self, rule: Rule) -> int:

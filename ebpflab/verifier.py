@@ -96,7 +96,7 @@ def verify(source_or_path: str | Path, func: str | None = None, prog_type: str =
     flags = {1: bcc.DEBUG_BPF, 2: bcc.DEBUG_BPF_REGISTER_STATE}
     if log_level not in flags:
         raise LabError(f"log_level must be 1 (the failing path) or 2 (every instruction with register states), not {log_level!r}")
-    name, text, path = resolve_source(source_or_path)
+    name, text, _path = resolve_source(source_or_path)
     func = func or _default_func(name)
     # DEBUG_SOURCE: BCC prints each function's instructions with their C lines while compiling
     with Program(source_or_path, defines, debug=flags[log_level] | bcc.DEBUG_SOURCE) as prog:

@@ -167,7 +167,7 @@ def tcp_option_frames() -> list[bytes]:
         f = bytes(Ether(src="02:eb:00:00:00:01", dst="02:eb:00:00:00:02")
                   / IP(src="198.18.0.1", dst="198.18.0.2", proto=6) / Raw(tcp))
         return f[:cut]
-    S, A, SA = 0x02, 0x10, 0x12
+    A, SA = 0x10, 0x12
     return [
         seg(H("020405b4") + H("01030307") + H("00000000")),               # EOL padding: one "eol"
         seg(H("00020405")),                                                # EOL first: the rest is ignored
@@ -479,7 +479,7 @@ def llc_frames() -> list[bytes]:
             frame(b"", False), frame(b"\x42\x42", False), frame(b"\x04\x04\x00", False), frame(b"\x42\x42\x03\x00\x00\x00\x00", False)]
     longer = bytearray(stp(bpdu()))
     longer[12:14] = b"\x05\xdc"  # a length field larger than the frame
-    return out + [bytes(longer)]
+    return [*out, bytes(longer)]
 
 
 def mpls_frames() -> list[bytes]:

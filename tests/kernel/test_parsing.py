@@ -18,7 +18,7 @@ BUCKETS = ["malformed", "not_ip", "tcp", "udp", "icmp", "icmpv6", "other_l4", "f
 class _Addresses:
     """The addresses LabNet() gives client and server, so the cases can be listed at collection time."""
 
-    hosts = {"client": types.SimpleNamespace(mac="02:eb:00:00:00:01", ip="198.18.0.1"),
+    hosts = {"client": types.SimpleNamespace(mac="02:eb:00:00:00:01", ip="198.18.0.1"),  # noqa: RUF012 (read only)
              "server": types.SimpleNamespace(mac="02:eb:00:00:00:02", ip="198.18.0.2")}
 
     def __getitem__(self, name):
