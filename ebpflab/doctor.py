@@ -179,7 +179,7 @@ def run_checks() -> list[Check]:
     checks.append(Check("headers", path is not None, sentence))
     try:
         bcc = system.import_bcc()
-        checks.append(Check("BCC", True, f"bcc {getattr(bcc, '__version__', '?')} from {Path(bcc.__file__).parent}"))
+        checks.append(Check("BCC", True, f"bcc {getattr(bcc, '__version__', '?')} from {Path(bcc.__file__ or '?').parent}"))
     except system.MissingBCCError as exc:
         checks.append(Check("BCC", False, str(exc)))
     checks.extend(toolchain_checks())

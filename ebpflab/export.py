@@ -9,6 +9,7 @@ always unpins them (``ebpflab cleanup`` removes the folder of a process that was
 """
 from __future__ import annotations
 
+import argparse
 import ctypes
 import os
 import signal
@@ -146,7 +147,7 @@ def serve(port: int = 0, root: Path = PIN_ROOT) -> Iterator[Exporter]:
         thread.join(timeout=5)
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``ebpflab export``."""
     from .cmdline import bounded_float, bounded_int
 
@@ -155,7 +156,7 @@ def add_arguments(parser) -> None:
                         help="stop after this many seconds (default: Ctrl-C)")
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     """``ebpflab export``: serve until Ctrl-C, SIGTERM or ``--seconds``."""
     def stop(*_: Any) -> None:
         raise KeyboardInterrupt  # SIGTERM stops it as cleanly as Ctrl-C

@@ -102,7 +102,7 @@ class Firewall:
         if found is None:
             raise LabError(f"no rule {str(rule)!r}; rules in force: {', '.join(map(str, self.rules)) or 'none'}")
         if found.kind == "src":
-            del self.prog["src_rules"][self._src_key(ipaddress.ip_network(found.match))]
+            del self.prog["src_rules"][self._src_key(ipaddress.IPv4Network(found.match))]
         else:
             proto, port = found.match.split("/")
             table = self.prog["port_rules"]

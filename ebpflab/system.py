@@ -89,6 +89,8 @@ def import_bcc() -> ModuleType:
         if not init.exists():
             continue
         spec = importlib.util.spec_from_file_location("bcc", init, submodule_search_locations=[str(init.parent)])
+        if spec is None or spec.loader is None:
+            continue
         module = importlib.util.module_from_spec(spec)
         sys.modules["bcc"] = module
         try:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import LabError
 from .frames import l3
@@ -66,7 +67,7 @@ def _check_addresses(data: bytes) -> None:
             check_lab_address(socket.inet_ntoa(a))
 
 
-def ether(net: LabNet, src: str, dst: str):
+def ether(net: LabNet, src: str, dst: str) -> Any:
     """An Ethernet header from host ``src`` to host ``dst`` (scapy)."""
     from scapy.layers.l2 import Ether
 
@@ -80,7 +81,7 @@ def _port(name: str, value: object) -> int:
 
 
 def udp(net: LabNet, src: str, dst: str, dport: int = 9, sport: int = 40000, payload: bytes = b"x" * 18,
-        src_ip: str | None = None):
+        src_ip: str | None = None) -> Any:
     """A UDP datagram between two lab hosts (``src_ip`` may spoof another lab address)."""
     from scapy.layers.inet import IP, UDP
 
@@ -91,7 +92,7 @@ def udp(net: LabNet, src: str, dst: str, dport: int = 9, sport: int = 40000, pay
         sport=sport, dport=dport) / payload
 
 
-def tcp_syn(net: LabNet, src: str, dst: str, dport: int = 80, sport: int = 40000, src_ip: str | None = None):
+def tcp_syn(net: LabNet, src: str, dst: str, dport: int = 80, sport: int = 40000, src_ip: str | None = None) -> Any:
     """A TCP SYN between two lab hosts."""
     from scapy.layers.inet import IP, TCP
 
@@ -100,7 +101,7 @@ def tcp_syn(net: LabNet, src: str, dst: str, dport: int = 80, sport: int = 40000
         sport=sport, dport=dport, flags="S", seq=1000)
 
 
-def icmp_echo(net: LabNet, src: str, dst: str, seq: int = 1):
+def icmp_echo(net: LabNet, src: str, dst: str, seq: int = 1) -> Any:
     """An ICMP echo request between two lab hosts."""
     from scapy.layers.inet import ICMP, IP
 
@@ -247,7 +248,7 @@ class Flow:
 
 
 @contextmanager
-def background(net: LabNet, host: str, frames: object, **kw: object) -> Iterator[Flow]:
+def background(net: LabNet, host: str, frames: object, **kw: Any) -> Iterator[Flow]:
     """Send in the background for the block (``with background(...) as flow:``)."""
     with Flow(net, host, frames, **kw) as flow:
         yield flow
@@ -280,9 +281,11 @@ class UdpSink:
         return self
 
     def _loop(self) -> None:
+        sock = self._sock
+        assert sock is not None  # made before the thread starts
         while not self._stop.is_set():
             try:
-                data = self._sock.recv(65535)
+                data = sock.recv(65535)
             except TimeoutError:
                 continue
             except OSError:

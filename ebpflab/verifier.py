@@ -107,8 +107,9 @@ def verify(source_or_path: str | Path, func: str | None = None, prog_type: str =
         except VerifierError as exc:
             accepted, log = False, exc.log
     stats = STATS_RE.search(log)
+    insns, states, peak_states = (int(stats[g]) for g in (1, 3, 4)) if stats else (None, None, None)
     return Verdict(name, func, prog_type, accepted, log, text, explain(log, text, lines_of),
-                       *(int(stats[g]) for g in (1, 3, 4)) if stats else (None, None, None), lines_of=lines_of)
+                   insns, states, peak_states, lines_of=lines_of)
 
 
 # --- the gallery (bpf/verifier/NN_rule.broken.c + NN_rule.fixed.c) -------------------------------
@@ -159,8 +160,7 @@ def _header(path: Path) -> dict[str, str]:
         if not ln.startswith("//"):
             break
         head.append(ln[2:].strip())
-    meta = {k.lower(): v.strip() for k, v in (re.match(r"(\w+): (.*)", h).groups() for h in head
-                                                if re.match(r"(Expect|Category|Type): ", h))}
+    meta = {m[1].lower(): m[2].strip() for h in head if (m := re.match(r"(Expect|Category|Type): (.*)", h))}
     text = " ".join(head)
     rule = re.search(r"Rule: (.*?\.)(?: |$)", text)
     meta["rule"] = rule[1] if rule else ""

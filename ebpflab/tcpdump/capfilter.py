@@ -124,7 +124,7 @@ def compile_filter(expr: str, snaplen: int = 262144) -> Filter:
     if f.empty:
         return f
     try:
-        f.insns = [tuple(i) for i in cbpf.compile(f.expr, snaplen=snaplen)]
+        f.insns = [(c, jt, jf, k) for c, jt, jf, k in cbpf.compile(f.expr, snaplen=snaplen)]
     except cbpf.BadFilter as exc:
         msg = str(exc).split(": ", 1)[-1]
         raise FilterError(f"cannot compile filter expression {f.expr!r}: {msg}") from None

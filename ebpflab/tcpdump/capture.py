@@ -139,6 +139,11 @@ class Capture:
             Path(self._tmp).unlink(missing_ok=True)
             self._tmp = None
 
+    def _program(self) -> Program:
+        if self.prog is None:
+            raise LabError("the capture is not running: use `with Capture(...) as cap:`")
+        return self.prog
+
     def poll_records(self, timeout: float = 0.1) -> tuple[bytes, int]:
         """Wait up to ``timeout`` seconds; return the pcap records that arrived (to append to a
         pcap file as they are) and how many there are."""
@@ -158,13 +163,13 @@ class Capture:
 
     def stats(self) -> dict[str, int]:
         """Kernel counters summed over CPUs, plus packets the user-space filter dropped."""
-        table = self.prog["stats"]
+        table = self._program()["stats"]
         out = {name: int(sum(table[table.Key(i)])) for i, name in enumerate(STATS)}
         out["filtered"] += self.filtered_user
         return out
 
     def protocols(self) -> dict[str, int]:
         """What arrived by protocol, counted in the kernel with lab 04's parse_packet (every packet seen)."""
-        table = self.prog["protocols"]
+        table = self._program()["protocols"]
         return {name: int(sum(table[table.Key(i)])) for i, name in enumerate(PROTOCOL_SLOTS)}
 

@@ -130,7 +130,8 @@ class Output:
     def write_records(self, data: bytes, n: int) -> None:
         """Append ``n`` pcap records captured as a batch (-w)."""
         self.count += n
-        self.writer.write_records(data)
+        if self.writer:
+            self.writer.write_records(data)
 
     def flush(self) -> None:
         """Make what was written visible (files are readable while capturing)."""
