@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from ebpflab import LABS_DIR, REPO, bpfsys, seccomp
+from ebpflab import LABS_DIR, REPO, bpfcall, seccomp
 from ebpflab.errors import LabError
 
 ARCHES = seccomp.KIT_ARCHES
@@ -107,7 +107,7 @@ def test_numbers_come_from_each_architectures_table():
 
 @pytest.mark.parametrize("arch", ARCHES)
 def test_the_bpf_syscall_number_table_agrees_with_libseccomp(arch):
-    assert bpfsys.SYS_BPF[arch] == seccomp.syscall_number("bpf", arch)
+    assert bpfcall.SYS_BPF[arch] == seccomp.syscall_number("bpf", arch)
 
 
 def test_nothing_uses_bccs_syscall_table():
