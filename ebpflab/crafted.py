@@ -5,8 +5,6 @@ tests/kernel/test_parsing.py sends the very same frames and checks the same answ
 """
 from __future__ import annotations
 
-from typing import Any
-
 from scapy.layers.inet import ICMP, IP, TCP, UDP, IPOption_RR
 from scapy.layers.inet6 import (
     ICMPv6EchoRequest,
@@ -23,7 +21,7 @@ from . import traffic
 from .netlab import LabNet
 
 
-def crafted(net: LabNet) -> dict[str, tuple[Any, str, dict[str, int]]]:
+def crafted(net: LabNet) -> dict[str, tuple]:
     """name: (frame, bucket, what parse_packet() reports) for every case a parser must survive (tests use them too)."""
     eth = traffic.ether(net, "client", "server")
     ip = IP(src=net["client"].ip, dst=net["server"].ip)
