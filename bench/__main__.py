@@ -30,7 +30,7 @@ BENCHES = {
 
 def machine() -> str:
     """One line that says where the figures come from."""
-    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
     import os
 
     return f"{platform.node()}: {os.cpu_count()} x {model}, kernel {platform.release()}, Python {platform.python_version()}"

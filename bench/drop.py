@@ -13,8 +13,8 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from typing import Iterator
 
 from ebpflab import REPO, LabError, softirq, traffic
 from ebpflab.loader import Program

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import statistics
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ebpflab import BPF_DIR, timing
 from ebpflab.loader import Program
@@ -47,7 +48,7 @@ def measure(prog: Program, packets: dict[str, bytes], repeat: int, rounds: int) 
     """Median ns/packet of the loaded program for each frame."""
     fn = prog.fd()
     ring = re.search(r"BPF_RINGBUF_OUTPUT\((\w+)", prog.text)
-    drain: Callable[[], Any] = lambda: None
+    drain: Callable[[], Any] = lambda: None  # noqa: E731 (a ring's consume() replaces it below)
     if ring:
         prog[ring.group(1)].open_ring_buffer(lambda ctx, data, size: 0)
         repeat = min(repeat, 500)  # a few hundred records always fit in the ring; drained each round

@@ -7,6 +7,7 @@ Each module hides one kind of plumbing so that a notebook's cells tell the story
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .errors import LabError
 
@@ -16,7 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 BPF_DIR = REPO / "bpf"
 LABS_DIR = REPO / "labs"
 
-__all__ = ["LabError", "REPO", "BPF_DIR", "LABS_DIR", "__version__"]
+__all__ = ["BPF_DIR", "LABS_DIR", "REPO", "LabError", "__version__"]
 
 
 def _install_notebook_error_display() -> None:
@@ -29,7 +30,8 @@ def _install_notebook_error_display() -> None:
     if ip is None or getattr(ip, "_ebpflab_errors", False):
         return
 
-    def show(shell, etype, value, tb, tb_offset=None):  # noqa: ARG001 (IPython's signature)
+    # IPython calls a custom handler with this signature (tb and tb_offset unused)
+    def show(shell: Any, etype: type[BaseException], value: BaseException, tb: Any, tb_offset: int | None = None) -> list[str]:
         # IPython leaves displaying to the handler; the cell is still marked as failed.
         stb = [f"\x1b[31m{etype.__name__}\x1b[0m: {value}"]
         if etype.__name__ == "CheckFailed":  # Run All stops here: say so, or the cells below look broken

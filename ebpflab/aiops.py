@@ -12,14 +12,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .detector import Detector, Evidence
 from .errors import LabError
 from .firewall import Firewall
 from .monitor import Monitor, Sample
-
 
 # --- act -----------------------------------------------------------------------------------------
 

@@ -8,9 +8,10 @@ XDP attachments go through ``ebpflab.xdp``, which leaves the mark ``ebpflab clea
 from __future__ import annotations
 
 import errno
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterator, Mapping
+from typing import Any
 
 from . import xdp
 from .errors import LabError
@@ -23,7 +24,7 @@ TC_PARENTS = {"ingress": "ffff:fff2", "egress": "ffff:fff3"}
 
 # --- XDP ------------------------------------------------------------------------------------
 def xdp_attached(fn: Any, iface: str, ns: str | None = None, mode: str = "generic", *,
-                 label: str | None = None) -> ContextManager[None]:
+                 label: str | None = None) -> AbstractContextManager[None]:
     """Attach loaded XDP function ``fn`` to ``iface`` (in namespace ``ns``, or this one) for the block, then detach.
 
     BCC's two calls inside ``xdp.attached``, the flow (and the mark for ``ebpflab cleanup``) libbpf's ``CoreProgram`` shares.
@@ -68,10 +69,8 @@ def tc_attached(fns: Mapping[str, Any], host: Host) -> Iterator[None]:
     try:
         yield
     finally:
-        try:
+        with suppress(LabError, NetlinkError, IndexError):  # the interface went away with its namespace
             _netlink(host, detach)
-        except (LabError, NetlinkError, IndexError):
-            pass  # the interface went away with its namespace: nothing left to detach
 
 
 def _netlink(host: Host, fn: Callable[[Any, int], Any]) -> Any:

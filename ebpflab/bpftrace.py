@@ -6,6 +6,7 @@ call that only we make with a PID nobody has then calls ``exit()``).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import re
@@ -13,7 +14,8 @@ import shutil
 import subprocess
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .errors import LabError
 from .system import require_root
@@ -64,10 +66,8 @@ def run(program: str, *, command: list[str] | None = None, during: Callable[[], 
             during()
             # Stop it from inside: bpftrace 0.17 sometimes sleeps through a SIGINT sent from a
             # program (it stays in epoll_wait), but exit() in a probe always ends it cleanly.
-            try:
+            with contextlib.suppress(OSError):
                 os.getpgid(stop)
-            except OSError:
-                pass
         proc.wait(timeout=max(1.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         raise LabError(f"bpftrace did not finish within {timeout:.0f} s") from None

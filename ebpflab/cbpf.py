@@ -40,8 +40,9 @@ import operator
 import re
 import socket
 import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, NamedTuple, Sequence
+from typing import Any, Literal, NamedTuple
 
 from .errors import LabError
 
@@ -141,7 +142,7 @@ def _libpcap() -> ctypes.CDLL:
     return _pcap
 
 
-def compile(expr: str, optimize: bool = True, snaplen: int = SNAPLEN) -> list[Insn]:  # noqa: A001 (the issue's name)
+def compile(expr: str, optimize: bool = True, snaplen: int = SNAPLEN) -> list[Insn]:  # the builtin's name, on purpose
     """Compile a tcpdump filter expression for Ethernet with libpcap, as tcpdump does."""
     if not isinstance(expr, str):
         raise BadFilter(f"a filter expression is a string, not {type(expr).__name__}")
@@ -202,7 +203,7 @@ def _insns(program: object) -> list[Insn]:
     if isinstance(program, (str, bytes)) or program is None:
         raise BadProgram(f"a program is a list of (code, jt, jf, k) tuples of integers, not {type(program).__name__}")
     try:
-        prog = [Insn(*(operator.index(v) for v in i)) for i in program]  # type: ignore[union-attr]
+        prog = [Insn(*(operator.index(v) for v in i)) for i in program]  # type: ignore[attr-defined]  # checked by the except
     except (TypeError, ValueError):
         raise BadProgram("a program is a list of (code, jt, jf, k) tuples of integers") from None
     for pc, (code, jt, jf, k) in enumerate(prog):
@@ -317,22 +318,22 @@ def _wirelen(wirelen: object) -> int | None:
     return wirelen
 
 
-def _byteorder(byteorder: object) -> str:
+def _byteorder(byteorder: object) -> Literal["big", "little"]:
     if byteorder not in ("big", "little"):
         raise LabError(f"byteorder is 'big' or 'little', not {byteorder!r}")
-    return byteorder  # type: ignore[return-value]
+    return byteorder
 
 
 def _semantics(semantics: object) -> str:
     if semantics not in SEMANTICS:
         raise LabError(f"semantics is 'libpcap' or 'kernel' (whose machine to follow where they differ), not {semantics!r}")
-    return semantics  # type: ignore[return-value]
+    return semantics
 
 
 _NET_HEADER = 14  # where a socket filter's SKF_NET_OFF points: after the Ethernet header (tags already removed)
 
 
-def _execute(prog: list[Insn], pkt: bytes, wirelen: int | None, byteorder: str, semantics: str,
+def _execute(prog: list[Insn], pkt: bytes, wirelen: int | None, byteorder: Literal["big", "little"], semantics: str,
              steps: list[Step] | None) -> int:
     A = X = 0
     M = [0] * MEMWORDS
@@ -363,6 +364,7 @@ def _execute(prog: list[Insn], pkt: bytes, wirelen: int | None, byteorder: str, 
         result = None
         if cls in (LD, LDX):
             mode, size = code & 0xE0, _SIZES.get(code & 0x18, 4)
+            v: int | None
             if mode == IMM:
                 v = k
             elif mode == LEN:
@@ -405,7 +407,7 @@ def _execute(prog: list[Insn], pkt: bytes, wirelen: int | None, byteorder: str, 
             if op == JA:
                 nxt = pc + 1 + k
             else:
-                taken = {JEQ: A == src, JGT: A > src, JGE: A >= src, JSET: bool(A & src)}[op]
+                taken = {JEQ: src == A, JGT: src < A, JGE: src <= A, JSET: bool(A & src)}[op]
                 nxt = pc + 1 + (jt if taken else jf)
         elif cls == RET:
             result = (A if code & 0x18 == A_SRC else k)
@@ -692,11 +694,11 @@ class PacketSocket:
     pass the same tap and are skipped).
     """
 
-    def __init__(self, net, host: str, program: Sequence[Sequence[int]]) -> None:
+    def __init__(self, net: Any, host: str, program: Sequence[Sequence[int]]) -> None:
         self.net, self.host, self.program = net, host, validate(program)
         self.sock: socket.socket | None = None
 
-    def __enter__(self) -> "PacketSocket":
+    def __enter__(self) -> PacketSocket:
         self.sock = self.net.call(self.host, self._open)
         return self
 
@@ -720,7 +722,7 @@ class PacketSocket:
         while len(out) < limit:
             try:
                 data, addr = self.sock.recvfrom(65535)
-            except (socket.timeout, BlockingIOError):
+            except (TimeoutError, BlockingIOError):
                 break
             if addr[2] != socket.PACKET_OUTGOING:
                 out.append(data)

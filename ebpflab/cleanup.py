@@ -11,7 +11,7 @@ notebook is left alone; ``everything=True`` removes them all.
 """
 from __future__ import annotations
 
-import re
+import argparse
 import shutil
 import subprocess
 import tempfile
@@ -32,7 +32,7 @@ def lab_namespaces() -> list[str]:
 
 def leftovers(everything: bool = False) -> list[str]:
     """What cleanup would remove: namespaces and pin folders of dead processes (or all of them)."""
-    found = [ns for ns in lab_namespaces() if everything or not owner_alive(owner_of(ns))]
+    found = [ns for ns in lab_namespaces() if everything or not ((tag := owner_of(ns)) is None or owner_alive(tag))]
     if PIN_ROOT.is_dir():
         found += [str(p) for p in sorted(PIN_ROOT.iterdir()) if everything or not owner_alive(p.name)]
     found += [str(m) for m in leftover_xdp_marks(everything)]
@@ -85,13 +85,13 @@ def cleanup(everything: bool = False, dry_run: bool = False) -> list[str]:
     return found
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``ebpflab cleanup``."""
     parser.add_argument("--all", action="store_true", help="also remove those of labs still running")
     parser.add_argument("--dry-run", "-n", action="store_true", help="only list what would be removed")
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     """``ebpflab cleanup``: remove leftovers and print what was removed."""
     everything, dry_run = args.all, args.dry_run
     removed = cleanup(everything, dry_run)

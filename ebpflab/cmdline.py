@@ -9,7 +9,7 @@ import math
 import os
 import re
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 
 def bounded_int(what: str, lo: int, hi: int) -> Callable[[str], int]:

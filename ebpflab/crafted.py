@@ -6,15 +6,22 @@ tests/kernel/test_parsing.py sends the very same frames and checks the same answ
 from __future__ import annotations
 
 from scapy.layers.inet import ICMP, IP, TCP, UDP, IPOption_RR
-from scapy.layers.inet6 import (ICMPv6EchoRequest, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
-                                IPv6ExtHdrRouting)
+from scapy.layers.inet6 import (
+    ICMPv6EchoRequest,
+    IPv6,
+    IPv6ExtHdrDestOpt,
+    IPv6ExtHdrFragment,
+    IPv6ExtHdrHopByHop,
+    IPv6ExtHdrRouting,
+)
 from scapy.layers.ipsec import AH
 from scapy.layers.l2 import ARP, Dot1AD, Dot1Q
 
 from . import traffic
+from .netlab import LabNet
 
 
-def crafted(net):
+def crafted(net: LabNet) -> dict[str, tuple]:
     """name: (frame, bucket, what parse_packet() reports) for every case a parser must survive (tests use them too)."""
     eth = traffic.ether(net, "client", "server")
     ip = IP(src=net["client"].ip, dst=net["server"].ip)

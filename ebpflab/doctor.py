@@ -57,7 +57,7 @@ def kernel_config() -> dict[str, str]:
     """The running kernel's config from /proc/config.gz or /boot, empty when neither exists."""
     for path in (Path("/proc/config.gz"), Path(f"/boot/config-{platform.release()}")):
         try:
-            raw = gzip.open(path, "rt").read() if path.suffix == ".gz" else path.read_text()
+            raw = gzip.decompress(path.read_bytes()).decode() if path.suffix == ".gz" else path.read_text()
         except OSError:
             continue
         cfg = {}
@@ -179,7 +179,7 @@ def run_checks() -> list[Check]:
     checks.append(Check("headers", path is not None, sentence))
     try:
         bcc = system.import_bcc()
-        checks.append(Check("BCC", True, f"bcc {getattr(bcc, '__version__', '?')} from {Path(bcc.__file__).parent}"))
+        checks.append(Check("BCC", True, f"bcc {getattr(bcc, '__version__', '?')} from {Path(bcc.__file__ or '?').parent}"))
     except system.MissingBCCError as exc:
         checks.append(Check("BCC", False, str(exc)))
     checks.extend(toolchain_checks())

@@ -9,21 +9,23 @@ always unpins them (``ebpflab cleanup`` removes the folder of a process that was
 """
 from __future__ import annotations
 
+import argparse
 import ctypes
 import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from . import bpfcall, maps
+from .errors import LabError
 from .maps import PIN_ROOT
 from .monitor import SrcStats, source_counters
 from .system import owner_alive
-from .errors import LabError
 
 PINNED_MAPS = ("sources", "hits")
 
@@ -145,7 +147,7 @@ def serve(port: int = 0, root: Path = PIN_ROOT) -> Iterator[Exporter]:
         thread.join(timeout=5)
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``ebpflab export``."""
     from .cmdline import bounded_float, bounded_int
 
@@ -154,7 +156,7 @@ def add_arguments(parser) -> None:
                         help="stop after this many seconds (default: Ctrl-C)")
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     """``ebpflab export``: serve until Ctrl-C, SIGTERM or ``--seconds``."""
     def stop(*_: Any) -> None:
         raise KeyboardInterrupt  # SIGTERM stops it as cleanly as Ctrl-C

@@ -102,7 +102,7 @@ class Firewall:
         if found is None:
             raise LabError(f"no rule {str(rule)!r}; rules in force: {', '.join(map(str, self.rules)) or 'none'}")
         if found.kind == "src":
-            del self.prog["src_rules"][self._src_key(ipaddress.ip_network(found.match))]
+            del self.prog["src_rules"][self._src_key(ipaddress.IPv4Network(found.match))]
         else:
             proto, port = found.match.split("/")
             table = self.prog["port_rules"]
@@ -131,8 +131,8 @@ class Firewall:
     def describe(self) -> str:
         """The rules in force with their hit counts, one per line."""
         rows = [f"{'id':>3}  {'rule':<24} dropped"]
-        rows += [f"{r.id:>3}  {str(r):<24} {n}" for r, n in zip(self.rules, self.hits().values())]
-        return "\n".join(rows + [f"     {'(no rule: passed)':<24} {self.passed()}"])
+        rows += [f"{r.id:>3}  {r!s:<24} {n}" for r, n in zip(self.rules, self.hits().values())]
+        return "\n".join([*rows, f"     {'(no rule: passed)':<24} {self.passed()}"])
 
     # --- plumbing ------------------------------------------------------------------------
     def _src_key(self, net: ipaddress.IPv4Network) -> Any:

@@ -51,8 +51,15 @@ def traffic_mix(src_mac: str, dst_mac: str, src_ip: str, dst_ip: str) -> list[by
     """About 220 crafted frames: ARP, ICMP, UDP, TCP with options, IPv6 with extension headers,
     VLAN tags, IPv4 and IPv6 fragments, and a few malformed frames (all in the lab ranges)."""
     from scapy.layers.inet import ICMP, IP, TCP, UDP, fragment
-    from scapy.layers.inet6 import (ICMPv6EchoReply, ICMPv6EchoRequest, IPv6, IPv6ExtHdrDestOpt,
-                                    IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting)
+    from scapy.layers.inet6 import (
+        ICMPv6EchoReply,
+        ICMPv6EchoRequest,
+        IPv6,
+        IPv6ExtHdrDestOpt,
+        IPv6ExtHdrFragment,
+        IPv6ExtHdrHopByHop,
+        IPv6ExtHdrRouting,
+    )
     from scapy.layers.l2 import ARP, Dot1AD, Dot1Q, Ether
 
     e = Ether(src=src_mac, dst=dst_mac)
@@ -60,7 +67,7 @@ def traffic_mix(src_mac: str, dst_mac: str, src_ip: str, dst_ip: str) -> list[by
     v6s, v6d = "2001:2::1", "2001:2::2"
     opts = [("MSS", 1460), ("SAckOK", b""), ("Timestamp", (12345, 0)), ("NOP", None), ("WScale", 7)]
     out: list[Any] = []
-    for i in range(10):
+    for _ in range(10):
         out.append(bcast / ARP(op=1, hwsrc=src_mac, psrc=src_ip, pdst=dst_ip))
         out.append(e / ARP(op=2, hwsrc=src_mac, psrc=src_ip, hwdst=dst_mac, pdst=dst_ip))
     for i in range(20):

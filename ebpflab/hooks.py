@@ -13,9 +13,10 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from . import LABS_DIR, doctor
 from .errors import LabError
@@ -117,7 +118,7 @@ class Target:
         assert self.proc is not None, "use `with Target(...) as t:`"
         return self.proc.pid
 
-    def __enter__(self) -> "Target":
+    def __enter__(self) -> Target:
         self.proc = subprocess.Popen([str(self.path), self.mode, str(self.n)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         return self

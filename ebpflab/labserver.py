@@ -18,6 +18,7 @@ the owner of ``labs/`` (``labfiles``), though the server is root's. EBPFLAB_LABS
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import secrets
@@ -94,7 +95,7 @@ def url() -> str:
     return f"http://127.0.0.1:{port()}/lab?token={token()}"
 
 
-def main(args) -> int:
+def main(args: argparse.Namespace) -> int:
     """``ebpflab lab`` serves JupyterLab; ``ebpflab url`` prints its address."""
     if args.command == "url":
         print(url())

@@ -24,9 +24,10 @@ import os
 import shutil
 import subprocess
 import sys
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, suppress
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterator, Mapping
+from typing import Any
 
 from . import BPF_DIR, REPO, rings, xdp
 from .errors import CompileError, LabError, VerifierError
@@ -55,7 +56,7 @@ class _Lib:
         except OSError:
             raise LabError("libbpf is not installed: run `make lab` (it installs libbpf1), "
                            "or `apt-get install libbpf1`.") from None
-        P, I, U, S = ctypes.c_void_p, ctypes.c_int, ctypes.c_uint32, ctypes.c_char_p
+        P, I, U, S = ctypes.c_void_p, ctypes.c_int, ctypes.c_uint32, ctypes.c_char_p  # noqa: E741 (C's int, beside P, U, S)
         for fn, res, args in [
             ("libbpf_version_string", S, []),
             ("bpf_object__open_file", P, [S, P]),
@@ -227,14 +228,14 @@ class CoreProgram:
         self.closed = False
         self.log = ""
 
-    def __enter__(self) -> "CoreProgram":
+    def __enter__(self) -> CoreProgram:
         self.build()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def build(self) -> "CoreProgram":
+    def build(self) -> CoreProgram:
         """Compile if needed, open the object and write the knobs into its read-only globals."""
         require_root("loading eBPF programs")
         self.name, self.path = resolve_object(self.source)
@@ -249,7 +250,7 @@ class CoreProgram:
 
     def read_only_globals(self) -> dict[str, int]:
         """The ``const volatile`` globals of the object (.rodata) and their values, found through BTF."""
-        ptr, layout, data = self._rodata()
+        _ptr, layout, data = self._rodata()
         return {name: int.from_bytes(data[off:off + size], sys.byteorder) for name, (off, size) in layout.items()}
 
     def _rodata(self) -> tuple[int, dict[str, tuple[int, int]], bytes]:
@@ -294,7 +295,7 @@ class CoreProgram:
         if lib().bpf_map__set_initial_value(ptr, raw, len(buf)) != 0:
             raise LabError(f"libbpf refused the new values of {', '.join(knobs)}: {_err()}")
 
-    def load(self) -> "CoreProgram":
+    def load(self) -> CoreProgram:
         """Hand the object to the kernel: libbpf relocates it (CO-RE), creates maps, the verifier runs."""
         if self.closed:
             raise LabError(f"{self.name} was destroyed when its `with` block ended: load it again in a new block")
@@ -323,7 +324,7 @@ class CoreProgram:
         return lib().bpf_program__fd(self._prog(func))
 
     def xdp(self, where: Host | str, func: str | None = None, mode: str = "generic", *,
-            netns: str | None = None) -> ContextManager[None]:
+            netns: str | None = None) -> AbstractContextManager[None]:
         """Attach ``func`` at XDP on a lab host's eth0 (or on interface ``where`` in ``netns``) for the block."""
         iface, ns, label = xdp.where(where, netns)
         fd = self.fd(func)
@@ -333,10 +334,8 @@ class CoreProgram:
             return None if ret == 0 else _err(ret)
 
         def detach() -> None:
-            try:
+            with suppress(LabError):  # the interface went away
                 lib().bpf_xdp_detach(socket_if_nametoindex(iface), xdp.XDP_MODES[mode], None)
-            except LabError:
-                pass  # the interface went away
 
         return xdp.attached(fd, func or self.name, iface, ns, mode, label, attach, detach)
 

@@ -24,8 +24,10 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Mapping
+from typing import Any
 
 from . import BPF_DIR, attach, rings, xdp
 from .errors import CompileError, LabError, VerifierError
@@ -88,14 +90,14 @@ class Program:
         self.log = ""
 
     # --- build / destroy ----------------------------------------------------------------
-    def __enter__(self) -> "Program":
+    def __enter__(self) -> Program:
         self.build()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def build(self) -> "Program":
+    def build(self) -> Program:
         """Compile the C program to eBPF bytecode (no kernel involved yet)."""
         require_root("compiling and loading eBPF programs")
         bcc = import_bcc()
@@ -126,7 +128,7 @@ class Program:
             self.bpf = None
 
     # --- load ---------------------------------------------------------------------------
-    def load(self, func: str | None = None, prog_type: str = "xdp") -> "Program":
+    def load(self, func: str | None = None, prog_type: str = "xdp") -> Program:
         """Hand one function to the kernel (BCC loads function by function); a rejection is a VerifierError."""
         self._function(func, prog_type)
         return self
@@ -156,37 +158,37 @@ class Program:
     # --- attach / detach ----------------------------------------------------------------
     # --- attach / detach: one context manager per kind of hook --------------------------------
     def xdp(self, where: Host | str, func: str | None = None, mode: str = "generic", *,
-            netns: str | None = None) -> ContextManager[None]:
+            netns: str | None = None) -> AbstractContextManager[None]:
         """Attach ``func`` at XDP on a lab host's eth0 (or on interface ``where`` in ``netns``) for the block."""
         iface, ns, label = xdp.where(where, netns)
         return attach.xdp_attached(self._function(func, "xdp"), iface, ns, mode, label=label)
 
-    def tc(self, host: Host, *, ingress: str | None = None, egress: str | None = None) -> ContextManager[None]:
+    def tc(self, host: Host, *, ingress: str | None = None, egress: str | None = None) -> AbstractContextManager[None]:
         """Attach functions on ``host``'s tc ingress and/or egress hook (a clsact qdisc) for the block."""
         wanted = {d: f for d, f in (("ingress", ingress), ("egress", egress)) if f}
         if not wanted:
             raise LabError("say which function goes on ingress and/or egress, e.g. prog.tc(host, egress='tc_count_egress')")
         return attach.tc_attached({d: self._function(f, "tc") for d, f in wanted.items()}, host)
 
-    def tracepoint(self, tp: str, func: str | None = None) -> ContextManager[Any]:
+    def tracepoint(self, tp: str, func: str | None = None) -> AbstractContextManager[Any]:
         """Run ``func`` (by default TRACEPOINT_PROBE's function) at tracepoint ``category:event`` for the block."""
         if tp.count(":") != 1:
             raise LabError(f"name a tracepoint as category:event (e.g. sock:inet_sock_set_state), not {tp!r}")
         fn = self._function(func or "tracepoint__" + tp.replace(":", "__"), "tracepoint")
         return attach.tracepoint_attached(self.bpf, fn, tp)
 
-    def uprobe(self, target: Any, sym: str, func: str, *, ret: bool = False) -> ContextManager[Any]:
+    def uprobe(self, target: Any, sym: str, func: str, *, ret: bool = False) -> AbstractContextManager[Any]:
         """Run ``func`` when ``target`` (a ``hooks.Target``, or a binary's path) enters, or with ``ret`` returns from, ``sym``."""
         fn = self._function(func, "kprobe")  # uprobes are kprobe-type programs: the verifier's log reaches the notebook
         binary, pid = (str(target.path), target.pid) if hasattr(target, "path") else (str(target), -1)
         return attach.uprobe_attached(self.bpf, fn, binary, sym, pid, ret)
 
-    def perf_event(self, func: str, sample_hz: int = 99) -> ContextManager[Any]:
+    def perf_event(self, func: str, sample_hz: int = 99) -> AbstractContextManager[Any]:
         """Run ``func`` ``sample_hz`` times a second on every CPU (the software cpu-clock event) for the block."""
         return attach.cpu_clock_attached(self.bpf, self._function(func, "perf_event"), sample_hz)
 
     def ring_buffer(self, name: str, on_record: Callable[[bytes], Any], *,
-                    interval: float = 0.05) -> ContextManager[None]:
+                    interval: float = 0.05) -> AbstractContextManager[None]:
         """Poll ring buffer ``name`` in a background thread for the block, calling ``on_record(bytes)`` (see ``rings``)."""
         errors: list[Exception] = []
         self[name].open_ring_buffer(rings.sample_fn(on_record, errors))

@@ -14,9 +14,10 @@ import shutil
 import socket
 import struct
 import subprocess
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from . import bpfcall, system
 from .errors import LabError
@@ -70,10 +71,8 @@ def pinned(table: Any, name: str) -> Iterator[Path]:
         yield path
     finally:
         path.unlink(missing_ok=True)  # unpinning is deleting the file; the map lives on with its program
-        try:
+        with suppress(OSError):  # other pins of this process are still there
             folder.rmdir()
-        except OSError:
-            pass  # other pins of this process are still there
 
 
 def bpftool(*args: str) -> Any:
@@ -84,10 +83,8 @@ def bpftool(*args: str) -> Any:
     res = subprocess.run([exe, "-j", *args], capture_output=True, text=True, timeout=30)
     if res.returncode != 0:
         msg = res.stderr.strip() or res.stdout.strip()
-        try:
+        with suppress(ValueError, KeyError, TypeError):
             msg = json.loads(res.stdout)["error"]
-        except (ValueError, KeyError, TypeError):
-            pass
         raise LabError(f"`bpftool {' '.join(args)}` failed: {msg}")
     return json.loads(res.stdout) if res.stdout.strip() else None
 

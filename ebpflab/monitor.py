@@ -74,4 +74,4 @@ class Monitor:
                 rates[i][src] = (vals[i] - before[i]) / dt if dt else 0.0
         since = (self._last_t if self._last_t is not None else now) - self.start
         self._last, self._last_t = cur, now
-        return Sample(now - self.start, *rates, since=since)
+        return Sample(now - self.start, rates[0], rates[1], rates[2], since=since)

@@ -22,9 +22,10 @@ import signal
 import subprocess
 import threading
 import time
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from . import system
 from .errors import LabError
@@ -33,9 +34,9 @@ from .system import LIBC, require_root
 PREFIX = "ebl"
 NAMESPACE = re.compile(rf"^{PREFIX}-(\d+(?:_\d+)?)-")  # ebl-<owner tag>-…: the tag is system.owner_tag()
 HOST_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,14}")  # it ends up in namespace names: no spaces, no slashes
-LAB_RANGE = ipaddress.ip_network("198.18.0.0/15")
+LAB_RANGE = ipaddress.IPv4Network("198.18.0.0/15")
 CLONE_NEWNET = 0x40000000
-_live: set["LabNet"] = set()
+_live: set[LabNet] = set()
 
 
 def owner_of(ns: str) -> str | None:
@@ -144,7 +145,7 @@ class LabNet:
             net = ipaddress.ip_network(subnet)
         except ValueError:
             raise LabError(f"subnet {subnet!r} is not an IPv4 prefix such as '198.18.0.0/24' (host bits must be 0)") from None
-        if net.version != 4 or not net.subnet_of(LAB_RANGE):
+        if not isinstance(net, ipaddress.IPv4Network) or not net.subnet_of(LAB_RANGE):
             raise LabError(f"subnet {subnet} is outside the lab range 198.18.0.0/15")
         if len(hosts) < 2 or len(set(hosts)) != len(hosts):
             raise LabError("a lab network needs two or more hosts with different names")
@@ -163,7 +164,7 @@ class LabNet:
         self._up = False
 
     # --- build and destroy -------------------------------------------------------------
-    def __enter__(self) -> "LabNet":
+    def __enter__(self) -> LabNet:
         require_root("building the lab network")
         try:
             self._build()
@@ -308,10 +309,8 @@ def kill_netns_pids(ns: str) -> None:
     res = subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True)
     for pid in res.stdout.split():
         if int(pid) != os.getpid():
-            try:
+            with suppress(ProcessLookupError):
                 os.kill(int(pid), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def stop_process(p: subprocess.Popen, grace: float = 2) -> None:

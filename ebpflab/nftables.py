@@ -6,8 +6,8 @@ namespace only, counts what it dropped, and always deletes its table.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from .errors import LabError
 from .firewall import IP_PROTOCOLS

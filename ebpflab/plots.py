@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import matplotlib
 
 if "MPLBACKEND" not in os.environ and not os.environ.get("DISPLAY"):
     matplotlib.use("Agg")  # no screen: draw to images (the notebook shows them inline)
 
-import matplotlib.pyplot as plt  # noqa: E402
-from cycler import cycler  # noqa: E402
+import matplotlib.pyplot as plt
+from cycler import cycler
 
 # Okabe-Ito colours (safe for colour-blind viewers; yellow left out: it vanishes on a projector),
 # each with its own dash pattern so that lines stay apart in grey too. Vermillion is kept for attacks.
@@ -61,13 +62,13 @@ def size(width: float, height: float) -> tuple[float, float]:
     return (width * 1.4, height * 1.4) if presenting() else (width, height)
 
 
-def legend_outside(ax) -> None:
+def legend_outside(ax: Any) -> None:
     """Put the legend to the right of the axes, where it never covers data."""
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
 
 
-def mark_events(ax, marks: Sequence[tuple[float, str]], color: str = EVENT) -> None:
+def mark_events(ax: Any, marks: Sequence[tuple[float, str]], color: str = EVENT) -> None:
     """Thin numbered vertical lines at event times; the number above the axes, the text in the legend."""
     for i, (t, label) in enumerate(marks, 1):
         ax.axvline(t, color=color, linewidth=1.2, linestyle=(0, (2, 2)), zorder=0.5,
@@ -99,7 +100,7 @@ class LivePlot:
     """
 
     def __init__(self, title: str, series: Sequence[str], *, ylabel: str = "packets/s",
-                 min_interval: float = 0.5, draw: Callable[["LivePlot"], None] | None = None,
+                 min_interval: float = 0.5, draw: Callable[[LivePlot], None] | None = None,
                  figsize: tuple[float, float] = (8, 3.4)) -> None:
         self.title = title
         self.series = list(series)
@@ -115,7 +116,7 @@ class LivePlot:
         self.fig, self.ax = plt.subplots(figsize=size(*figsize))
         plt.close(self.fig)  # shown through the Output widget, not by the inline backend
 
-    def __enter__(self) -> "LivePlot":
+    def __enter__(self) -> LivePlot:
         if not self._headless:
             self._out = _cell_output(claim=True)  # takes the place of the cell's status line, if any
         return self
@@ -160,7 +161,7 @@ class LivePlot:
                 display(self.fig)
 
     @staticmethod
-    def draw_lines(plot: "LivePlot") -> None:
+    def draw_lines(plot: LivePlot) -> None:
         """One line per series against time, plus the marks."""
         for s in plot.series:
             plot.ax.plot(plot.t, plot.data[s], label=s)
@@ -206,7 +207,7 @@ def bars(values: Mapping[str, float], title: str, xlabel: str = "packets") -> No
     _show(fig)
 
 
-def _cell_output(claim: bool = False):
+def _cell_output(claim: bool = False) -> Any:
     """The Output widget of the running cell's status line (made and shown on first use)."""
     global _status
     import ipywidgets
@@ -233,7 +234,7 @@ def status(text: str) -> None:
     _cell_output().outputs = ({"output_type": "stream", "name": "stdout", "text": text + "\n"},)
 
 
-def _show(fig) -> None:
+def _show(fig: Any) -> None:
     try:
         from IPython import get_ipython
         from IPython.display import display
@@ -245,7 +246,7 @@ def _show(fig) -> None:
     plt.close(fig)
 
 
-def draw_labnet(net) -> None:
+def draw_labnet(net: Any) -> None:
     """Draw the lab network: one box per namespace, the veth links, the untouched root namespace."""
     from matplotlib.patches import FancyBboxPatch
 

@@ -11,9 +11,10 @@ import math
 import random
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from . import traffic
 from .aiops import Action, Actor, Loop
@@ -70,7 +71,8 @@ class Result:
     def time_to_block(self) -> float | None:
         """Seconds from the attack's start until every attacker was blocked (None if one never was)."""
         times = [self.blocked_at(s) for s in self.attackers]
-        return None if None in times else max(times) - self.attack_start  # type: ignore[type-var]
+        known = [t for t in times if t is not None]
+        return None if len(known) < len(times) else max(known) - self.attack_start
 
     def false_positives(self) -> set[str]:
         """Benign sources that were blocked at some point (should be empty)."""

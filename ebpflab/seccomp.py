@@ -21,7 +21,8 @@ import struct
 import subprocess
 import sys
 import tempfile
-from typing import Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from . import cbpf
 from .errors import LabError
@@ -31,7 +32,7 @@ ACTIONS = {0x80000000: "KILL_PROCESS", 0x00000000: "KILL_THREAD", 0x00030000: "T
            0x7FC00000: "USER_NOTIF", 0x7FF00000: "TRACE", 0x7FFC0000: "LOG", 0x7FFF0000: "ALLOW"}
 
 
-def _libseccomp():
+def _libseccomp() -> Any:
     try:
         import seccomp as lib  # the distribution's binding (python3-seccomp), not this module
     except ImportError:
@@ -43,7 +44,7 @@ def _libseccomp():
 KIT_ARCHES = ("x86_64", "aarch64")
 
 
-def _arch(lib, arch: str | None) -> int:
+def _arch(lib: Any, arch: str | None) -> int:
     """libseccomp's token for ``arch`` ("x86_64", "aarch64"; None: this machine)."""
     if arch is None:
         return lib.Arch.NATIVE
@@ -105,7 +106,7 @@ def _here(syscalls: Sequence[str], arch: str | None) -> list[str]:
     return here
 
 
-def deny_filter(syscalls: Sequence[str], errno: int = errno_codes.EPERM, arch: str | None = None):
+def deny_filter(syscalls: Sequence[str], errno: int = errno_codes.EPERM, arch: str | None = None) -> Any:
     """A libseccomp filter that allows everything except ``syscalls``, which fail with ``errno``.
 
     A name that is a system call only on another architecture of the kit (``mkdir`` on arm64) has

@@ -14,10 +14,11 @@ import os
 import threading
 import time
 import urllib.parse
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from . import BPF_DIR, LABS_DIR, btf, maps
 from .errors import LabError
@@ -162,7 +163,7 @@ class ProcessMonitor:
             _check_watch(**self._watch)
         self._ids = iter(range(1, 1 << 30))
 
-    def __enter__(self) -> "ProcessMonitor":
+    def __enter__(self) -> ProcessMonitor:
         self.prog.__enter__()  # BCC attaches every TRACEPOINT_PROBE as it builds
         try:
             if "CUSTOM_KEEP" not in self.prog.defines:
@@ -204,10 +205,8 @@ class ProcessMonitor:
 
     def remove(self, rule: Rule) -> None:
         """Take a policy entry out of the kernel's map."""
-        try:
+        with suppress(KeyError):
             del self.prog["policy"][rule_key(self.prog, rule.kind, rule.path, rule.netns)]
-        except KeyError:
-            pass
         self.rules.pop(rule.id, None)
 
     def hits(self, rule: Rule) -> int:
@@ -263,7 +262,7 @@ class WebApp:
         self.net, self.host, self.port = net, host, port
         self.proc: Any = None
 
-    def __enter__(self) -> "WebApp":
+    def __enter__(self) -> WebApp:
         script = LABS_DIR / "targets" / "webapp.py"
         self.proc = self.net.popen(self.host, "/usr/bin/python3", str(script), self.net[self.host].ip, str(self.port))
         deadline = time.monotonic() + 10

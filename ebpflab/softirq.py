@@ -60,7 +60,7 @@ class SoftirqMeter:
         """Per-CPU nanoseconds in the softirq since the meter was built."""
         return [int(v) for v in self.prog["total"].getvalue(0)]
 
-    def __enter__(self) -> "SoftirqMeter":
+    def __enter__(self) -> SoftirqMeter:
         self.prog = Program(_SOFTIRQ_METER, {"VEC": self.vec}).build()  # BCC attaches the tracepoints
         self._start = self.read()
         return self

@@ -14,11 +14,12 @@ import platform
 import sys
 import tempfile
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from .errors import MissingBCCError, NotRootError
 
@@ -88,6 +89,8 @@ def import_bcc() -> ModuleType:
         if not init.exists():
             continue
         spec = importlib.util.spec_from_file_location("bcc", init, submodule_search_locations=[str(init.parent)])
+        if spec is None or spec.loader is None:
+            continue
         module = importlib.util.module_from_spec(spec)
         sys.modules["bcc"] = module
         try:

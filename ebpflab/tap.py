@@ -10,8 +10,8 @@ import select
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from .errors import LabError
 from .netlab import LabNet
@@ -31,14 +31,16 @@ def tap(net: LabNet, host: str, bpf_filter: str = "", timeout: float = 10) -> It
     t = Tap()
     p = net.popen(host, "tcpdump", "-i", net[host].iface, "-n", "-q", "-B", "8192", "-w", "/dev/null",
                   *bpf_filter.split(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    stderr = p.stderr
+    assert stderr is not None  # stderr=PIPE
     try:
         deadline = time.monotonic() + timeout  # wait until it listens, or the first packets are missed
         line = ""
         while "listening on" not in line:
             left = deadline - time.monotonic()
-            if left <= 0 or p.poll() is not None or not select.select([p.stderr], [], [], left)[0]:
+            if left <= 0 or p.poll() is not None or not select.select([stderr], [], [], left)[0]:
                 raise LabError(f"tcpdump did not start on {host}: {line.strip() or 'no output'}")
-            line = p.stderr.readline()
+            line = stderr.readline()
         yield t
     finally:
         if p.poll() is None:

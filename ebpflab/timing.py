@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
 from . import bpfcall
 from .errors import LabError
@@ -38,7 +38,25 @@ class TestRun:
         return XDP_ACTIONS.get(self.retval, str(self.retval))
 
 
-def _fd(program_or_fd: Any) -> int:
+class LoadedFunction(Protocol):
+    """What BCC's load_func() returns: the program's fd is an attribute."""
+
+    @property
+    def fd(self) -> int: ...
+
+
+class Loadable(Protocol):
+    """An ebpflab ``Program`` or lab 11's ``CoreProgram``: ``fd()`` loads the default function, returns its fd."""
+
+    def fd(self, func: str | None = None) -> int: ...
+
+
+# Typed, not Any, so that mypy rejects what _fd cannot handle, such as the bound method prog.fd
+# (fd was once an attribute: passing it uncalled is the mistake the method's callers are likely to make).
+ProgramOrFd = int | LoadedFunction | Loadable
+
+
+def _fd(program_or_fd: ProgramOrFd) -> int:
     """A program fd from an int, a ``Program`` or ``CoreProgram`` (``fd()``, its default function) or a BCC function."""
     if isinstance(program_or_fd, int):
         return program_or_fd
@@ -50,7 +68,7 @@ def _fd(program_or_fd: Any) -> int:
     raise LabError(f"test_run needs a loaded program (prog.load()) or its fd, not {type(program_or_fd).__name__}")
 
 
-def measure(program_or_fd: Any, packet: bytes, repeat: int = 1) -> TestRun:
+def measure(program_or_fd: ProgramOrFd, packet: bytes, repeat: int = 1) -> TestRun:
     """Run a loaded program ``repeat`` times on ``packet`` in the kernel; return time, retval, output."""
     packet = bytes(packet)  # scapy packets too
     if len(packet) < 14:
@@ -65,7 +83,7 @@ def measure(program_or_fd: Any, packet: bytes, repeat: int = 1) -> TestRun:
     return TestRun(ns=float(ns), retval=retval, repeat=repeat, data_out=data_out)
 
 
-def ns_per_run(program_or_fd: Any, packet: bytes, repeat: int = 100_000) -> float:
+def ns_per_run(program_or_fd: ProgramOrFd, packet: bytes, repeat: int = 100_000) -> float:
     """Mean nanoseconds per run of a loaded program on ``packet``, measured by the kernel (BPF_PROG_TEST_RUN)."""
     return measure(program_or_fd, packet, repeat).ns
 
@@ -73,6 +91,6 @@ def ns_per_run(program_or_fd: Any, packet: bytes, repeat: int = 100_000) -> floa
 TestRun.__test__ = False  # type: ignore[attr-defined]  # not a pytest test class despite its name
 
 
-def ns_per_packet(program_or_fd: Any, packet: bytes, repeat: int = 100_000, rounds: int = 5) -> float:
+def ns_per_packet(program_or_fd: ProgramOrFd, packet: bytes, repeat: int = 100_000, rounds: int = 5) -> float:
     """Median over ``rounds`` of ``ns_per_run`` (the machine is shared, single runs are noisy)."""
     return statistics.median(ns_per_run(program_or_fd, packet, repeat) for _ in range(rounds))

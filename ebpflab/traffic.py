@@ -11,9 +11,10 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Sequence
+from typing import Any
 
 from .errors import LabError
 from .frames import l3
@@ -66,7 +67,7 @@ def _check_addresses(data: bytes) -> None:
             check_lab_address(socket.inet_ntoa(a))
 
 
-def ether(net: LabNet, src: str, dst: str):
+def ether(net: LabNet, src: str, dst: str) -> Any:
     """An Ethernet header from host ``src`` to host ``dst`` (scapy)."""
     from scapy.layers.l2 import Ether
 
@@ -80,7 +81,7 @@ def _port(name: str, value: object) -> int:
 
 
 def udp(net: LabNet, src: str, dst: str, dport: int = 9, sport: int = 40000, payload: bytes = b"x" * 18,
-        src_ip: str | None = None):
+        src_ip: str | None = None) -> Any:
     """A UDP datagram between two lab hosts (``src_ip`` may spoof another lab address)."""
     from scapy.layers.inet import IP, UDP
 
@@ -91,7 +92,7 @@ def udp(net: LabNet, src: str, dst: str, dport: int = 9, sport: int = 40000, pay
         sport=sport, dport=dport) / payload
 
 
-def tcp_syn(net: LabNet, src: str, dst: str, dport: int = 80, sport: int = 40000, src_ip: str | None = None):
+def tcp_syn(net: LabNet, src: str, dst: str, dport: int = 80, sport: int = 40000, src_ip: str | None = None) -> Any:
     """A TCP SYN between two lab hosts."""
     from scapy.layers.inet import IP, TCP
 
@@ -100,7 +101,7 @@ def tcp_syn(net: LabNet, src: str, dst: str, dport: int = 80, sport: int = 40000
         sport=sport, dport=dport, flags="S", seq=1000)
 
 
-def icmp_echo(net: LabNet, src: str, dst: str, seq: int = 1):
+def icmp_echo(net: LabNet, src: str, dst: str, seq: int = 1) -> Any:
     """An ICMP echo request between two lab hosts."""
     from scapy.layers.inet import ICMP, IP
 
@@ -149,7 +150,7 @@ def _raw_socket(iface: str) -> socket.socket:
 
 
 def _send_loop(sock: socket.socket, data: list[bytes], count: int, rate: float | None, limit: float,
-               show: "_Progress | None", stop: threading.Event | None = None) -> Sent:
+               show: _Progress | None, stop: threading.Event | None = None) -> Sent:
     sent = Sent(per_frame=[0] * len(data))
     start = time.perf_counter()
     deadline = start + limit
@@ -225,7 +226,7 @@ class Flow:
         assert self.result is not None
         return self.result
 
-    def __enter__(self) -> "Flow":
+    def __enter__(self) -> Flow:
         self._thread.start()
         return self
 
@@ -247,7 +248,7 @@ class Flow:
 
 
 @contextmanager
-def background(net: LabNet, host: str, frames: object, **kw: object) -> Iterator[Flow]:
+def background(net: LabNet, host: str, frames: object, **kw: Any) -> Iterator[Flow]:
     """Send in the background for the block (``with background(...) as flow:``)."""
     with Flow(net, host, frames, **kw) as flow:
         yield flow
@@ -267,7 +268,7 @@ class UdpSink:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> "UdpSink":
+    def __enter__(self) -> UdpSink:
         def make() -> socket.socket:
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             s.bind(("0.0.0.0", self.port))
@@ -280,17 +281,19 @@ class UdpSink:
         return self
 
     def _loop(self) -> None:
+        sock = self._sock
+        assert sock is not None  # made before the thread starts
         while not self._stop.is_set():
             try:
-                data = self._sock.recv(65535)
-            except socket.timeout:
+                data = sock.recv(65535)
+            except TimeoutError:
                 continue
             except OSError:
                 return
             self.datagrams += 1
             self.bytes += len(data)
 
-    def settle(self, seconds: float = 0.2) -> "UdpSink":
+    def settle(self, seconds: float = 0.2) -> UdpSink:
         """Wait briefly so datagrams still in flight are counted."""
         time.sleep(seconds)
         return self

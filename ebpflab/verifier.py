@@ -10,15 +10,16 @@ from __future__ import annotations
 import html
 import re
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from . import BPF_DIR, bpfcall
 from .errors import LabError, VerifierError
 from .loader import Program, resolve_source
-from .verifierlog import INSN_RE, SOURCE_RE, STATS_RE, Explanation, explain, line_map, source_line
 from .system import import_bcc
+from .verifierlog import INSN_RE, SOURCE_RE, STATS_RE, Explanation, explain, line_map, source_line
 
 GALLERY_DIR = BPF_DIR / "verifier"
 
@@ -95,7 +96,7 @@ def verify(source_or_path: str | Path, func: str | None = None, prog_type: str =
     flags = {1: bcc.DEBUG_BPF, 2: bcc.DEBUG_BPF_REGISTER_STATE}
     if log_level not in flags:
         raise LabError(f"log_level must be 1 (the failing path) or 2 (every instruction with register states), not {log_level!r}")
-    name, text, path = resolve_source(source_or_path)
+    name, text, _path = resolve_source(source_or_path)
     func = func or _default_func(name)
     # DEBUG_SOURCE: BCC prints each function's instructions with their C lines while compiling
     with Program(source_or_path, defines, debug=flags[log_level] | bcc.DEBUG_SOURCE) as prog:
@@ -106,8 +107,9 @@ def verify(source_or_path: str | Path, func: str | None = None, prog_type: str =
         except VerifierError as exc:
             accepted, log = False, exc.log
     stats = STATS_RE.search(log)
+    insns, states, peak_states = (int(stats[g]) for g in (1, 3, 4)) if stats else (None, None, None)
     return Verdict(name, func, prog_type, accepted, log, text, explain(log, text, lines_of),
-                       *(int(stats[g]) for g in (1, 3, 4)) if stats else (None, None, None), lines_of=lines_of)
+                   insns, states, peak_states, lines_of=lines_of)
 
 
 # --- the gallery (bpf/verifier/NN_rule.broken.c + NN_rule.fixed.c) -------------------------------
@@ -135,7 +137,7 @@ class Pair:
         return {"rejected": "rejected", "accepted": "accepted by every kernel",
                 "root-accepted": "rejected for unprivileged loaders; recent kernels accept it from root"}.get(self.expect, self.expect)
 
-    def as_labelled(self, broken: "Verdict") -> bool:
+    def as_labelled(self, broken: Verdict) -> bool:
         """True when the kernel's verdict on the broken version matches the header's Expect line.
 
         ``root-accepted``: accepted from root on recent kernels; an older kernel may still refuse it,
@@ -158,8 +160,7 @@ def _header(path: Path) -> dict[str, str]:
         if not ln.startswith("//"):
             break
         head.append(ln[2:].strip())
-    meta = {k.lower(): v.strip() for k, v in (re.match(r"(\w+): (.*)", h).groups() for h in head
-                                                if re.match(r"(Expect|Category|Type): ", h))}
+    meta = {m[1].lower(): m[2].strip() for h in head if (m := re.match(r"(Expect|Category|Type): (.*)", h))}
     text = " ".join(head)
     rule = re.search(r"Rule: (.*?\.)(?: |$)", text)
     meta["rule"] = rule[1] if rule else ""

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 
 TAIL_LINES = 8
 # BCC's line annotations number the lines of its rewritten copy (main.c), which starts with

@@ -9,10 +9,11 @@ SIGKILL leaves a program ``ebpflab cleanup`` cannot see.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from . import system
 from .errors import LabError
@@ -106,7 +107,7 @@ class XdpMark:
             return None
 
     @classmethod
-    def read(cls, path: Path) -> "XdpMark | None":
+    def read(cls, path: Path) -> XdpMark | None:
         """The mark in ``path``, or None if it is gone or unreadable."""
         try:
             owner, iface, ns, pid_of_prog = path.read_text().split()

@@ -11,6 +11,7 @@ the source of truth afterwards; edit it in JupyterLab and clear outputs before c
 import json
 import re
 import sys
+from pathlib import Path
 
 import nbformat
 
@@ -54,5 +55,5 @@ def convert(text: str) -> nbformat.NotebookNode:
 
 if __name__ == "__main__":
     src, dst = sys.argv[1], sys.argv[2]
-    nbformat.write(convert(open(src).read()), dst)
+    nbformat.write(convert(Path(src).read_text()), dst)
     print(f"wrote {dst}")

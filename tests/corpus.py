@@ -12,8 +12,24 @@ from pathlib import Path
 
 def frames() -> list[bytes]:
     """Every frame of the corpus, as bytes on the wire."""
-    from scapy.all import (DNS, DNSQR, DNSRR, IP, TCP, UDP, DNSRRMX, Ether, ICMPv6MLDMultAddrRec, ICMPv6MLReport2,
-                           ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RS, ICMPv6NDOptSrcLLAddr, IPv6, Raw)
+    from scapy.all import (
+        DNS,
+        DNSQR,
+        DNSRR,
+        DNSRRMX,
+        IP,
+        TCP,
+        UDP,
+        Ether,
+        ICMPv6MLDMultAddrRec,
+        ICMPv6MLReport2,
+        ICMPv6ND_NA,
+        ICMPv6ND_NS,
+        ICMPv6ND_RS,
+        ICMPv6NDOptSrcLLAddr,
+        IPv6,
+        Raw,
+    )
 
     e = Ether(src="02:eb:00:00:00:01", dst="02:eb:00:00:00:02")
     e6 = Ether(src="02:eb:00:00:00:01", dst="33:33:00:00:00:01")
@@ -151,7 +167,7 @@ def tcp_option_frames() -> list[bytes]:
         f = bytes(Ether(src="02:eb:00:00:00:01", dst="02:eb:00:00:00:02")
                   / IP(src="198.18.0.1", dst="198.18.0.2", proto=6) / Raw(tcp))
         return f[:cut]
-    S, A, SA = 0x02, 0x10, 0x12
+    A, SA = 0x10, 0x12
     return [
         seg(H("020405b4") + H("01030307") + H("00000000")),               # EOL padding: one "eol"
         seg(H("00020405")),                                                # EOL first: the rest is ignored
@@ -182,10 +198,24 @@ def tcp_option_frames() -> list[bytes]:
 def icmp6_frames() -> list[bytes]:
     """ICMPv6 as print-icmp6.c prints it without -v: errors, MLD (v1 and v2), redirects, node information,
     router renumbering, RPL, unknown types."""
-    from scapy.all import (UDP, ICMPv6DestUnreach, ICMPv6EchoRequest, ICMPv6HAADRequest, ICMPv6MLDone,
-                           ICMPv6MLQuery, ICMPv6MLQuery2, ICMPv6MLReport, ICMPv6ND_Redirect, ICMPv6ND_NS,
-                           ICMPv6PacketTooBig, ICMPv6ParamProblem, ICMPv6TimeExceeded, IPv6, IPv6ExtHdrHopByHop,
-                           TCP)
+    from scapy.all import (
+        TCP,
+        UDP,
+        ICMPv6DestUnreach,
+        ICMPv6EchoRequest,
+        ICMPv6HAADRequest,
+        ICMPv6MLDone,
+        ICMPv6MLQuery,
+        ICMPv6MLQuery2,
+        ICMPv6MLReport,
+        ICMPv6ND_NS,
+        ICMPv6ND_Redirect,
+        ICMPv6PacketTooBig,
+        ICMPv6ParamProblem,
+        ICMPv6TimeExceeded,
+        IPv6,
+        IPv6ExtHdrHopByHop,
+    )
 
     e, typed = _icmp6_base()
     inner = IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP(sport=1234, dport=53)
@@ -211,9 +241,18 @@ def icmp6_frames() -> list[bytes]:
 def node_information_frames(e, typed) -> list[bytes]:
     """ICMPv6 node information (RFC 4620, what `ping -N` sends), router renumbering (RFC 2894) and RPL (RFC 6550):
     every query type, subject and reply print-icmp6.c words, its name printers' odd cases, the cut ones."""
-    from scapy.all import (ICMPv6NIQueryIPv4, ICMPv6NIQueryIPv6, ICMPv6NIQueryName, ICMPv6NIQueryNOOP,
-                           ICMPv6NIReplyIPv6, ICMPv6NIReplyName, ICMPv6NIReplyNOOP, ICMPv6NIReplyRefuse,
-                           ICMPv6NIReplyUnknown, Raw)
+    from scapy.all import (
+        ICMPv6NIQueryIPv4,
+        ICMPv6NIQueryIPv6,
+        ICMPv6NIQueryName,
+        ICMPv6NIQueryNOOP,
+        ICMPv6NIReplyIPv6,
+        ICMPv6NIReplyName,
+        ICMPv6NIReplyNOOP,
+        ICMPv6NIReplyRefuse,
+        ICMPv6NIReplyUnknown,
+        Raw,
+    )
 
     name = struct.pack(">HH", 2, 0) + bytes(8)   # a DNS-name query or reply, then the name's bytes
     out = [bytes(e / m) for m in [
@@ -244,9 +283,22 @@ def node_information_frames(e, typed) -> list[bytes]:
 def ip6_frames() -> list[bytes]:
     """IPv6 extension headers walked as print-ip6.c walks them, and jumbograms (RFC 2675): payload length 0,
     the length in a hop-by-hop option, a UDP length of 0; more than 0xffff bytes, for -x and -X."""
-    from scapy.all import (TCP, UDP, Ether, ICMPv6EchoRequest, ICMPv6MLDMultAddrRec, ICMPv6MLReport2, IPv6,
-                           IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop, IPv6ExtHdrRouting,
-                           IPv6ExtHdrSegmentRouting, Raw, RouterAlert)
+    from scapy.all import (
+        TCP,
+        UDP,
+        Ether,
+        ICMPv6EchoRequest,
+        ICMPv6MLDMultAddrRec,
+        ICMPv6MLReport2,
+        IPv6,
+        IPv6ExtHdrDestOpt,
+        IPv6ExtHdrFragment,
+        IPv6ExtHdrHopByHop,
+        IPv6ExtHdrRouting,
+        IPv6ExtHdrSegmentRouting,
+        Raw,
+        RouterAlert,
+    )
 
     e = Ether(src="02:eb:00:00:00:01", dst="02:eb:00:00:00:02")
     a = {"src": "2001:db8::1", "dst": "2001:db8::2"}
@@ -427,7 +479,7 @@ def llc_frames() -> list[bytes]:
             frame(b"", False), frame(b"\x42\x42", False), frame(b"\x04\x04\x00", False), frame(b"\x42\x42\x03\x00\x00\x00\x00", False)]
     longer = bytearray(stp(bpdu()))
     longer[12:14] = b"\x05\xdc"  # a length field larger than the frame
-    return out + [bytes(longer)]
+    return [*out, bytes(longer)]
 
 
 def mpls_frames() -> list[bytes]:

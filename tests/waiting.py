@@ -3,7 +3,8 @@ machine is too short under load (the suite must pass while a CPU hog busies both
 from __future__ import annotations
 
 import time
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 T = TypeVar("T")
 

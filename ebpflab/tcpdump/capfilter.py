@@ -11,12 +11,51 @@ packets kept are exactly those ``tcpdump -r FILE EXPR`` keeps.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .. import cbpf
-from ..cbpf import (ABS, ADD, ALU, AND, A_SRC, CLASS, DIV, IMM, IND, JA, JEQ, JGE, JGT, JMP, JSET, LD, LDX, LEN, LSH,
-                   MEM, MISC, MISCOP, MOD, MODE, MSH, MUL, NEG, OP, OR, RET, RSH, SIZE, SIZES, SRC, ST, STX, SUB, TAX, XOR)
+from ..cbpf import (
+    A_SRC,
+    ABS,
+    ADD,
+    ALU,
+    AND,
+    CLASS,
+    DIV,
+    IMM,
+    IND,
+    JA,
+    JEQ,
+    JGE,
+    JGT,
+    JMP,
+    JSET,
+    LD,
+    LDX,
+    LEN,
+    LSH,
+    MEM,
+    MISC,
+    MISCOP,
+    MOD,
+    MODE,
+    MSH,
+    MUL,
+    NEG,
+    OP,
+    OR,
+    RET,
+    RSH,
+    SIZE,
+    SIZES,
+    SRC,
+    ST,
+    STX,
+    SUB,
+    TAX,
+    XOR,
+)
 from ..errors import LabError
 
 KERNEL_WORDS = {"host", "src", "dst", "net", "port", "tcp", "udp", "icmp", "ip", "ip6", "arp", "vlan",
@@ -85,7 +124,7 @@ def compile_filter(expr: str, snaplen: int = 262144) -> Filter:
     if f.empty:
         return f
     try:
-        f.insns = [tuple(i) for i in cbpf.compile(f.expr, snaplen=snaplen)]
+        f.insns = [(c, jt, jf, k) for c, jt, jf, k in cbpf.compile(f.expr, snaplen=snaplen)]
     except cbpf.BadFilter as exc:
         msg = str(exc).split(": ", 1)[-1]
         raise FilterError(f"cannot compile filter expression {f.expr!r}: {msg}") from None

@@ -17,14 +17,14 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from . import capfilter
 from .. import system
 from ..errors import CompileError, LabError, VerifierError
 from ..loader import Program
 from ..netlab import link_info
+from ..system import require_root
+from . import capfilter
 from .pcap import DEFAULT_SNAPLEN, RECORD, Packet, packets, records
 from .ringbuf import RingReader
-from ..system import require_root
 
 MAX_RING_KIB = 262144  # -B: 256 MiB of ring buffer is far more than any lab needs
 STATS = ("seen", "captured", "dropped", "filtered")
@@ -82,7 +82,7 @@ class Capture:
         self._stack: Any = None
         self._tmp: str | None = None
 
-    def __enter__(self) -> "Capture":
+    def __enter__(self) -> Capture:
         require_root("capturing packets with XDP")
         info = link_info(self.iface, self.netns)  # a clear error for a wrong name, before compiling
         mtu = int(info.get("mtu", 1500))
@@ -139,6 +139,11 @@ class Capture:
             Path(self._tmp).unlink(missing_ok=True)
             self._tmp = None
 
+    def _program(self) -> Program:
+        if self.prog is None:
+            raise LabError("the capture is not running: use `with Capture(...) as cap:`")
+        return self.prog
+
     def poll_records(self, timeout: float = 0.1) -> tuple[bytes, int]:
         """Wait up to ``timeout`` seconds; return the pcap records that arrived (to append to a
         pcap file as they are) and how many there are."""
@@ -158,13 +163,13 @@ class Capture:
 
     def stats(self) -> dict[str, int]:
         """Kernel counters summed over CPUs, plus packets the user-space filter dropped."""
-        table = self.prog["stats"]
+        table = self._program()["stats"]
         out = {name: int(sum(table[table.Key(i)])) for i, name in enumerate(STATS)}
         out["filtered"] += self.filtered_user
         return out
 
     def protocols(self) -> dict[str, int]:
         """What arrived by protocol, counted in the kernel with lab 04's parse_packet (every packet seen)."""
-        table = self.prog["protocols"]
+        table = self._program()["protocols"]
         return {name: int(sum(table[table.Key(i)])) for i, name in enumerate(PROTOCOL_SLOTS)}
 

@@ -14,15 +14,15 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from . import capfilter
-from .capture import MAX_RING_KIB, Capture
 from ..cbpf import DLT_EN10MB
 from ..cmdline import bounded_float, bounded_int, name, quiet_stdout
+from ..errors import LabError
+from ..system import require_root
+from . import capfilter
+from .capture import MAX_RING_KIB, Capture
 from .pcap import DEFAULT_SNAPLEN, LINK_TYPES, PcapngWriter, PcapWriter, as_ethernet, open_capture, records
 from .print.base import hexdump
 from .print.text import Printer
-from ..errors import LabError
-from ..system import require_root
 
 DESCRIPTION = """\
 Capture packets arriving on an interface with an XDP program that copies them into a BPF ring
@@ -130,7 +130,8 @@ class Output:
     def write_records(self, data: bytes, n: int) -> None:
         """Append ``n`` pcap records captured as a batch (-w)."""
         self.count += n
-        self.writer.write_records(data)
+        if self.writer:
+            self.writer.write_records(data)
 
     def flush(self) -> None:
         """Make what was written visible (files are readable while capturing)."""

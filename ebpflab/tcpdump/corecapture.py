@@ -12,13 +12,13 @@ import time
 from contextlib import ExitStack
 from typing import Any
 
-from . import capfilter
-from .capture import mono_to_wall_ns
 from ..errors import LabError
 from ..libbpf import CoreProgram
 from ..netlab import link_info
-from .pcap import DEFAULT_SNAPLEN, RECORD, Packet
 from ..system import require_root
+from . import capfilter
+from .capture import mono_to_wall_ns
+from .pcap import DEFAULT_SNAPLEN, RECORD, Packet
 
 HEADER = struct.Struct("<QIIII")  # struct cap_rec in bpf/xdp_capture.bpf.c, before data[]
 
@@ -46,7 +46,7 @@ class CoreCapture:
         self._lock = threading.Lock()
         self._stack: ExitStack | None = None
 
-    def __enter__(self) -> "CoreCapture":
+    def __enter__(self) -> CoreCapture:
         require_root("capturing packets with XDP")
         info = link_info(self.iface, self.netns)  # an unknown interface is one sentence
         cap_bytes = min(self.snaplen, int(info.get("mtu", 1500)) + 14 + 8, CAP_BYTES)

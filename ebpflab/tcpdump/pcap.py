@@ -6,11 +6,13 @@ pcapng too. The capture benchmark reuses them.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO
 
 from ..cbpf import DLT_EN10MB
 from ..errors import LabError
@@ -68,7 +70,7 @@ class PcapWriter:
             raise LabError(f"snaplen must be an integer from 1 to {DEFAULT_SNAPLEN}, not {snaplen!r}")
         self.failed = False
         try:
-            self.f: BinaryIO = open(path, "wb") if self.path != "-" else os.fdopen(os.dup(1), "wb")
+            self.f: BinaryIO = open(path, "wb") if self.path != "-" else os.fdopen(os.dup(1), "wb")  # noqa: SIM115 (closed by close())
         except OSError as exc:
             raise LabError(f"cannot write {self.path}: {exc.strerror}") from None
         self._io(self.f.write, self._header(snaplen))
@@ -106,20 +108,16 @@ class PcapWriter:
         if self.f.closed:
             return
         if quiet or self.failed:
-            try:
+            with contextlib.suppress(OSError):
                 self.f.close()
-            except OSError:
-                pass
             return
         try:
             self._io(self.f.flush)
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 self.f.close()
-            except OSError:
-                pass
 
-    def __enter__(self) -> "PcapWriter":
+    def __enter__(self) -> PcapWriter:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -174,7 +172,7 @@ def read_pcap(path: str | Path) -> Iterator[Packet]:
 def open_capture(path: str | Path) -> tuple[int, Iterator[Packet]]:
     """The link type of a pcap or pcapng file (one of ``LINK_TYPES``), and its packets as they are read."""
     try:
-        f = open(path, "rb")
+        f = open(path, "rb")  # noqa: SIM115 (the packets are read lazily; closed after the last one)
     except OSError as exc:
         raise LabError(f"cannot read {path}: {exc.strerror}") from None
     try:

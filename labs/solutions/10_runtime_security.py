@@ -1,7 +1,7 @@
 """Reference solutions for labs/10_runtime_security.ipynb (the test suite substitutes them for the stubs)."""
 
 # %% exercise: secret-rule
-SECRET_RULE = dict(kind="open", path=f"{SECRET_DIR}/*", netns=net["server"])  # noqa: F821 (names from the notebook)
+SECRET_RULE = dict(kind="open", path=f"{SECRET_DIR}/*", netns=net["server"])
 
 # %% exercise: keep-filter
 KEEP_C = r"""

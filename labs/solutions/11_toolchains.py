@@ -1,7 +1,7 @@
 """Reference solutions for labs/11_toolchains.ipynb (the test suite substitutes them for the stubs)."""
 
 # %% exercise: knob
-KNOBS = {"xdp_action": XDP_DROP}   # noqa: F821 (imported by the notebook: ebpflab.libbpf.XDP_DROP)
+KNOBS = {"xdp_action": XDP_DROP}
 
 # %% exercise: core-read
 CORE_READ_C = r"""

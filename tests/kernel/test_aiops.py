@@ -1,13 +1,12 @@
 """Lab 09: monitor → detect → act on real packets: the attacker is blocked fast, benign senders never are."""
 from __future__ import annotations
 
-
 import pytest
 
 from ebpflab import aiops, scenario
-from ebpflab.monitor import monitor_program
 from ebpflab.errors import LabError
 from ebpflab.firewall import Firewall
+from ebpflab.monitor import monitor_program
 
 BLOCK_WITHIN = 2.0  # seconds from the attack's start until it is blocked (the lab states the same bound)
 

@@ -17,6 +17,7 @@ import pytest
 
 from ebpflab import REPO
 
+
 # pyenv Pythons this CI machine has (3.11.7 among them); any non-system interpreter would do.
 # Only versions the kit supports (requires-python >= 3.10).
 def _minor(py: Path) -> int:

@@ -39,5 +39,5 @@ def test_a_command_is_traced_by_its_pid(net):
 
 
 def test_what_bpftrace_cannot_attach_is_one_sentence():
-    with pytest.raises(LabError, match="^bpftrace refused the program: "):
+    with pytest.raises(LabError, match=r"^bpftrace refused the program: "):
         bpftrace.run("xdp:eth0 { }", timeout=30)

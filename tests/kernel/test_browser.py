@@ -71,7 +71,7 @@ def jupyter(tmp_path_factory):
                IPYTHONDIR=str(tmp / "ipython"), MPLCONFIGDIR=str(tmp / "matplotlib"))
     ebpflab = str(Path(sys.executable).parent / "ebpflab")
     before = digest(LABS)
-    log = open(tmp / "server.log", "w")
+    log = open(tmp / "server.log", "w")  # noqa: SIM115 (closed in the finally below)
     server = subprocess.Popen([ebpflab, "lab"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         url = subprocess.run([ebpflab, "url"], env=env, capture_output=True, text=True, check=True).stdout.strip()

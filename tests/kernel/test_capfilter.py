@@ -8,11 +8,11 @@ import pytest
 from waiting import wait_until
 
 from ebpflab import traffic
+from ebpflab.frames import traffic_mix
+from ebpflab.netlab import LabNet
 from ebpflab.tcpdump.capfilter import compile_filter
 from ebpflab.tcpdump.capture import Capture
-from ebpflab.frames import traffic_mix
 from ebpflab.tcpdump.pcap import Packet, PcapWriter, read_pcap
-from ebpflab.netlab import LabNet
 
 # One expression per construct of the in-kernel subset, and a few combinations.
 KERNEL = [

@@ -5,8 +5,8 @@ import socket
 import time
 
 import pytest
-
 from cbpf_corpus import EVERY_INSTRUCTION, EXPRESSIONS, SENTINEL, corpus  # noqa: F401 (corpus: a fixture)
+
 from ebpflab import cbpf, traffic
 from ebpflab.cbpf import Insn
 
@@ -21,7 +21,7 @@ def test_interpreter_agrees_with_the_kernel(net, corpus):
         for expr in EXPRESSIONS:
             prog = cbpf.compile(expr)
             with cbpf.PacketSocket(net, "server", prog) as ps:
-                traffic.send(net, "client", corpus + [SENTINEL])
+                traffic.send(net, "client", [*corpus, SENTINEL])
                 assert end.frames(timeout=5, limit=1) == [SENTINEL]
                 got = [f for f in ps.frames(timeout=0.05) if f != SENTINEL]
             arrived = {index[f] for f in got}

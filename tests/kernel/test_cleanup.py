@@ -52,8 +52,8 @@ def test_cleanup_removes_what_a_killed_lab_left_and_spares_live_labs():
 
 
 def test_a_killed_program_xdp_is_detached_by_cleanup_and_no_one_elses():
-    from ebpflab.xdp import XDP_MARKS, XdpMark, xdp_programs
     from ebpflab.loader import Program
+    from ebpflab.xdp import XDP_MARKS, XdpMark, xdp_programs
 
     with LabNet() as net:
         ns = net["server"].netns

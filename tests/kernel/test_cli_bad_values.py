@@ -123,7 +123,7 @@ def test_live_capture_to_a_full_disk_is_one_line(net):
 
     p = _start_capture(net, "", "-w", "/dev/full")
     traffic.send(net, "client", traffic.udp(net, "client", "server"), count=200, rate=2000)
-    out, err = p.communicate(timeout=60)
+    _out, err = p.communicate(timeout=60)
     assert p.returncode == 2, err
     assert err.strip().splitlines() == ["ebpflab: cannot write /dev/full: No space left on device"], err
     assert "xdp" not in _xdp_on(net, "server"), "the capture left its program attached"

@@ -22,7 +22,7 @@ def test_doctor_prints_every_check_and_passes_here():
 
 def test_kprobe_line_tells_the_truth_about_this_kernel():
     has = doctor.hooks()["kprobe"]
-    line = next(l for l in doctor.report(doctor.run_checks()).splitlines() if "hook: kprobe" in l)
+    line = next(ln for ln in doctor.report(doctor.run_checks()).splitlines() if "hook: kprobe" in ln)
     if has:
         assert line.startswith("✔")
     else:

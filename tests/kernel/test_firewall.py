@@ -7,9 +7,9 @@ from waiting import wait_until
 from ebpflab import traffic
 from ebpflab.errors import LabError
 from ebpflab.firewall import Firewall, parse_prefix
+from ebpflab.loader import Program
 from ebpflab.nftables import nft_drop
 from ebpflab.tap import tap
-from ebpflab.loader import Program
 
 
 @pytest.fixture

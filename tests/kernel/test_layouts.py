@@ -4,8 +4,8 @@ from __future__ import annotations
 import ctypes
 
 from ebpflab import monitor
-from ebpflab.tcpdump import capture, pcap
 from ebpflab.loader import Program
+from ebpflab.tcpdump import capture, pcap
 
 
 def fields(ctype) -> list[tuple[str, int, int]]:

@@ -48,7 +48,7 @@ def test_a_knob_from_python_changes_the_program(net):
 def test_detached_even_when_the_block_raises(net):
     with pytest.raises(ZeroDivisionError):
         with Program("xdp_drop") as prog, prog.xdp(net["server"]):
-            1 / 0
+            1 / 0  # noqa: B018 (the error inside the with is the test)
     assert not xdp_attached(net, "server")
 
 
@@ -76,7 +76,7 @@ def test_verifier_rejection_carries_the_log(net):
 
 
 def test_unknown_program_and_function_are_clear_errors():
-    with pytest.raises(LabError, match="no BPF program 'xdp_nope'.*xdp_count"):
+    with pytest.raises(LabError, match=r"no BPF program 'xdp_nope'.*xdp_count"):
         Program("xdp_nope")
     with Program("xdp_pass") as prog:
         with pytest.raises(LabError, match="no function 'nope'"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -72,7 +73,7 @@ def test_bad_input_is_one_clear_error():
     with pytest.raises(LabError, match="two or more hosts"):
         LabNet(("only",))
     with LabNet() as net:
-        with pytest.raises(LabError, match="no host named 'servre'.*client, server"):
+        with pytest.raises(LabError, match=r"no host named 'servre'.*client, server"):
             net["servre"]
         with pytest.raises(LabError, match="outside the lab range"):
             traffic.udp(net, "client", "server", src_ip="192.0.2.1")
@@ -81,7 +82,7 @@ def test_bad_input_is_one_clear_error():
 def test_commands_and_callables_run_inside_a_host(net):
     out = net.run("server", "ip", "-br", "addr", "show", "eth0").stdout
     assert net["server"].ip in out
-    assert net.call("client", lambda: open("/proc/net/dev").read().count("eth0")) == 1
+    assert net.call("client", lambda: Path("/proc/net/dev").read_text().count("eth0")) == 1
     with pytest.raises(LabError, match="failed"):
         net.run("client", "ip", "link", "show", "nosuchdev")
 

@@ -32,6 +32,6 @@ def test_verifier_log_reaches_the_notebook():
            "int xdp_oob(struct xdp_md *ctx) { unsigned char *p = (void *)(long)ctx->data; return p[40]; }''')\n"
            "p.build(); p.load('xdp_oob')")
     nb = run_cells(src)
-    err = [o for o in nb.cells[0].outputs if o.output_type == "error"][0]
+    err = next(o for o in nb.cells[0].outputs if o.output_type == "error")
     assert err.ename == "VerifierError"
     assert "invalid access to packet" in err.evalue

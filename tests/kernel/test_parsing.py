@@ -4,6 +4,7 @@ The frames are lab 04's own (``ebpflab.crafted``, saved from the cell that teach
 from __future__ import annotations
 
 import types
+from typing import ClassVar
 
 import pytest
 from waiting import wait_until
@@ -18,7 +19,7 @@ BUCKETS = ["malformed", "not_ip", "tcp", "udp", "icmp", "icmpv6", "other_l4", "f
 class _Addresses:
     """The addresses LabNet() gives client and server, so the cases can be listed at collection time."""
 
-    hosts = {"client": types.SimpleNamespace(mac="02:eb:00:00:00:01", ip="198.18.0.1"),
+    hosts: ClassVar[dict[str, types.SimpleNamespace]] = {"client": types.SimpleNamespace(mac="02:eb:00:00:00:01", ip="198.18.0.1"),
              "server": types.SimpleNamespace(mac="02:eb:00:00:00:02", ip="198.18.0.2")}
 
     def __getitem__(self, name):

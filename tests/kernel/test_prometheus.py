@@ -15,10 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-
-from ebpflab import traffic
 from httputil import free_port
 from waiting import wait_until
+
+from ebpflab import traffic
 from ebpflab.errors import LabError
 from ebpflab.export import pin_maps, read_counters, serve
 from ebpflab.firewall import Firewall
@@ -94,7 +94,7 @@ def prometheus(target_port: int, tmp: Path):
     config = tmp / "prometheus.yml"
     config.write_text(f"global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n"
                       f"  - job_name: ebpflab\n    static_configs:\n      - targets: ['127.0.0.1:{target_port}']\n")
-    log = open(tmp / "prometheus.log", "w")
+    log = open(tmp / "prometheus.log", "w")  # noqa: SIM115 (closed in the finally below)
     p = subprocess.Popen([binary, f"--config.file={config}", f"--storage.tsdb.path={tmp / 'data'}",
                           f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
     try:

@@ -204,7 +204,7 @@ def test_events_cli_prints_json_lines_and_stops_on_ctrl_c(tmp_path):
         ev = json.loads(line)
         assert (ev["kind"], ev["comm"], ev["path"], ev["ppid"]) == ("exec", "eblcli", str(prog), os.getpid())
         p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=30)
+        _out, err = p.communicate(timeout=30)
     finally:
         if p.poll() is None:
             p.kill()

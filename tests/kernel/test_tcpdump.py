@@ -14,8 +14,8 @@ from waiting import wait_until
 
 from ebpflab import traffic
 from ebpflab.frames import traffic_mix
-from ebpflab.tcpdump.pcap import read_pcap
 from ebpflab.netlab import LabNet
+from ebpflab.tcpdump.pcap import read_pcap
 from users import not_root
 
 EBPFLAB = [sys.executable, "-m", "ebpflab.cli"]
@@ -259,8 +259,8 @@ def test_protocol_breakdown_in_the_kernel_counts_everything_that_arrived(net):
         cap.poll()
         protocols, stats = cap.protocols(), cap.stats()
     assert sum(protocols.values()) == stats["seen"] == len(frames)
-    from ebpflab.tcpdump.capfilter import compile_filter
     from ebpflab.frames import protocol_of
+    from ebpflab.tcpdump.capfilter import compile_filter
 
     assert protocols["ARP"] == sum(protocol_of(f).endswith("ARP") for f in frames)  # tagged or not
     kept = compile_filter("arp")  # libpcap's "arp" looks at the outer ethertype only

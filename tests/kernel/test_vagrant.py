@@ -239,7 +239,7 @@ def check_ovf(box: Path) -> None:
     info = json.loads(subprocess.run(["qemu-img", "info", "--output=json", str(vmdk)], capture_output=True,
                                      text=True, check=True, timeout=60).stdout)
     assert info["format"] == "vmdk" and int(disk.get(ovf_attr + "capacity")) == info["virtual-size"]
-    items = {i.findtext("rasd:InstanceID", namespaces=ns): i for i in env.iter("{%s}Item" % ns["ovf"])}
+    items = {i.findtext("rasd:InstanceID", namespaces=ns): i for i in env.iter(f"{{{ns['ovf']}}}Item")}
     (disk_item,) = [i for i in items.values() if i.findtext("rasd:ResourceType", namespaces=ns) == "17"]
     assert disk_item.findtext("rasd:HostResource", namespaces=ns) == "/disk/" + disk.get(ovf_attr + "diskId")
     controller = items[disk_item.findtext("rasd:Parent", namespaces=ns)]
@@ -247,9 +247,9 @@ def check_ovf(box: Path) -> None:
     (nic,) = [i for i in items.values() if i.findtext("rasd:ResourceType", namespaces=ns) == "10"]
     assert nic.findtext("rasd:Connection", namespaces=ns) == "NAT"
     machine = env.find(".//vbox:Machine", ns)
-    (image,) = machine.iter("{%s}Image" % ns["ovf"])  # unprefixed: the envelope's default namespace
-    assert image.get("uuid").strip("{}") == disk.get("{%s}uuid" % ns["vbox"])
-    (adapter,) = machine.iter("{%s}Adapter" % ns["ovf"])
+    (image,) = machine.iter(f"{{{ns['ovf']}}}Image")  # unprefixed: the envelope's default namespace
+    assert image.get("uuid").strip("{}") == disk.get(f"{{{ns['vbox']}}}uuid")
+    (adapter,) = machine.iter(f"{{{ns['ovf']}}}Adapter")
     base_mac = re.search(r'config\.vm\.base_mac = "(\w+)"', (box / "Vagrantfile").read_text())
     assert base_mac and adapter.get("MACAddress") == base_mac.group(1), "the box's base_mac is not the OVF NIC's MAC"
     assert re.fullmatch(r"[0-9A-F]{12}", base_mac.group(1))

@@ -5,10 +5,10 @@ import re
 import subprocess
 
 import pytest
+from cbpf_corpus import CIP, EVERY_INSTRUCTION, EXPRESSIONS, SIP, C, S, corpus, tcpdump_matches, write_pcap  # noqa: F401
 from scapy.layers.inet import IP, TCP
 from scapy.layers.l2 import Ether
 
-from cbpf_corpus import C, CIP, EVERY_INSTRUCTION, EXPRESSIONS, S, SIP, corpus, tcpdump_matches, write_pcap  # noqa: F401
 from ebpflab import cbpf
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import random
 import time
 
+from ebpflab.errors import LabError
 from ebpflab.frames import traffic_mix
 from ebpflab.tcpdump.pcap import Packet, PcapWriter, read_pcap
 from ebpflab.tcpdump.print.base import hexdump
 from ebpflab.tcpdump.print.text import Printer
-from ebpflab.errors import LabError
 
 SEED = 20261204
 MACS = ("02:eb:00:00:00:01", "02:eb:00:00:00:02")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import re
 
@@ -76,10 +77,8 @@ def first_lab() -> dict[str, int]:
         direct: set[str] = set()
         for c in cells:
             if c["cell_type"] == "code":
-                try:
+                with contextlib.suppress(SyntaxError):  # cell magics: not Python
                     direct |= imported(ast.parse("".join(c["source"])))
-                except SyntaxError:  # cell magics: not Python
-                    pass
         for m in closure(direct, deps):
             first.setdefault(m, lab)
     return first

@@ -31,7 +31,7 @@ def test_a_run_stops_where_the_size_changes_even_if_the_data_looks_like_a_header
     fake = struct.pack("<II", 76, 0) * 9 + b"\0" * 4  # 76 bytes that look like headers of 76
     samples = [b"q" * 76] * 9 + [fake] * 1 + [b"r" * 20] * 9
     buf = b"".join(record(s) for s in samples)
-    chunks, count, used = split(memoryview(buf))
+    chunks, count, _used = split(memoryview(buf))
     assert b"".join(chunks) == b"".join(samples) and count == len(samples)
 
 

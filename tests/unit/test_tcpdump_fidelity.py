@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from corpus import write, write_pcapng
 
 

@@ -72,7 +72,9 @@ DNS_RCODES = ["", " FormErr", " ServFail", " NXDomain", " NotImp", " Refused", "
 
 def _name(b: bytes, i: int) -> tuple[str, int]:
     """A domain name as tcpdump prints it (labels and dots, "." for the root) and where it ends."""
-    labels, end, hops = [], None, 0
+    labels: list[str] = []
+    end: int | None = None
+    hops = 0
     while True:
         n = b[i]
         if n & 0xC0 == 0xC0:  # compression: the rest of the name is elsewhere

@@ -73,9 +73,10 @@ def icmp(ctx: Context, p: bytes, length: int) -> str:
         elif t == 5:
             what = ICMP_REDIRECT.get(code, f"redirect-#{code} {{0}} to {{1}}").format(ip(24), ip(4))
         elif t == 9:
-            what = _router_advert(p)
-            if what is None:
+            advert = _router_advert(p)
+            if advert is None:
                 return " [|icmp]"
+            what = advert
         elif t == 11:
             if len(p) < 28:  # ND_TCHECK of the quoted destination: goto trunc, no longjmp
                 return " [|icmp]"

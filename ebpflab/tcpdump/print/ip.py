@@ -190,7 +190,7 @@ def _hbh(ctx: Context, h: bytes, plen: int) -> tuple[str, int, int]:
                             0xC9: (18, "homeaddr", None)}.get(t, (2 if t else 0, f"type {t}", None))
         if n - i < need:
             return s + f"({name}: trunc) [|hbhopt]", -1, jumbo
-        if want is not None and opts[i + 1] != want or t == 0xC9 and opts[i + 1] < 16:
+        if (want is not None and opts[i + 1] != want) or (t == 0xC9 and opts[i + 1] < 16):
             return s + f"({name}: invalid len {opts[i + 1]}) [|hbhopt]", -1, jumbo
         if t == 0xC2 and not seen:  # valid only with a zero payload length, and above 65535
             seen = True
