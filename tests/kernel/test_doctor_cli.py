@@ -5,8 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ebpflab import doctor
 from users import not_root
+
+from ebpflab import doctor
 
 EBPFLAB = str(Path(sys.executable).parent / "ebpflab")
 

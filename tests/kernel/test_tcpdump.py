@@ -10,13 +10,13 @@ import sys
 import time
 
 import pytest
+from users import not_root
 from waiting import wait_until
 
 from ebpflab import traffic
 from ebpflab.frames import traffic_mix
 from ebpflab.netlab import LabNet
 from ebpflab.tcpdump.pcap import read_pcap
-from users import not_root
 
 EBPFLAB = [sys.executable, "-m", "ebpflab.cli"]
 # Hang guards, not speed checks: compiling the capture program takes 2 s on a quiet machine and

@@ -8,7 +8,6 @@ address it is given, with the token required.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
