@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 # Two commands: `make lab` and `make test`. Each installs what is missing first.
 SHELL := /bin/bash
 VENV  := .venv

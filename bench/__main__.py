@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """``python -m bench [programs] [drop] [capture] [suite] [toolchains]`` (``make bench``): print the tables, save a plot.
 
 With no names, every benchmark runs, in order of cost. Figures, medians and the plot land in

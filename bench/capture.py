@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """The capture path side by side: `ebpflab tcpdump -w` (lab 06) against the real `tcpdump -w` (issue 16).
 
 trafgen (Debian's netsniff-ng: an mmap TX ring, no qdisc) sends one-second bursts of 60-byte UDP

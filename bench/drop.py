@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Drop early vs drop late: the receiver's CPU per dropped packet on one veth flood (issue 10, part 2).
 
 The flood comes from ``bench.flood`` (sendmmsg, pinned to CPU 0). Receive processing of the

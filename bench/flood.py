@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """A fast, bounded packet source for the benchmarks: sendmmsg() on an AF_PACKET socket (issue 10).
 
 One Python ``send()`` per packet costs ~2.5 µs of the sender's CPU, which hides the receiver's

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """What each XDP program in bpf/ costs per packet, measured by the kernel (issue 10, part 1).
 
 Every ``bpf/*.c`` with a function named like the file is loaded as XDP and run with

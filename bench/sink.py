@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """The user-space drop of the drop benchmark: read UDP datagrams and throw them away (issue 10).
 
 Run inside the server's namespace, pinned to the receiving core; prints one JSON line with the

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """The lab suite: wall time of every notebook run headless, and the share spent compiling with BCC (issue 10, part 4).
 
 Each ``labs/NN_*.ipynb`` runs once, as ``tests/kernel/test_notebooks.py`` runs it with the reference

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """BCC vs libbpf (CO-RE): start-up, peak memory of the loader, and what the target must hold (lab 11).
 
 Each figure is the median of ``rounds`` fresh child processes that import the loader, build and

@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 08, fentry: the same probe on tcp_connect() as kprobe_tcp_connect.c, attached through a
 // BPF trampoline described by the kernel's BTF instead of a breakpoint: cheaper, and typed.
 // BCC (KFUNC_PROBE) attaches it when the program is built. It needs BTF and ftrace's direct calls.

@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 08, kprobes: a breakpoint on (almost) any kernel function, here tcp_connect(), which
 // sends a connection's SYN. BCC attaches kprobe__<function> by its name when the program is
 // built. All it is given is the function's argument, a struct sock: addresses and ports, no packet.

@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 /* Lab 04: bounds-checked packet parsers shared by every XDP program in bpf/.
  *
  * In the spirit of xdp-tutorial's parsing_helpers.h: a cursor walks the frame, and each parser

@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 08, perf events: a timer (the software cpu-clock event) interrupts each CPU SAMPLE_HZ
 // times a second; each time, this program records the user-space stack of what was running.
 // Counting identical stacks is a profiler: the hottest functions collect the most samples.

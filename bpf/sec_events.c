@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 10, runtime security: every exec, exit, file open and TCP connect of every process, as
 // events in a ring buffer; a policy (map entries set from Python) that kills a process from the
 // tracepoint; an in-kernel filter that decides what reaches user space, with counters to show it.

@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 10, enforcement by denial: a BPF LSM program on the bprm_check_security hook, which the
 // kernel calls before it executes a program. Returning -EPERM makes execve() fail: nothing is
 // killed, the caller just gets "Operation not permitted". It needs BPF LSM (CONFIG_BPF_LSM=y and

@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 11: TCP state changes (lab 08's tracepoint) in libbpf style, reading the kernel's
 // struct sock with BPF_CORE_READ. The field's offset is recorded in the object as a CO-RE
 // relocation and fixed by libbpf at load time for the kernel it runs on: no headers needed.

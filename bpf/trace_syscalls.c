@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 08, tracepoints: raw_syscalls:sys_enter fires on every system call of every process.
 // Its fields (args->id, args->args[6]) come from the tracepoint's format file in tracefs;
 // BCC reads that file and gives TRACEPOINT_PROBE an `args` struct with exactly those fields.

@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 08, tracepoints: sock:inet_sock_set_state fires whenever a TCP socket changes state.
 // What it offers is what `struct sock` holds: addresses, ports, old and new state. No packet.
 

@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 08, uprobes: a breakpoint on a function of a user-space program. The kernel runs
 // on_checkout() every time the traced process enters checkout(item, quantity), and
 // on_checkout_return() when it returns; pt_regs hold the arguments and the return value.

@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 11: lab 06's capture (xdp_capture.c) in libbpf style. Every packet, up to the snap length,
 // goes into a BPF ring buffer; the record layout is the same, so lab 06's decoder reads both.
 // Capture never changes the traffic: the program always returns XDP_PASS.

@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 06: tcpdump on XDP. Copy every packet (up to the snap length) into a BPF ring buffer.
 // User space (ebpflab/tcpdump/capture.py, ebpflab/tcpdump/ringbuf.py) drains the ring a batch at a time, writes pcap
 // files and prints them.

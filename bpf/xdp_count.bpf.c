@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 11: lab 02's xdp_count.c in libbpf style (CO-RE). Compiled once by clang into an object
 // that carries its own type information (BTF); libbpf loads that object on any kernel with BTF.
 // No kernel headers: vmlinux.h is generated from the running kernel's BTF by the build.

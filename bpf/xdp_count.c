@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 02, step 3: count packets and bytes in a map that user space reads.
 // An array map has a fixed number of slots, all zero at first; slot 0 counts packets and
 // slot 1 counts bytes. User space reads the same memory through the bpf() system call.

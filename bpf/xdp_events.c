@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 03: one event per UDP packet sent to user space, through a ring buffer or a perf buffer.
 // Ring buffer (BPF_RINGBUF_OUTPUT): one buffer shared by all CPUs, events in the order they were
 // reserved. Perf buffer (BPF_PERF_OUTPUT): one buffer per CPU, so user space reads CPU by CPU and

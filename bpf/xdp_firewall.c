@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 07: an XDP firewall whose rules live in maps that Python edits while traffic runs.
 // Two rule tables, each rule with an id that indexes its hit counter:
 //   src_rules:  source prefixes in an LPM trie (longest prefix wins, like a routing table);

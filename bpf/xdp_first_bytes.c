@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 08, why XDP for a tcpdump: XDP sees the whole frame before the stack does, even one the
 // stack will drop. This program sends the length and the first SNAP bytes of each frame to
 // user space through a ring buffer.

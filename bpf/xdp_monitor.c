@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 09, monitor: per-source counters (packets, bytes, SYNs, dropped) kept by the kernel, read
 // by Python every interval to build a time series. The same program enforces the firewall
 // rules of lab 07, so the detector's actions land in the map this program checks.

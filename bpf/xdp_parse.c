@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 04: count packets per protocol (L3, L4) and per destination port with the shared parsers.
 // Every frame lands in exactly one bucket; a frame whose headers are cut short or invalid lands
 // in MALFORMED. The parsers in parsing.h prove each header is inside the frame before reading it.

@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 03: one counter three ways, to see why per-CPU maps exist.
 // Both CPUs run this program at the same time when packets arrive on both. A plain `+= 1` on a
 // shared slot is a read-modify-write: two CPUs can read the same old value and one increment is

@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 03: packets and bytes per IPv4 source address in a hash map, and what happens when it is full.
 // A hash map has room for MAX_HOSTS keys. When it is full, a plain hash refuses new keys (we count
 // those packets as untracked); an LRU hash evicts the least recently used key to make room.

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """ebpflab: the helper package behind the eBPF labs in ``labs/``.
 
 Each module hides one kind of plumbing so that a notebook's cells tell the story:

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """`python -m ebpflab`: the same as the `ebpflab` command."""
 import sys
 

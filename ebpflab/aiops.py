@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Act, and the loop: monitor → detect → act around two eBPF maps (lab 09).
 
 - **Monitor** (``ebpflab.monitor``): per-source counters from ``bpf/xdp_monitor.c``, as rates.

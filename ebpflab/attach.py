@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Attaching loaded programs to hooks, and always detaching: the plumbing behind ``Program``'s attach methods (lab 01).
 
 Each function here is a context manager over one kind of hook (XDP, tc, tracepoint, uprobe,

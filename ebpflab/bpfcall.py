@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """The bpf() system call itself, for what BCC does not wrap: probes, test runs, pins, pinned maps (lab 00).
 
 One place knows the system call's number on every architecture Debian ships and the layout of

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Run a bpftrace one-liner from a notebook, bounded in time, and return what it printed (lab 11).
 
 bpftrace compiles its little language with LLVM, loads, attaches, and prints its maps when it

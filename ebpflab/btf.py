@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Field offsets of kernel structs, read from the running kernel's BTF (lab 10).
 
 BCC compiles against the kernel headers it finds; when they do not match the running kernel

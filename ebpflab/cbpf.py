@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Classic BPF, the 1993 BSD Packet Filter machine: compile, check, run, trace, disassemble (lab 01).
 
 The machine has an accumulator ``A``, an index register ``X``, 16 scratch words ``M[0..15]`` and

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Check cells: each says in one sentence what is right, or raises CheckFailed saying what is wrong (lab 00).
 
 Lab cells assert what the lab teaches; exercise check cells use the same functions, so that a

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """``ebpflab cleanup``: remove what a killed lab left behind (no lab imports it; `make cleanup` runs it).
 
 Everything the kit creates is named so it can be found again, by its owner's tag

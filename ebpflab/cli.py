@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """The ``ebpflab`` command. Each sub-command lives in the module that does the work.
 
 A module listed in ``COMMANDS`` provides ``add_arguments(parser)`` and ``main(args) -> int``;

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """What the ``ebpflab`` sub-commands share: argument types that refuse a bad value in one sentence, and a quiet stdout.
 
 No lab imports it: ``ebpflab tcpdump``, ``ebpflab export`` and ``ebpflab events`` do.

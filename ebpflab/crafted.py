@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Crafted frames a packet parser must survive, one per case, with the bucket and the fields each must yield.
 
 Lab 04 defines ``crafted()`` in the cell that sends each frame to ``bpf/xdp_parse.c`` and saves it here;

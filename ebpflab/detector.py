@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Detect: an EWMA baseline and a z-score per source, with a floor learned on benign traffic (lab 09).
 
 Lab 09 defines this code in the cell that teaches it and saves it here, so that the scenario

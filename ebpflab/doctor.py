@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """What this machine can do for the labs: ``ebpflab doctor`` and the hook table the labs consult (lab 00).
 
 Hook points are probed for real where that is cheap (a two-instruction program or a ring buffer

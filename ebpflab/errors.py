@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """The exceptions a learner may meet: each carries one clear sentence, plus any log behind it (lab 00)."""
 from __future__ import annotations
 

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """``ebpflab export``: the running lab's counters in Prometheus' text format (lab 09).
 
 A lab shares its maps with other processes by pinning them in the BPF filesystem:

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """An XDP firewall driven from Python: rules are map entries, added and removed while traffic runs (lab 07).
 
 ``bpf/xdp_firewall.c`` keeps two rule tables (source prefixes in an LPM trie, destination

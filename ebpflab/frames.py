@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Ethernet frames: one walk past the VLAN tags, a protocol name, and lab 06's sample mix (lab 00).
 
 Every module that looks inside a frame in Python finds the network layer with ``l3()``, so the

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Hook points beyond XDP: tracefs formats, a traced target program, TCP connections (lab 08).
 
 The doctor's hook table (``ebpflab.doctor.hooks()``) decides what lab 08 runs: ``offered()``

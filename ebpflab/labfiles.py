@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """JupyterLab's file operations give what they make to the owner of ``labs/`` (``make lab``).
 
 JupyterLab runs as root (its kernels load programs), so without this a notebook, file or folder a

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """``make lab``: JupyterLab on 127.0.0.1 only, with a token, serving ``labs/`` (no lab imports it).
 
 Its kernels run as root (they load BPF programs), so the server is never exposed: it listens on

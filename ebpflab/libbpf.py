@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Load a compiled CO-RE object with the distribution's libbpf, through ctypes (lab 11).
 
 BCC compiles C on the participant's machine against that kernel's headers. The libbpf way

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Compile a ``bpf/*.c`` program with BCC, load it, attach it, and always detach (lab 01).
 
 One order for every program: build (compile), load (the verifier runs), attach, detach, destroy.

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Maps from user space: pin one in bpffs, read it with bpftool, rank its entries (lab 03).
 
 A map lives in the kernel as long as something holds a reference to it: the program, a file

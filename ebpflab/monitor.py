@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Monitor: per-source counters kept by XDP in the kernel, read as per-second rates (lab 09).
 
 ``bpf/xdp_monitor.c`` counts packets, bytes, SYNs and drops per IPv4 source; ``SrcStats`` is its

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """The lab network: network namespaces joined by veth pairs, safe by construction (lab 00).
 
 Every lab sends its packets here and nowhere else:

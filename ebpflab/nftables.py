@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """The kernel's own firewall, for comparison with XDP's: one nftables drop rule in a lab namespace (lab 07).
 
 ``nft_drop`` installs the same drop as ``Firewall.block_port`` with nftables, inside one lab host's

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Files root makes in a participant's checkout go back to the checkout's owner (``make lab``, ``make test``).
 
 Programs load as root, so JupyterLab, its kernels and pytest run as root, even for a user who ran

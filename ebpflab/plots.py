@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Live charts for the labs: throttled redraws in JupyterLab, a headless mode for tests (lab 00).
 
 Headless mode (``EBPFLAB_HEADLESS=1``, set by the test suite, or outside a notebook) records the

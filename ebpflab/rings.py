@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Reading a BPF ring buffer from Python: which of the kit's readers to use when (lab 01).
 
 There are three, and one question decides: how many records a second?

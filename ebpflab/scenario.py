@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Scenarios: benign senders and a delayed attacker run against the loop, and the story plot (lab 09).
 
 ``Scenario.play()`` sends from one lab host with each sender's own source address (all in

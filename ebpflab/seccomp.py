@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """seccomp-bpf (Linux 3.5, 2012): the classic BPF machine judging system calls instead of packets (lab 01).
 
 libseccomp (Debian's python3-seccomp) writes the filter; this module shows it as classic BPF,

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Runtime security in miniature: process events, an in-kernel filter, a kill policy (lab 10).
 
 ``ProcessMonitor`` loads ``bpf/sec_events.c`` (exec, exit, openat, TCP connect), collects its ring buffer

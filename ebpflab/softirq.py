@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """What receiving costs the CPU: RPS steering and the NET_RX softirq's time per CPU (lab 07).
 
 ``set_rps`` steers a lab veth's receive processing to chosen CPUs; ``SoftirqMeter`` times the NET_RX

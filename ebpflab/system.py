@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Facts about this machine that every lab depends on: root, BCC, kernel headers, mounts (lab 00).
 
 It is also the one way into BCC: ``import_bcc()`` finds the distribution's module from any

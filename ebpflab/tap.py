@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """The system's tcpdump on a lab host's eth0: what an AF_PACKET tap sees while a block runs (lab 07).
 
 An XDP program that drops a packet does so before any tap; nftables drops it after. ``tap()`` runs

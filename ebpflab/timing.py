@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """What a program costs: run it in the kernel on a crafted packet and time it (lab 02, bench/).
 
 ``ns_per_run()`` uses the kernel's ``BPF_PROG_TEST_RUN`` command: the kernel runs a loaded program

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """BCC, libbpf (CO-RE) and bpftrace side by side: start-up, memory, what the target must hold (lab 11).
 
 Each loader runs in a fresh child process, so that its start-up and its peak resident memory

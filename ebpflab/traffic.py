@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Bounded traffic inside the lab network: scapy builds the packets, a raw socket sends them (lab 00).
 
 Every sender here stops by itself: it is bounded both in packets (``count``) and in time

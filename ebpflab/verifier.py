@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Load a program, keep the verifier's log, and read that log for the learner (lab 05).
 
 ``verify()`` hands one function to the running kernel and returns its verdict with the full log

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Read a verifier log for the learner: the rule broken, in one sentence, where, and the fix (lab 01; lab 05 teaches it).
 
 Pure text in, ``Explanation`` out: no BCC and no kernel here, so the loader can explain every

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """What both loaders share to attach at XDP: modes, the mark ``ebpflab cleanup`` reads, the program's id (lab 01).
 
 BCC's ``Program.xdp`` and libbpf's ``CoreProgram.xdp`` differ only in the call that attaches an fd

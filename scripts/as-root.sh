@@ -1,4 +1,9 @@
 #!/usr/bin/env bash
+
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 # Every root command of the Makefile runs through this (`sudo scripts/as-root.sh CMD ARGS...` for a
 # user who may sudo): first, whatever root left in the checkout (pytest's caches, tests/artifacts/,
 # build/*.o compiled by the tests or a notebook, __pycache__, a capture a notebook wrote) goes back

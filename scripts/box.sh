@@ -1,4 +1,9 @@
 #!/usr/bin/env bash
+
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 # `make box [BOX=debian-13|debian-12] [ARCH=amd64]`: the kit's own Vagrant boxes, built from
 # Debian's packages on this machine (no Vagrant catalogue needed), with the same stages as
 # `make vm-test` (scripts/image-lib.sh): debootstrap, Debian's standard kernel, `make setup

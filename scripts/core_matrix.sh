@@ -1,4 +1,9 @@
 #!/usr/bin/env bash
+
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 # Lab 11's portability check: the CO-RE objects in build/, compiled once on this machine, loaded
 # unchanged on other kernels. Each kernel boots under QEMU with a tiny initramfs whose /init is
 # scripts/core_probe.c (static, with libbpf) and the objects; it prints one line per object.

@@ -1,3 +1,9 @@
+/*
+ * SPDX-FileCopyrightText: The ebpflab contributors
+ *
+ * SPDX-License-Identifier: MIT
+ */
+
 // Lab 11's portability check, run as /init of a tiny initramfs under QEMU: load every CO-RE object
 // in /obj on whatever kernel booted (libbpf relocates it against that kernel's BTF), run
 // xdp_count once on a packet through BPF_PROG_TEST_RUN, print one line per object, power off.

@@ -1,4 +1,9 @@
 #!/usr/bin/env bash
+
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 # `make distro-test DISTRO=debian-13|debian-12|ubuntu-24.04`: the README's `make test` as a new user runs
 # it, on a brand-new minimal root filesystem (debootstrap --variant=minbase) on this machine's kernel.
 # By default the user is an ordinary one who may sudo (DISTRO_USER, default "learner": created with

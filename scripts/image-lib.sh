@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 # shellcheck shell=bash
 # The stages that build a Debian lab image, shared by scripts/vm-test.sh (`make vm-test`) and
 # scripts/box.sh (`make box`), sourced by both: the release and architecture, debootstrap, the

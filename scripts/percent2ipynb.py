@@ -1,4 +1,9 @@
 #!/usr/bin/env python3
+
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Authoring aid: turn a percent-format script into a lab notebook without outputs.
 
     python scripts/percent2ipynb.py draft.py labs/NN_topic.ipynb

@@ -1,4 +1,9 @@
 #!/usr/bin/env python3
+
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Save the running kernel's verifier logs of every gallery pair as fixtures for tests/unit.
 
     sudo .venv/bin/python scripts/save-verifier-logs.py tests/unit/verifier_logs

@@ -1,4 +1,9 @@
 #!/usr/bin/env bash
+
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 # System half of `make lab` / `make test`: distribution packages, kernel headers, mounts.
 # Idempotent and silent when nothing is missing; one line for each thing it does.
 set -euo pipefail

@@ -1,4 +1,9 @@
 #!/usr/bin/env bash
+
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 # Gives every file of the checkout that has no SPDX header one (REUSE's `reuse annotate`), with the
 # licence its path decides (CONTRIBUTING.md, "Licences"). Re-runnable: a file that already has a
 # header keeps it. Files that cannot hold a comment (notebooks, JSON, saved logs, binaries) are

@@ -1,4 +1,9 @@
 #!/usr/bin/env bash
+
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 # `make vagrant-test`: the VM route for real. Adds the box `make box` built (build/box/metadata.json,
 # checksums checked) to a Vagrant home of its own, then `vagrant up --provider=libvirt` with the
 # checkout's Vagrantfile and libvirt's qemu driver (TCG: no KVM needed), and checks, step by step,

@@ -1,4 +1,9 @@
 #!/bin/sh
+
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 # Inside the `make vm-test` image (scripts/vm-test.sh installs this as ebpflab-vm-test.service,
 # output on the serial console): check the JupyterLab service the provisioning installed, run
 # the tests listed in /etc/ebpflab-vm-tests, print pytest's summary for the host, save the

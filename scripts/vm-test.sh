@@ -1,4 +1,9 @@
 #!/usr/bin/env bash
+
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 # `make vm-test KERNEL=debian-12|debian-13`: the kernel-sensitive tests on a distribution's own
 # kernel, booted. Builds (and caches) a disk image from Debian's packages - the release's
 # linux-image-amd64 and its headers, the kit provisioned by the same `make setup` the

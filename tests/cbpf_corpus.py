@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """A corpus of frames and filter expressions shared by the classic BPF tests (unit and kernel)."""
 from __future__ import annotations
 

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Seeded random classic BPF programs and frames for the differential tests of ebpflab.cbpf (lab 01)."""
 from __future__ import annotations
 

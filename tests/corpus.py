@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Real-world-shaped frames tcpdump decodes in its own words, crafted with scapy (issue 16).
 
 Malformed headers (IPv4 header length, IPv6 version, UDP length), neighbour discovery and MLDv2,

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """HTTP checks and free ports shared by the tests of servers the kit starts (JupyterLab, the exporter)."""
 from __future__ import annotations
 

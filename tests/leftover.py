@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """What a lab left running, found by the owner tag the kit writes into every name (``system.owner_tag``)."""
 from __future__ import annotations
 

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Wait for the event itself, with a bounded timeout, never for a fixed time: a sleep long enough on a quiet
 machine is too short under load (the suite must pass while a CPU hog busies both cores)."""
 from __future__ import annotations

@@ -1,4 +1,9 @@
 #!/bin/sh
+
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 # `ebpflab` inside the lab VM, installed as /usr/local/bin/ebpflab by the Vagrantfile and by
 # lima.yaml: the kit's command from the VM's venv, with the settings the provisioner wrote.
 set -eu

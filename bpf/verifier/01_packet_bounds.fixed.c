@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 05 gallery, pair 01 (fixed). Rule: read a packet byte only after a bounds check
 // proves it lies before data_end.
 // The check `data + sizeof(*eth) > data_end` teaches the verifier that 14 bytes are safe.

@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 05 gallery, pair 02 (fixed). Rule: the bounds check must cover every byte you read,
 // including the last one.
 // Check ETH_HLEN + 1 bytes: byte 14 is then inside the proven range.

@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 05 gallery, pair 03 (broken). Rule: a map lookup may return NULL; test the pointer
 // before using it.
 // Expect: rejected

@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 05 gallery, pair 04 (broken). Rule: do not read stack memory you never wrote.
 // Expect: root-accepted
 // Category: uninit-stack

@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 05 gallery, pair 05 (broken). Rule: every stack access must stay inside the buffer
 // (and the whole stack is at most 512 bytes).
 // Expect: rejected

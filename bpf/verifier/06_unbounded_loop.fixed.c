@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 05 gallery, pair 06 (fixed). Rule: every loop must provably end.
 // A constant upper bound (MAX_SCAN) makes the loop finite: the verifier walks each iteration.
 #define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)

@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 05 gallery, pair 08 (fixed). Rule: return only the values the program type defines.
 // Type: cgroup_skb
 // 0 drops, 1 allows: R0 is in [0, 1] at every exit.

@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 05 gallery, pair 09 (broken). Rule: call only the helpers your program type may use.
 // Expect: rejected
 // Category: helper

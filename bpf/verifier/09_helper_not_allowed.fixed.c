@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 05 gallery, pair 09 (fixed). Rule: call only the helpers your program type may use.
 // bpf_xdp_load_bytes() is the XDP counterpart of bpf_skb_load_bytes().
 #define BPF_LICENSE Dual BSD/GPL  // the kernel's name for this file's GPL-2.0-only OR BSD-2-Clause (BCC's default: GPL)

@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 05 gallery, pair 10 (fixed). Rule: the context is read-only except for the fields the
 // program type allows you to write.
 // bpf_xdp_adjust_head() moves the packet start and checks the new bounds.

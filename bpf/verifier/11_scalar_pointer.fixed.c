@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 05 gallery, pair 11 (fixed). Rule: a number is not a pointer; only pointers the
 // verifier produced itself may be dereferenced.
 // Use the integer as an integer (here: an index into a map) and read through the map's

@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 05 gallery, pair 12 (broken). Rule: kernel addresses must not leak to user space.
 // Expect: root-accepted
 // Category: pointer-leak

@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 05 gallery, pair 13 (fixed). Rule: a packet access at a variable offset needs its own
 // bounds check after the offset is added.
 // Check the pointer you dereference: p + 1 must not pass data_end.

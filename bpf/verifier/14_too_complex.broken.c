@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 05 gallery, pair 14 (broken). Rule: the verifier simulates every path, and gives up
 // past 1,000,000 instructions or 8192 branches still waiting to be explored.
 // Expect: rejected

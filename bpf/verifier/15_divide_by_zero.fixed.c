@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 05 gallery, pair 15 (fixed). Rule: a divisor that may be zero must be tested (for your
 // program's sake, not the kernel's).
 // Decide what a zero divisor means before dividing.

@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 05 gallery, pair 16 (broken). Rule: every ring-buffer reservation must be submitted or
 // discarded on every path.
 // Expect: rejected

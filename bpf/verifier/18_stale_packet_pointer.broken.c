@@ -1,3 +1,7 @@
+// SPDX-FileCopyrightText: The ebpflab contributors
+//
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+
 // Lab 05 gallery, pair 18 (broken). Rule: helpers that change the packet invalidate every
 // packet pointer; reload and re-check them after the call.
 // Expect: rejected

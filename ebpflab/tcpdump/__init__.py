@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Lab 06's tcpdump on XDP: capture, filters, pcap files, and the text ``tcpdump -n`` prints (lab 06).
 
 ``capture`` (XDP and a ring buffer read a batch at a time by ``ringbuf``; ``corecapture`` is the same on libbpf),

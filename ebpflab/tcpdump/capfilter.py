@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """tcpdump filter expressions, moved into the kernel when they can be (lab 06).
 
 libpcap is the one authority on what an expression means: ``pcap_compile`` turns it into classic

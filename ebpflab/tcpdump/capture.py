@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Packet capture on XDP with a BPF ring buffer (lab 06).
 
 ``bpf/xdp_capture.c`` copies each packet's first bytes into a ring buffer as a pcap record sized to

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """``ebpflab tcpdump``: tcpdump built on XDP and a BPF ring buffer (the command lab 06 runs).
 
 The flags are tcpdump's, for what the tool supports; the output lines, the pcap files and the

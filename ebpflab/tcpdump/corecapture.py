@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Lab 06's capture on the CO-RE program ``bpf/xdp_capture.bpf.c``, loaded by libbpf (lab 11).
 
 ``ebpflab tcpdump --engine core`` uses it: the same interface as ``capture.Capture`` (``poll``,

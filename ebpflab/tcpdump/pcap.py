@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Classic pcap files, the format tcpdump and Wireshark read and write (lab 06).
 
 ``PcapWriter`` writes ``Packet`` records (microsecond timestamps, Ethernet), ``PcapngWriter`` the same

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Read a BPF ring buffer a batch at a time, by mapping it into this process (lab 06).
 
 BCC's ``open_ring_buffer`` calls a Python function once per record: a few microseconds each, more

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Reference solutions for labs/01_history.ipynb (the test suite substitutes them for the stubs)."""
 
 # %% exercise: dns-filter

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Reference solutions for labs/02_first_xdp.ipynb (the test suite substitutes them for the stubs)."""
 
 # %% exercise: size-limit

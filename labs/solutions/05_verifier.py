@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Reference solutions for labs/05_verifier.ipynb (the test suite substitutes them for the stubs)."""
 
 # %% exercise: bounded-loop

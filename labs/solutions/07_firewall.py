@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Reference solutions of lab 07 (an XDP firewall driven from Python)."""
 
 # %% exercise: web

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Reference solutions of lab 09 (monitor → detect → act)."""
 
 # %% exercise: floor

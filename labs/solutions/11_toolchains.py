@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Reference solutions for labs/11_toolchains.ipynb (the test suite substitutes them for the stubs)."""
 
 # %% exercise: knob

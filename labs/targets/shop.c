@@ -1,3 +1,9 @@
+/*
+ * SPDX-FileCopyrightText: The ebpflab contributors
+ *
+ * SPDX-License-Identifier: MIT
+ */
+
 // Lab 08's own user-space program: something to trace, built by ebpflab.hooks.build_target().
 //
 //   shop syscalls N   make exactly N getppid() system calls

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Lab 10's web app: a tiny calculator service with a deliberate code-injection bug.
 
     python3 webapp.py ADDRESS PORT

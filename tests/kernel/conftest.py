@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Fixtures of the kernel tests (marked `kernel` by tests/conftest.py; they run as root)."""
 from __future__ import annotations
 

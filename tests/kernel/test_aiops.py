@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Lab 09: monitor → detect → act on real packets: the attacker is blocked fast, benign senders never are."""
 from __future__ import annotations
 

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """scripts/as-root.sh, through which `make` runs what needs root: root's leftovers in a user's checkout go back to them."""
 from __future__ import annotations
 

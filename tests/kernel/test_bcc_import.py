@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """ebpflab finds the distribution's BCC from an interpreter that is not the system one (issue 9).
 
 BCC has no conda-forge or PyPI package, so a conda or pyenv Python (environment.yml) relies on

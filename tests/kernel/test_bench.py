@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """BPF_PROG_TEST_RUN through ebpflab.timing: real programs run by the kernel on a crafted packet (not timed)."""
 from __future__ import annotations
 

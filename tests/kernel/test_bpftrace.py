@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Lab 11's bpftrace runner: one-liners that start, trace and stop on their own, bounded in time."""
 from __future__ import annotations
 

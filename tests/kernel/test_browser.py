@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """The participant's screen: `ebpflab lab` in Debian's chromium, driven by Playwright (issue 17).
 
 nbclient cannot see what a room sees: whether lab 00 opens first, whether a pop-up covers the

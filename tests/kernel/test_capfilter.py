@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Filters in the kernel keep exactly the packets `tcpdump -r mix.pcap EXPR` keeps (lab 06)."""
 from __future__ import annotations
 

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Lab 01: the classic BPF interpreter agrees with the kernel (SO_ATTACH_FILTER on a lab host's packet socket)."""
 from __future__ import annotations
 

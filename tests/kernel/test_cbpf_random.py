@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Lab 01, on the kernel: random programs are accepted by cbpf.validate exactly when the kernel's
 bpf_check_classic accepts them (SO_ATTACH_FILTER), and cbpf.interpret(..., semantics="kernel") keeps
 what a packet socket in the lab network keeps, byte for byte."""

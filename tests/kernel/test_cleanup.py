@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """A lab killed with SIGKILL leaves namespaces behind; `ebpflab cleanup` removes them."""
 from __future__ import annotations
 

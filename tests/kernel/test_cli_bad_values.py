@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Every option of the `ebpflab` command, given a bad value: one line on stderr, exit status 2,
 no traceback, and nothing left behind (no output file, no namespace, no XDP program)."""
 from __future__ import annotations

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """`ebpflab doctor` and the CLI's handling of bad input."""
 from __future__ import annotations
 

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """SIGKILL a capture (`ebpflab tcpdump` in a subprocess) at many moments -- while it compiles its
 filter, right after it attached, while traffic flows -- and `ebpflab cleanup` leaves nothing of it:
 no XDP program (bpftool net, ip link), no mark under /run/ebpflab, no pin under /sys/fs/bpf, no

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Lab 07: the XDP firewall's rules from Python, on real packets, and the nftables comparison."""
 from __future__ import annotations
 

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Lab 08's hook points on the real kernel: every hook this kernel offers observes something known."""
 from __future__ import annotations
 

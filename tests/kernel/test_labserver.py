@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """`make lab`'s server: JupyterLab on 127.0.0.1 only, and only with the token; what a participant
 creates through it belongs to the owner of the labs folder, though the server runs as root."""
 from __future__ import annotations

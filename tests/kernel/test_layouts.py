@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Each Python mirror of a C layout matches what the compiler made of the C (BCC's types come from clang)."""
 from __future__ import annotations
 

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Lab 11's CO-RE programs: built by clang, loaded by libbpf through ctypes, on the real kernel."""
 from __future__ import annotations
 

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Compile, load, attach, detach: real programs on real interfaces with real packets."""
 from __future__ import annotations
 

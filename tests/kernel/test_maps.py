@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Lab 03's programs and ebpflab.maps on the real kernel: exact counts, real pins, real bpftool."""
 from __future__ import annotations
 

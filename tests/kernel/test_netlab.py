@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """The lab network: built and destroyed for real, safe by construction."""
 from __future__ import annotations
 

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """In a notebook, a learner's mistake shows as one clear line, the cell still fails, and logs arrive."""
 from __future__ import annotations
 

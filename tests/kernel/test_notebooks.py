@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Every lab notebook, executed end to end on the real kernel (nbclient), twice:
 
 - ``solutions``: each exercise cell is replaced by its reference solution from

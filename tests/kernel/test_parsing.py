@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """bpf/parsing.h on the real kernel: every crafted frame lands in exactly the bucket it belongs to (lab 04).
 
 The frames are lab 04's own (``ebpflab.crafted``, saved from the cell that teaches them): one corpus for both."""

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Lab 09: `ebpflab export` serves the running lab's counters, and a real Prometheus scrapes them.
 
 Prometheus is the distribution's package (Makefile: EXTRA_PACKAGES of `make test`); the test runs

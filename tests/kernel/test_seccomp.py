@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Lab 01: seccomp-bpf, the classic BPF machine judging system calls (real child processes, real filters)."""
 from __future__ import annotations
 

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Lab 10 on the real kernel: process events exactly once, the in-kernel filter, the kill policy, the CLI."""
 from __future__ import annotations
 

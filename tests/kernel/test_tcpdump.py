@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """`ebpflab tcpdump` against the real tcpdump: same packets, same bytes, same order, same text (lab 06)."""
 from __future__ import annotations
 

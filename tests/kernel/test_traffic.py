@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Every sender is bounded, and only lab addresses go on the wire."""
 from __future__ import annotations
 

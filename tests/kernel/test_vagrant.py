@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """The VM route (issue 9): what can be tested without nested virtualisation.
 
 `vagrant up` cannot run here (no nested virtualisation, no VirtualBox), so this checks what can be:

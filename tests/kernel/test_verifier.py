@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Lab 05: every gallery pair behaves as labelled on the running kernel, and explain() names the rule.
 
 Kernel messages change between versions: these tests assert the category explain() finds in

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Every XDP program the labs load passes this kernel's verifier (run on each kernel of `make vm-test`).
 
 Verifiers differ by kernel: what 6.18 accepts, 6.1 (the Vagrant VM's) or 6.12 (Debian 13's) may

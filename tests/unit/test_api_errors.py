@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Pure (no root, no kernel): a bad argument to the Python API is one LabError sentence that names
 the argument and what is allowed, never another exception (a notebook shows it without a traceback)."""
 from __future__ import annotations

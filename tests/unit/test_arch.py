@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """The kit on both of its architectures, x86-64 and arm64 (Apple Silicon): every system call the labs,
 their solutions, the BPF programs and the tests name exists on both, and the answers hold on both.
 libseccomp's tables (python3-seccomp) give each architecture's names and numbers: no guessing."""

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """`make box` (issue 24): what can be checked without building an image.
 
 A build takes minutes and root; here: bad input is one sentence and exit 2 before anything is

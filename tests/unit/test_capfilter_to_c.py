@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Filter expressions to C for the capture program: libpcap's classic BPF turned into loop-free C (no kernel)."""
 from __future__ import annotations
 

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Lab 01: the classic BPF assembler, checker and interpreter agree with libpcap (tcpdump -r); no root needed."""
 from __future__ import annotations
 

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Lab 01, pure (no root, no kernel): random programs through cbpf agree with libpcap's own
 bpf_validate and bpf_filter, and nothing a program can hold makes cbpf or libpcap fail."""
 from __future__ import annotations

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Check helpers judge totals over windows, not the last sample (lab 07's live firewall check). No kernel needed."""
 from __future__ import annotations
 

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Lab 09's detector is plain arithmetic: EWMA baseline, z-score, floor (no kernel)."""
 from __future__ import annotations
 

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """One walk past VLAN tags for every module that looks inside a frame (no kernel)."""
 from __future__ import annotations
 

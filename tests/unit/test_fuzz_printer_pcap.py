@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Pure (no root, no kernel), seeded and bounded: mutated frames through the tcpdump-style printer
 and damaged pcap files through the reader. The printer always returns text; the reader yields
 packets or raises one LabError sentence, nothing else."""

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Licences, lint and types hold for the whole checkout: reuse lint, ruff check, ruff format --check and mypy
 (configured in pyproject.toml and REUSE.toml; `make lint` runs the same). They run as any user, in seconds,
 with their caches in a temporary folder, never in the checkout."""

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Each module's docstring names the first lab that imports it (directly, or through another module's top-level imports)."""
 from __future__ import annotations
 

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """`ebpflab tcpdump -r` on damaged pcap files: tcpdump's words, one line, a non-zero exit (lab 06).
 
 Needs no kernel: the files are written here and both tools only read them.

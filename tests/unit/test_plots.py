@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Live charts (lab 02): true rates from the first point, and one style that reads on a projector."""
 from __future__ import annotations
 

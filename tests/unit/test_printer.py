@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """The tcpdump text printer prints what the real tcpdump prints for lab 06's traffic mix (no kernel: pcap files)."""
 from __future__ import annotations
 

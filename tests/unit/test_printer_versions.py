@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """The text printer follows the installed tcpdump's wording: 4.99.3/4.99.4 (Debian 12, Ubuntu 24.04) and
 4.99.5 (Debian 13) word invalid IPv4 lengths differently (lab 06). No kernel needed."""
 from __future__ import annotations

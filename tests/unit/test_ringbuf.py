@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """ebpflab.tcpdump.ringbuf.split on ring contents laid out as the kernel lays them out (no kernel needed)."""
 from __future__ import annotations
 

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """Code a lab defines in the cell that teaches it, and saves into the package, is the same in both places."""
 from __future__ import annotations
 

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """`ebpflab tcpdump -r` prints what `tcpdump -n -r` prints on real-world-shaped captures (issue 16).
 
 Needs no kernel: the corpus (tests/corpus.py) is crafted with scapy and both tools read it.

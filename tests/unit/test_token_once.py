@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """`ebpflab url` and `ebpflab lab` started together agree on one token (the first one made wins)."""
 from __future__ import annotations
 

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """explain() reads verifier logs without a kernel: messages of several kernel versions, and logs saved from real kernels."""
 from __future__ import annotations
 

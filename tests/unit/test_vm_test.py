@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """`make vm-test` (issue 13): what can be checked without booting a VM.
 
 The boot itself takes minutes under QEMU/TCG, so it is its own command, not part of `make test`.

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """tcpdump's text, a module a layer like tcpdump's print-*.c (lab 06).
 
 ``base`` (what the layers share: ``Context``, the cut, addresses, dumps), ``link`` (Ethernet II and its VLAN tags,

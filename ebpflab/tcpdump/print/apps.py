@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """tcpdump's text for what applications send (lab 06): DNS and HTTP over the transports, OSPF straight over IP.
 
 print-domain.c's one-line summary, print-http.c's first line, print-ospf.c and print-ospf6.c without -v.

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """What every layer of tcpdump's text shares (lab 06): the printer's options and state, the cut, addresses, dumps.
 
 ``Context`` is tcpdump's netdissect_options: the flags a layer's printer reads (-e, -q, -S, -x/-X, the installed

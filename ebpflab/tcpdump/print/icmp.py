@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """tcpdump's text for IP's control messages (lab 06): ICMP, ICMPv6 (with node information, router renumbering), IGMP.
 
 print-icmp.c, print-icmp6.c and print-igmp.c without -v: an error's quoted packet shows only its destination (and

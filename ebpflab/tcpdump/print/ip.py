@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """tcpdump's text for the network layer (lab 06): IPv4, IPv6 and its extension headers, MPLS, tunnels, IPsec.
 
 print-ip.c, print-ip6.c (hop-by-hop, destination options, routing, fragment headers), print-ip-demux.c, print-mpls.c,

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """tcpdump's text for the link layer (lab 06): Ethernet II, 802.3 frames and their LLC header, spanning tree, ARP.
 
 print-ether.c (the -e header, VLAN tags, the ethertype's dispatch), print-llc.c, print-stp.c and print-arp.c

@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """tcpdump's text: the lines ``tcpdump -n`` prints for a packet, and its -x/-X dumps (lab 06).
 
 ``Printer`` owns the line: the time stamp, where -x/-X dumps start, and the installed tcpdump's version. The

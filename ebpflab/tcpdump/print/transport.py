@@ -1,3 +1,7 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
 """tcpdump's text for the transport layer (lab 06): TCP with its options (MPTCP, Fast Open), UDP, SCTP, DCCP.
 
 print-tcp.c (relative sequence numbers kept per connection in the ``Context``), print-mptcp.c, print-udp.c,
