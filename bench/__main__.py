@@ -7,6 +7,7 @@
 With no names, every benchmark runs, in order of cost. Figures, medians and the plot land in
 ``bench/results/`` (git-ignored); ``bench/README.md`` explains a run's figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,7 +35,14 @@ BENCHES = {
 
 def machine() -> str:
     """One line that says where the figures come from."""
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "?",
+    )
     import os
 
     return f"{platform.node()}: {os.cpu_count()} x {model}, kernel {platform.release()}, Python {platform.python_version()}"
@@ -104,8 +112,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"failed: {type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}")
         print(f"({time.perf_counter() - t0:.0f} s)\n", flush=True)
     base = RESULTS / f"bench-{stamp:%Y%m%d-%H%M%S}"
-    base.with_suffix(".json").write_text(json.dumps(
-        {"date": stamp.isoformat(), "machine": machine(), **results}, indent=1, default=str))
+    base.with_suffix(".json").write_text(
+        json.dumps({"date": stamp.isoformat(), "machine": machine(), **results}, indent=1, default=str)
+    )
     plot(results, base.with_suffix(".png"))
     print(f"saved {base}.json and {base}.png")
     return 0

@@ -11,6 +11,7 @@ has its own destination port, so the file says what each burst kept. A rung is l
 of its bursts are kept whole; the climb stops at the first loss. What counts as sent is what the
 server's eth0 received (its rx_packets): a packet veth drops before any tap is nobody's loss.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,9 +33,9 @@ from ebpflab.tcpdump.pcap import read_pcap
 PY = sys.executable
 EBPFLAB = str(Path(PY).with_name("ebpflab"))
 LADDER = (25_000, 50_000, 100_000, 200_000, 400_000, 800_000, 1_600_000)
-BURSTS = 2            # per rung, each one second
-SETTLE = 1.5          # seconds after a burst: tcpdump hands packets over in blocks retired after 1 s
-BUFFER_KIB = 4096     # -B for both tools
+BURSTS = 2  # per rung, each one second
+SETTLE = 1.5  # seconds after a burst: tcpdump hands packets over in blocks retired after 1 s
+BUFFER_KIB = 4096  # -B for both tools
 BASE_PORT = 20000
 # The sender (and the veth receive work, done on the sending CPU) on one core, the capturer on the
 # other: a process's CPU time also counts the softirqs that ran while it was the current task, so
@@ -82,9 +83,26 @@ def burst(net: LabNet, cfg: str, count: int, rate: float | None, seconds: float 
     pace = ["-b", f"{int(rate)}pps"] if rate else []
     rx0, t0 = rx_packets(net), time.perf_counter()
     # -P 1: one sending process; --no-sock-mem, -Q: touch no system-wide setting (sysctls, IRQs).
-    net.run("client", "taskset", "-c", str(SEND_CPU), "trafgen", "-o", "eth0", "-i", cfg, "-n", str(count), "-P", "1",
-            "--no-sock-mem", "-Q", "-C",
-            *pace, timeout=10 * seconds + 20)
+    net.run(
+        "client",
+        "taskset",
+        "-c",
+        str(SEND_CPU),
+        "trafgen",
+        "-o",
+        "eth0",
+        "-i",
+        cfg,
+        "-n",
+        str(count),
+        "-P",
+        "1",
+        "--no-sock-mem",
+        "-Q",
+        "-C",
+        *pace,
+        timeout=10 * seconds + 20,
+    )
     took = time.perf_counter() - t0
     return rx_packets(net) - rx0, took
 
@@ -102,8 +120,9 @@ def frame_to(net: LabNet, port: int) -> bytes:
 def ladder(net: LabNet, cmd: list[str], tmp: str, first_port: int, rates: list[int]) -> dict:
     """Climb the ladder with one capturing process; per rung: rate reached, losses, CPU per packet."""
     path = f"{tmp}/{first_port}.pcap"
-    p = net.popen("server", "taskset", "-c", str(CAPTURE_CPU), *cmd, "-B", str(BUFFER_KIB), "-w", path,
-                  text=True, cwd=REPO)
+    p = net.popen(
+        "server", "taskset", "-c", str(CAPTURE_CPU), *cmd, "-B", str(BUFFER_KIB), "-w", path, text=True, cwd=REPO
+    )
     said: list[str] = []
     ready = threading.Event()
 
@@ -112,6 +131,7 @@ def ladder(net: LabNet, cmd: list[str], tmp: str, first_port: int, rates: list[i
             said.append(line.strip())
             if "listening" in line.lower():
                 ready.set()
+
     threading.Thread(target=watch, daemon=True).start()
     rungs, port = [], first_port
     try:
@@ -176,10 +196,12 @@ def run() -> dict:
         rates = [r for r in LADDER if r < res["generator"]]
         rates += [r for r in LADDER if r >= res["generator"]][:1]
         # -Q in: XDP sees arriving packets only, so tcpdump must not count the server's replies.
-        tools = {"tcpdump -w": ["tcpdump", "-n", "-Q", "in", "-i", "eth0"],
-                 "ebpflab tcpdump -w": [EBPFLAB, "tcpdump", "-n", "-i", "eth0"],
-                 # lab 11's CO-RE object loaded by libbpf, same user space
-                 "ebpflab tcpdump --engine core -w": [EBPFLAB, "tcpdump", "--engine", "core", "-n", "-i", "eth0"]}
+        tools = {
+            "tcpdump -w": ["tcpdump", "-n", "-Q", "in", "-i", "eth0"],
+            "ebpflab tcpdump -w": [EBPFLAB, "tcpdump", "-n", "-i", "eth0"],
+            # lab 11's CO-RE object loaded by libbpf, same user space
+            "ebpflab tcpdump --engine core -w": [EBPFLAB, "tcpdump", "--engine", "core", "-n", "-i", "eth0"],
+        }
         for i, (name, cmd) in enumerate(tools.items()):
             try:
                 res[name] = ladder(net, cmd, tmp, BASE_PORT + 1000 * i, rates)
@@ -191,15 +213,18 @@ def run() -> dict:
 def table(res: dict) -> str:
     """The ladders side by side, the highest lossless rates, CPU per packet where both kept all."""
     a, b = res["tcpdump -w"], res["ebpflab tcpdump -w"]
-    lines = [f"one-second trafgen bursts of 60-byte UDP frames, {BURSTS} per rate, -B {res['buffer_kib']} for both; "
-             f"generator alone, unpaced: {res['generator']:,.0f} pps",
-             f"{'rate asked':>10} | {'tcpdump -w: reached, kept, ns/pkt':>38} | {'ebpflab tcpdump -w: reached, kept, ns/pkt':>44}"]
+    lines = [
+        f"one-second trafgen bursts of 60-byte UDP frames, {BURSTS} per rate, -B {res['buffer_kib']} for both; "
+        f"generator alone, unpaced: {res['generator']:,.0f} pps",
+        f"{'rate asked':>10} | {'tcpdump -w: reached, kept, ns/pkt':>38} | {'ebpflab tcpdump -w: reached, kept, ns/pkt':>44}",
+    ]
 
     def cell(r: dict | None, width: int) -> str:
         if r is None:
             return f"{'-':>{width}}"
         kept = "+".join(f"{t['kept']}/{t['received']}" for t in r["trials"])
         return f"{r['reached']:>9,.0f} {kept:>19} {r['ns_per_packet']:>7,.0f}".rjust(width)
+
     for i, rate in enumerate(LADDER):
         ra = a["rungs"][i] if i < len(a["rungs"]) else None
         rb = b["rungs"][i] if i < len(b["rungs"]) else None
@@ -207,24 +232,30 @@ def table(res: dict) -> str:
             break
         lines.append(f"{rate:>10,} | {cell(ra, 38)} | {cell(rb, 44)}")
     top = a["rungs"][-1]["rate"] if a["rungs"] else 0
-    lines.append(f"highest lossless rate asked: tcpdump -w {a['best']:,.0f} pps, ebpflab tcpdump -w {b['best']:,.0f} pps"
-                 + (f", ratio {b['best'] / a['best']:.2f}" if a["best"] else "")
-                 + (" (both lossless up to the generator's limit)" if a["best"] == b["best"] == top else ""))
+    lines.append(
+        f"highest lossless rate asked: tcpdump -w {a['best']:,.0f} pps, ebpflab tcpdump -w {b['best']:,.0f} pps"
+        + (f", ratio {b['best'] / a['best']:.2f}" if a["best"] else "")
+        + (" (both lossless up to the generator's limit)" if a["best"] == b["best"] == top else "")
+    )
     both = [(ra, rb) for ra, rb in zip(a["rungs"], b["rungs"]) if ra["lossless"] and rb["lossless"]]
     if both:
         # One burst's CPU time moves by up to 3x between identical bursts here: show every rung's ratio.
         ratios = sorted(rb["ns_per_packet"] / ra["ns_per_packet"] for ra, rb in both)
         ra, rb = both[-1]
-        lines.append(f"CPU per packet at {ra['rate']:,} pps (both kept all): tcpdump {ra['ns_per_packet']:,.0f} ns, "
-                     f"ebpflab {rb['ns_per_packet']:,.0f} ns, ratio {rb['ns_per_packet'] / ra['ns_per_packet']:.1f}; "
-                     f"ratio over the {len(ratios)} rates both kept whole: {ratios[0]:.1f} to {ratios[-1]:.1f}, "
-                     f"median {ratios[len(ratios) // 2]:.1f}")
+        lines.append(
+            f"CPU per packet at {ra['rate']:,} pps (both kept all): tcpdump {ra['ns_per_packet']:,.0f} ns, "
+            f"ebpflab {rb['ns_per_packet']:,.0f} ns, ratio {rb['ns_per_packet'] / ra['ns_per_packet']:.1f}; "
+            f"ratio over the {len(ratios)} rates both kept whole: {ratios[0]:.1f} to {ratios[-1]:.1f}, "
+            f"median {ratios[len(ratios) // 2]:.1f}"
+        )
     lines += [f"{name} failed: {r['failed']}" for name, r in res.items() if isinstance(r, dict) and "failed" in r]
     core = res.get("ebpflab tcpdump --engine core -w")
     if core and "failed" not in core:
         kept = [r for r in core["rungs"] if r["lossless"]]
-        lines.append(f"ebpflab tcpdump --engine core -w: highest lossless rate asked {core['best']:,.0f} pps"
-                     + (f", {kept[-1]['ns_per_packet']:,.0f} ns per packet at {kept[-1]['rate']:,} pps" if kept else ""))
+        lines.append(
+            f"ebpflab tcpdump --engine core -w: highest lossless rate asked {core['best']:,.0f} pps"
+            + (f", {kept[-1]['ns_per_packet']:,.0f} ns per packet at {kept[-1]['rate']:,} pps" if kept else "")
+        )
     return "\n".join(lines)
 
 

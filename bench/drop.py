@@ -10,6 +10,7 @@ time the NET_RX softirq on every CPU, so the receiver's cost is measured apart f
 Native XDP on veth is the exception: veth runs it in a NAPI poll on the *sending* CPU, which the
 meter still sees as NET_RX time on CPU 0.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,15 @@ NFT_PREROUTING = f"""table ip ebl_bench {{
 }}"""
 
 PACED = 50_000  # a rate a Python reader keeps up with, so that it really reads every packet
-METHODS = ["XDP native (veth)", "XDP generic", "nft netdev ingress", "nft ip prerouting",
-           "stack (no socket)", "user space, flooded", f"user space, {PACED // 1000}k/s"]
+METHODS = [
+    "XDP native (veth)",
+    "XDP generic",
+    "nft netdev ingress",
+    "nft ip prerouting",
+    "stack (no socket)",
+    "user space, flooded",
+    f"user space, {PACED // 1000}k/s",
+]
 
 
 def cpu_idle_seconds(cpu: int) -> float:
@@ -79,8 +87,21 @@ def receiver(net: LabNet, method: str, seconds: float) -> Iterator[dict]:
         elif method == "nft ip prerouting":
             stack.enter_context(nft(net, NFT_PREROUTING))
         elif method.startswith("user space"):
-            p = net.popen("server", "taskset", "-c", str(RECV_CPU), PY, "-m", "bench.sink", "--port", str(PORT),
-                          "--seconds", str(seconds + 1.5), cwd=REPO, text=True)
+            p = net.popen(
+                "server",
+                "taskset",
+                "-c",
+                str(RECV_CPU),
+                PY,
+                "-m",
+                "bench.sink",
+                "--port",
+                str(PORT),
+                "--seconds",
+                str(seconds + 1.5),
+                cwd=REPO,
+                text=True,
+            )
             p.stdout.readline()  # "ready": the socket is bound
             yield result
             out, _ = p.communicate(timeout=seconds + 10)
@@ -121,9 +142,16 @@ def one_run(net: LabNet, method: str, frame: bytes, seconds: float) -> dict:
         # one per packet when CPU 1 keeps up (fast drops), rare when its backlog stays full.
         rx_ns = meter.ns[RECV_CPU] + (send_core if "native" in method else 0)
     tx_ns = (sent["user"] + sent["system"]) * 1e9 - send_core  # the sender's own syscalls and veth_xmit
-    return {"method": method, "pps": sent["packets"] / sent["seconds"], "rx_ns": rx_ns / n,
-            "rx_cpu0_ns": send_core / n, "tx_ns": max(tx_ns, 0) / n, "backlog_drops": drops,
-            "cpu1_busy": busy / wall, "app_pps": sink["packets"] / sent["seconds"] if "packets" in sink else None}
+    return {
+        "method": method,
+        "pps": sent["packets"] / sent["seconds"],
+        "rx_ns": rx_ns / n,
+        "rx_cpu0_ns": send_core / n,
+        "tx_ns": max(tx_ns, 0) / n,
+        "backlog_drops": drops,
+        "cpu1_busy": busy / wall,
+        "app_pps": sink["packets"] / sent["seconds"] if "packets" in sink else None,
+    }
 
 
 def run(seconds: float = 1.5, repeats: int = 3) -> list[dict]:
@@ -146,7 +174,9 @@ def run(seconds: float = 1.5, repeats: int = 3) -> list[dict]:
         if not runs[m]:
             rows.append({"method": m, "skipped": skipped.get(m, "no run")})
             continue
-        med = {k: statistics.median(r[k] for r in runs[m]) for k in ("pps", "rx_ns", "rx_cpu0_ns", "tx_ns", "cpu1_busy")}
+        med = {
+            k: statistics.median(r[k] for r in runs[m]) for k in ("pps", "rx_ns", "rx_cpu0_ns", "tx_ns", "cpu1_busy")
+        }
         med["backlog_drops"] = sum(r["backlog_drops"] for r in runs[m])
         apps = [r["app_pps"] for r in runs[m] if r["app_pps"] is not None]
         med["app_pps"] = statistics.median(apps) if apps else None
@@ -158,19 +188,25 @@ def table(rows: list[dict]) -> str:
     """The drop table: receiver CPU per packet, its one-core capacity, and the ratio to the slowest."""
     ok = [r for r in rows if "skipped" not in r]
     worst = max((r["rx_ns"] for r in ok), default=1)
-    lines = [f"{'method':<22} {'recv ns/pkt':>11} {'CPU1 busy':>9} {'CPU0 softirq':>12} {'send ns/pkt':>11} "
-             f"{'flood pps':>10} {'1-core cap pps':>14} {'vs slowest':>10} {'backlog drops':>13}"]
+    lines = [
+        f"{'method':<22} {'recv ns/pkt':>11} {'CPU1 busy':>9} {'CPU0 softirq':>12} {'send ns/pkt':>11} "
+        f"{'flood pps':>10} {'1-core cap pps':>14} {'vs slowest':>10} {'backlog drops':>13}"
+    ]
     for r in rows:
         if "skipped" in r:
             lines.append(f"{r['method']:<22} skipped: {r['skipped']}")
             continue
         cap = 1e9 / r["rx_ns"] if r["rx_ns"] else float("inf")
-        lines.append(f"{r['method']:<22} {r['rx_ns']:>11.0f} {r['cpu1_busy']:>9.0%} {r['rx_cpu0_ns']:>12.0f} "
-                     f"{r['tx_ns']:>11.0f} {r['pps']:>10,.0f} {cap:>14,.0f} {worst / r['rx_ns']:>9.1f}x "
-                     f"{r['backlog_drops']:>13}")
+        lines.append(
+            f"{r['method']:<22} {r['rx_ns']:>11.0f} {r['cpu1_busy']:>9.0%} {r['rx_cpu0_ns']:>12.0f} "
+            f"{r['tx_ns']:>11.0f} {r['pps']:>10,.0f} {cap:>14,.0f} {worst / r['rx_ns']:>9.1f}x "
+            f"{r['backlog_drops']:>13}"
+        )
         if r.get("app_pps") is not None and r["app_pps"] < 0.99 * r["pps"]:  # the rest overflowed its socket
-            lines.append(f"{'':<22} the reader read only {r['app_pps']:,.0f} packets/s; the kernel dropped the "
-                         "rest at its full socket buffer")
+            lines.append(
+                f"{'':<22} the reader read only {r['app_pps']:,.0f} packets/s; the kernel dropped the "
+                "rest at its full socket buffer"
+            )
     return "\n".join(lines)
 
 

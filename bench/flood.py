@@ -11,6 +11,7 @@ namespace (``ip netns exec``); it prints one JSON line: packets, seconds, and it
 
     python -m bench.flood --iface eth0 --frame HEX --seconds 2 [--rate PPS] [--count N]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,19 +34,24 @@ class IOVec(ctypes.Structure):
 
 
 class MsgHdr(ctypes.Structure):
-    _fields_ = [("name", ctypes.c_void_p), ("namelen", ctypes.c_uint32), ("iov", ctypes.POINTER(IOVec)),
-                ("iovlen", ctypes.c_size_t), ("control", ctypes.c_void_p), ("controllen", ctypes.c_size_t),
-                ("flags", ctypes.c_int)]
+    _fields_ = [
+        ("name", ctypes.c_void_p),
+        ("namelen", ctypes.c_uint32),
+        ("iov", ctypes.POINTER(IOVec)),
+        ("iovlen", ctypes.c_size_t),
+        ("control", ctypes.c_void_p),
+        ("controllen", ctypes.c_size_t),
+        ("flags", ctypes.c_int),
+    ]
 
 
 class MMsgHdr(ctypes.Structure):
     _fields_ = [("hdr", MsgHdr), ("len", ctypes.c_uint)]
 
 
-
-
-def flood(iface: str, frame: bytes, seconds: float, rate: float | None = None, count: int | None = None,
-          batch: int = 256) -> dict:
+def flood(
+    iface: str, frame: bytes, seconds: float, rate: float | None = None, count: int | None = None, batch: int = 256
+) -> dict:
     """Send ``frame`` on ``iface`` for ``seconds`` (at most ``rate``/s, at most ``count`` packets)."""
     _check_addresses(frame)
     seconds = min(seconds, MAX_SECONDS)
@@ -81,8 +87,13 @@ def flood(iface: str, frame: bytes, seconds: float, rate: float | None = None, c
     elapsed = time.perf_counter() - t0
     c1 = os.times()
     sock.close()
-    return {"packets": sent, "seconds": elapsed, "user": c1.user - c0.user, "system": c1.system - c0.system,
-            "errors": errors}
+    return {
+        "packets": sent,
+        "seconds": elapsed,
+        "user": c1.user - c0.user,
+        "system": c1.system - c0.system,
+        "errors": errors,
+    }
 
 
 def main() -> int:

@@ -10,6 +10,7 @@ skipped with a note (another lab may be mid-edit). The firewall is also run with
 its lookups are what a rule costs. Programs that write to a ring buffer are drained between
 rounds, so that every run really copies its record instead of finding the ring full.
 """
+
 from __future__ import annotations
 
 import re
@@ -70,6 +71,7 @@ def measure(prog: Program, packets: dict[str, bytes], repeat: int, rounds: int) 
 
 def firewall_rules(n: int) -> Callable[[Program], None]:
     """Fill the firewall with ``n`` source rules and ``n`` port rules that the test frames miss."""
+
     def fill(prog: Program) -> None:
         from ebpflab.firewall import Firewall
 
@@ -77,6 +79,7 @@ def firewall_rules(n: int) -> Callable[[Program], None]:
         for i in range(n):
             fw.block_source(f"198.19.{i // 256}.{i % 256}")
             fw.block_port(1000 + i, "udp")
+
     return fill
 
 
@@ -108,8 +111,11 @@ def table(rows: list[dict]) -> str:
         if "skipped" in r:
             lines.append(f"{r['program']:<26} skipped: {r['skipped']}")
             continue
-        lines.append(f"{r['program']:<26}" + "".join(f"{r[c]:>11.0f}" for c in cols)
-                     + f"{r[cols[0]] - base:>+11.0f}  {r['action']}")
+        lines.append(
+            f"{r['program']:<26}"
+            + "".join(f"{r[c]:>11.0f}" for c in cols)
+            + f"{r[cols[0]] - base:>+11.0f}  {r['action']}"
+        )
     return "\n".join(lines)
 
 

@@ -7,6 +7,7 @@
 Run inside the server's namespace, pinned to the receiving core; prints one JSON line with the
 datagrams it read and its own CPU time when ``--seconds`` have passed.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -9,6 +9,7 @@ solutions (EBPFLAB_HEADLESS=1, a fresh kernel). A first cell wraps ``bcc.BPF.__i
 real one still runs) to add up the seconds spent in it: clang's compile of the C text plus
 loading whatever BCC attaches by itself; a last cell hands the total back.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,15 +46,18 @@ def run_notebook(path: Path, timeout: float = 300) -> dict:
     fill_in_solutions(nb, path)
     nb.cells.insert(0, nbformat.v4.new_code_cell(TIMER))
     nb.cells.append(nbformat.v4.new_code_cell(REPORT))
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(LABS_DIR)}})
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(LABS_DIR)}})
     t0 = time.perf_counter()
     error = ""
     try:
         with capture_stderr():  # the kernels' start-up chatter, not ours to show
             client.execute(env=dict(os.environ, EBPFLAB_HEADLESS="1"))
     except Exception as exc:  # a lab mid-edit: report it, keep going
-        error = (getattr(exc, "ename", "") or type(exc).__name__) + ": " + str(getattr(exc, "evalue", exc)).splitlines()[0][:70]
+        error = (
+            (getattr(exc, "ename", "") or type(exc).__name__)
+            + ": "
+            + str(getattr(exc, "evalue", exc)).splitlines()[0][:70]
+        )
     wall = time.perf_counter() - t0
     stats = {"compile": 0.0, "programs": 0}
     for out in nb.cells[-1].get("outputs", []):
@@ -77,8 +81,10 @@ def table(rows: list[dict]) -> str:
         lines.append(f"{r['lab']:<22} {r['wall']:>7.1f} {r['compile']:>7.1f} {share:>6.0%} {r['programs']:>9}{note}")
     wall = sum(r["wall"] for r in rows)
     comp = sum(r["compile"] for r in rows)
-    lines.append(f"{'all labs':<22} {wall:>7.1f} {comp:>7.1f} {comp / wall if wall else 0:>6.0%} "
-                 f"{sum(r['programs'] for r in rows):>9}")
+    lines.append(
+        f"{'all labs':<22} {wall:>7.1f} {comp:>7.1f} {comp / wall if wall else 0:>6.0%} "
+        f"{sum(r['programs'] for r in rows):>9}"
+    )
     return "\n".join(lines)
 
 

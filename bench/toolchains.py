@@ -7,6 +7,7 @@
 Each figure is the median of ``rounds`` fresh child processes that import the loader, build and
 load ``xdp_count`` (the verifier included) and exit; sizes come from dpkg's installed sizes.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -19,9 +20,11 @@ def run(rounds: int = 5) -> dict:
     engines = {}
     for engine in ("python", "libbpf", "bcc"):
         runs = [toolchains.startup(engine) for _ in range(rounds)]
-        engines[engine] = {"import_s": statistics.median(r.import_seconds for r in runs),
-                           "load_s": statistics.median(r.load_seconds for r in runs),
-                           "rss_mib": statistics.median(r.max_rss_mib for r in runs)}
+        engines[engine] = {
+            "import_s": statistics.median(r.import_seconds for r in runs),
+            "load_s": statistics.median(r.load_seconds for r in runs),
+            "rss_mib": statistics.median(r.max_rss_mib for r in runs),
+        }
     return {"engines": engines, "footprint_kib": toolchains.footprint()}
 
 

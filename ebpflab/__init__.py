@@ -8,6 +8,7 @@ Each module hides one kind of plumbing so that a notebook's cells tell the story
 ``netlab`` (the lab network), ``loader`` (compile, load, attach), ``traffic`` (packets),
 ``plots`` (live charts), ``check`` (check cells), ``doctor`` (what this machine can do).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -35,7 +36,9 @@ def _install_notebook_error_display() -> None:
         return
 
     # IPython calls a custom handler with this signature (tb and tb_offset unused)
-    def show(shell: Any, etype: type[BaseException], value: BaseException, tb: Any, tb_offset: int | None = None) -> list[str]:
+    def show(
+        shell: Any, etype: type[BaseException], value: BaseException, tb: Any, tb_offset: int | None = None
+    ) -> list[str]:
         # IPython leaves displaying to the handler; the cell is still marked as failed.
         stb = [f"\x1b[31m{etype.__name__}\x1b[0m: {value}"]
         if etype.__name__ == "CheckFailed":  # Run All stops here: say so, or the cells below look broken

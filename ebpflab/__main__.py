@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """`python -m ebpflab`: the same as the `ebpflab` command."""
+
 import sys
 
 from .cli import main

@@ -13,6 +13,7 @@
 
 ``ebpflab.scenario`` runs benign senders and an attacker against the loop.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,12 +28,13 @@ from .monitor import Monitor, Sample
 
 # --- act -----------------------------------------------------------------------------------------
 
+
 @dataclass
 class Action:
     """One thing the actor did, with the evidence that made it act."""
 
     t: float
-    action: str          # "block" or "unblock"
+    action: str  # "block" or "unblock"
     source: str
     evidence: Evidence | None = None
 
@@ -44,8 +46,9 @@ class Action:
 class Actor:
     """Blocks flagged sources in the firewall map; lifts blocks after ``cooldown`` s unless policy is "keep"."""
 
-    def __init__(self, fw: Firewall, policy: str = "cooldown", cooldown: float = 10.0,
-                 log: Callable[[str], None] | None = print) -> None:
+    def __init__(
+        self, fw: Firewall, policy: str = "cooldown", cooldown: float = 10.0, log: Callable[[str], None] | None = print
+    ) -> None:
         if policy not in ("cooldown", "keep"):
             raise LabError(f"policy {policy!r} is not 'cooldown' or 'keep'")
         if cooldown <= 0:
@@ -81,6 +84,7 @@ class Actor:
 
 
 # --- the loop --------------------------------------------------------------------------------------
+
 
 class Loop:
     """Monitor → detect → act, one step per interval; keeps the time series for the plot."""

@@ -9,6 +9,7 @@ perf event) that takes a function ``Program.load()`` returned; notebooks use the
 ``Program.xdp()``, ``.tc()``, ``.tracepoint()``, ``.uprobe()`` and ``.perf_event()``.
 XDP attachments go through ``ebpflab.xdp``, which leaves the mark ``ebpflab cleanup`` reads.
 """
+
 from __future__ import annotations
 
 import errno
@@ -27,8 +28,9 @@ TC_PARENTS = {"ingress": "ffff:fff2", "egress": "ffff:fff3"}
 
 
 # --- XDP ------------------------------------------------------------------------------------
-def xdp_attached(fn: Any, iface: str, ns: str | None = None, mode: str = "generic", *,
-                 label: str | None = None) -> AbstractContextManager[None]:
+def xdp_attached(
+    fn: Any, iface: str, ns: str | None = None, mode: str = "generic", *, label: str | None = None
+) -> AbstractContextManager[None]:
     """Attach loaded XDP function ``fn`` to ``iface`` (in namespace ``ns``, or this one) for the block, then detach.
 
     BCC's two calls inside ``xdp.attached``, the flow (and the mark for ``ebpflab cleanup``) libbpf's ``CoreProgram`` shares.
@@ -56,12 +58,23 @@ def tc_attached(fns: Mapping[str, Any], host: Host) -> Iterator[None]:
             ipr.tc("add", "clsact", idx)
         except NetlinkError as exc:
             if exc.code == errno.EEXIST:
-                raise LabError(f"{host.name}:{host.iface} already has a clsact qdisc (another lab attached tc programs)") from None
+                raise LabError(
+                    f"{host.name}:{host.iface} already has a clsact qdisc (another lab attached tc programs)"
+                ) from None
             raise LabError(f"could not add the clsact qdisc on {host.name}:{host.iface}: {exc}") from None
         try:
             for direction, fn in fns.items():
-                ipr.tc("add-filter", "bpf", idx, ":1", fd=fn.fd, name=fn.name, parent=TC_PARENTS[direction],
-                       classid=1, direct_action=True)
+                ipr.tc(
+                    "add-filter",
+                    "bpf",
+                    idx,
+                    ":1",
+                    fd=fn.fd,
+                    name=fn.name,
+                    parent=TC_PARENTS[direction],
+                    classid=1,
+                    direct_action=True,
+                )
         except NetlinkError as exc:
             ipr.tc("del", "clsact", idx)
             raise LabError(f"could not attach a tc program on {host.name}:{host.iface}: {exc}") from None
@@ -92,14 +105,15 @@ def _netlink(host: Host, fn: Callable[[Any, int], Any]) -> Any:
     return call_in(host.netns, work)
 
 
-
 # --- tracepoints, uprobes, perf events (BCC keeps the perf-event fds) ---------------------------
 @contextmanager
 def tracepoint_attached(bpf: Any, fn: Any, tp: str) -> Iterator[Any]:
     """Run loaded function ``fn`` at tracepoint ``category:event`` for the block, then detach."""
     key = tp.encode()
     if key not in bpf.tracepoint_fds:  # TRACEPOINT_PROBE functions: BCC attached them while building
-        _raise_on(call_bcc(bpf.attach_tracepoint, tp=key, fn_name=fn.name), f"could not attach {fn.name.decode()} to {tp}")
+        _raise_on(
+            call_bcc(bpf.attach_tracepoint, tp=key, fn_name=fn.name), f"could not attach {fn.name.decode()} to {tp}"
+        )
     try:
         yield fn
     finally:
@@ -110,8 +124,10 @@ def tracepoint_attached(bpf: Any, fn: Any, tp: str) -> Iterator[Any]:
 def uprobe_attached(bpf: Any, fn: Any, binary: str, sym: str, pid: int = -1, ret: bool = False) -> Iterator[Any]:
     """Run ``fn`` when process ``pid`` (any, if -1) enters, or with ``ret`` returns from, ``sym`` in ``binary``."""
     attach, detach = (bpf.attach_uretprobe, bpf.detach_uretprobe) if ret else (bpf.attach_uprobe, bpf.detach_uprobe)
-    _raise_on(call_bcc(attach, name=binary, sym=sym, fn_name=fn.name, pid=pid),
-              f"could not attach {fn.name.decode()} to {sym}() in {Path(binary).name}")
+    _raise_on(
+        call_bcc(attach, name=binary, sym=sym, fn_name=fn.name, pid=pid),
+        f"could not attach {fn.name.decode()} to {sym}() in {Path(binary).name}",
+    )
     try:
         yield fn
     finally:
@@ -125,8 +141,10 @@ def cpu_clock_attached(bpf: Any, fn: Any, sample_hz: int) -> Iterator[Any]:
         raise LabError("sample_hz must be between 1 and 10000")
     bcc = import_bcc()
     ev = {"ev_type": bcc.PerfType.SOFTWARE, "ev_config": bcc.PerfSWConfig.CPU_CLOCK}
-    _raise_on(call_bcc(bpf.attach_perf_event, **ev, fn_name=fn.name, sample_freq=sample_hz),
-              f"could not attach {fn.name.decode()} to the cpu-clock perf event")
+    _raise_on(
+        call_bcc(bpf.attach_perf_event, **ev, fn_name=fn.name, sample_freq=sample_hz),
+        f"could not attach {fn.name.decode()} to the cpu-clock perf event",
+    )
     try:
         yield fn
     finally:

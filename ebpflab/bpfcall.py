@@ -8,6 +8,7 @@ One place knows the system call's number on every architecture Debian ships and 
 the few ``union bpf_attr`` members the kit uses (include/uapi/linux/bpf.h). Everything here is
 plain ctypes over the C library: no BCC, so ``ebpflab export`` and the doctor run from any Python.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -25,8 +26,19 @@ ATTR_SIZE = 128  # bigger than every member used here; the kernel wants the rest
 
 # __NR_bpf per Debian architecture (amd64, i386, arm64, armel/armhf, ppc64el, riscv64, s390x,
 # loong64, mips64el and mipsel), keyed by the ABI this interpreter runs (see ``abi()``).
-SYS_BPF = {"x86_64": 321, "i386": 357, "aarch64": 280, "arm": 386, "ppc64le": 361, "ppc64": 361,
-           "riscv64": 280, "s390x": 351, "loongarch64": 280, "mips64": 5315, "mips": 4355}
+SYS_BPF = {
+    "x86_64": 321,
+    "i386": 357,
+    "aarch64": 280,
+    "arm": 386,
+    "ppc64le": 361,
+    "ppc64": 361,
+    "riscv64": 280,
+    "s390x": 351,
+    "loongarch64": 280,
+    "mips64": 5315,
+    "mips": 4355,
+}
 LIBC.syscall.restype = ctypes.c_long
 
 
@@ -76,24 +88,40 @@ class TestRunAttr(ctypes.Structure):
     """The ``test`` member of ``union bpf_attr``."""
 
     __test__ = False  # not a pytest class despite its name
-    _fields_ = [("prog_fd", ctypes.c_uint32), ("retval", ctypes.c_uint32),
-                ("data_size_in", ctypes.c_uint32), ("data_size_out", ctypes.c_uint32),
-                ("data_in", ctypes.c_uint64), ("data_out", ctypes.c_uint64),
-                ("repeat", ctypes.c_uint32), ("duration", ctypes.c_uint32),
-                ("ctx_size_in", ctypes.c_uint32), ("ctx_size_out", ctypes.c_uint32),
-                ("ctx_in", ctypes.c_uint64), ("ctx_out", ctypes.c_uint64),
-                ("flags", ctypes.c_uint32), ("cpu", ctypes.c_uint32), ("batch_size", ctypes.c_uint32),
-                ("_pad", ctypes.c_uint32)]
+    _fields_ = [
+        ("prog_fd", ctypes.c_uint32),
+        ("retval", ctypes.c_uint32),
+        ("data_size_in", ctypes.c_uint32),
+        ("data_size_out", ctypes.c_uint32),
+        ("data_in", ctypes.c_uint64),
+        ("data_out", ctypes.c_uint64),
+        ("repeat", ctypes.c_uint32),
+        ("duration", ctypes.c_uint32),
+        ("ctx_size_in", ctypes.c_uint32),
+        ("ctx_size_out", ctypes.c_uint32),
+        ("ctx_in", ctypes.c_uint64),
+        ("ctx_out", ctypes.c_uint64),
+        ("flags", ctypes.c_uint32),
+        ("cpu", ctypes.c_uint32),
+        ("batch_size", ctypes.c_uint32),
+        ("_pad", ctypes.c_uint32),
+    ]
 
 
 def prog_test_run(prog_fd: int, packet: bytes, repeat: int) -> tuple[int, int, bytes]:
     """Run a loaded program ``repeat`` times on ``packet`` in the kernel: (mean ns, return value, packet out)."""
     data_in = ctypes.create_string_buffer(packet, len(packet))
     out = ctypes.create_string_buffer(len(packet) + 512)  # XDP may grow the packet (headroom)
-    attr = TestRunAttr(prog_fd=prog_fd, data_size_in=len(packet), data_size_out=len(out),
-                       data_in=ctypes.addressof(data_in), data_out=ctypes.addressof(out), repeat=repeat)
+    attr = TestRunAttr(
+        prog_fd=prog_fd,
+        data_size_in=len(packet),
+        data_size_out=len(out),
+        data_in=ctypes.addressof(data_in),
+        data_out=ctypes.addressof(out),
+        repeat=repeat,
+    )
     bpf(PROG_TEST_RUN, attr)
-    return attr.duration, attr.retval, out.raw[:min(attr.data_size_out, len(out))]
+    return attr.duration, attr.retval, out.raw[: min(attr.data_size_out, len(out))]
 
 
 # --- pins and pinned maps -------------------------------------------------------------------------
@@ -102,8 +130,13 @@ class _ObjAttr(ctypes.Structure):
 
 
 class _ElemAttr(ctypes.Structure):
-    _fields_ = [("map_fd", ctypes.c_uint32), ("_pad", ctypes.c_uint32), ("key", ctypes.c_uint64),
-                ("value", ctypes.c_uint64), ("flags", ctypes.c_uint64)]
+    _fields_ = [
+        ("map_fd", ctypes.c_uint32),
+        ("_pad", ctypes.c_uint32),
+        ("key", ctypes.c_uint64),
+        ("value", ctypes.c_uint64),
+        ("flags", ctypes.c_uint64),
+    ]
 
 
 def obj_pin(fd: int, path: str) -> None:

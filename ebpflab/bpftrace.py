@@ -8,6 +8,7 @@ bpftrace compiles its little language with LLVM, loads, attaches, and prints its
 stops: when the command given with ``-c`` exits, or when ``during`` has run (a probe on a system
 call that only we make with a PID nobody has then calls ``exit()``).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -29,8 +30,9 @@ _NOISE = ("couldn't set RLIMIT_MEMLOCK",)
 _READY = "ebpflab: bpftrace attached"
 
 
-def run(program: str, *, command: list[str] | None = None, during: Callable[[], Any] | None = None,
-        timeout: float = 60) -> str:
+def run(
+    program: str, *, command: list[str] | None = None, during: Callable[[], Any] | None = None, timeout: float = 60
+) -> str:
     """Run ``program``; with ``command`` it traces that command (``cpid``), else it runs ``during()`` then stops."""
     require_root("bpftrace")
     exe = shutil.which("bpftrace")
@@ -63,8 +65,10 @@ def run(program: str, *, command: list[str] | None = None, during: Callable[[], 
             attached.wait(0.05)
         if not attached.is_set():
             reader.join(1)
-            err = next((ln.strip() for ln in lines if ln.startswith(("ERROR", "FATAL")) and not any(n in ln for n in _NOISE)),
-                       "".join(lines).strip()[-300:] or f"it did not attach within {timeout:.0f} s")
+            err = next(
+                (ln.strip() for ln in lines if ln.startswith(("ERROR", "FATAL")) and not any(n in ln for n in _NOISE)),
+                "".join(lines).strip()[-300:] or f"it did not attach within {timeout:.0f} s",
+            )
             raise LabError(f"bpftrace refused the program: {err}")
         if during is not None:
             during()

@@ -9,6 +9,7 @@ BCC compiles against the kernel headers it finds; when they do not match the run
 describes its own structs in ``/sys/kernel/btf/vmlinux``: this module reads a member's offset
 there, and the C program gets it as a define — CO-RE's idea ("compile once, relocate") by hand.
 """
+
 from __future__ import annotations
 
 import functools
@@ -21,8 +22,18 @@ VMLINUX = Path("/sys/kernel/btf/vmlinux")
 KIND_STRUCT, KIND_UNION, KIND_PTR = 4, 5, 2
 KIND_TYPEDEF, KIND_VOLATILE, KIND_CONST, KIND_RESTRICT, KIND_TYPE_TAG = 8, 9, 10, 11, 18
 # bytes that follow a type's 12-byte header: fixed, and per member (vlen)
-_EXTRA = {1: (4, 0), 3: (12, 0), 4: (0, 12), 5: (0, 12), 6: (0, 8), 13: (0, 8), 14: (4, 0), 15: (0, 12),
-          17: (4, 0), 19: (0, 12)}
+_EXTRA = {
+    1: (4, 0),
+    3: (12, 0),
+    4: (0, 12),
+    5: (0, 12),
+    6: (0, 8),
+    13: (0, 8),
+    14: (4, 0),
+    15: (0, 12),
+    17: (4, 0),
+    19: (0, 12),
+}
 
 
 @functools.lru_cache(maxsize=1)
@@ -35,7 +46,7 @@ def _types() -> tuple[list[tuple[int, int, int, int, list[tuple[int, int, int]]]
     magic, _ver, _flags, hdr_len, type_off, type_len, str_off, str_len = struct.unpack_from("<HBBIIIII", raw)
     if magic != 0xEB9F:
         raise LabError(f"{VMLINUX} is not BTF in this machine's byte order")
-    strings = raw[hdr_len + str_off: hdr_len + str_off + str_len]
+    strings = raw[hdr_len + str_off : hdr_len + str_off + str_len]
     types: list = [(0, 0, 0, 0, [])]  # type id 0 is void
     names: dict[str, list[int]] = {}
     pos, end = hdr_len + type_off, hdr_len + type_off + type_len
@@ -55,7 +66,7 @@ def _types() -> tuple[list[tuple[int, int, int, int, list[tuple[int, int, int]]]
 
 
 def _name(strings: bytes, off: int) -> str:
-    return strings[off: strings.index(b"\0", off)].decode()
+    return strings[off : strings.index(b"\0", off)].decode()
 
 
 def _resolve(types: list, tid: int) -> int:

@@ -36,6 +36,7 @@ the default: the BSD machine, what ``tcpdump -r`` runs; or "kernel", a Linux soc
   mark...) are socket-buffer metadata this interpreter cannot know, so it refuses to guess;
 - shifts by X of 32 or more: libpcap sets A to 0; the kernel shifts by X mod 32.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -54,8 +55,19 @@ from .errors import LabError
 LD, LDX, ST, STX, ALU, JMP, RET, MISC = range(8)
 W, H, B = 0x00, 0x08, 0x10
 IMM, ABS, IND, MEM, LEN, MSH = 0x00, 0x20, 0x40, 0x60, 0x80, 0xA0
-ADD, SUB, MUL, DIV, OR, AND, LSH, RSH, NEG, MOD, XOR = (0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70,
-                                                       0x80, 0x90, 0xA0)
+ADD, SUB, MUL, DIV, OR, AND, LSH, RSH, NEG, MOD, XOR = (
+    0x00,
+    0x10,
+    0x20,
+    0x30,
+    0x40,
+    0x50,
+    0x60,
+    0x70,
+    0x80,
+    0x90,
+    0xA0,
+)
 JA, JEQ, JGT, JGE, JSET = 0x00, 0x10, 0x20, 0x30, 0x40
 K, X = 0x00, 0x08
 _SRC_X = X  # the interpreter names its index register X too
@@ -71,23 +83,65 @@ MASK = 0xFFFFFFFF
 SO_ATTACH_FILTER = 26
 SKF_AD_OFF, SKF_NET_OFF, SKF_LL_OFF = 0xFFFFF000, 0xFFF00000, 0xFFE00000  # -0x1000, -0x100000, -0x200000
 # The kernel's ancillary loads (bpf_anc_helper): SKF_AD_OFF + n reads this field of the socket buffer.
-ANCILLARY = {0: "protocol", 4: "pkttype", 8: "ifindex", 12: "nlattr", 16: "nlattr_nest", 20: "mark",
-             24: "queue", 28: "hatype", 32: "rxhash", 36: "cpu", 40: "alu_xor_x", 44: "vlan_tag",
-             48: "vlan_tag_present", 52: "pay_offset", 56: "random", 60: "vlan_tpid"}
+ANCILLARY = {
+    0: "protocol",
+    4: "pkttype",
+    8: "ifindex",
+    12: "nlattr",
+    16: "nlattr_nest",
+    20: "mark",
+    24: "queue",
+    28: "hatype",
+    32: "rxhash",
+    36: "cpu",
+    40: "alu_xor_x",
+    44: "vlan_tag",
+    48: "vlan_tag_present",
+    52: "pay_offset",
+    56: "random",
+    60: "vlan_tpid",
+}
 SEMANTICS = ("libpcap", "kernel")
 
 _SIZES = SIZES
-_ALU_NAMES = {ADD: "add", SUB: "sub", MUL: "mul", DIV: "div", OR: "or", AND: "and", LSH: "lsh",
-              RSH: "rsh", NEG: "neg", MOD: "mod", XOR: "xor"}
+_ALU_NAMES = {
+    ADD: "add",
+    SUB: "sub",
+    MUL: "mul",
+    DIV: "div",
+    OR: "or",
+    AND: "and",
+    LSH: "lsh",
+    RSH: "rsh",
+    NEG: "neg",
+    MOD: "mod",
+    XOR: "xor",
+}
 _JMP_NAMES = {JA: "ja", JEQ: "jeq", JGT: "jgt", JGE: "jge", JSET: "jset"}
 # The kernel's chk_code_allowed table: the only opcodes a socket filter may hold. It is also exactly
 # the set of cases libpcap's bpf_filter has (any other code reaches its `abort()`).
 CODES = frozenset(
-    [ALU | op | src for op in (ADD, SUB, MUL, DIV, MOD, AND, OR, XOR, LSH, RSH) for src in (K, X)] + [ALU | NEG]
+    [ALU | op | src for op in (ADD, SUB, MUL, DIV, MOD, AND, OR, XOR, LSH, RSH) for src in (K, X)]
+    + [ALU | NEG]
     + [LD | size | mode for size in (W, H, B) for mode in (ABS, IND)]
-    + [LD | W | LEN, LD | IMM, LD | MEM, LDX | W | LEN, LDX | B | MSH, LDX | IMM, LDX | MEM, ST, STX,
-       MISC | TAX, MISC | TXA, RET | K, RET | A_SRC, JMP | JA]
-    + [JMP | op | src for op in (JEQ, JGE, JGT, JSET) for src in (K, X)])
+    + [
+        LD | W | LEN,
+        LD | IMM,
+        LD | MEM,
+        LDX | W | LEN,
+        LDX | B | MSH,
+        LDX | IMM,
+        LDX | MEM,
+        ST,
+        STX,
+        MISC | TAX,
+        MISC | TXA,
+        RET | K,
+        RET | A_SRC,
+        JMP | JA,
+    ]
+    + [JMP | op | src for op in (JEQ, JGE, JGT, JSET) for src in (K, X)]
+)
 
 
 class Insn(NamedTuple):
@@ -130,8 +184,13 @@ def _libpcap() -> ctypes.CDLL:
             raise LabError("libpcap is not installed (Debian: libpcap0.8); run `make lab` to install it") from None
         lib.pcap_open_dead.restype = ctypes.c_void_p
         lib.pcap_open_dead.argtypes = [ctypes.c_int, ctypes.c_int]
-        lib.pcap_compile.argtypes = [ctypes.c_void_p, ctypes.POINTER(_BpfProgram), ctypes.c_char_p, ctypes.c_int,
-                                     ctypes.c_uint32]
+        lib.pcap_compile.argtypes = [
+            ctypes.c_void_p,
+            ctypes.POINTER(_BpfProgram),
+            ctypes.c_char_p,
+            ctypes.c_int,
+            ctypes.c_uint32,
+        ]
         lib.pcap_geterr.restype = ctypes.c_char_p
         lib.pcap_geterr.argtypes = [ctypes.c_void_p]
         lib.pcap_freecode.argtypes = [ctypes.POINTER(_BpfProgram)]
@@ -165,7 +224,7 @@ def compile(expr: str, optimize: bool = True, snaplen: int = SNAPLEN) -> list[In
         try:
             if lib.pcap_compile(p, ctypes.byref(prog), raw, int(bool(optimize)), 0xFFFFFFFF) != 0:
                 raise BadFilter(f"tcpdump cannot compile {expr!r}: {lib.pcap_geterr(p).decode()}")
-            out = [Insn(i.code, i.jt, i.jf, i.k) for i in prog.bf_insns[:prog.bf_len]]
+            out = [Insn(i.code, i.jt, i.jf, i.k) for i in prog.bf_insns[: prog.bf_len]]
             lib.pcap_freecode(ctypes.byref(prog))
             return out
         finally:
@@ -212,7 +271,9 @@ def _insns(program: object) -> list[Insn]:
         raise BadProgram("a program is a list of (code, jt, jf, k) tuples of integers") from None
     for pc, (code, jt, jf, k) in enumerate(prog):
         if not (0 <= code <= 0xFFFF and 0 <= jt <= 255 and 0 <= jf <= 255 and 0 <= k <= MASK):
-            raise BadProgram(f"instruction {pc}: a field is out of range (code 16 bits, jt/jf 8 bits, k 32 bits unsigned)")
+            raise BadProgram(
+                f"instruction {pc}: a field is out of range (code 16 bits, jt/jf 8 bits, k 32 bits unsigned)"
+            )
     return prog
 
 
@@ -235,14 +296,18 @@ def validate(program: Iterable[Sequence[int]]) -> list[Insn]:
         if code in (ALU | LSH | K, ALU | RSH | K) and k >= 32:
             raise BadProgram(f"{where}: shift by {k} (at most 31)")
         if cls == LD and code & 0xE0 == ABS and k >= SKF_AD_OFF and (k - SKF_AD_OFF) not in ANCILLARY:
-            raise BadProgram(f"{where}: offset {k - (1 << 32)} is in the kernel's ancillary area "
-                             f"(SKF_AD_OFF + 0..{max(ANCILLARY)}) but names no field it knows")
+            raise BadProgram(
+                f"{where}: offset {k - (1 << 32)} is in the kernel's ancillary area "
+                f"(SKF_AD_OFF + 0..{max(ANCILLARY)}) but names no field it knows"
+            )
         if code == JMP | JA:
             if k >= len(prog) - pc - 1:
                 raise BadProgram(f"{where}: `ja` jumps to {pc + 1 + k}, past the end of the program")
         elif cls == JMP and pc + 1 + max(jt, jf) >= len(prog):
-            raise BadProgram(f"{where}: a conditional jump goes to {pc + 1 + max(jt, jf)}, past the end "
-                             f"of the program ({len(prog)} instructions)")
+            raise BadProgram(
+                f"{where}: a conditional jump goes to {pc + 1 + max(jt, jf)}, past the end "
+                f"of the program ({len(prog)} instructions)"
+            )
     if prog[-1].code not in (RET | K, RET | A_SRC):
         raise BadProgram(f"the last instruction ({len(prog) - 1}) is not a `ret`: the machine could run off the end")
     _check_scratch_memory(prog)
@@ -291,19 +356,31 @@ class Step:
         return f"{self.text:<44} A={self.A:#010x} X={self.X:#010x}{'  ' + used if used else ''}{end}"
 
 
-def interpret(program: Sequence[Sequence[int]], packet: bytes, *, wirelen: int | None = None,
-              byteorder: str = "big", semantics: str = "libpcap") -> int:
+def interpret(
+    program: Sequence[Sequence[int]],
+    packet: bytes,
+    *,
+    wirelen: int | None = None,
+    byteorder: str = "big",
+    semantics: str = "libpcap",
+) -> int:
     """Run the program on a packet: 0 rejects it, otherwise it is the number of bytes to keep."""
-    return _execute(validate(program), _packet(packet), _wirelen(wirelen), _byteorder(byteorder),
-                    _semantics(semantics), None)
+    return _execute(
+        validate(program), _packet(packet), _wirelen(wirelen), _byteorder(byteorder), _semantics(semantics), None
+    )
 
 
-def trace(program: Sequence[Sequence[int]], packet: bytes, *, wirelen: int | None = None,
-          byteorder: str = "big", semantics: str = "libpcap") -> list[Step]:
+def trace(
+    program: Sequence[Sequence[int]],
+    packet: bytes,
+    *,
+    wirelen: int | None = None,
+    byteorder: str = "big",
+    semantics: str = "libpcap",
+) -> list[Step]:
     """Run the program and return every step (registers after each instruction)."""
     steps: list[Step] = []
-    _execute(validate(program), _packet(packet), _wirelen(wirelen), _byteorder(byteorder),
-             _semantics(semantics), steps)
+    _execute(validate(program), _packet(packet), _wirelen(wirelen), _byteorder(byteorder), _semantics(semantics), steps)
     return steps
 
 
@@ -313,7 +390,9 @@ def _packet(packet: object) -> bytes:
     try:
         return bytes(packet)  # type: ignore[call-overload]
     except (TypeError, ValueError):  # ValueError: a list holding a number that is not a byte
-        raise LabError(f"a packet is bytes (or a list of numbers 0..255) or a scapy packet, not {packet!r:.60}") from None
+        raise LabError(
+            f"a packet is bytes (or a list of numbers 0..255) or a scapy packet, not {packet!r:.60}"
+        ) from None
 
 
 def _wirelen(wirelen: object) -> int | None:
@@ -330,15 +409,23 @@ def _byteorder(byteorder: object) -> Literal["big", "little"]:
 
 def _semantics(semantics: object) -> str:
     if semantics not in SEMANTICS:
-        raise LabError(f"semantics is 'libpcap' or 'kernel' (whose machine to follow where they differ), not {semantics!r}")
+        raise LabError(
+            f"semantics is 'libpcap' or 'kernel' (whose machine to follow where they differ), not {semantics!r}"
+        )
     return semantics
 
 
 _NET_HEADER = 14  # where a socket filter's SKF_NET_OFF points: after the Ethernet header (tags already removed)
 
 
-def _execute(prog: list[Insn], pkt: bytes, wirelen: int | None, byteorder: Literal["big", "little"], semantics: str,
-             steps: list[Step] | None) -> int:
+def _execute(
+    prog: list[Insn],
+    pkt: bytes,
+    wirelen: int | None,
+    byteorder: Literal["big", "little"],
+    semantics: str,
+    steps: list[Step] | None,
+) -> int:
     A = X = 0
     M = [0] * MEMWORDS
     n = len(pkt)
@@ -358,7 +445,7 @@ def _execute(prog: list[Insn], pkt: bytes, wirelen: int | None, byteorder: Liter
                 return None
         if off < 0 or off + size > n:
             return None
-        return int.from_bytes(pkt[off:off + size], byteorder)
+        return int.from_bytes(pkt[off : off + size], byteorder)
 
     while True:
         ins = prog[pc]
@@ -377,9 +464,11 @@ def _execute(prog: list[Insn], pkt: bytes, wirelen: int | None, byteorder: Liter
                 v = M[k]
             elif mode == ABS:
                 if kernel and k >= SKF_AD_OFF:
-                    raise LabError(f"instruction {pc} reads the kernel's ancillary field {ANCILLARY[k - SKF_AD_OFF]!r} "
-                                   "(socket-buffer metadata): only the kernel knows it; run it with semantics='libpcap' "
-                                   "(which rejects the packet there) or attach the program to a socket")
+                    raise LabError(
+                        f"instruction {pc} reads the kernel's ancillary field {ANCILLARY[k - SKF_AD_OFF]!r} "
+                        "(socket-buffer metadata): only the kernel knows it; run it with semantics='libpcap' "
+                        "(which rejects the packet there) or attach the program to a socket"
+                    )
                 v = load(k, size)
             elif mode == IND:
                 v = load((X + k) & MASK if kernel else X + k, size)  # the kernel adds in 32 bits
@@ -414,7 +503,7 @@ def _execute(prog: list[Insn], pkt: bytes, wirelen: int | None, byteorder: Liter
                 taken = {JEQ: src == A, JGT: src < A, JGE: src <= A, JSET: bool(A & src)}[op]
                 nxt = pc + 1 + (jt if taken else jf)
         elif cls == RET:
-            result = (A if code & 0x18 == A_SRC else k)
+            result = A if code & 0x18 == A_SRC else k
         else:  # MISC
             if code & 0xF8 == TXA:
                 A = X
@@ -545,7 +634,7 @@ def assemble(text: str) -> list[Insn]:
         jt = jf = 0
         if jumps:
             jt, jf = int(jumps.group(1)) - pc - 1, int(jumps.group(2)) - pc - 1
-            rest = rest[:jumps.start()].strip()
+            rest = rest[: jumps.start()].strip()
             if min(jt, jf) < 0 or max(jt, jf) > 255:
                 raise BadProgram(f"line {pc}: jumps go forward only, at most 256 instructions ahead")
         prog.append(_assemble_one(pc, op, rest, jt, jf, ln.strip()))
@@ -640,7 +729,9 @@ def sample_packets() -> dict[str, bytes]:
         "udp dns answer": Ether(src=s, dst=c) / IP(src="198.18.0.2", dst="198.18.0.1") / UDP(sport=53, dport=40000),
         "udp 9 (discard)": e / ip / UDP(sport=40000, dport=9) / (b"x" * 18),
         "tcp syn :80": e / ip / TCP(sport=40001, dport=80, flags="S"),
-        "tcp syn-ack :80": Ether(src=s, dst=c) / IP(src="198.18.0.2", dst="198.18.0.1") / TCP(sport=80, dport=40001, flags="SA"),
+        "tcp syn-ack :80": Ether(src=s, dst=c)
+        / IP(src="198.18.0.2", dst="198.18.0.1")
+        / TCP(sport=80, dport=40001, flags="SA"),
         "tcp data :80": e / ip / TCP(sport=40001, dport=80, flags="PA") / b"GET / HTTP/1.0\r\n\r\n",
         "tcp syn :22": e / ip / TCP(sport=40002, dport=22, flags="S"),
         "icmp echo": e / ip / ICMP(type=8) / (b"\0" * 32),
@@ -671,7 +762,9 @@ def verdict_table(program: Sequence[Sequence[int]], packets: dict[str, bytes]) -
     """The verdicts as a small text table (accept/reject, bytes kept)."""
     rows = [f"{'packet':<20} {'bytes':>5}  verdict"]
     for name, value in verdicts(program, packets).items():
-        rows.append(f"{name:<20} {len(packets[name]):>5}  {f'accept (keep up to {value} bytes)' if value else 'reject'}")
+        rows.append(
+            f"{name:<20} {len(packets[name]):>5}  {f'accept (keep up to {value} bytes)' if value else 'reject'}"
+        )
     return "\n".join(rows)
 
 

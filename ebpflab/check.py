@@ -7,6 +7,7 @@
 Lab cells assert what the lab teaches; exercise check cells use the same functions, so that a
 stub left as shipped fails with a sentence the learner can act on.
 """
+
 from __future__ import annotations
 
 import re
@@ -35,8 +36,11 @@ def equal(actual: Any, expected: Any, what: str) -> None:
 
 def between(actual: float, low: float, high: float, what: str) -> None:
     """Check that ``low <= actual <= high``."""
-    that(low <= actual <= high, f"{what}: {actual!r} (expected {low}..{high})",
-         f"{what} should be between {low} and {high}, but is {actual!r}")
+    that(
+        low <= actual <= high,
+        f"{what}: {actual!r} (expected {low}..{high})",
+        f"{what} should be between {low} and {high}, but is {actual!r}",
+    )
 
 
 def window_totals(plot: Any) -> dict[str, dict[str, float]]:
@@ -70,7 +74,7 @@ def solutions(lab: str | Path) -> dict[str, str]:
     path = LABS_DIR / "solutions" / f"{Path(lab).stem}.py"
     blocks: dict[str, str] = {}
     name = None
-    for line in (path.read_text().splitlines(keepends=True) if path.exists() else []):
+    for line in path.read_text().splitlines(keepends=True) if path.exists() else []:
         m = re.match(r"# %% exercise: (\S+)", line)
         if m:
             name = m.group(1)

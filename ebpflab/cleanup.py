@@ -13,6 +13,7 @@ capture writes for clang. By default only leftovers of processes that no longer 
 them), so a lab running in another
 notebook is left alone; ``everything=True`` removes them all.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,11 @@ def leftovers(everything: bool = False) -> list[str]:
         found += [str(p) for p in sorted(PIN_ROOT.iterdir()) if everything or not owner_alive(p.name)]
     found += [str(m) for m in leftover_xdp_marks(everything)]
     tmp = Path(tempfile.gettempdir())
-    found += [str(h) for h in sorted(tmp.glob(f"{FILTER_PREFIX}*.h"))
-              if everything or ((tag := filter_header_owner(h.name)) and not owner_alive(tag))]
+    found += [
+        str(h)
+        for h in sorted(tmp.glob(f"{FILTER_PREFIX}*.h"))
+        if everything or ((tag := filter_header_owner(h.name)) and not owner_alive(tag))
+    ]
     return found
 
 
@@ -103,5 +107,8 @@ def main(args: argparse.Namespace) -> int:
     for item in removed:
         print(f"{verb} {item}")
     if not removed:
-        print("nothing to clean up" + ("" if everything else " (labs still running are left alone; --all removes them too)"))
+        print(
+            "nothing to clean up"
+            + ("" if everything else " (labs still running are left alone; --all removes them too)")
+        )
     return 0

@@ -7,6 +7,7 @@
 A module listed in ``COMMANDS`` provides ``add_arguments(parser)`` and ``main(args) -> int``;
 it is imported only when its sub-command runs, so ``ebpflab doctor`` stays fast.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,7 +23,10 @@ COMMANDS = {
     "url": ("ebpflab.labserver", "print the JupyterLab address with its token"),
     "tcpdump": ("ebpflab.tcpdump.command", "capture packets with XDP and a ring buffer, printed like tcpdump (lab 06)"),
     "export": ("ebpflab.export", "serve the running lab's counters in Prometheus' text format (lab 09)"),
-    "events": ("ebpflab.security", "print exec/open/connect/exit events as JSON lines, filtered in the kernel (lab 10)"),
+    "events": (
+        "ebpflab.security",
+        "print exec/open/connect/exit events as JSON lines, filtered in the kernel (lab 10)",
+    ),
 }
 
 

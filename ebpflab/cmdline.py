@@ -6,6 +6,7 @@
 
 No lab imports it: ``ebpflab tcpdump``, ``ebpflab export`` and ``ebpflab events`` do.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,6 +19,7 @@ from collections.abc import Callable
 
 def bounded_int(what: str, lo: int, hi: int) -> Callable[[str], int]:
     """An argparse type: an integer from ``lo`` to ``hi``, else one sentence saying so."""
+
     def parse(text: str) -> int:
         try:
             value = int(text, 10)
@@ -26,28 +28,35 @@ def bounded_int(what: str, lo: int, hi: int) -> Callable[[str], int]:
         if value is None or not lo <= value <= hi:
             raise argparse.ArgumentTypeError(f"invalid {what} {text!r} (must be an integer from {lo} to {hi})")
         return value
+
     return parse
 
 
 def bounded_float(what: str, lo: float, hi: float) -> Callable[[str], float]:
     """An argparse type: a finite number above ``lo`` and at most ``hi`` (NaN and infinity refused)."""
+
     def parse(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
             value = math.nan
         if not (math.isfinite(value) and lo < value <= hi):
-            raise argparse.ArgumentTypeError(f"invalid {what} {text!r} (must be a number above {lo:g} and at most {hi:g})")
+            raise argparse.ArgumentTypeError(
+                f"invalid {what} {text!r} (must be a number above {lo:g} and at most {hi:g})"
+            )
         return value
+
     return parse
 
 
 def name(what: str, pattern: str, longest: int) -> Callable[[str], str]:
     """An argparse type: a non-empty name of at most ``longest`` characters matching ``pattern``."""
+
     def parse(text: str) -> str:
         if not text or len(text) > longest or not re.fullmatch(pattern, text):
             raise argparse.ArgumentTypeError(f"invalid {what} {text!r} (1 to {longest} characters: {pattern})")
         return text
+
     return parse
 
 

@@ -7,6 +7,7 @@
 Lab 09 defines this code in the cell that teaches it and saves it here, so that the scenario
 machinery and the tests use the very detector the learner read (a test keeps the two the same).
 """
+
 from __future__ import annotations
 
 import math
@@ -26,22 +27,24 @@ class Evidence:
     threshold: float
 
     def __str__(self) -> str:
-        return (f"{self.source}: {self.rate:.0f} pkt/s vs baseline {self.baseline:.0f} ± {self.sigma:.0f} "
-                f"(z = {self.z:.1f}), threshold {self.threshold:.0f} pkt/s")
+        return (
+            f"{self.source}: {self.rate:.0f} pkt/s vs baseline {self.baseline:.0f} ± {self.sigma:.0f} "
+            f"(z = {self.z:.1f}), threshold {self.threshold:.0f} pkt/s"
+        )
 
 
 @dataclass
 class Detector:
     """EWMA baseline + z-score per source, with a warm-up that learns how loud benign traffic gets (lab 09)."""
 
-    alpha: float = 0.3          # weight of the newest sample in the baseline
-    k: float = 4.0              # how many sigmas above its baseline a source must be
-    warmup: float = 1.5         # seconds of learning before any decision
-    min_rate: float = 1000.0    # never flag a source below this many packets/s
-    peak_factor: float = 2.0    # ... nor below this multiple of the loudest benign source in warm-up
-    min_sigma: float = 10.0     # a new or very steady source still gets this much slack
-    mean: dict[str, float] = field(default_factory=dict, repr=False)   # per-source EWMA of the rate
-    var: dict[str, float] = field(default_factory=dict, repr=False)    # per-source EWMA of its variance
+    alpha: float = 0.3  # weight of the newest sample in the baseline
+    k: float = 4.0  # how many sigmas above its baseline a source must be
+    warmup: float = 1.5  # seconds of learning before any decision
+    min_rate: float = 1000.0  # never flag a source below this many packets/s
+    peak_factor: float = 2.0  # ... nor below this multiple of the loudest benign source in warm-up
+    min_sigma: float = 10.0  # a new or very steady source still gets this much slack
+    mean: dict[str, float] = field(default_factory=dict, repr=False)  # per-source EWMA of the rate
+    var: dict[str, float] = field(default_factory=dict, repr=False)  # per-source EWMA of its variance
     benign_peak: float = field(default=0.0, repr=False)
 
     def threshold(self, src: str) -> float:

@@ -7,6 +7,7 @@
 Hook points are probed for real where that is cheap (a two-instruction program or a ring buffer
 handed to the ``bpf()`` system call) and read from the kernel's own files otherwise.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -43,10 +44,14 @@ class Check:
 
 def probe_prog(prog_type: str) -> bool:
     """Load ``r0 = 2; exit`` as a program of this type: True if the kernel accepts the type."""
-    insns = ctypes.create_string_buffer(bytes.fromhex("b700000002000000" "9500000000000000"), 16)
+    insns = ctypes.create_string_buffer(bytes.fromhex("b7000000020000009500000000000000"), 16)
     lic = ctypes.create_string_buffer(b"GPL")
-    attr = (PROG_TYPE[prog_type].to_bytes(4, "little") + (2).to_bytes(4, "little")
-            + ctypes.addressof(insns).to_bytes(8, "little") + ctypes.addressof(lic).to_bytes(8, "little"))
+    attr = (
+        PROG_TYPE[prog_type].to_bytes(4, "little")
+        + (2).to_bytes(4, "little")
+        + ctypes.addressof(insns).to_bytes(8, "little")
+        + ctypes.addressof(lic).to_bytes(8, "little")
+    )
     return bpfcall.probe(bpfcall.PROG_LOAD, attr)
 
 
@@ -101,8 +106,11 @@ def hooks() -> dict[str, bool]:
     kprobes = (events / "kprobe").exists() or (tracing / "kprobe_events").exists()
     if _config_says("CONFIG_KPROBES") is False:
         kprobes = False
-    fentry = (Path("/sys/kernel/btf/vmlinux").exists() and _readable(tracing / "available_filter_functions")
-              and _config_says("CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS") is not False)
+    fentry = (
+        Path("/sys/kernel/btf/vmlinux").exists()
+        and _readable(tracing / "available_filter_functions")
+        and _config_says("CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS") is not False
+    )
     return {
         "xdp": probe_prog("xdp"),
         "tc": probe_prog("sched_cls"),
@@ -136,18 +144,22 @@ def enforcement() -> dict[str, bool]:
     major, minor = (int(x) for x in platform.release().split(".")[:2])
     table = hooks()
     return {
-        "send_signal": (major, minor) >= (5, 3) and table["tracepoint"],   # bpf_send_signal() came in 5.3
+        "send_signal": (major, minor) >= (5, 3) and table["tracepoint"],  # bpf_send_signal() came in 5.3
         # BPF LSM programs attach through the same BTF trampolines as fentry
         "bpf_lsm": "bpf" in _lsm_list() and _config_says("CONFIG_BPF_LSM") is not False and table["fentry"],
     }
 
 
 ENFORCE_WHY = {
-    "send_signal": ("lab 10 kills a process from a tracepoint (bpf_send_signal)",
-                    "no bpf_send_signal from tracepoints (kernel older than 5.3): lab 10 only observes"),
-    "bpf_lsm": ("lab 10 can also deny an exec with -EPERM (BPF LSM)",
-                "no BPF LSM here (needs CONFIG_BPF_LSM, 'bpf' in the LSM list and BTF trampolines): "
-                "lab 10 kills instead of denying"),
+    "send_signal": (
+        "lab 10 kills a process from a tracepoint (bpf_send_signal)",
+        "no bpf_send_signal from tracepoints (kernel older than 5.3): lab 10 only observes",
+    ),
+    "bpf_lsm": (
+        "lab 10 can also deny an exec with -EPERM (BPF LSM)",
+        "no BPF LSM here (needs CONFIG_BPF_LSM, 'bpf' in the LSM list and BTF trampolines): "
+        "lab 10 kills instead of denying",
+    ),
 }
 
 
@@ -166,24 +178,54 @@ NEEDED_HOOKS = {"xdp", "tracepoint"}
 
 def run_checks() -> list[Check]:
     """Every check, in the order the doctor prints them."""
-    checks = [Check("root", system.is_root(), "running as root" if system.is_root()
-                    else "not root: run `sudo ebpflab doctor`, and start the labs with `make lab`")]
+    checks = [
+        Check(
+            "root",
+            system.is_root(),
+            "running as root"
+            if system.is_root()
+            else "not root: run `sudo ebpflab doctor`, and start the labs with `make lab`",
+        )
+    ]
     rel = platform.release()
     major, minor = (int(x) for x in rel.split(".")[:2])
-    checks.append(Check("kernel", (major, minor) >= (5, 8), f"Linux {rel}"
-                        + ("" if (major, minor) >= (5, 8) else ": too old, the labs need 5.8 or newer")))
+    checks.append(
+        Check(
+            "kernel",
+            (major, minor) >= (5, 8),
+            f"Linux {rel}" + ("" if (major, minor) >= (5, 8) else ": too old, the labs need 5.8 or newer"),
+        )
+    )
     btf = Path("/sys/kernel/btf/vmlinux").exists()
-    checks.append(Check("BTF", btf, "/sys/kernel/btf/vmlinux present: CO-RE programs (lab 11) and fentry can run" if btf
-                        else "no kernel BTF: lab 11's CO-RE programs and fentry are unavailable", blocking=False))
+    checks.append(
+        Check(
+            "BTF",
+            btf,
+            "/sys/kernel/btf/vmlinux present: CO-RE programs (lab 11) and fentry can run"
+            if btf
+            else "no kernel BTF: lab 11's CO-RE programs and fentry are unavailable",
+            blocking=False,
+        )
+    )
     jit = Path("/proc/sys/net/core/bpf_jit_enable")
     jit_on = jit.exists() and jit.read_text().strip() != "0"
-    checks.append(Check("JIT", jit_on, "the BPF JIT compiles programs to machine code" if jit_on
-                        else "the JIT is off: programs run in the interpreter (slower)", blocking=False))
+    checks.append(
+        Check(
+            "JIT",
+            jit_on,
+            "the BPF JIT compiles programs to machine code"
+            if jit_on
+            else "the JIT is off: programs run in the interpreter (slower)",
+            blocking=False,
+        )
+    )
     path, sentence = system.headers()
     checks.append(Check("headers", path is not None, sentence))
     try:
         bcc = system.import_bcc()
-        checks.append(Check("BCC", True, f"bcc {getattr(bcc, '__version__', '?')} from {Path(bcc.__file__ or '?').parent}"))
+        checks.append(
+            Check("BCC", True, f"bcc {getattr(bcc, '__version__', '?')} from {Path(bcc.__file__ or '?').parent}")
+        )
     except system.MissingBCCError as exc:
         checks.append(Check("BCC", False, str(exc)))
     checks.extend(toolchain_checks())
@@ -191,8 +233,14 @@ def run_checks() -> list[Check]:
         system.mount_pseudo_filesystems()
     for fstype, mnt in system.MOUNTS.items():
         mounted = system.is_mounted(mnt)
-        checks.append(Check(fstype, mounted, f"mounted on {mnt}" if mounted
-                            else f"not mounted on {mnt}: run as root to mount it", blocking=fstype != "debugfs"))
+        checks.append(
+            Check(
+                fstype,
+                mounted,
+                f"mounted on {mnt}" if mounted else f"not mounted on {mnt}: run as root to mount it",
+                blocking=fstype != "debugfs",
+            )
+        )
     root = system.is_root()
     for hook, present in hooks().items():
         detail = HOOK_WHY[hook] if present else f"not offered by this kernel: {HOOK_WHY[hook]}, so that part is skipped"
@@ -221,16 +269,30 @@ def toolchain_checks() -> list[Check]:
     found = {name: shutil.which(name) for name in ("clang", "bpftool", "bpftrace")}
     lib = libbpf.version()
     rows = [
-        ("clang", found["clang"], lambda: _version(["clang", "--version"]),
-         "compiles bpf/*.bpf.c once into CO-RE objects (lab 11)"),
-        ("bpftool", found["bpftool"], lambda: _version(["bpftool", "version"]),
-         "generates build/vmlinux.h from the kernel's BTF (lab 11) and dumps loaded programs (lab 05)"),
+        (
+            "clang",
+            found["clang"],
+            lambda: _version(["clang", "--version"]),
+            "compiles bpf/*.bpf.c once into CO-RE objects (lab 11)",
+        ),
+        (
+            "bpftool",
+            found["bpftool"],
+            lambda: _version(["bpftool", "version"]),
+            "generates build/vmlinux.h from the kernel's BTF (lab 11) and dumps loaded programs (lab 05)",
+        ),
         ("libbpf", lib, lambda: f"libbpf {lib}", "loads CO-RE objects from Python through ctypes (lab 11)"),
         ("bpftrace", found["bpftrace"], lambda: _version(["bpftrace", "--version"]), "runs lab 11's one-liners"),
     ]
-    return [Check(name, bool(there), f"{what()}: {enables}" if there
-                  else f"not installed (`make lab` installs it); it {enables}", blocking=False)
-            for name, there, what, enables in rows]
+    return [
+        Check(
+            name,
+            bool(there),
+            f"{what()}: {enables}" if there else f"not installed (`make lab` installs it); it {enables}",
+            blocking=False,
+        )
+        for name, there, what, enables in rows
+    ]
 
 
 def report(checks: list[Check]) -> str:
@@ -239,8 +301,11 @@ def report(checks: list[Check]) -> str:
     lines = [f"{c.mark} {c.name:<{width}}  {c.detail}" for c in checks]
     blockers = [c for c in checks if c.blocking and not c.ok]
     lines.append("")
-    lines.append("ready for the labs." if not blockers else
-                 f"{len(blockers)} problem(s) block the labs: " + "; ".join(c.name for c in blockers))
+    lines.append(
+        "ready for the labs."
+        if not blockers
+        else f"{len(blockers)} problem(s) block the labs: " + "; ".join(c.name for c in blockers)
+    )
     return "\n".join(lines)
 
 

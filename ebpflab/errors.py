@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """The exceptions a learner may meet: each carries one clear sentence, plus any log behind it (lab 00)."""
+
 from __future__ import annotations
 
 
@@ -35,8 +36,10 @@ class VerifierError(LabError):
         self.func = func
         tail = "\n".join(log.rstrip().splitlines()[-12:])
         # Say how to get the rest: in a notebook the exception is sys.last_value after the cell fails.
-        super().__init__(f"{message}\n--- last lines of the verifier log (the whole log: `import sys; "
-                         f"print(sys.last_value.log)` in a new cell, or `err.log` after `except VerifierError as err`) ---\n{tail}")
+        super().__init__(
+            f"{message}\n--- last lines of the verifier log (the whole log: `import sys; "
+            f"print(sys.last_value.log)` in a new cell, or `err.log` after `except VerifierError as err`) ---\n{tail}"
+        )
 
 
 class CheckFailed(LabError):

@@ -11,6 +11,7 @@ always unpins them (``ebpflab cleanup`` removes the folder of a process that was
 ``ebpflab export --port N`` opens those pins on every scrape and serves them on 127.0.0.1 through
 ``prometheus_client``, so a monitoring system reads the same numbers the notebook plots.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,9 +35,8 @@ from .system import owner_alive
 PINNED_MAPS = ("sources", "hits")
 
 
-
-
 # --- the lab's side: pin for the block, always unpin ---------------------------------------------
+
 
 @contextmanager
 def pin_maps(prog: Any, names: tuple[str, ...] = PINNED_MAPS) -> Iterator[Path]:
@@ -48,6 +48,7 @@ def pin_maps(prog: Any, names: tuple[str, ...] = PINNED_MAPS) -> Iterator[Path]:
 
 
 # --- the exporter's side: read pinned maps ----------------------------------------------------
+
 
 def _map_items(path: Path, key_type: Any, value_type: Any) -> list[tuple[Any, Any]]:
     """Every (key, value) of the pinned map at ``path``, read through the bpf() system call."""
@@ -68,16 +69,15 @@ def running_labs(root: Path = PIN_ROOT) -> list[Path]:
     return [p for p in sorted(root.iterdir()) if owner_alive(p.name)]
 
 
-
-
 def read_counters(folder: Path) -> dict[str, Any]:
     """The counters pinned in one lab's folder: per source, and per firewall rule id (0 = passed)."""
     out: dict[str, Any] = {"sources": {}, "rules": {}}
     if (folder / "sources").exists():
         out["sources"] = source_counters(_map_items(folder / "sources", ctypes.c_uint32, SrcStats))
     if (folder / "hits").exists():
-        out["rules"] = {k.value: v.value for k, v in _map_items(folder / "hits", ctypes.c_uint32, ctypes.c_uint64)
-                        if v.value}
+        out["rules"] = {
+            k.value: v.value for k, v in _map_items(folder / "hits", ctypes.c_uint32, ctypes.c_uint64) if v.value
+        }
     return out
 
 
@@ -90,12 +90,16 @@ class LabCollector:
     def collect(self) -> Iterator[Any]:
         from prometheus_client.core import CounterMetricFamily
 
-        per_source = {f: CounterMetricFamily(f"ebpflab_source_{f}", f"{f.capitalize()} seen by XDP per IPv4 source",
-                                             labels=["lab", "source"])
-                      for f in ("packets", "bytes", "syns", "dropped")}
+        per_source = {
+            f: CounterMetricFamily(
+                f"ebpflab_source_{f}", f"{f.capitalize()} seen by XDP per IPv4 source", labels=["lab", "source"]
+            )
+            for f in ("packets", "bytes", "syns", "dropped")
+        }
         passed = CounterMetricFamily("ebpflab_firewall_passed", "Packets that matched no firewall rule", labels=["lab"])
-        rules = CounterMetricFamily("ebpflab_firewall_rule_hits", "Packets dropped per firewall rule id",
-                                    labels=["lab", "rule"])
+        rules = CounterMetricFamily(
+            "ebpflab_firewall_rule_hits", "Packets dropped per firewall rule id", labels=["lab", "rule"]
+        )
         for folder in running_labs(self.root):
             c = read_counters(folder)
             for src, stats in c["sources"].items():
@@ -140,8 +144,9 @@ def serve(port: int = 0, root: Path = PIN_ROOT) -> Iterator[Exporter]:
         server = make_server("127.0.0.1", int(port), make_wsgi_app(registry), handler_class=_Quiet)
     except OSError as exc:
         raise LabError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
-                              name="ebpflab-export", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="ebpflab-export", daemon=True
+    )
     thread.start()
     try:
         yield Exporter(server)
@@ -155,13 +160,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``ebpflab export``."""
     from .cmdline import bounded_float, bounded_int
 
-    parser.add_argument("--port", type=bounded_int("port", 0, 65535), default=9435, help="TCP port on 127.0.0.1 (default 9435)")
-    parser.add_argument("--seconds", type=bounded_float("duration", 0, 7 * 86400), default=None,
-                        help="stop after this many seconds (default: Ctrl-C)")
+    parser.add_argument(
+        "--port", type=bounded_int("port", 0, 65535), default=9435, help="TCP port on 127.0.0.1 (default 9435)"
+    )
+    parser.add_argument(
+        "--seconds",
+        type=bounded_float("duration", 0, 7 * 86400),
+        default=None,
+        help="stop after this many seconds (default: Ctrl-C)",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
     """``ebpflab export``: serve until Ctrl-C, SIGTERM or ``--seconds``."""
+
     def stop(*_: Any) -> None:
         raise KeyboardInterrupt  # SIGTERM stops it as cleanly as Ctrl-C
 

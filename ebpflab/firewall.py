@@ -16,6 +16,7 @@ port + protocol in a hash) and one hit counter per rule. ``Firewall`` edits them
 Lab 07 compares it with the kernel's own firewall (``ebpflab.nftables``) and counts what an AF_PACKET
 tap sees (``ebpflab.tap``).
 """
+
 from __future__ import annotations
 
 import errno
@@ -36,8 +37,8 @@ class Rule:
     """One firewall rule: its id (the index of its hit counter), its kind and what it matches."""
 
     id: int
-    kind: str      # "src" or "port"
-    match: str     # "198.18.0.0/24" or "udp/9999"
+    kind: str  # "src" or "port"
+    match: str  # "198.18.0.0/24" or "udp/9999"
 
     def __str__(self) -> str:
         return f"{self.kind} {self.match}"
@@ -154,8 +155,10 @@ class Firewall:
         for i in range(base + 1, base + self.max_rules + 1):
             if i not in self._rules:
                 return i
-        raise LabError(f"the {kind} rule table is full ({self.max_rules} rules); remove a rule or rebuild "
-                       f"the program with a larger MAX_RULES define")
+        raise LabError(
+            f"the {kind} rule table is full ({self.max_rules} rules); remove a rule or rebuild "
+            f"the program with a larger MAX_RULES define"
+        )
 
     def _insert(self, table: Any, key: Any, rule: Rule) -> None:
         hits = self.prog["hits"]
@@ -163,8 +166,11 @@ class Firewall:
         try:
             table[key] = table.Leaf(rule.id)
         except Exception as exc:  # the kernel refused: say why in one sentence
-            if getattr(exc, "errno", None) in (errno.E2BIG, errno.ENOSPC, errno.ENOMEM) or "full" in str(exc).lower() \
-                    or "Argument list too long" in str(exc):
+            if (
+                getattr(exc, "errno", None) in (errno.E2BIG, errno.ENOSPC, errno.ENOMEM)
+                or "full" in str(exc).lower()
+                or "Argument list too long" in str(exc)
+            ):
                 raise LabError(f"the kernel's {rule.kind} rule table is full; remove a rule first") from None
             raise LabError(f"could not add rule '{rule}': {exc}") from None
         self._rules[rule.id] = rule

@@ -8,6 +8,7 @@ Every module that looks inside a frame in Python finds the network layer with ``
 802.1Q, 802.1ad (QinQ) and old 0x9100 tags are handled the same everywhere; the C side does the same
 walk once, in ``bpf/parsing.h``.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -22,7 +23,7 @@ def vlan_tags(frame: bytes) -> list[tuple[int, int]]:
         return tags
     etype, off = int.from_bytes(frame[12:14], "big"), 14
     while etype in VLAN_TPIDS and len(frame) >= off + 4:
-        tci, etype = int.from_bytes(frame[off:off + 2], "big"), int.from_bytes(frame[off + 2:off + 4], "big")
+        tci, etype = int.from_bytes(frame[off : off + 2], "big"), int.from_bytes(frame[off + 2 : off + 4], "big")
         tags.append((tci, etype))
         off += 4
     return tags
@@ -43,7 +44,7 @@ def protocol_of(data: bytes) -> str:
     if etype == 0x0806:
         return tags + "ARP"
     if etype == 0x0800 and len(data) >= off + 20:
-        if int.from_bytes(data[off + 6:off + 8], "big") & 0x1FFF:
+        if int.from_bytes(data[off + 6 : off + 8], "big") & 0x1FFF:
             return tags + "IPv4 fragment"
         return tags + {6: "TCP", 17: "UDP", 1: "ICMP"}.get(data[off + 9], "IPv4 other")
     if etype == 0x86DD and len(data) >= off + 40:
@@ -75,47 +76,99 @@ def traffic_mix(src_mac: str, dst_mac: str, src_ip: str, dst_ip: str) -> list[by
         out.append(bcast / ARP(op=1, hwsrc=src_mac, psrc=src_ip, pdst=dst_ip))
         out.append(e / ARP(op=2, hwsrc=src_mac, psrc=src_ip, hwdst=dst_mac, pdst=dst_ip))
     for i in range(20):
-        out.append(e / IP(src=src_ip, dst=dst_ip, id=i) / ICMP(type=8 if i % 2 == 0 else 0, id=0xEB, seq=i) / (b"\x00" * (8 + i)))
+        out.append(
+            e
+            / IP(src=src_ip, dst=dst_ip, id=i)
+            / ICMP(type=8 if i % 2 == 0 else 0, id=0xEB, seq=i)
+            / (b"\x00" * (8 + i))
+        )
     for i in range(3):
         inner = IP(src=dst_ip, dst=src_ip) / UDP(sport=33000 + i, dport=40000)
         out.append(e / IP(src=src_ip, dst=dst_ip) / ICMP(type=3, code=3) / bytes(inner))
     for i in range(40):
-        out.append(e / IP(src=src_ip, dst=dst_ip, ttl=64 - i % 3) / UDP(sport=41000 + i % 7, dport=12000 + i % 5) / (b"u" * (i * 3)))
+        out.append(
+            e
+            / IP(src=src_ip, dst=dst_ip, ttl=64 - i % 3)
+            / UDP(sport=41000 + i % 7, dport=12000 + i % 5)
+            / (b"u" * (i * 3))
+        )
     for i in range(12):
         sport, dport = 42000 + i, 8000 + i % 3
         ip4 = IP(src=src_ip, dst=dst_ip)
         out.append(e / ip4 / TCP(sport=sport, dport=dport, flags="S", seq=1000 + i, window=64240, options=opts))
-        out.append(e / IP(src=dst_ip, dst=src_ip) / TCP(sport=dport, dport=sport, flags="SA", seq=5000, ack=1001 + i,
-                                                        window=65160, options=opts))
-        out.append(e / ip4 / TCP(sport=sport, dport=dport, flags="A", seq=1001 + i, ack=5001, window=502,
-                                 options=[("NOP", None), ("NOP", None), ("Timestamp", (12346, 12345))]))
-        out.append(e / ip4 / TCP(sport=sport, dport=dport, flags="PA", seq=1001 + i, ack=5001, window=502) / (b"d" * (10 + i)))
-        out.append(e / ip4 / TCP(sport=sport, dport=dport, flags="FA" if i % 2 else "R", seq=1011 + 2 * i, ack=5001, window=502))
+        out.append(
+            e
+            / IP(src=dst_ip, dst=src_ip)
+            / TCP(sport=dport, dport=sport, flags="SA", seq=5000, ack=1001 + i, window=65160, options=opts)
+        )
+        out.append(
+            e
+            / ip4
+            / TCP(
+                sport=sport,
+                dport=dport,
+                flags="A",
+                seq=1001 + i,
+                ack=5001,
+                window=502,
+                options=[("NOP", None), ("NOP", None), ("Timestamp", (12346, 12345))],
+            )
+        )
+        out.append(
+            e / ip4 / TCP(sport=sport, dport=dport, flags="PA", seq=1001 + i, ack=5001, window=502) / (b"d" * (10 + i))
+        )
+        out.append(
+            e
+            / ip4
+            / TCP(sport=sport, dport=dport, flags="FA" if i % 2 else "R", seq=1011 + 2 * i, ack=5001, window=502)
+        )
     for i in range(8):
         out.append(e / IPv6(src=v6s, dst=v6d) / IPv6ExtHdrHopByHop() / ICMPv6EchoRequest(id=7, seq=i) / b"ping6")
         out.append(e / IPv6(src=v6s, dst=v6d) / IPv6ExtHdrDestOpt() / UDP(sport=41000, dport=12001) / (b"v" * i))
         out.append(e / IPv6(src=v6s, dst=v6d) / ICMPv6EchoReply(id=7, seq=i))
         out.append(e / IPv6(src=v6s, dst=v6d) / UDP(sport=41000, dport=12001 + i) / b"six")
-        out.append(e / IPv6(src=v6s, dst=v6d) / IPv6ExtHdrRouting(addresses=[v6d]) / TCP(sport=43000, dport=8000 + i, flags="S", options=opts[:1]))
+        out.append(
+            e
+            / IPv6(src=v6s, dst=v6d)
+            / IPv6ExtHdrRouting(addresses=[v6d])
+            / TCP(sport=43000, dport=8000 + i, flags="S", options=opts[:1])
+        )
     frag6 = e / IPv6(src=v6s, dst=v6d) / IPv6ExtHdrFragment(id=99) / UDP(sport=41001, dport=12002) / (b"f" * 600)
     from scapy.layers.inet6 import fragment6
+
     out += fragment6(frag6, 300)
     for i in range(10):
-        out.append(Ether(src=src_mac, dst=dst_mac) / Dot1Q(vlan=10 + i % 2, prio=i % 3) / IP(src=src_ip, dst=dst_ip) / UDP(sport=41000, dport=12003) / b"vlan")
+        out.append(
+            Ether(src=src_mac, dst=dst_mac)
+            / Dot1Q(vlan=10 + i % 2, prio=i % 3)
+            / IP(src=src_ip, dst=dst_ip)
+            / UDP(sport=41000, dport=12003)
+            / b"vlan"
+        )
     for i in range(4):
-        out.append(Ether(src=src_mac, dst="ff:ff:ff:ff:ff:ff") / Dot1Q(vlan=20) / ARP(op=1, hwsrc=src_mac, psrc=src_ip, pdst=dst_ip))
-        out.append(Ether(src=src_mac, dst=dst_mac) / Dot1AD(vlan=100) / Dot1Q(vlan=30) / IP(src=src_ip, dst=dst_ip) / ICMP(seq=i))
+        out.append(
+            Ether(src=src_mac, dst="ff:ff:ff:ff:ff:ff")
+            / Dot1Q(vlan=20)
+            / ARP(op=1, hwsrc=src_mac, psrc=src_ip, pdst=dst_ip)
+        )
+        out.append(
+            Ether(src=src_mac, dst=dst_mac)
+            / Dot1AD(vlan=100)
+            / Dot1Q(vlan=30)
+            / IP(src=src_ip, dst=dst_ip)
+            / ICMP(seq=i)
+        )
     for i in range(3):
         big = e / IP(src=src_ip, dst=dst_ip, id=777 + i) / UDP(sport=41002, dport=12004) / (b"F" * 1200)
         out += [e / f for f in fragment(big[IP], fragsize=400)]
     head = bytes(Ether(src=src_mac, dst=dst_mac, type=0x0800))
     ip_ok = bytes(IP(src=src_ip, dst=dst_ip) / UDP(sport=41003, dport=12005) / b"ok")
     out += [
-        head + ip_ok[:12],                                   # IPv4 header cut short
-        head + bytes([0x4F]) + ip_ok[1:],                    # header length beyond the packet
+        head + ip_ok[:12],  # IPv4 header cut short
+        head + bytes([0x4F]) + ip_ok[1:],  # header length beyond the packet
         head + bytes(IP(src=src_ip, dst=dst_ip, len=400) / UDP(sport=41003, dport=12005)),  # length lies
-        head + bytes(IP(src=src_ip, dst=dst_ip) / TCP(sport=42000, dport=8000))[:30],       # TCP cut short
-        Ether(src=src_mac, dst=dst_mac, type=0x88B5) / (b"\x01" * 30),                     # unknown ethertype
-        Ether(src=src_mac, dst=dst_mac, type=0x0806) / b"\x00\x01\x08",                    # ARP cut short
+        head + bytes(IP(src=src_ip, dst=dst_ip) / TCP(sport=42000, dport=8000))[:30],  # TCP cut short
+        Ether(src=src_mac, dst=dst_mac, type=0x88B5) / (b"\x01" * 30),  # unknown ethertype
+        Ether(src=src_mac, dst=dst_mac, type=0x0806) / b"\x00\x01\x08",  # ARP cut short
     ]
     return [bytes(p) for p in out]

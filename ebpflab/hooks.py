@@ -10,6 +10,7 @@ own user-space program (``labs/targets/shop.c``) and stops it; ``tcp_connections
 TCP connections inside the lab network for the socket-level hooks to see. Attaching is
 ``Program``'s job (``prog.tc()``, ``prog.uprobe()``, ``prog.perf_event()``, ``prog.tracepoint()``).
 """
+
 from __future__ import annotations
 
 import re
@@ -29,8 +30,20 @@ from .netlab import LabNet
 TRACING = Path("/sys/kernel/tracing")
 TARGETS = LABS_DIR / "targets"
 BUILD_DIR = Path("/tmp/ebpflab-targets")
-TCP_STATES = {1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1", 5: "FIN_WAIT2", 6: "TIME_WAIT",
-              7: "CLOSE", 8: "CLOSE_WAIT", 9: "LAST_ACK", 10: "LISTEN", 11: "CLOSING", 12: "NEW_SYN_RECV"}
+TCP_STATES = {
+    1: "ESTABLISHED",
+    2: "SYN_SENT",
+    3: "SYN_RECV",
+    4: "FIN_WAIT1",
+    5: "FIN_WAIT2",
+    6: "TIME_WAIT",
+    7: "CLOSE",
+    8: "CLOSE_WAIT",
+    9: "LAST_ACK",
+    10: "LISTEN",
+    11: "CLOSING",
+    12: "NEW_SYN_RECV",
+}
 SKIPPED = {
     "kprobe": "this kernel has no kprobes (CONFIG_KPROBES is off), so this part is skipped and the lab goes on",
     "fentry": "this kernel cannot attach fentry programs (BTF trampolines), so this part is skipped and the lab goes on",
@@ -43,7 +56,9 @@ def offered(hook: str, table: Mapping[str, bool] | None = None) -> bool:
     if hook not in table:
         raise LabError(f"unknown hook {hook!r}; the doctor knows: {', '.join(table)}")
     if not table[hook]:
-        print(f"– {hook}: " + SKIPPED.get(hook, "not offered by this kernel, so this part is skipped and the lab goes on"))
+        print(
+            f"– {hook}: " + SKIPPED.get(hook, "not offered by this kernel, so this part is skipped and the lab goes on")
+        )
     return bool(table[hook])
 
 
@@ -96,8 +111,9 @@ def build_target(name: str = "shop") -> Path:
     if out.exists() and out.stat().st_mtime >= src.stat().st_mtime:
         return out
     tmp = out.with_suffix(f".{time.monotonic_ns()}")
-    res = subprocess.run([cc, "-O1", "-g", "-fno-omit-frame-pointer", "-o", str(tmp), str(src)],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        [cc, "-O1", "-g", "-fno-omit-frame-pointer", "-o", str(tmp), str(src)], capture_output=True, text=True
+    )
     if res.returncode != 0:
         raise LabError(f"{src.name} did not compile:\n{res.stderr.strip()}")
     tmp.replace(out)  # atomic: a parallel run never executes a half-written binary
@@ -123,8 +139,13 @@ class Target:
         return self.proc.pid
 
     def __enter__(self) -> Target:
-        self.proc = subprocess.Popen([str(self.path), self.mode, str(self.n)], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [str(self.path), self.mode, str(self.n)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         return self
 
     def go(self) -> None:
@@ -151,8 +172,15 @@ class Target:
 
 
 # --- TCP connections in the lab network ---------------------------------------------------------
-def tcp_connections(net: LabNet, client: str, server: str, port: int, count: int = 3,
-                    payload: bytes = b"hello, hooks\n", timeout: float = 2.0) -> list[tuple[str, int, str, int]]:
+def tcp_connections(
+    net: LabNet,
+    client: str,
+    server: str,
+    port: int,
+    count: int = 3,
+    payload: bytes = b"hello, hooks\n",
+    timeout: float = 2.0,
+) -> list[tuple[str, int, str, int]]:
     """Open ``count`` TCP connections client→server:port, send ``payload`` on each, close; return the 4-tuples."""
     if not 1 <= port <= 65535 or not 0 <= count <= 100:
         raise LabError("port must be 1..65535 and count 0..100")

@@ -11,6 +11,7 @@ upload's last chunk, a copied file. Renames move the file and keep its owner. A 
 one write that skips the hook (shutil.copytree), so the contents manager below gives it back itself.
 labserver.server_config() names both in the server's root-only config.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

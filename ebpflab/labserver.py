@@ -20,6 +20,7 @@ it), and checkpoints kept out of ``labs/``. What a participant creates through J
 the owner of ``labs/`` (``labfiles``), though the server is root's. EBPFLAB_LABS serves another folder
 (the tests use it).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,7 +69,9 @@ def token() -> str:
             tmp.unlink(missing_ok=True)
         return path.read_text().strip()
     except PermissionError:
-        raise NotRootError(f"the JupyterLab token in {path} is readable by root only: run the command with sudo.") from None
+        raise NotRootError(
+            f"the JupyterLab token in {path} is readable by root only: run the command with sudo."
+        ) from None
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -84,12 +87,20 @@ def _write_private(path: Path, text: str) -> None:
 def server_config() -> Path:
     """JupyterLab's settings with the token, in a root-only file passed by name (never the token on argv)."""
     path = STATE / "jupyter_server_config.json"
-    settings = {"IdentityProvider": {"token": token()},
-                "ServerApp": {"ip": listen_ip(), "port": port(), "port_retries": 0, "open_browser": False,
-                              "allow_root": True, "root_dir": str(os.environ.get("EBPFLAB_LABS") or LABS_DIR),
-                              # what a participant creates in their checkout is theirs, not root's
-                              "contents_manager_class": "ebpflab.labfiles.OwnedFileManager"},
-                "FileContentsManager": {"post_save_hook": "ebpflab.labfiles.post_save"}}
+    settings = {
+        "IdentityProvider": {"token": token()},
+        "ServerApp": {
+            "ip": listen_ip(),
+            "port": port(),
+            "port_retries": 0,
+            "open_browser": False,
+            "allow_root": True,
+            "root_dir": str(os.environ.get("EBPFLAB_LABS") or LABS_DIR),
+            # what a participant creates in their checkout is theirs, not root's
+            "contents_manager_class": "ebpflab.labfiles.OwnedFileManager",
+        },
+        "FileContentsManager": {"post_save_hook": "ebpflab.labfiles.post_save"},
+    }
     _write_private(path, json.dumps(settings, indent=1) + "\n")
     return path
 
@@ -115,11 +126,13 @@ def first_screen_args() -> list[str]:
     """JupyterLab options for the participant's first screen (see the module docstring)."""
     workspaces = STATE / "workspaces"
     _seed_workspace(workspaces)
-    return [f"--LabApp.app_settings_dir={Path(__file__).parent / 'jupyterlab'}",
-            f"--LabApp.workspaces_dir={workspaces}",
-            f"--FileCheckpoints.checkpoint_dir={STATE / 'checkpoints'}",
-            # Folders come first in the file browser: keep the answers out of a participant's first look.
-            *(f"--ContentsManager.hide_globs={g}" for g in HIDDEN)]
+    return [
+        f"--LabApp.app_settings_dir={Path(__file__).parent / 'jupyterlab'}",
+        f"--LabApp.workspaces_dir={workspaces}",
+        f"--FileCheckpoints.checkpoint_dir={STATE / 'checkpoints'}",
+        # Folders come first in the file browser: keep the answers out of a participant's first look.
+        *(f"--ContentsManager.hide_globs={g}" for g in HIDDEN),
+    ]
 
 
 def _seed_workspace(folder: Path) -> None:
@@ -130,13 +143,17 @@ def _seed_workspace(folder: Path) -> None:
     if path.exists():
         return
     widget = f"notebook:{FIRST_LAB}"
-    workspace = {"data": {"layout-restorer:data": {"main": {"dock": {"type": "tab-area", "currentIndex": 0,
-                                                                     "widgets": [widget]}, "current": widget},
-                                                   "left": {"collapsed": False, "current": "filebrowser",
-                                                            "widgets": ["filebrowser"]},
-                                                   "relativeSizes": [0.22, 0.78, 0]},
-                          widget: {"data": {"path": FIRST_LAB, "factory": "Notebook"}}},
-                 "metadata": {"id": "default"}}
+    workspace = {
+        "data": {
+            "layout-restorer:data": {
+                "main": {"dock": {"type": "tab-area", "currentIndex": 0, "widgets": [widget]}, "current": widget},
+                "left": {"collapsed": False, "current": "filebrowser", "widgets": ["filebrowser"]},
+                "relativeSizes": [0.22, 0.78, 0],
+            },
+            widget: {"data": {"path": FIRST_LAB, "factory": "Notebook"}},
+        },
+        "metadata": {"id": "default"},
+    }
     folder.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(workspace))
 

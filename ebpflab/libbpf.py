@@ -18,6 +18,7 @@ dozen functions of libbpf 1.1 (Debian 12's ``libbpf1``; Debian 13 has 1.5), not 
 Python binding for libbpf — none is maintained for this Python, and this one does not pretend
 to be. libbpf's messages (the verifier log among them) go to stderr and are captured there.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -58,8 +59,9 @@ class _Lib:
         try:
             lib = ctypes.CDLL(name, use_errno=True)
         except OSError:
-            raise LabError("libbpf is not installed: run `make lab` (it installs libbpf1), "
-                           "or `apt-get install libbpf1`.") from None
+            raise LabError(
+                "libbpf is not installed: run `make lab` (it installs libbpf1), or `apt-get install libbpf1`."
+            ) from None
         P, I, U, S = ctypes.c_void_p, ctypes.c_int, ctypes.c_uint32, ctypes.c_char_p  # noqa: E741 (C's int, beside P, U, S)
         for fn, res, args in [
             ("libbpf_version_string", S, []),
@@ -128,15 +130,18 @@ def vmlinux_h() -> Path:
     if VMLINUX_H.exists():
         return VMLINUX_H
     if not KERNEL_BTF.exists():
-        raise LabError("this kernel has no BTF (/sys/kernel/btf/vmlinux): CO-RE programs need a kernel "
-                       "built with CONFIG_DEBUG_INFO_BTF=y (Debian's kernels are).")
+        raise LabError(
+            "this kernel has no BTF (/sys/kernel/btf/vmlinux): CO-RE programs need a kernel "
+            "built with CONFIG_DEBUG_INFO_BTF=y (Debian's kernels are)."
+        )
     # Debian installs it in /usr/sbin, which a PATH inherited from an ordinary user lacks.
     bpftool = shutil.which("bpftool") or shutil.which("bpftool", path="/usr/sbin:/sbin")
     if bpftool is None:
         raise LabError("bpftool is not installed: run `make lab` (it installs bpftool).")
     BUILD_DIR.mkdir(exist_ok=True)
-    res = subprocess.run([bpftool, "btf", "dump", "file", str(KERNEL_BTF), "format", "c"],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        [bpftool, "btf", "dump", "file", str(KERNEL_BTF), "format", "c"], capture_output=True, text=True
+    )
     if res.returncode != 0:
         raise LabError(f"bpftool could not dump the kernel's BTF: {res.stderr.strip()}")
     tmp = VMLINUX_H.with_suffix(".tmp")
@@ -152,8 +157,11 @@ def compile_object(source: Path, out: Path) -> Path:
         raise LabError("clang is not installed: run `make lab` (it installs clang and llvm).")
     vmlinux_h()
     out.parent.mkdir(parents=True, exist_ok=True)
-    res = subprocess.run([clang, *CLANG_FLAGS, f"-I{BUILD_DIR}", f"-I{BPF_DIR}", "-c", str(source), "-o", str(out)],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        [clang, *CLANG_FLAGS, f"-I{BUILD_DIR}", f"-I{BPF_DIR}", "-c", str(source), "-o", str(out)],
+        capture_output=True,
+        text=True,
+    )
     if res.returncode != 0:
         raise CompileError(f"{source.name} did not compile:", res.stderr)
     return out
@@ -255,7 +263,7 @@ class CoreProgram:
     def read_only_globals(self) -> dict[str, int]:
         """The ``const volatile`` globals of the object (.rodata) and their values, found through BTF."""
         _ptr, layout, data = self._rodata()
-        return {name: int.from_bytes(data[off:off + size], sys.byteorder) for name, (off, size) in layout.items()}
+        return {name: int.from_bytes(data[off : off + size], sys.byteorder) for name, (off, size) in layout.items()}
 
     def _rodata(self) -> tuple[int, dict[str, tuple[int, int]], bytes]:
         """(map, {name: (offset, size)}, bytes) of the .rodata section, before load."""
@@ -292,7 +300,7 @@ class CoreProgram:
                 raise LabError(f"{self.name} has no read-only global {name!r}; it has: {known}")
             off, size = layout[name]
             try:
-                buf[off:off + size] = int(value).to_bytes(size, sys.byteorder, signed=int(value) < 0)
+                buf[off : off + size] = int(value).to_bytes(size, sys.byteorder, signed=int(value) < 0)
             except (OverflowError, TypeError, ValueError):
                 raise LabError(f"{name} holds {size} bytes: {value!r} does not fit") from None
         raw = ctypes.create_string_buffer(bytes(buf), len(buf))
@@ -327,8 +335,9 @@ class CoreProgram:
         """The file descriptor of a loaded program (for BPF_PROG_TEST_RUN, bpftool …)."""
         return lib().bpf_program__fd(self._prog(func))
 
-    def xdp(self, where: Host | str, func: str | None = None, mode: str = "generic", *,
-            netns: str | None = None) -> AbstractContextManager[None]:
+    def xdp(
+        self, where: Host | str, func: str | None = None, mode: str = "generic", *, netns: str | None = None
+    ) -> AbstractContextManager[None]:
         """Attach ``func`` at XDP on a lab host's eth0 (or on interface ``where`` in ``netns``) for the block."""
         iface, ns, label = xdp.where(where, netns)
         fd = self.fd(func)
@@ -365,8 +374,12 @@ class CoreProgram:
         if not rb:
             raise LabError(f"libbpf could not open ring buffer {name}: {_err()}")
         try:
-            with rings.polled(name, lambda: lib().ring_buffer__poll(rb, int(interval * 1000)),
-                              lambda: lib().ring_buffer__consume(rb), errors):
+            with rings.polled(
+                name,
+                lambda: lib().ring_buffer__poll(rb, int(interval * 1000)),
+                lambda: lib().ring_buffer__consume(rb),
+                errors,
+            ):
                 yield
         finally:
             lib().ring_buffer__free(rb)
@@ -391,10 +404,16 @@ class CoreProgram:
 def without_headers(code: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run Python ``code`` as root in a new mount namespace where /lib/modules and /usr/src are empty."""
     require_root("hiding the kernel headers in a mount namespace")
-    script = "mount -t tmpfs none /lib/modules && mount -t tmpfs none /usr/src && exec \"$@\""
+    script = 'mount -t tmpfs none /lib/modules && mount -t tmpfs none /usr/src && exec "$@"'
     try:
-        return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
-                               sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
-                              cwd=str(REPO))
+        return subprocess.run(
+            ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=str(REPO),
+        )
     except subprocess.TimeoutExpired:
-        raise LabError(f"the program in the header-less mount namespace did not finish within {timeout:.0f} s") from None
+        raise LabError(
+            f"the program in the header-less mount namespace did not finish within {timeout:.0f} s"
+        ) from None

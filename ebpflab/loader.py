@@ -23,6 +23,7 @@ Clang's errors and the verifier's log are written by libbcc to the process's C-l
 which a notebook never shows; they are captured at the file-descriptor level and carried by
 ``CompileError`` / ``VerifierError`` so that they reach the notebook.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,9 +40,17 @@ from .netlab import Host
 from .system import call_bcc, headers, import_bcc, require_root
 from .verifierlog import explain
 
-PROG_TYPES = {"xdp": "XDP", "tc": "SCHED_CLS", "sched_cls": "SCHED_CLS", "socket": "SOCKET_FILTER",
-              "kprobe": "KPROBE", "tracepoint": "TRACEPOINT", "perf_event": "PERF_EVENT",
-              "raw_tracepoint": "RAW_TRACEPOINT", "cgroup_skb": "CGROUP_SKB"}
+PROG_TYPES = {
+    "xdp": "XDP",
+    "tc": "SCHED_CLS",
+    "sched_cls": "SCHED_CLS",
+    "socket": "SOCKET_FILTER",
+    "kprobe": "KPROBE",
+    "tracepoint": "TRACEPOINT",
+    "perf_event": "PERF_EVENT",
+    "raw_tracepoint": "RAW_TRACEPOINT",
+    "cgroup_skb": "CGROUP_SKB",
+}
 
 
 def resolve_source(source: str | Path) -> tuple[str, str, Path | None]:
@@ -59,6 +68,7 @@ def resolve_source(source: str | Path) -> tuple[str, str, Path | None]:
 
 def inline_c_includes(text: str, folder: Path, seen: frozenset[str] = frozenset()) -> str:
     """Paste ``#include "other.c"`` in place: BCC rewrites map calls only in the text it compiles."""
+
     def paste(m: re.Match) -> str:
         name = m.group(1)
         if name in seen:
@@ -83,8 +93,14 @@ def defines_to_cflags(defines: Mapping[str, Any] | None) -> list[str]:
 class Program:
     """A BPF C program compiled by BCC; a context manager that frees it on exit (lab 02)."""
 
-    def __init__(self, source: str | Path, defines: Mapping[str, Any] | None = None, *,
-                 cflags: list[str] | None = None, debug: int = 0) -> None:
+    def __init__(
+        self,
+        source: str | Path,
+        defines: Mapping[str, Any] | None = None,
+        *,
+        cflags: list[str] | None = None,
+        debug: int = 0,
+    ) -> None:
         self.name, self.text, self.path = resolve_source(source)
         self.defines = dict(defines or {})
         self.cflags = [f"-I{BPF_DIR}", *defines_to_cflags(self.defines), *(cflags or [])]
@@ -105,7 +121,11 @@ class Program:
         """Compile the C program to eBPF bytecode (no kernel involved yet)."""
         require_root("compiling and loading eBPF programs")
         bcc = import_bcc()
-        where = str(self.path.relative_to(BPF_DIR.parent)) if self.path and self.path.is_relative_to(BPF_DIR.parent) else self.name
+        where = (
+            str(self.path.relative_to(BPF_DIR.parent))
+            if self.path and self.path.is_relative_to(BPF_DIR.parent)
+            else self.name
+        )
         if self.path is None:  # C text from a cell: the learner may be breaking things on purpose
             _survives_compiling(self.text, self.cflags)
         res = call_bcc(bcc.BPF, text=self.text.encode(), cflags=self.cflags, debug=self.debug)
@@ -113,8 +133,10 @@ class Program:
             refused = re.search(r"could not open bpf map: (\S+?), error: (.+)", res.log)
             if refused:  # clang was done: the kernel would not make a map of the size asked for
                 sizes = ", ".join(f"{k}={v}" for k, v in self.defines.items() if isinstance(v, int)) or "its defaults"
-                raise LabError(f"{where} compiled, but the kernel refused to create its map {refused.group(1)!r} "
-                               f"({refused.group(2).strip()}) with the sizes asked for ({sizes}).") from None
+                raise LabError(
+                    f"{where} compiled, but the kernel refused to create its map {refused.group(1)!r} "
+                    f"({refused.group(2).strip()}) with the sizes asked for ({sizes})."
+                ) from None
             if "Failed to compile" not in str(res.error):
                 # BCC attaches kprobe__/tracepoint__-named functions itself while building.
                 raise LabError(f"{where} compiled, but BCC could not attach it: {res.error}") from None
@@ -155,14 +177,19 @@ class Program:
         if res.error is not None:
             if "Unknown program" in str(res.error):
                 raise LabError(f"{self.name} has no function {func!r}") from None
-            raise VerifierError(f"the verifier rejected {func}() from {self.name}: {res.error}{_why(res.log, self.text)}",
-                                res.log, program=self.name, func=func) from None
+            raise VerifierError(
+                f"the verifier rejected {func}() from {self.name}: {res.error}{_why(res.log, self.text)}",
+                res.log,
+                program=self.name,
+                func=func,
+            ) from None
         return res.value
 
     # --- attach / detach ----------------------------------------------------------------
     # --- attach / detach: one context manager per kind of hook --------------------------------
-    def xdp(self, where: Host | str, func: str | None = None, mode: str = "generic", *,
-            netns: str | None = None) -> AbstractContextManager[None]:
+    def xdp(
+        self, where: Host | str, func: str | None = None, mode: str = "generic", *, netns: str | None = None
+    ) -> AbstractContextManager[None]:
         """Attach ``func`` at XDP on a lab host's eth0 (or on interface ``where`` in ``netns``) for the block."""
         iface, ns, label = xdp.where(where, netns)
         return attach.xdp_attached(self._function(func, "xdp"), iface, ns, mode, label=label)
@@ -171,7 +198,9 @@ class Program:
         """Attach functions on ``host``'s tc ingress and/or egress hook (a clsact qdisc) for the block."""
         wanted = {d: f for d, f in (("ingress", ingress), ("egress", egress)) if f}
         if not wanted:
-            raise LabError("say which function goes on ingress and/or egress, e.g. prog.tc(host, egress='tc_count_egress')")
+            raise LabError(
+                "say which function goes on ingress and/or egress, e.g. prog.tc(host, egress='tc_count_egress')"
+            )
         return attach.tc_attached({d: self._function(f, "tc") for d, f in wanted.items()}, host)
 
     def tracepoint(self, tp: str, func: str | None = None) -> AbstractContextManager[Any]:
@@ -191,13 +220,15 @@ class Program:
         """Run ``func`` ``sample_hz`` times a second on every CPU (the software cpu-clock event) for the block."""
         return attach.cpu_clock_attached(self.bpf, self._function(func, "perf_event"), sample_hz)
 
-    def ring_buffer(self, name: str, on_record: Callable[[bytes], Any], *,
-                    interval: float = 0.05) -> AbstractContextManager[None]:
+    def ring_buffer(
+        self, name: str, on_record: Callable[[bytes], Any], *, interval: float = 0.05
+    ) -> AbstractContextManager[None]:
         """Poll ring buffer ``name`` in a background thread for the block, calling ``on_record(bytes)`` (see ``rings``)."""
         errors: list[Exception] = []
         self[name].open_ring_buffer(rings.sample_fn(on_record, errors))
-        return rings.polled(name, lambda: self.bpf.ring_buffer_poll(int(interval * 1000)),
-                            self.bpf.ring_buffer_consume, errors)
+        return rings.polled(
+            name, lambda: self.bpf.ring_buffer_poll(int(interval * 1000)), self.bpf.ring_buffer_consume, errors
+        )
 
     # --- maps ---------------------------------------------------------------------------
     def __getitem__(self, name: str) -> Any:
@@ -235,17 +266,28 @@ def _why(log: str, source: str) -> str:
 
 def _survives_compiling(text: str, cflags: list[str]) -> None:
     """Compile C text in a child process first: some LLVM errors (a stack over 512 bytes) end the process."""
-    code = ("import sys; from ebpflab.system import import_bcc; "
-            "import_bcc().BPF(text=sys.stdin.read().encode(), cflags=sys.argv[1:])")
+    code = (
+        "import sys; from ebpflab.system import import_bcc; "
+        "import_bcc().BPF(text=sys.stdin.read().encode(), cflags=sys.argv[1:])"
+    )
     try:
-        run = subprocess.run([sys.executable, "-c", code, *cflags], input=text, capture_output=True, text=True,
-                             timeout=120, cwd=str(BPF_DIR.parent))
+        run = subprocess.run(
+            [sys.executable, "-c", code, *cflags],
+            input=text,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=str(BPF_DIR.parent),
+        )
     except subprocess.TimeoutExpired:
         raise CompileError("clang did not finish compiling this program within 120 seconds.", "") from None
     if run.returncode != 0 and "Traceback" not in run.stderr:  # a Python error is left to build() to report
         out = run.stderr.strip()[-2000:]
-        raise CompileError("clang stopped the whole process while compiling this program (it would have taken "
-                           f"the notebook's kernel with it){_stack_hint(out)}:", out)
+        raise CompileError(
+            "clang stopped the whole process while compiling this program (it would have taken "
+            f"the notebook's kernel with it){_stack_hint(out)}:",
+            out,
+        )
 
 
 # clang 14 says "the BPF stack limit of 512 bytes is exceeded", clang 18 and 19 "the BPF stack limit is exceeded".
@@ -259,5 +301,7 @@ def _stack_hint(output: str) -> str:
 
 def _clean_clang(text: str) -> str:
     """Drop BCC's preamble noise from clang's output, keeping the errors and their context."""
-    keep = [line for line in text.splitlines() if not line.startswith(("In file included from <built-in>", "<built-in>"))]
+    keep = [
+        line for line in text.splitlines() if not line.startswith(("In file included from <built-in>", "<built-in>"))
+    ]
     return "\n".join(keep).strip()

@@ -9,6 +9,7 @@ descriptor, or a pin (a file in the bpf file system). ``pinned()`` pins a map un
 ``/sys/fs/bpf/ebpflab/<pid>_<start>/`` for the block and always unpins it (``ebpflab cleanup`` removes the
 pins of a process that died before it could), so ``bpftool`` in another process reads the same map.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -81,7 +82,9 @@ def pinned(table: Any, name: str) -> Iterator[Path]:
 
 def bpftool(*args: str) -> Any:
     """Run ``bpftool -j ARGS`` and return its JSON output (one sentence if bpftool fails)."""
-    exe = shutil.which("bpftool") or next((p for p in ("/usr/sbin/bpftool", "/sbin/bpftool") if os.path.exists(p)), None)
+    exe = shutil.which("bpftool") or next(
+        (p for p in ("/usr/sbin/bpftool", "/sbin/bpftool") if os.path.exists(p)), None
+    )
     if exe is None:
         raise LabError("bpftool is not installed: run `make lab` (scripts/setup.sh installs it)")
     res = subprocess.run([exe, "-j", *args], capture_output=True, text=True, timeout=30)
@@ -96,7 +99,6 @@ def bpftool(*args: str) -> Any:
 def hexbytes(value: int, size: int) -> list[str]:
     """``value`` as the little-endian byte list bpftool's ``key hex ...`` / ``value hex ...`` expect."""
     return [f"{b:02x}" for b in value.to_bytes(size, "little")]
-
 
 
 def raw(entry: dict) -> tuple[bytes, bytes]:

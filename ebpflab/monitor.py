@@ -8,6 +8,7 @@
 ``struct src_stats`` and ``source_counters()`` decodes the map, for ``Monitor`` here and for
 ``ebpflab export`` alike. ``Monitor.sample()`` turns the counters into rates, one sample per interval.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -27,14 +28,20 @@ def monitor_program(defines: dict[str, Any] | None = None) -> Program:
 class SrcStats(ctypes.Structure):
     """``struct src_stats`` of bpf/xdp_monitor.c."""
 
-    _fields_ = [("packets", ctypes.c_uint64), ("bytes", ctypes.c_uint64), ("syns", ctypes.c_uint64),
-                ("dropped", ctypes.c_uint64)]
+    _fields_ = [
+        ("packets", ctypes.c_uint64),
+        ("bytes", ctypes.c_uint64),
+        ("syns", ctypes.c_uint64),
+        ("dropped", ctypes.c_uint64),
+    ]
 
 
 def source_counters(items: Any) -> dict[str, dict[str, int]]:
     """Per-source counters of ``xdp_monitor``'s ``sources`` map, keyed by dotted address."""
-    return {maps.ipv4_of(k): {"packets": v.packets, "bytes": v.bytes, "syns": v.syns, "dropped": v.dropped}
-            for k, v in items}
+    return {
+        maps.ipv4_of(k): {"packets": v.packets, "bytes": v.bytes, "syns": v.syns, "dropped": v.dropped}
+        for k, v in items
+    }
 
 
 @dataclass
@@ -45,7 +52,7 @@ class Sample:
     pps: dict[str, float]
     syns: dict[str, float]
     dropped: dict[str, float]
-    since: float = 0.0   # when the interval began (the previous sample's t)
+    since: float = 0.0  # when the interval began (the previous sample's t)
 
     def passed(self, src: str) -> float:
         """Packets per second of ``src`` that went through the firewall."""

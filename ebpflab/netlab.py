@@ -13,6 +13,7 @@ Every lab sends its packets here and nowhere else:
 - IPv6 is off and neighbours are static, so the only packets on the wire are the ones a lab sends
   (exact counts in check cells depend on it).
 """
+
 from __future__ import annotations
 
 import atexit
@@ -141,14 +142,18 @@ class LabNet:
             raise LabError(f"hosts is a list of host names, e.g. ['client', 'server'], not {hosts!r}")
         bad = [h for h in hosts if not isinstance(h, str) or not HOST_NAME.fullmatch(h)]
         if bad:
-            raise LabError(f"host name {bad[0]!r} is not allowed: use 1 to 15 characters a-z, 0-9 and '-', "
-                           "starting with a letter or digit")
+            raise LabError(
+                f"host name {bad[0]!r} is not allowed: use 1 to 15 characters a-z, 0-9 and '-', "
+                "starting with a letter or digit"
+            )
         if not isinstance(subnet, str):
             raise LabError(f"subnet is an IPv4 prefix in 198.18.0.0/15 such as '198.18.0.0/24', not {subnet!r}")
         try:
             net = ipaddress.ip_network(subnet)
         except ValueError:
-            raise LabError(f"subnet {subnet!r} is not an IPv4 prefix such as '198.18.0.0/24' (host bits must be 0)") from None
+            raise LabError(
+                f"subnet {subnet!r} is not an IPv4 prefix such as '198.18.0.0/24' (host bits must be 0)"
+            ) from None
         if not isinstance(net, ipaddress.IPv4Network) or not net.subnet_of(LAB_RANGE):
             raise LabError(f"subnet {subnet} is outside the lab range 198.18.0.0/15")
         if len(hosts) < 2 or len(set(hosts)) != len(hosts):
@@ -191,22 +196,61 @@ class LabNet:
         hosts = list(self.hosts.values())
         if self.switch is None:
             a, b = hosts
-            ip("link", "add", "eth0", "address", a.mac, "type", "veth", "peer", "name", "eth0",
-               "address", b.mac, "netns", b.netns, netns=a.netns)
+            ip(
+                "link",
+                "add",
+                "eth0",
+                "address",
+                a.mac,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "eth0",
+                "address",
+                b.mac,
+                "netns",
+                b.netns,
+                netns=a.netns,
+            )
         else:
             ip("link", "add", "br0", "type", "bridge", netns=self.switch)
             ip("link", "set", "br0", "up", netns=self.switch)
             for i, h in enumerate(hosts):
                 port = f"p{i}"
-                ip("link", "add", port, "type", "veth", "peer", "name", "eth0", "address", h.mac,
-                   "netns", h.netns, netns=self.switch)
+                ip(
+                    "link",
+                    "add",
+                    port,
+                    "type",
+                    "veth",
+                    "peer",
+                    "name",
+                    "eth0",
+                    "address",
+                    h.mac,
+                    "netns",
+                    h.netns,
+                    netns=self.switch,
+                )
                 ip("link", "set", port, "master", "br0", "up", netns=self.switch)
         for h in hosts:
             ip("addr", "add", f"{h.ip}/{self.subnet.prefixlen}", "dev", "eth0", netns=h.netns)
             ip("link", "set", "eth0", "up", netns=h.netns)
             for peer in hosts:  # static neighbours: no ARP on the wire unless a lab sends it
                 if peer is not h:
-                    ip("neigh", "replace", peer.ip, "lladdr", peer.mac, "nud", "permanent", "dev", "eth0", netns=h.netns)
+                    ip(
+                        "neigh",
+                        "replace",
+                        peer.ip,
+                        "lladdr",
+                        peer.mac,
+                        "nud",
+                        "permanent",
+                        "dev",
+                        "eth0",
+                        netns=h.netns,
+                    )
         self._wait_links_up()
 
     def _wait_links_up(self, limit: float = 10.0) -> None:
@@ -252,20 +296,26 @@ class LabNet:
     def describe(self) -> str:
         """A table of hosts, namespaces, interfaces and addresses."""
         rows = [f"{'host':<10} {'namespace':<24} {'iface':<6} {'address':<16} mac"]
-        rows += [f"{h.name:<10} {h.netns:<24} {h.iface:<6} {h.ip + '/' + str(self.subnet.prefixlen):<16} {h.mac}"
-                 for h in self.hosts.values()]
+        rows += [
+            f"{h.name:<10} {h.netns:<24} {h.iface:<6} {h.ip + '/' + str(self.subnet.prefixlen):<16} {h.mac}"
+            for h in self.hosts.values()
+        ]
         link = "one veth pair" if self.switch is None else f"veth pairs to bridge br0 in {self.switch}"
         return "\n".join(rows) + f"\nlinks: {link}; no default route; IPv6 off; static neighbours"
 
     # --- running things inside -----------------------------------------------------------
-    def run_ns(self, ns: str, *cmd: str, check: bool = True, timeout: float = 60, **kw: Any) -> subprocess.CompletedProcess:
+    def run_ns(
+        self, ns: str, *cmd: str, check: bool = True, timeout: float = 60, **kw: Any
+    ) -> subprocess.CompletedProcess:
         """Run a command in namespace ``ns`` and wait (bounded by ``timeout`` seconds)."""
         res = subprocess.run(["ip", "netns", "exec", ns, *cmd], capture_output=True, text=True, timeout=timeout, **kw)
         if check and res.returncode != 0:
             raise LabError(f"`{' '.join(cmd)}` in {ns} failed ({res.returncode}): {(res.stderr or res.stdout).strip()}")
         return res
 
-    def run(self, host: str, *cmd: str, check: bool = True, timeout: float = 60, **kw: Any) -> subprocess.CompletedProcess:
+    def run(
+        self, host: str, *cmd: str, check: bool = True, timeout: float = 60, **kw: Any
+    ) -> subprocess.CompletedProcess:
         """Run a command on ``host`` and wait; raise LabError with its stderr if it fails."""
         return self.run_ns(self[host].netns, *cmd, check=check, timeout=timeout, **kw)
 

@@ -7,6 +7,7 @@
 ``nft_drop`` installs the same drop as ``Firewall.block_port`` with nftables, inside one lab host's
 namespace only, counts what it dropped, and always deletes its table.
 """
+
 from __future__ import annotations
 
 import re
@@ -38,8 +39,10 @@ def nft_drop(net: LabNet, host: str, port: int, proto: str = "udp", hook: str = 
         raise LabError(f"protocol {proto!r} is not one of {', '.join(IP_PROTOCOLS)}")
     if hook not in ("input", "prerouting"):
         raise LabError("hook must be 'input' or 'prerouting'")
-    ruleset = (f"table inet ebpflab {{\n chain {hook} {{ type filter hook {hook} priority 0; policy accept;\n"
-               f"  {proto} dport {int(port)} counter drop\n }}\n}}\n")
+    ruleset = (
+        f"table inet ebpflab {{\n chain {hook} {{ type filter hook {hook} priority 0; policy accept;\n"
+        f"  {proto} dport {int(port)} counter drop\n }}\n}}\n"
+    )
     net.run(host, "nft", "-f", "-", input=ruleset, timeout=10)
     try:
         yield NftDrop(net, host, port, proto, hook)

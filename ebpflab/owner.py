@@ -11,6 +11,7 @@ checkout changes nothing. Links are never followed (``lchown``), a file with a s
 left alone (it may be a root file linked in from elsewhere, where ``fs.protected_hardlinks`` is off),
 and a walk never leaves its file system.
 """
+
 from __future__ import annotations
 
 import os

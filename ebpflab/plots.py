@@ -13,6 +13,7 @@ colour-blind viewers) each paired with its own line style (told apart when the c
 and events drawn as thin numbered lines named in the legend. Presentation mode
 (``EBPFLAB_PRESENT=1``, or ``plots.present()`` in a cell) makes figures and text larger still.
 """
+
 from __future__ import annotations
 
 import os
@@ -30,10 +31,17 @@ from cycler import cycler
 
 # Okabe-Ito colours (safe for colour-blind viewers; yellow left out: it vanishes on a projector),
 # each with its own dash pattern so that lines stay apart in grey too. Vermillion is kept for attacks.
-STYLES = [("#0072B2", "-"), ("#E69F00", "--"), ("#009E73", "-."), ("#CC79A7", ":"),
-          ("#56B4E9", (0, (6, 2, 1, 2, 1, 2))), ("#000000", (0, (1, 1))), ("#999999", (0, (8, 3)))]
-ALERT = "#D55E00"      # the colour of an attack or a failure
-EVENT = "#555555"      # event lines: thin, grey, behind the data
+STYLES = [
+    ("#0072B2", "-"),
+    ("#E69F00", "--"),
+    ("#009E73", "-."),
+    ("#CC79A7", ":"),
+    ("#56B4E9", (0, (6, 2, 1, 2, 1, 2))),
+    ("#000000", (0, (1, 1))),
+    ("#999999", (0, (8, 3))),
+]
+ALERT = "#D55E00"  # the colour of an attack or a failure
+EVENT = "#555555"  # event lines: thin, grey, behind the data
 _present = os.environ.get("EBPFLAB_PRESENT") == "1"
 
 
@@ -45,13 +53,23 @@ def presenting() -> bool:
 def style() -> None:
     """Apply the labs' chart style to matplotlib (called on import, and by ``present()``)."""
     big = presenting()
-    plt.rcParams.update({
-        "font.size": 16 if big else 12, "axes.titlesize": 18 if big else 14, "axes.labelsize": 16 if big else 13,
-        "xtick.labelsize": 15 if big else 12, "ytick.labelsize": 15 if big else 12,
-        "legend.fontsize": 15 if big else 12, "lines.linewidth": 3.2 if big else 2.4,
-        "axes.titlepad": 22, "axes.grid": True, "grid.alpha": 0.35, "axes.spines.top": False, "axes.spines.right": False,
-        "axes.prop_cycle": cycler(color=[c for c, _ in STYLES], linestyle=[ls for _, ls in STYLES]),
-    })
+    plt.rcParams.update(
+        {
+            "font.size": 16 if big else 12,
+            "axes.titlesize": 18 if big else 14,
+            "axes.labelsize": 16 if big else 13,
+            "xtick.labelsize": 15 if big else 12,
+            "ytick.labelsize": 15 if big else 12,
+            "legend.fontsize": 15 if big else 12,
+            "lines.linewidth": 3.2 if big else 2.4,
+            "axes.titlepad": 22,
+            "axes.grid": True,
+            "grid.alpha": 0.35,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.prop_cycle": cycler(color=[c for c, _ in STYLES], linestyle=[ls for _, ls in STYLES]),
+        }
+    )
 
 
 def present(on: bool = True) -> None:
@@ -75,10 +93,18 @@ def legend_outside(ax: Any) -> None:
 def mark_events(ax: Any, marks: Sequence[tuple[float, str]], color: str = EVENT) -> None:
     """Thin numbered vertical lines at event times; the number above the axes, the text in the legend."""
     for i, (t, label) in enumerate(marks, 1):
-        ax.axvline(t, color=color, linewidth=1.2, linestyle=(0, (2, 2)), zorder=0.5,
-                   label=f"{i}: {label} ({t:.1f} s)")
-        ax.annotate(str(i), (t, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 2),
-                    textcoords="offset points", ha="center", va="bottom", color=color, weight="bold")
+        ax.axvline(t, color=color, linewidth=1.2, linestyle=(0, (2, 2)), zorder=0.5, label=f"{i}: {label} ({t:.1f} s)")
+        ax.annotate(
+            str(i),
+            (t, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            color=color,
+            weight="bold",
+        )
 
 
 style()
@@ -103,9 +129,16 @@ class LivePlot:
     the default draws one line per series against time.
     """
 
-    def __init__(self, title: str, series: Sequence[str], *, ylabel: str = "packets/s",
-                 min_interval: float = 0.5, draw: Callable[[LivePlot], None] | None = None,
-                 figsize: tuple[float, float] = (8, 3.4)) -> None:
+    def __init__(
+        self,
+        title: str,
+        series: Sequence[str],
+        *,
+        ylabel: str = "packets/s",
+        min_interval: float = 0.5,
+        draw: Callable[[LivePlot], None] | None = None,
+        figsize: tuple[float, float] = (8, 3.4),
+    ) -> None:
         self.title = title
         self.series = list(series)
         self.ylabel = ylabel
@@ -176,8 +209,15 @@ class LivePlot:
         legend_outside(plot.ax)
 
 
-def watch_rates(read: Callable[[], Mapping[str, float]], until: Callable[[], bool], *, title: str,
-                every: float = 0.25, max_seconds: float = 30, ylabel: str = "packets/s") -> LivePlot:
+def watch_rates(
+    read: Callable[[], Mapping[str, float]],
+    until: Callable[[], bool],
+    *,
+    title: str,
+    every: float = 0.25,
+    max_seconds: float = 30,
+    ylabel: str = "packets/s",
+) -> LivePlot:
     """Sample cumulative counters from ``read()`` while ``until()`` is false and plot their rates live."""
     with LivePlot(title, list(read()), ylabel=ylabel) as plot:
         # The first interval starts now, after the figure exists: reading before building it would
@@ -259,8 +299,9 @@ def draw_labnet(net: Any) -> None:
     ax.set_xlim(0, 10)
     ax.set_ylim(0, 6)
     ax.axis("off")
-    ax.add_patch(FancyBboxPatch((0.1, 0.1), 9.8, 5.8, boxstyle="round,pad=0.05", fill=False, linestyle="--",
-                                edgecolor="grey"))
+    ax.add_patch(
+        FancyBboxPatch((0.1, 0.1), 9.8, 5.8, boxstyle="round,pad=0.05", fill=False, linestyle="--", edgecolor="grey")
+    )
     ax.text(0.3, 5.5, "root namespace: nothing added (no address, no route, no link)", color="#555555")
     width = 8.6 / len(hosts)
     centers = []

@@ -20,6 +20,7 @@ There are three, and one question decides: how many records a second?
   (lab 06's ``Capture``, ``ebpflab tcpdump``, ``make bench``): a Python call per record is slower
   than the kernel's work per packet.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -33,6 +34,7 @@ from .errors import LabError
 
 def sample_fn(on_record: Callable[[bytes], Any], errors: list[Exception]) -> Callable[[Any, Any, int], int]:
     """A ``(ctx, data, size)`` ring callback that hands ``on_record`` a copy of the record and keeps its exceptions."""
+
     def sample(ctx: Any, data: Any, size: int) -> int:
         try:
             on_record(ctypes.string_at(data, size))  # a copy: the record is released on return

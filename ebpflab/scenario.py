@@ -8,6 +8,7 @@
 198.18.0.0/15), runs monitor → detect → act once per interval, and returns a ``Result`` that says
 how fast the attack was blocked, whether a benign sender ever was, and draws it all on one time axis.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -38,18 +39,23 @@ class Sender:
     rate: float
     burst_rate: float = 0.0
     burst_p: float = 0.0
-    kind: str = "udp"        # "udp" or "syn"
-    start: float = 0.0       # seconds after the scenario starts
+    kind: str = "udp"  # "udp" or "syn"
+    start: float = 0.0  # seconds after the scenario starts
 
 
 def benign_senders() -> list[Sender]:
     """Four benign senders: steady ones at different rates and a bursty one."""
-    return [Sender("198.18.0.10", 40), Sender("198.18.0.11", 120), Sender("198.18.0.12", 250, kind="syn"),
-            Sender("198.18.0.13", 30, burst_rate=450, burst_p=0.3)]
+    return [
+        Sender("198.18.0.10", 40),
+        Sender("198.18.0.11", 120),
+        Sender("198.18.0.12", 250, kind="syn"),
+        Sender("198.18.0.13", 30, burst_rate=450, burst_p=0.3),
+    ]
 
 
-def attacker(start: float = 2.0, rate: float = 3000, kind: str = "syn",
-             sources: tuple[str, ...] = ("198.18.66.6",)) -> list[Sender]:
+def attacker(
+    start: float = 2.0, rate: float = 3000, kind: str = "syn", sources: tuple[str, ...] = ("198.18.66.6",)
+) -> list[Sender]:
     """A flood from one or a few addresses that starts ``start`` seconds in."""
     return [Sender(s, rate / len(sources), kind=kind, start=start) for s in sources]
 
@@ -97,13 +103,21 @@ class Result:
 
     def plot(self, ax: Any = None, title: str = "monitor → detect → act") -> Any:
         """Traffic per source, the detection floor, drops and the block/unblock moments on one time axis."""
-        return draw_story(ax, self.samples, self.thresholds, self.actions, self.attackers, self.attack_start, title,
-                          self.baselines)
+        return draw_story(
+            ax, self.samples, self.thresholds, self.actions, self.attackers, self.attack_start, title, self.baselines
+        )
 
 
-def draw_story(ax: Any, samples: list[Sample], thresholds: list[float], actions: list[Action],
-               attackers: list[str], attack_start: float | None, title: str,
-               baselines: list[dict[str, float]] | None = None) -> Any:
+def draw_story(
+    ax: Any,
+    samples: list[Sample],
+    thresholds: list[float],
+    actions: list[Action],
+    attackers: list[str],
+    attack_start: float | None,
+    title: str,
+    baselines: list[dict[str, float]] | None = None,
+) -> Any:
     """Draw the loop's time series on ``ax`` (a new figure when None); EWMA baselines dotted.
 
     In the labs' chart style (``plots``): attackers thick and vermillion, benign senders in the
@@ -121,8 +135,18 @@ def draw_story(ax: Any, samples: list[Sample], thresholds: list[float], actions:
     sources = sorted({src for s in samples for src in s.pps}, key=lambda a: ipaddress.IPv4Address(a))
     if attackers:
         dropped = [sum(s.dropped.get(a, 0.0) for a in attackers) for s in samples]
-        ax.fill_between(t, [1.0] * len(t), [max(d, 1.0) for d in dropped], color=plots.ALERT, alpha=0.18,
-                        hatch="//", edgecolor=plots.ALERT, linewidth=0, zorder=1, label="attack dropped in XDP")
+        ax.fill_between(
+            t,
+            [1.0] * len(t),
+            [max(d, 1.0) for d in dropped],
+            color=plots.ALERT,
+            alpha=0.18,
+            hatch="//",
+            edgecolor=plots.ALERT,
+            linewidth=0,
+            zorder=1,
+            label="attack dropped in XDP",
+        )
     calm = iter(plots.STYLES * 8)
     for src in sources:
         if src in attackers:
@@ -132,8 +156,15 @@ def draw_story(ax: Any, samples: list[Sample], thresholds: list[float], actions:
             style = {"linestyle": ls, "zorder": 2}
         ax.plot(t, [s.pps.get(src, 0.0) or math.nan for s in samples], label=src, color=color, **style)
         if baselines:
-            ax.plot(t[:len(baselines)], [b.get(src) or math.nan for b in baselines], ":", linewidth=1.2,
-                    color=color, alpha=0.6, zorder=1.5)
+            ax.plot(
+                t[: len(baselines)],
+                [b.get(src) or math.nan for b in baselines],
+                ":",
+                linewidth=1.2,
+                color=color,
+                alpha=0.6,
+                zorder=1.5,
+            )
     ax.plot(t, thresholds, color="#333333", linewidth=1.6, linestyle=(0, (5, 3)), label="detection floor")
     if baselines:
         ax.plot([], [], ":", color="#666666", linewidth=1.2, label="EWMA baselines (dotted)")
@@ -155,7 +186,7 @@ class Scenario:
         if duration > 30:
             raise LabError("keep a scenario under 30 seconds")
         self.senders, self.seed, self.duration, self.chunk = senders, seed, duration, chunk
-        self.t0 = 0.0                       # the last run's clock origin (time.monotonic())
+        self.t0 = 0.0  # the last run's clock origin (time.monotonic())
         self.started: dict[str, float] = {}  # when each sender really began, seconds after t0
 
     def _frames(self, net: LabNet, host: str, dst: str, s: Sender) -> Any:
@@ -166,8 +197,17 @@ class Scenario:
             frames = [traffic.udp(net, host, dst, dport=5000, src_ip=s.src)]
         return traffic.frames_from(frames)
 
-    def _send(self, net: LabNet, host: str, s: Sender, frames: Any, rng: random.Random, t0: float,
-              stop: threading.Event, sent: dict[str, int]) -> None:
+    def _send(
+        self,
+        net: LabNet,
+        host: str,
+        s: Sender,
+        frames: Any,
+        rng: random.Random,
+        t0: float,
+        stop: threading.Event,
+        sent: dict[str, int],
+    ) -> None:
         wait = t0 + s.start - time.monotonic()
         if wait > 0 and stop.wait(wait):
             return
@@ -176,8 +216,15 @@ class Scenario:
             bursting = s.burst_p and rng.random() < s.burst_p
             rate = (s.burst_rate if bursting else s.rate) * rng.uniform(0.85, 1.15)
             left = self.duration - (time.monotonic() - t0)
-            r = traffic.send(net, host, frames, rate=rate, duration=min(self.chunk, max(left, 0.01)),
-                             count=int(rate * self.chunk) + 1, progress=False)
+            r = traffic.send(
+                net,
+                host,
+                frames,
+                rate=rate,
+                duration=min(self.chunk, max(left, 0.01)),
+                count=int(rate * self.chunk) + 1,
+                progress=False,
+            )
             sent[s.src] = sent.get(s.src, 0) + r.packets
             # keep the pace of the chunk even when it ended early (count reached)
             stop.wait(max(0.0, self.chunk - r.seconds))
@@ -191,8 +238,15 @@ class Scenario:
         sent: dict[str, int] = {}
         self.started = {}
         self.t0 = t0 = time.monotonic()
-        threads = [threading.Thread(target=self._send, args=(net, host, s, f, random.Random(rng.random()), t0, stop, sent),
-                                    name=f"ebpflab-sender-{s.src}", daemon=True) for s, f in zip(self.senders, frames)]
+        threads = [
+            threading.Thread(
+                target=self._send,
+                args=(net, host, s, f, random.Random(rng.random()), t0, stop, sent),
+                name=f"ebpflab-sender-{s.src}",
+                daemon=True,
+            )
+            for s, f in zip(self.senders, frames)
+        ]
         for th in threads:
             th.start()
         try:
@@ -202,9 +256,20 @@ class Scenario:
             for th in threads:
                 th.join(timeout=self.duration + 5)
 
-    def play(self, net: LabNet, prog: Program, *, detector: Detector | None = None, policy: str = "keep",
-            cooldown: float = 10.0, interval: float = 0.5, host: str = "client", dst: str = "server",
-            log: Callable[[str], None] | None = print, on_sample: Callable[[Loop], None] | None = None) -> Result:
+    def play(
+        self,
+        net: LabNet,
+        prog: Program,
+        *,
+        detector: Detector | None = None,
+        policy: str = "keep",
+        cooldown: float = 10.0,
+        interval: float = 0.5,
+        host: str = "client",
+        dst: str = "server",
+        log: Callable[[str], None] | None = print,
+        on_sample: Callable[[Loop], None] | None = None,
+    ) -> Result:
         """Run the scenario against ``xdp_monitor`` attached on ``dst``; return everything it recorded."""
         fw = Firewall(prog)
         loop = Loop(Monitor(prog), detector or Detector(), Actor(fw, policy, cooldown, log))
@@ -220,7 +285,14 @@ class Scenario:
                 loop.step()
                 if on_sample:
                     on_sample(loop)
-        return Result(loop.samples, loop.thresholds, loop.actor.actions, loop.detections,
-                      [s.src for s in self.senders if s not in attack], [s.src for s in attack],
-                      min((self.started.get(s.src, s.start) for s in attack), default=math.nan), dict(sent),
-                      loop.baselines)
+        return Result(
+            loop.samples,
+            loop.thresholds,
+            loop.actor.actions,
+            loop.detections,
+            [s.src for s in self.senders if s not in attack],
+            [s.src for s in attack],
+            min((self.started.get(s.src, s.start) for s in attack), default=math.nan),
+            dict(sent),
+            loop.baselines,
+        )

@@ -16,6 +16,7 @@ System call numbers and even names differ between architectures (arm64 has ``mkd
 ``mkdir``): every number comes from libseccomp's table for the architecture at hand, and a name
 that is a system call only on another architecture the kit runs on is left out of a filter.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,16 @@ from . import cbpf
 from .errors import LabError
 
 # The action is the top 16 bits of what the filter returns (<linux/seccomp.h>); the low 16 are data.
-ACTIONS = {0x80000000: "KILL_PROCESS", 0x00000000: "KILL_THREAD", 0x00030000: "TRAP", 0x00050000: "ERRNO",
-           0x7FC00000: "USER_NOTIF", 0x7FF00000: "TRACE", 0x7FFC0000: "LOG", 0x7FFF0000: "ALLOW"}
+ACTIONS = {
+    0x80000000: "KILL_PROCESS",
+    0x00000000: "KILL_THREAD",
+    0x00030000: "TRAP",
+    0x00050000: "ERRNO",
+    0x7FC00000: "USER_NOTIF",
+    0x7FF00000: "TRACE",
+    0x7FFC0000: "LOG",
+    0x7FFF0000: "ALLOW",
+}
 
 
 def _libseccomp() -> Any:
@@ -82,8 +91,9 @@ def syscall_number(name: str | int, arch: str | None = None) -> int:
     if nr < 0:  # -1 (__NR_SCMP_ERROR) for an unknown name, a pseudo number for another arch's call
         where = f"on {arch}" if arch else "on this architecture"
         other = elsewhere(name, arch)
-        raise LabError(f"no system call named {name!r} {where}"
-                       + (f" (there is one on {', '.join(other)})" if other else ""))
+        raise LabError(
+            f"no system call named {name!r} {where}" + (f" (there is one on {', '.join(other)})" if other else "")
+        )
     return nr
 
 
@@ -102,7 +112,7 @@ def syscall_name(nr: int, arch: str | None = None) -> str:
 def _here(syscalls: Sequence[str], arch: str | None) -> list[str]:
     """The names that are system calls on ``arch``; a misspelt name (none anywhere) fails in one sentence."""
     here = []
-    for name in ([syscalls] if isinstance(syscalls, str) else syscalls):
+    for name in [syscalls] if isinstance(syscalls, str) else syscalls:
         if isinstance(name, int) or _resolve(name, arch) >= 0:
             here.append(name)
         elif not elsewhere(name, arch):
@@ -151,7 +161,9 @@ def seccomp_data(syscall: str | int, args: Sequence[int] = (), arch: str | int |
         raise LabError("a system call has at most 6 arguments")
     lib = _libseccomp()
     named = arch if isinstance(arch, str) else None
-    audit_arch = (lib.system_arch() if arch is None else arch if isinstance(arch, int) else _arch(lib, arch)) & 0xFFFFFFFF
+    audit_arch = (
+        lib.system_arch() if arch is None else arch if isinstance(arch, int) else _arch(lib, arch)
+    ) & 0xFFFFFFFF
     full = list(args) + [0] * (6 - len(args))
     # both architectures of the kit are little-endian, like this machine
     return struct.pack("=iIQ6Q", syscall_number(syscall, named), audit_arch, ip, *[a & (2**64 - 1) for a in full])
@@ -172,8 +184,9 @@ def action(value: int) -> str:
     return name
 
 
-def run_denying(argv: Sequence[str], deny: Sequence[str], errno: int = errno_codes.EPERM,
-        timeout: float = 10) -> subprocess.CompletedProcess:
+def run_denying(
+    argv: Sequence[str], deny: Sequence[str], errno: int = errno_codes.EPERM, timeout: float = 10
+) -> subprocess.CompletedProcess:
     """Run ``argv`` in a child process under a filter that makes ``deny`` fail with ``errno``."""
     if not argv:
         raise LabError("nothing to run: give a command such as ['uname', '-r']")
@@ -188,8 +201,9 @@ def run_denying(argv: Sequence[str], deny: Sequence[str], errno: int = errno_cod
 
 def main(args: Sequence[str] | None = None) -> int:
     """The child's side: load the filter into this process, then exec the command (the filter stays)."""
-    p = argparse.ArgumentParser(prog="python -m ebpflab.seccomp",
-                                description="run a command with some system calls failing (seccomp-bpf)")
+    p = argparse.ArgumentParser(
+        prog="python -m ebpflab.seccomp", description="run a command with some system calls failing (seccomp-bpf)"
+    )
     p.add_argument("--deny", action="append", required=True, help="a system call to fail (repeatable)")
     p.add_argument("--errno", type=int, default=errno_codes.EPERM)
     p.add_argument("command", nargs="+")

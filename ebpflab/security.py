@@ -9,6 +9,7 @@ and sets its maps: ``deny()`` writes a policy entry the kernel enforces with ``b
 ``watch()`` sets the default in-kernel filter, ``counts()`` reads generated vs delivered. ``WebApp``
 is the lab's vulnerable web server in the ``server`` namespace; ``tree()`` draws a process tree.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -37,8 +38,13 @@ POLICY_KINDS = ("exec", "open")
 PATH_LEN = 128
 STATS = ("generated", "delivered", "lost", "policy_hits")
 # Where the C program reads what tracepoints do not carry, as struct.member paths for ebpflab.btf.
-OFFSETS = {"OFF_REAL_PARENT": "task_struct.real_parent", "OFF_TGID": "task_struct.tgid",
-           "OFF_NSPROXY": "task_struct.nsproxy", "OFF_NET_NS": "nsproxy.net_ns", "OFF_NS_INUM": "net.ns.inum"}
+OFFSETS = {
+    "OFF_REAL_PARENT": "task_struct.real_parent",
+    "OFF_TGID": "task_struct.tgid",
+    "OFF_NSPROXY": "task_struct.nsproxy",
+    "OFF_NET_NS": "nsproxy.net_ns",
+    "OFF_NS_INUM": "net.ns.inum",
+}
 KEEP_MARKER = "/* @KEEP@ : a keep() from Python replaces the default below */"
 
 
@@ -108,8 +114,20 @@ def event_of(raw: Any) -> Event:
     if kind == "connect":
         path = f"{maps.ipv4_of(raw.daddr)}:{raw.dport}"
     chain = [p for p in raw.chain if p]
-    return Event(raw.ns, kind, raw.pid, raw.ppid, raw.uid, raw.comm.decode(errors="replace"), path, raw.netns,
-                 chain, raw.ret, ACTION_NAMES.get(raw.action, str(raw.action)), raw.rule)
+    return Event(
+        raw.ns,
+        kind,
+        raw.pid,
+        raw.ppid,
+        raw.uid,
+        raw.comm.decode(errors="replace"),
+        path,
+        raw.netns,
+        chain,
+        raw.ret,
+        ACTION_NAMES.get(raw.action, str(raw.action)),
+        raw.rule,
+    )
 
 
 @dataclass
@@ -148,9 +166,15 @@ def _put(obj: Any, name: str, raw: bytes) -> None:
 class ProcessMonitor:
     """``sec_events`` loaded and attached, its events collected; a context manager that detaches."""
 
-    def __init__(self, keep: str | None = None, *, on_event: Callable[[Event], Any] | None = None,
-                 keep_events: bool = True, watch: dict[str, Any] | None = None,
-                 defines: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        keep: str | None = None,
+        *,
+        on_event: Callable[[Event], Any] | None = None,
+        keep_events: bool = True,
+        watch: dict[str, Any] | None = None,
+        defines: dict[str, Any] | None = None,
+    ) -> None:
         text = (BPF_DIR / "sec_events.c").read_text()
         defines = {**(defines or {}), **kernel_offsets(), "PATH_LEN": PATH_LEN}
         if keep is not None:  # the learner's filter takes the place of the default one
@@ -293,6 +317,7 @@ class WebApp:
 
     def get(self, path: str, client: str = "client", timeout: float = 5) -> tuple[int, str]:
         """One HTTP GET from ``client``: (status, body)."""
+
         def request() -> tuple[int, str]:
             c = http.client.HTTPConnection(self.net[self.host].ip, self.port, timeout=timeout)
             try:
@@ -301,6 +326,7 @@ class WebApp:
                 return r.status, r.read().decode(errors="replace")
             finally:
                 c.close()
+
         try:
             return self.net.call(client, request)
         except (OSError, http.client.HTTPException) as exc:
@@ -347,8 +373,10 @@ def table(events: Iterable[Event], limit: int = 20) -> str:
     t0 = evs[0].ns if evs else 0
     rows = [f"{'ms':>8} {'kind':<7} {'pid':>7} {'ppid':>7} {'uid':>5} {'comm':<15} {'netns':>10}  path / action"]
     for e in evs[:limit]:
-        rows.append(f"{(e.ns - t0) / 1e6:8.2f} {e.kind:<7} {e.pid:>7} {e.ppid:>7} {e.uid:>5} {e.comm:<15} "
-                    f"{e.netns:>10}  {e.path}{'  ← ' + e.action if e.action else ''}")
+        rows.append(
+            f"{(e.ns - t0) / 1e6:8.2f} {e.kind:<7} {e.pid:>7} {e.ppid:>7} {e.uid:>5} {e.comm:<15} "
+            f"{e.netns:>10}  {e.path}{'  ← ' + e.action if e.action else ''}"
+        )
     if len(evs) > limit:
         rows.append(f"… {len(evs) - limit} more")
     return "\n".join(rows)
@@ -366,12 +394,18 @@ def add_arguments(p: Any) -> None:
     """Options of ``ebpflab events``."""
     p.add_argument("--netns", default="", help="only this network namespace (a name in /run/netns, or its inode)")
     p.add_argument("--comm", default="", help="only processes whose name starts with this")
-    p.add_argument("--kind", action="append", default=[], help=f"only these kinds ({', '.join(KINDS)}); repeat or comma-separate")
+    p.add_argument(
+        "--kind", action="append", default=[], help=f"only these kinds ({', '.join(KINDS)}); repeat or comma-separate"
+    )
     p.add_argument("--path", default="", help="only events whose file or program starts with this (up to 64 bytes)")
     from .cmdline import bounded_int
 
-    p.add_argument("--count", type=bounded_int("event count", 0, 2**31 - 1), default=0,
-                   help="stop after this many events (default: until Ctrl-C)")
+    p.add_argument(
+        "--count",
+        type=bounded_int("event count", 0, 2**31 - 1),
+        default=0,
+        help="stop after this many events (default: until Ctrl-C)",
+    )
 
 
 def main(args: Any) -> int:
@@ -402,8 +436,9 @@ def main(args: Any) -> int:
         if args.count and printed[0] >= args.count:
             done.set()
 
-    mon = ProcessMonitor(on_event=show, keep_events=False, watch={"netns": netns, "comm": args.comm, "kinds": kinds,
-                                                              "prefix": args.path})
+    mon = ProcessMonitor(
+        on_event=show, keep_events=False, watch={"netns": netns, "comm": args.comm, "kinds": kinds, "prefix": args.path}
+    )
     with mon:
         print("ebpflab events: watching (Ctrl-C stops)", file=sys.stderr, flush=True)
         try:

@@ -8,6 +8,7 @@
 softirq on every CPU with two tracepoints while a block runs, so a drop's cost to the receiver is
 measured apart from the sender's (lab 07's drop-early comparison, ``bench.drop``).
 """
+
 from __future__ import annotations
 
 import subprocess

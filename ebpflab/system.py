@@ -8,6 +8,7 @@ It is also the one way into BCC: ``import_bcc()`` finds the distribution's modul
 interpreter, and ``call_bcc()`` runs a BCC call with its C-level stderr captured (clang's errors and
 the verifier's log are written there, where a notebook never shows them).
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -101,7 +102,9 @@ def import_bcc() -> ModuleType:
             spec.loader.exec_module(module)
         except Exception as exc:  # e.g. libbcc.so.0 missing
             del sys.modules["bcc"]
-            raise MissingBCCError(f"found BCC at {init.parent} but it did not load ({exc}); reinstall python3-bpfcc.") from None
+            raise MissingBCCError(
+                f"found BCC at {init.parent} but it did not load ({exc}); reinstall python3-bpfcc."
+            ) from None
         return module
     raise MissingBCCError(
         "BCC is not installed: run `make lab` (it installs bpfcc-tools and python3-bpfcc), "

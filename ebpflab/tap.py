@@ -7,6 +7,7 @@
 An XDP program that drops a packet does so before any tap; nftables drops it after. ``tap()`` runs
 the real tcpdump in the host's namespace for the block and reads its count of packets received.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,22 @@ class Tap:
 def tap(net: LabNet, host: str, bpf_filter: str = "", timeout: float = 10) -> Iterator[Tap]:
     """Run tcpdump on ``host`` for the block and count the packets it saw (bounded waits)."""
     t = Tap()
-    p = net.popen(host, "tcpdump", "-i", net[host].iface, "-n", "-q", "-B", "8192", "-w", "/dev/null",
-                  *bpf_filter.split(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    p = net.popen(
+        host,
+        "tcpdump",
+        "-i",
+        net[host].iface,
+        "-n",
+        "-q",
+        "-B",
+        "8192",
+        "-w",
+        "/dev/null",
+        *bpf_filter.split(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     stderr = p.stderr
     assert stderr is not None  # stderr=PIPE
     try:

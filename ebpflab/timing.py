@@ -14,6 +14,7 @@ system call is made directly (``ebpflab.bpfcall``)::
 
 What receiving a packet costs the CPU (NET_RX softirq time, RPS steering) is ``ebpflab.softirq``'s.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -82,8 +83,10 @@ def measure(program_or_fd: ProgramOrFd, packet: bytes, repeat: int = 1) -> TestR
     try:
         ns, retval, data_out = bpfcall.prog_test_run(_fd(program_or_fd), packet, repeat)
     except OSError as exc:
-        raise LabError(f"BPF_PROG_TEST_RUN failed: {exc.strerror} (is the program loaded, and of a type "
-                       "the kernel can test-run, such as XDP?)") from None
+        raise LabError(
+            f"BPF_PROG_TEST_RUN failed: {exc.strerror} (is the program loaded, and of a type "
+            "the kernel can test-run, such as XDP?)"
+        ) from None
     return TestRun(ns=float(ns), retval=retval, repeat=repeat, data_out=data_out)
 
 

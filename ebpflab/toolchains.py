@@ -7,6 +7,7 @@
 Each loader runs in a fresh child process, so that its start-up and its peak resident memory
 are its own and not the notebook's: import, compile or open, load (the verifier), exit.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,7 +54,9 @@ def startup(engine: str, name: str = "xdp_count", timeout: float = 120) -> Start
     imports, work = _CHILD[engine]
     code = _TIMED.format(imports=imports, work=work.format(name=name))
     try:
-        run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, cwd=str(REPO))
+        run = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, cwd=str(REPO)
+        )
     except subprocess.TimeoutExpired:
         raise LabError(f"loading {name} with {engine} took more than {timeout:.0f} s") from None
     if run.returncode != 0:
@@ -83,8 +86,14 @@ def _shared_libs(path: Path) -> list[Path]:
 
 
 def _find_lib(name: str) -> Path | None:
-    return next((Path(d) / name for d in (f"/usr/lib/{platform.machine()}-linux-gnu", "/usr/lib64", "/usr/lib")
-                 if (Path(d) / name).exists()), None)
+    return next(
+        (
+            Path(d) / name
+            for d in (f"/usr/lib/{platform.machine()}-linux-gnu", "/usr/lib64", "/usr/lib")
+            if (Path(d) / name).exists()
+        ),
+        None,
+    )
 
 
 def footprint() -> dict[str, dict[str, int]]:
@@ -102,7 +111,14 @@ def footprint() -> dict[str, dict[str, int]]:
     if libbcc:
         add("BCC", _package_of(libbcc.resolve()) or "", "python3-bpfcc")
         # libbcc carries clang and LLVM: the compiler runs on the target.
-        add("BCC", *[_package_of(lib.resolve()) or "" for lib in _shared_libs(libbcc) if "LLVM" in lib.name or "clang" in lib.name])
+        add(
+            "BCC",
+            *[
+                _package_of(lib.resolve()) or ""
+                for lib in _shared_libs(libbcc)
+                if "LLVM" in lib.name or "clang" in lib.name
+            ],
+        )
     build = Path("/lib/modules") / platform.release() / "build"
     if build.exists():
         headers = _package_of(build.resolve())
@@ -118,6 +134,13 @@ def footprint() -> dict[str, dict[str, int]]:
         out["libbpf (CO-RE)"]["build/xdp_count.bpf.o"] = max(1, round(obj.stat().st_size / 1024))
     exe = Path("/usr/bin/bpftrace")
     if exe.exists():
-        add("bpftrace", "bpftrace", *[_package_of(lib.resolve()) or "" for lib in _shared_libs(exe)
-                                      if "LLVM" in lib.name or "clang" in lib.name])
+        add(
+            "bpftrace",
+            "bpftrace",
+            *[
+                _package_of(lib.resolve()) or ""
+                for lib in _shared_libs(exe)
+                if "LLVM" in lib.name or "clang" in lib.name
+            ],
+        )
     return {k: {p: v for p, v in d.items() if p} for k, d in out.items()}

@@ -9,6 +9,7 @@ Every sender here stops by itself: it is bounded both in packets (``count``) and
 lab namespace, so they can only reach the lab's own veth; IPv4 addresses are checked against
 198.18.0.0/15 before anything is sent.
 """
+
 from __future__ import annotations
 
 import os
@@ -45,7 +46,9 @@ class Sent:
 
 def _bytes(frame: object) -> bytes:
     if frame is None or isinstance(frame, (str, int, float)):
-        raise LabError(f"a frame is bytes or a scapy packet (e.g. traffic.udp(net, 'client', 'server')), not {frame!r:.40}")
+        raise LabError(
+            f"a frame is bytes or a scapy packet (e.g. traffic.udp(net, 'client', 'server')), not {frame!r:.40}"
+        )
     try:
         data = bytes(frame)  # type: ignore[call-overload]  # scapy packets and raw bytes alike
     except (TypeError, ValueError):
@@ -67,7 +70,7 @@ def _check_addresses(data: bytes) -> None:
     """Refuse an IPv4 packet whose addresses are outside the lab range (malformed frames pass)."""
     ethertype, off = l3(data)
     if ethertype == 0x0800 and len(data) >= off + 20:
-        for a in (data[off + 12:off + 16], data[off + 16:off + 20]):
+        for a in (data[off + 12 : off + 16], data[off + 16 : off + 20]):
             check_lab_address(socket.inet_ntoa(a))
 
 
@@ -84,16 +87,27 @@ def _port(name: str, value: object) -> int:
     return value
 
 
-def udp(net: LabNet, src: str, dst: str, dport: int = 9, sport: int = 40000, payload: bytes = b"x" * 18,
-        src_ip: str | None = None) -> Any:
+def udp(
+    net: LabNet,
+    src: str,
+    dst: str,
+    dport: int = 9,
+    sport: int = 40000,
+    payload: bytes = b"x" * 18,
+    src_ip: str | None = None,
+) -> Any:
     """A UDP datagram between two lab hosts (``src_ip`` may spoof another lab address)."""
     from scapy.layers.inet import IP, UDP
 
     _port("dport", dport), _port("sport", sport)
     if not isinstance(payload, (bytes, bytearray)):
         raise LabError(f"payload must be bytes, e.g. b'hello', not {type(payload).__name__}")
-    return ether(net, src, dst) / IP(src=check_lab_address(src_ip or net[src].ip), dst=net[dst].ip) / UDP(
-        sport=sport, dport=dport) / payload
+    return (
+        ether(net, src, dst)
+        / IP(src=check_lab_address(src_ip or net[src].ip), dst=net[dst].ip)
+        / UDP(sport=sport, dport=dport)
+        / payload
+    )
 
 
 def tcp_syn(net: LabNet, src: str, dst: str, dport: int = 80, sport: int = 40000, src_ip: str | None = None) -> Any:
@@ -101,8 +115,11 @@ def tcp_syn(net: LabNet, src: str, dst: str, dport: int = 80, sport: int = 40000
     from scapy.layers.inet import IP, TCP
 
     _port("dport", dport), _port("sport", sport)
-    return ether(net, src, dst) / IP(src=check_lab_address(src_ip or net[src].ip), dst=net[dst].ip) / TCP(
-        sport=sport, dport=dport, flags="S", seq=1000)
+    return (
+        ether(net, src, dst)
+        / IP(src=check_lab_address(src_ip or net[src].ip), dst=net[dst].ip)
+        / TCP(sport=sport, dport=dport, flags="S", seq=1000)
+    )
 
 
 def icmp_echo(net: LabNet, src: str, dst: str, seq: int = 1) -> Any:
@@ -114,9 +131,17 @@ def icmp_echo(net: LabNet, src: str, dst: str, seq: int = 1) -> Any:
     return ether(net, src, dst) / IP(src=net[src].ip, dst=net[dst].ip) / ICMP(id=0xEB, seq=seq) / (b"\0" * 32)
 
 
-def send(net: LabNet, host: str, frames: object | Sequence[object], *, count: int | None = None,
-         rate: float | None = None, duration: float | None = None, progress: bool | None = None,
-         stop: threading.Event | None = None) -> Sent:
+def send(
+    net: LabNet,
+    host: str,
+    frames: object | Sequence[object],
+    *,
+    count: int | None = None,
+    rate: float | None = None,
+    duration: float | None = None,
+    progress: bool | None = None,
+    stop: threading.Event | None = None,
+) -> Sent:
     """Send ``frames`` (cycled) from ``host``'s eth0: ``count`` packets at most ``rate``/s, within ``duration`` s."""
     if not isinstance(frames, (list, tuple)):
         frames = [frames]
@@ -129,7 +154,13 @@ def send(net: LabNet, host: str, frames: object | Sequence[object], *, count: in
     if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_PACKETS:
         raise LabError(f"count must be a whole number of packets from 0 to {MAX_PACKETS}, not {count!r}")
     if duration is not None:  # NaN compares false with everything: it must not slip past the time bound
-        _number("duration", duration, -1e-300, float("inf"), f"a number of seconds, 0 or more (at most {MAX_SECONDS:g} are used)")
+        _number(
+            "duration",
+            duration,
+            -1e-300,
+            float("inf"),
+            f"a number of seconds, 0 or more (at most {MAX_SECONDS:g} are used)",
+        )
     limit = min(duration if duration is not None else MAX_SECONDS, MAX_SECONDS)
     if rate is not None:
         _number("rate", rate, 0, 1e9, "a positive number of packets per second (or None: as fast as possible)")
@@ -153,8 +184,15 @@ def _raw_socket(iface: str) -> socket.socket:
     return s
 
 
-def _send_loop(sock: socket.socket, data: list[bytes], count: int, rate: float | None, limit: float,
-               show: _Progress | None, stop: threading.Event | None = None) -> Sent:
+def _send_loop(
+    sock: socket.socket,
+    data: list[bytes],
+    count: int,
+    rate: float | None,
+    limit: float,
+    show: _Progress | None,
+    stop: threading.Event | None = None,
+) -> Sent:
     sent = Sent(per_frame=[0] * len(data))
     start = time.perf_counter()
     deadline = start + limit
@@ -206,8 +244,9 @@ class Flow:
         self._stop = threading.Event()
         kw.setdefault("progress", False)
         kw["stop"] = self._stop
-        self._thread = threading.Thread(target=self._run, args=(net, host, frames), kwargs=kw,
-                                        name="ebpflab-traffic", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(net, host, frames), kwargs=kw, name="ebpflab-traffic", daemon=True
+        )
 
     def _run(self, *args: object, **kw: object) -> None:
         try:
@@ -312,8 +351,21 @@ class UdpSink:
 
 def ping(net: LabNet, src: str, dst: str, count: int = 3, interval: float = 0.2, timeout: float = 1) -> int:
     """Ping ``dst`` from ``src`` with the real ping; return how many replies came back."""
-    res = net.run(src, "ping", "-n", "-q", "-c", str(count), "-i", str(interval), "-W", str(timeout),
-                  net[dst].ip, check=False, timeout=count * (interval + timeout) + 5)
+    res = net.run(
+        src,
+        "ping",
+        "-n",
+        "-q",
+        "-c",
+        str(count),
+        "-i",
+        str(interval),
+        "-W",
+        str(timeout),
+        net[dst].ip,
+        check=False,
+        timeout=count * (interval + timeout) + 5,
+    )
     for line in res.stdout.splitlines():
         if "received" in line:
             return int(line.split(",")[1].split()[0])

@@ -9,6 +9,7 @@
 by ``ebpflab.verifierlog.explain()``: the rule in one sentence, the failing instruction and its C
 line, and the fix. The gallery pairs broken programs in ``bpf/verifier/`` with their fixes.
 """
+
 from __future__ import annotations
 
 import html
@@ -47,7 +48,11 @@ class Verdict:
     @property
     def verdict(self) -> str:
         """One line: accepted/rejected and the verifier's effort."""
-        effort = f"{self.insns} instructions processed, {self.states} states" if self.insns is not None else "no figures in the log"
+        effort = (
+            f"{self.insns} instructions processed, {self.states} states"
+            if self.insns is not None
+            else "no figures in the log"
+        )
         return f"{self.func}() from {self.name}: {'ACCEPTED' if self.accepted else 'REJECTED'} as {self.prog_type} ({effort})"
 
     def annotated_log(self, last: int = 60) -> str:
@@ -56,7 +61,9 @@ class Verdict:
         skipped = max(0, len(lines) - last)
         exp, out = self.explanation, []
         if skipped:
-            out.append(f"<span style='color:#888'>... {skipped} earlier lines (the whole log: <code>print(result.log)</code> on the value <code>verifier.verify()</code> returned)</span>")
+            out.append(
+                f"<span style='color:#888'>... {skipped} earlier lines (the whole log: <code>print(result.log)</code> on the value <code>verifier.verify()</code> returned)</span>"
+            )
         annotated = any(SOURCE_RE.match(ln) for ln in lines)
         shown = None
         for ln in lines[skipped:]:
@@ -81,8 +88,11 @@ class Verdict:
 
     def _repr_html_(self) -> str:
         color = "#080" if self.accepted else "#c00"
-        return (f"<p><b style='color:{color}'>{html.escape(self.verdict)}</b></p>"
-                + self.explanation._repr_html_() + self.annotated_log())
+        return (
+            f"<p><b style='color:{color}'>{html.escape(self.verdict)}</b></p>"
+            + self.explanation._repr_html_()
+            + self.annotated_log()
+        )
 
 
 def _default_func(name: str) -> str:
@@ -93,13 +103,21 @@ def _default_func(name: str) -> str:
     return name
 
 
-def verify(source_or_path: str | Path, func: str | None = None, prog_type: str = "xdp", *,
-          log_level: int = 1, defines: Mapping[str, Any] | None = None) -> Verdict:
+def verify(
+    source_or_path: str | Path,
+    func: str | None = None,
+    prog_type: str = "xdp",
+    *,
+    log_level: int = 1,
+    defines: Mapping[str, Any] | None = None,
+) -> Verdict:
     """Load ``func`` on the running kernel and return the verdict, the full log and its explanation."""
     bcc = import_bcc()
     flags = {1: bcc.DEBUG_BPF, 2: bcc.DEBUG_BPF_REGISTER_STATE}
     if log_level not in flags:
-        raise LabError(f"log_level must be 1 (the failing path) or 2 (every instruction with register states), not {log_level!r}")
+        raise LabError(
+            f"log_level must be 1 (the failing path) or 2 (every instruction with register states), not {log_level!r}"
+        )
     name, text, _path = resolve_source(source_or_path)
     func = func or _default_func(name)
     # DEBUG_SOURCE: BCC prints each function's instructions with their C lines while compiling
@@ -112,8 +130,19 @@ def verify(source_or_path: str | Path, func: str | None = None, prog_type: str =
             accepted, log = False, exc.log
     stats = STATS_RE.search(log)
     insns, states, peak_states = (int(stats[g]) for g in (1, 3, 4)) if stats else (None, None, None)
-    return Verdict(name, func, prog_type, accepted, log, text, explain(log, text, lines_of),
-                   insns, states, peak_states, lines_of=lines_of)
+    return Verdict(
+        name,
+        func,
+        prog_type,
+        accepted,
+        log,
+        text,
+        explain(log, text, lines_of),
+        insns,
+        states,
+        peak_states,
+        lines_of=lines_of,
+    )
 
 
 # --- the gallery (bpf/verifier/NN_rule.broken.c + NN_rule.fixed.c) -------------------------------
@@ -132,14 +161,17 @@ class Pair:
 
     @property
     def title(self) -> str:
-        """"03 null check": the pair's number and name, for menus and tables."""
+        """ "03 null check": the pair's number and name, for menus and tables."""
         return f"{self.number} {self.name.replace('_', ' ')}"
 
     @property
     def label(self) -> str:
         """What the broken version's header says the kernel does with it, in words."""
-        return {"rejected": "rejected", "accepted": "accepted by every kernel",
-                "root-accepted": "rejected for unprivileged loaders; recent kernels accept it from root"}.get(self.expect, self.expect)
+        return {
+            "rejected": "rejected",
+            "accepted": "accepted by every kernel",
+            "root-accepted": "rejected for unprivileged loaders; recent kernels accept it from root",
+        }.get(self.expect, self.expect)
 
     def as_labelled(self, broken: Verdict) -> bool:
         """True when the kernel's verdict on the broken version matches the header's Expect line.
@@ -178,8 +210,18 @@ def gallery() -> list[Pair]:
         stem = broken.name[: -len(".broken.c")]
         number, _, name = stem.partition("_")
         meta = _header(broken)
-        pairs.append(Pair(number, name, meta["rule"], meta.get("category", "unknown"), meta.get("expect", "rejected"),
-                          meta.get("type", "xdp"), broken, GALLERY_DIR / f"{stem}.fixed.c"))
+        pairs.append(
+            Pair(
+                number,
+                name,
+                meta["rule"],
+                meta.get("category", "unknown"),
+                meta.get("expect", "rejected"),
+                meta.get("type", "xdp"),
+                broken,
+                GALLERY_DIR / f"{stem}.fixed.c",
+            )
+        )
     return pairs
 
 
@@ -199,8 +241,10 @@ def unprivileged_loading() -> str:
         return "This kernel does not say whether unprivileged BPF is allowed."
     if mode == "0":
         return "Unprivileged users may load some programs here (unprivileged_bpf_disabled=0)."
-    return (f"Unprivileged users cannot load any program here (unprivileged_bpf_disabled={mode}): "
-            "the gallery shows what a privileged loader (root) gets.")
+    return (
+        f"Unprivileged users cannot load any program here (unprivileged_bpf_disabled={mode}): "
+        "the gallery shows what a privileged loader (root) gets."
+    )
 
 
 # A two-instruction socket filter (r0 = 0; exit) loaded with the raw bpf() call, for a child that has
@@ -218,8 +262,18 @@ print("loaded" if fd >= 0 else os.strerror(ctypes.get_errno()))
 
 def unprivileged_attempt() -> str:
     """Try to load a trivial socket filter as user nobody without capabilities; say what happened."""
-    cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
-           "/usr/bin/python3", "-c", _UNPRIVILEGED_LOAD, str(bpfcall.number())]
+    cmd = [
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "/usr/bin/python3",
+        "-c",
+        _UNPRIVILEGED_LOAD,
+        str(bpfcall.number()),
+    ]
     try:
         run = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -227,8 +281,10 @@ def unprivileged_attempt() -> str:
     said = (run.stdout.strip() or run.stderr.strip()).splitlines()
     answer = said[-1] if said else "no answer"
     if answer == "loaded":
-        return ("As user nobody without capabilities, a 2-instruction socket filter loads: unprivileged rules apply here, "
-                "to socket filters only (XDP always needs CAP_BPF and CAP_NET_ADMIN).")
+        return (
+            "As user nobody without capabilities, a 2-instruction socket filter loads: unprivileged rules apply here, "
+            "to socket filters only (XDP always needs CAP_BPF and CAP_NET_ADMIN)."
+        )
     return f"As user nobody without capabilities, even a 2-instruction socket filter is refused: {answer}."
 
 
@@ -258,9 +314,11 @@ def picker(log_level: int = 1) -> Any:
         p = pair(choose.value)
         path = p.fixed if toggle.value else p.broken
         res = verify(path, prog_type=p.prog_type, log_level=2 if toggle.value else log_level)
-        return (f"<h4>{html.escape(p.title)}: {html.escape(p.rule)}</h4>"
-                f"<p>Labelled: broken version <b>{html.escape(p.label)}</b>; fixed version accepted.</p>"
-                f"<pre style='font-size:85%'>{html.escape(path.read_text())}</pre>" + res._repr_html_())
+        return (
+            f"<h4>{html.escape(p.title)}: {html.escape(p.rule)}</h4>"
+            f"<p>Labelled: broken version <b>{html.escape(p.label)}</b>; fixed version accepted.</p>"
+            f"<pre style='font-size:85%'>{html.escape(path.read_text())}</pre>" + res._repr_html_()
+        )
 
     def render(*_: Any) -> None:
         try:
@@ -276,8 +334,14 @@ def picker(log_level: int = 1) -> Any:
         return None
     # JupyterLab takes the arrow keys from a focused dropdown (they move between cells); a number
     # box is a text field, whose keys JupyterLab leaves alone: click it, then ↑ ↓ step through.
-    number = w.BoundedIntText(value=1, min=1, max=len(pairs), description="or no.",
-                              layout=w.Layout(width="9em"), style={"description_width": "initial"})
+    number = w.BoundedIntText(
+        value=1,
+        min=1,
+        max=len(pairs),
+        description="or no.",
+        layout=w.Layout(width="9em"),
+        style={"description_width": "initial"},
+    )
     number.observe(lambda ch: setattr(choose, "index", ch["new"] - 1), names="value")
     choose.observe(lambda ch: setattr(number, "value", ch["new"] + 1), names="index")
     hint = w.HTML("<span style='color:#555'>keyboard: click the number, then ↑ ↓</span>")

@@ -9,6 +9,7 @@ rejection and the unit tests can read logs saved from several kernels. Messages 
 kernel versions, so rules are matched by pattern; a message no rule knows falls back to the last
 lines of the log, never to an empty answer.
 """
+
 from __future__ import annotations
 
 import html
@@ -42,99 +43,176 @@ class LogRule:
 
 def _pkt_detail(m: re.Match) -> str:
     off, size, rng = int(m["off"]), int(m["size"]), int(m["r"])
-    return (f"The instruction reads {size} byte(s) at offset {off} of the packet pointer, but the checks "
-            f"so far prove only {rng} byte(s) exist there (bytes {off}..{off + size - 1} are needed).")
+    return (
+        f"The instruction reads {size} byte(s) at offset {off} of the packet pointer, but the checks "
+        f"so far prove only {rng} byte(s) exist there (bytes {off}..{off + size - 1} are needed)."
+    )
 
 
 RULES = [
-    LogRule("packet-variable-offset",
-         r"invalid access to packet, off=(?P<off>-?\d+) size=(?P<size>\d+), R\d+\(id=[1-9]\d*,off=-?\d+,r=(?P<r>\d+)\)",
-         "A packet pointer moved by a variable amount needs its own bounds check: the earlier check "
-         "covered the old pointer, not this one.",
-         "After adding the variable offset, check the new pointer itself: `if ((void *)(p + 1) > data_end) return XDP_PASS;`.",
-         _pkt_detail),
-    LogRule("packet-bounds", r"invalid access to packet, off=(?P<off>-?\d+) size=(?P<size>\d+), R\d+\(.*?r=(?P<r>\d+)\)",
-         "A packet byte may be read only after a comparison with data_end proves it is inside the packet.",
-         "Compare the end of what you read with data_end first, e.g. `if (data + sizeof(*eth) > data_end) return XDP_PASS;`, "
-         "and make the check cover the last byte you read.", _pkt_detail),
-    LogRule("packet-bounds", r"invalid access to packet",
-         "A packet byte may be read only after a comparison with data_end proves it is inside the packet.",
-         "Compare the end of what you read with data_end before reading."),
-    LogRule("pkt-end-arith", r"pointer arithmetic on pkt_end prohibited",
-         "data_end may only be compared with, never moved: the check must move the packet pointer instead.",
-         "Write the check as `if (data + N > data_end)` rather than adjusting data_end."),
-    LogRule("null-check", r"invalid mem access '(?P<t>\w*or_null)'",
-         "A pointer that may be NULL (a map lookup's result, a reservation) must be tested before it is used.",
-         "Test it first: `if (!value) return XDP_PASS;` (or `if (value) { ... }`)."),
-    LogRule("scalar-deref", r"invalid mem access '(scalar|inv)'",
-         "Only pointers the verifier produced itself may be dereferenced: this register holds a plain number, "
-         "either an integer cast to a pointer or a packet pointer a helper such as bpf_xdp_adjust_head() invalidated.",
-         "Read through a pointer the verifier tracks (ctx->data, a map value); after a helper that changes the packet, "
-         "reload data/data_end from ctx and check the bounds again."),
-    LogRule("uninit-stack", r"invalid (indirect )?read from stack|invalid read from stack|!read_ok.*stack",
-         "Stack memory must be written before it is read (by your code or by a helper you pass it to).",
-         "Initialise the variable (`__u32 key = 0;`, `struct s x = {};` or __builtin_memset)."),
-    LogRule("stack-bounds", r"invalid (indirect )?(write to|access to) stack|invalid (write to|variable-offset \w+) stack|"
-         r"invalid stack off|stack (depth|limit)|combined stack size",
-         "Every stack access must stay inside its buffer, and a program has at most 512 bytes of stack.",
-         "Pass sizeof(buf) as the size, keep buffers small, and move big data into a per-CPU array map."),
-    LogRule("loop", r"infinite loop detected|back-edge from insn|unbounded loop|loop is not bounded",
-         "Every loop must provably end: the verifier found a loop whose exit depends on nothing that changes.",
-         "Give the loop a constant upper bound (`for (int i = 0; i < MAX; i++)`) and break out early when done."),
-    LogRule("too-complex", r"BPF program is too large|is too complex|too many states|The sequence of \d+ jumps is too complex",
-         "The verifier simulates every path of the program and gives up after 1,000,000 instructions (or too many "
-         "pending branches), even if the program is correct.",
-         "Do less per run: give loops a constant trip count and test the data inside them, cut branches inside "
-         "loops, or split the work (bpf_loop(), tail calls)."),
-    LogRule("unreachable", r"unreachable insn (?P<insn>\d+)",
-         "Every instruction must be reachable: dead code after an unconditional exit or jump is refused.",
-         "Remove the dead instructions (they usually come from hand-written assembly)."),
-    LogRule("return-value", r"At program exit the register R0 (has|is)",
-         "A program may only return the values its program type defines (checked at every exit).",
-         "Return one of the type's verdicts, e.g. 0 or 1 for a cgroup socket-buffer program."),
-    LogRule("return-value", r"R0 !read_ok",
-         "Every path must set the return value (R0) before the program exits.",
-         "Make every path end with `return <verdict>;`."),
-    LogRule("helper", r"unknown func (?P<f>\w+)|program of this type cannot use helper (?P<g>\w+)|helper call is not allowed",
-         "A program may call only the helpers its program type offers: this one does not exist for this type.",
-         "Use the helper made for this program type (e.g. bpf_xdp_load_bytes() in XDP instead of bpf_skb_load_bytes())."),
-    LogRule("gpl", r"cannot call GPL-restricted function",
-         "Some helpers are only for GPL-licensed programs.",
-         "Declare a GPL-compatible license (BCC: `#define BPF_LICENSE GPL`)."),
-    LogRule("helper-args", r"R\d+ type=\w+ expected=",
-         "Each helper argument must have the type the helper expects (a map, a stack buffer, a function, ...).",
-         "Pass the kind of pointer the helper's documentation asks for."),
-    LogRule("ctx-access", r"invalid bpf_context access",
-         "The context may be read only through its documented fields, and written only where the program type allows.",
-         "Read ctx fields, and change the packet through helpers (bpf_xdp_adjust_head(), bpf_xdp_adjust_tail())."),
-    LogRule("pointer-leak", r"leaks addr|leaking pointer",
-         "Kernel addresses must not reach user space (through a map, a return value or a helper argument).",
-         "Store the numbers user space needs, never pointers."),
-    LogRule("packet-variable-offset", r"math between pkt pointer and register with unbounded min value",
-         "A packet pointer may only move by an amount the verifier can bound: this offset has no known minimum.",
-         "Bound the offset first (an unsigned type, `off &= 0xff` or `if (off > MAX) return XDP_PASS;`), then check the new pointer."),
-    LogRule("map-value-bounds", r"math between map_value pointer and register with unbounded min value",
-         "A map-value pointer may only move by an amount the verifier can bound: this index has no known minimum.",
-         "Use an unsigned index and check it against the value's size first."),
-    LogRule("pointer-arith", r"(pointer arithmetic|bitwise operator|operator) .*(on|with) pointer prohibited|"
-         r"pointer arithmetic .* prohibited|math between .* pointer",
-         "Only some arithmetic on pointers is allowed (adding a bounded number); other operations make the pointer untrackable.",
-         "Do the arithmetic on integers, then add a bounded offset to the pointer."),
-    LogRule("map-value-bounds", r"invalid access to map value|unbounded memory access|min value is negative|"
-         r"value is outside of the allowed memory range",
-         "An access inside a map value must be bounded by the value's size: the verifier needs a range check on the index.",
-         "Check the index first (`if (i < N)`), so that the verifier knows its range."),
-    LogRule("reference-leak", r"Unreleased reference id=\d+ alloc_insn=(?P<insn>\d+)|Unreleased reference",
-         "Every acquired reference (a ring-buffer reservation, a socket) must be released on every path.",
-         "Submit or discard the reservation on every path (`ringbuf_submit` / `ringbuf_discard`).",
-         lambda m: f"The reference taken at instruction {m['insn']} is still held at this exit." if m["insn"] else ""),
-    LogRule("divide-by-zero", r"div by zero",
-         "A division by the constant zero is refused; by a register that may be zero, eBPF defines x / 0 = 0 and x % 0 = x.",
-         "Test the divisor and decide what zero means before dividing."),
+    LogRule(
+        "packet-variable-offset",
+        r"invalid access to packet, off=(?P<off>-?\d+) size=(?P<size>\d+), R\d+\(id=[1-9]\d*,off=-?\d+,r=(?P<r>\d+)\)",
+        "A packet pointer moved by a variable amount needs its own bounds check: the earlier check "
+        "covered the old pointer, not this one.",
+        "After adding the variable offset, check the new pointer itself: `if ((void *)(p + 1) > data_end) return XDP_PASS;`.",
+        _pkt_detail,
+    ),
+    LogRule(
+        "packet-bounds",
+        r"invalid access to packet, off=(?P<off>-?\d+) size=(?P<size>\d+), R\d+\(.*?r=(?P<r>\d+)\)",
+        "A packet byte may be read only after a comparison with data_end proves it is inside the packet.",
+        "Compare the end of what you read with data_end first, e.g. `if (data + sizeof(*eth) > data_end) return XDP_PASS;`, "
+        "and make the check cover the last byte you read.",
+        _pkt_detail,
+    ),
+    LogRule(
+        "packet-bounds",
+        r"invalid access to packet",
+        "A packet byte may be read only after a comparison with data_end proves it is inside the packet.",
+        "Compare the end of what you read with data_end before reading.",
+    ),
+    LogRule(
+        "pkt-end-arith",
+        r"pointer arithmetic on pkt_end prohibited",
+        "data_end may only be compared with, never moved: the check must move the packet pointer instead.",
+        "Write the check as `if (data + N > data_end)` rather than adjusting data_end.",
+    ),
+    LogRule(
+        "null-check",
+        r"invalid mem access '(?P<t>\w*or_null)'",
+        "A pointer that may be NULL (a map lookup's result, a reservation) must be tested before it is used.",
+        "Test it first: `if (!value) return XDP_PASS;` (or `if (value) { ... }`).",
+    ),
+    LogRule(
+        "scalar-deref",
+        r"invalid mem access '(scalar|inv)'",
+        "Only pointers the verifier produced itself may be dereferenced: this register holds a plain number, "
+        "either an integer cast to a pointer or a packet pointer a helper such as bpf_xdp_adjust_head() invalidated.",
+        "Read through a pointer the verifier tracks (ctx->data, a map value); after a helper that changes the packet, "
+        "reload data/data_end from ctx and check the bounds again.",
+    ),
+    LogRule(
+        "uninit-stack",
+        r"invalid (indirect )?read from stack|invalid read from stack|!read_ok.*stack",
+        "Stack memory must be written before it is read (by your code or by a helper you pass it to).",
+        "Initialise the variable (`__u32 key = 0;`, `struct s x = {};` or __builtin_memset).",
+    ),
+    LogRule(
+        "stack-bounds",
+        r"invalid (indirect )?(write to|access to) stack|invalid (write to|variable-offset \w+) stack|"
+        r"invalid stack off|stack (depth|limit)|combined stack size",
+        "Every stack access must stay inside its buffer, and a program has at most 512 bytes of stack.",
+        "Pass sizeof(buf) as the size, keep buffers small, and move big data into a per-CPU array map.",
+    ),
+    LogRule(
+        "loop",
+        r"infinite loop detected|back-edge from insn|unbounded loop|loop is not bounded",
+        "Every loop must provably end: the verifier found a loop whose exit depends on nothing that changes.",
+        "Give the loop a constant upper bound (`for (int i = 0; i < MAX; i++)`) and break out early when done.",
+    ),
+    LogRule(
+        "too-complex",
+        r"BPF program is too large|is too complex|too many states|The sequence of \d+ jumps is too complex",
+        "The verifier simulates every path of the program and gives up after 1,000,000 instructions (or too many "
+        "pending branches), even if the program is correct.",
+        "Do less per run: give loops a constant trip count and test the data inside them, cut branches inside "
+        "loops, or split the work (bpf_loop(), tail calls).",
+    ),
+    LogRule(
+        "unreachable",
+        r"unreachable insn (?P<insn>\d+)",
+        "Every instruction must be reachable: dead code after an unconditional exit or jump is refused.",
+        "Remove the dead instructions (they usually come from hand-written assembly).",
+    ),
+    LogRule(
+        "return-value",
+        r"At program exit the register R0 (has|is)",
+        "A program may only return the values its program type defines (checked at every exit).",
+        "Return one of the type's verdicts, e.g. 0 or 1 for a cgroup socket-buffer program.",
+    ),
+    LogRule(
+        "return-value",
+        r"R0 !read_ok",
+        "Every path must set the return value (R0) before the program exits.",
+        "Make every path end with `return <verdict>;`.",
+    ),
+    LogRule(
+        "helper",
+        r"unknown func (?P<f>\w+)|program of this type cannot use helper (?P<g>\w+)|helper call is not allowed",
+        "A program may call only the helpers its program type offers: this one does not exist for this type.",
+        "Use the helper made for this program type (e.g. bpf_xdp_load_bytes() in XDP instead of bpf_skb_load_bytes()).",
+    ),
+    LogRule(
+        "gpl",
+        r"cannot call GPL-restricted function",
+        "Some helpers are only for GPL-licensed programs.",
+        "Declare a GPL-compatible license (BCC: `#define BPF_LICENSE GPL`).",
+    ),
+    LogRule(
+        "helper-args",
+        r"R\d+ type=\w+ expected=",
+        "Each helper argument must have the type the helper expects (a map, a stack buffer, a function, ...).",
+        "Pass the kind of pointer the helper's documentation asks for.",
+    ),
+    LogRule(
+        "ctx-access",
+        r"invalid bpf_context access",
+        "The context may be read only through its documented fields, and written only where the program type allows.",
+        "Read ctx fields, and change the packet through helpers (bpf_xdp_adjust_head(), bpf_xdp_adjust_tail()).",
+    ),
+    LogRule(
+        "pointer-leak",
+        r"leaks addr|leaking pointer",
+        "Kernel addresses must not reach user space (through a map, a return value or a helper argument).",
+        "Store the numbers user space needs, never pointers.",
+    ),
+    LogRule(
+        "packet-variable-offset",
+        r"math between pkt pointer and register with unbounded min value",
+        "A packet pointer may only move by an amount the verifier can bound: this offset has no known minimum.",
+        "Bound the offset first (an unsigned type, `off &= 0xff` or `if (off > MAX) return XDP_PASS;`), then check the new pointer.",
+    ),
+    LogRule(
+        "map-value-bounds",
+        r"math between map_value pointer and register with unbounded min value",
+        "A map-value pointer may only move by an amount the verifier can bound: this index has no known minimum.",
+        "Use an unsigned index and check it against the value's size first.",
+    ),
+    LogRule(
+        "pointer-arith",
+        r"(pointer arithmetic|bitwise operator|operator) .*(on|with) pointer prohibited|"
+        r"pointer arithmetic .* prohibited|math between .* pointer",
+        "Only some arithmetic on pointers is allowed (adding a bounded number); other operations make the pointer untrackable.",
+        "Do the arithmetic on integers, then add a bounded offset to the pointer.",
+    ),
+    LogRule(
+        "map-value-bounds",
+        r"invalid access to map value|unbounded memory access|min value is negative|"
+        r"value is outside of the allowed memory range",
+        "An access inside a map value must be bounded by the value's size: the verifier needs a range check on the index.",
+        "Check the index first (`if (i < N)`), so that the verifier knows its range.",
+    ),
+    LogRule(
+        "reference-leak",
+        r"Unreleased reference id=\d+ alloc_insn=(?P<insn>\d+)|Unreleased reference",
+        "Every acquired reference (a ring-buffer reservation, a socket) must be released on every path.",
+        "Submit or discard the reservation on every path (`ringbuf_submit` / `ringbuf_discard`).",
+        lambda m: f"The reference taken at instruction {m['insn']} is still held at this exit." if m["insn"] else "",
+    ),
+    LogRule(
+        "divide-by-zero",
+        r"div by zero",
+        "A division by the constant zero is refused; by a register that may be zero, eBPF defines x / 0 = 0 and x % 0 = x.",
+        "Test the divisor and decide what zero means before dividing.",
+    ),
     # BCC prints this instead of the log when the kernel answers E2BIG without one
-    LogRule("too-complex", r"Argument list too long",
-         "The verifier gave up: the program is too large or has too many paths to walk (E2BIG).",
-         "Do less per run: lower the loop bounds, cut branches inside loops, or split the work."),
+    LogRule(
+        "too-complex",
+        r"Argument list too long",
+        "The verifier gave up: the program is too large or has too many paths to walk (E2BIG).",
+        "Do less per run: lower the loop bounds, cut branches inside loops, or split the work.",
+    ),
 ]
 
 
@@ -177,7 +255,9 @@ class Explanation:
         if self.insn is not None:
             rows.append(f"Failing instruction: <code>{self.insn}: {html.escape(self.insn_text)}</code>")
         if self.line_text:
-            rows.append(f"C source{f' line {self.line}' if self.line else ''}: <code>{html.escape(self.line_text)}</code>")
+            rows.append(
+                f"C source{f' line {self.line}' if self.line else ''}: <code>{html.escape(self.line_text)}</code>"
+            )
         if self.message:
             rows.append(f"Kernel's words: <code>{html.escape(self.message)}</code>")
         if self.fix:
@@ -244,20 +324,27 @@ def explain(log: str, source: str | None = None, lines_of: Mapping[int, tuple[in
     if found is None:
         stats = STATS_RE.search(log or "")
         if stats and not any("Failed to load" in ln or "failed" in ln.lower() for ln in lines):
-            return Explanation("accepted", f"The verifier accepted the program after walking {stats[1]} instructions "
-                               f"({stats[3]} states kept).")
+            return Explanation(
+                "accepted",
+                f"The verifier accepted the program after walking {stats[1]} instructions ({stats[3]} states kept).",
+            )
         last = tail[-1] if tail else "(the log is empty)"
-        return Explanation("unknown", "The verifier refused the program with a message this kit does not recognise "
-                           "yet: read the highlighted last lines of the log, the last one is the reason.",
-                           message=last, tail=tail or ["(the log is empty: load with log_level=1 or 2)"])
+        return Explanation(
+            "unknown",
+            "The verifier refused the program with a message this kit does not recognise "
+            "yet: read the highlighted last lines of the log, the last one is the reason.",
+            message=last,
+            tail=tail or ["(the log is empty: load with log_level=1 or 2)"],
+        )
     i, rule, m = found
-    exp = Explanation(rule.category, rule.rule, rule.detail(m) if rule.detail else "", rule.fix,
-                      message=lines[i].strip(), tail=tail)
+    exp = Explanation(
+        rule.category, rule.rule, rule.detail(m) if rule.detail else "", rule.fix, message=lines[i].strip(), tail=tail
+    )
     for j in range(i, -1, -1):  # the instruction the complaint is about: the last one shown before it
         im = INSN_RE.match(lines[j])
         if im:
             exp.insn, exp.insn_text = int(im[1]), im[3].strip()
-            head = INSN_RE.match(lines[j][:m.start()].rstrip()) if j == i else None
+            head = INSN_RE.match(lines[j][: m.start()].rstrip()) if j == i else None
             if head:  # the complaint shares the instruction's line ("... infinite loop detected")
                 exp.insn_text = head[3].strip()
             for k in range(j, -1, -1):

@@ -10,6 +10,7 @@ to an interface; ``attached()`` does the rest for both, in one order: check the 
 detach on the way out, drop the mark. The mark is written *before* attaching, so no moment of a
 SIGKILL leaves a program ``ebpflab cleanup`` cannot see.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,8 +43,16 @@ def where(host_or_iface: Host | str, ns: str | None = None) -> tuple[str, str | 
 
 
 @contextmanager
-def attached(fd: int, name: str, iface: str, ns: str | None, mode: str, label: str,
-             attach: Callable[[int], str | None], detach: Callable[[], Any]) -> Iterator[None]:
+def attached(
+    fd: int,
+    name: str,
+    iface: str,
+    ns: str | None,
+    mode: str,
+    label: str,
+    attach: Callable[[int], str | None],
+    detach: Callable[[], Any],
+) -> Iterator[None]:
     """Mark, then ``attach(flags)`` inside ``ns`` (it returns why it failed, or None); ``detach()`` there on exit.
 
     The flags never replace another program silently: a busy interface is one sentence naming what runs there.
@@ -54,8 +63,10 @@ def attached(fd: int, name: str, iface: str, ns: str | None, mode: str, label: s
         if why is not None:
             busy = [p.get("name") or f"id {p.get('id')}" for p in xdp_programs(iface, ns)]
             if busy:
-                raise LabError(f"{label} already runs the XDP program {busy[0]!r}: XDP allows one program per "
-                               "interface, so detach it first (leave the other `with` block)")
+                raise LabError(
+                    f"{label} already runs the XDP program {busy[0]!r}: XDP allows one program per "
+                    "interface, so detach it first (leave the other `with` block)"
+                )
             raise LabError(f"could not attach {name} to {label} in {mode} mode: {why}".strip())
         try:
             yield

@@ -13,6 +13,7 @@ A code cell header may carry ``tags=["exercise"]`` or ``tags=["check"]`` and ``e
 which become the metadata the test suite reads (see CONTRIBUTING.md). The notebook in labs/ is
 the source of truth afterwards; edit it in JupyterLab and clear outputs before committing.
 """
+
 import json
 import re
 import sys
@@ -24,8 +25,10 @@ import nbformat
 def convert(text: str) -> nbformat.NotebookNode:
     """Parse percent-format text into a notebook."""
     nb = nbformat.v4.new_notebook()
-    nb.metadata = {"kernelspec": {"display_name": "Python 3 (ebpflab)", "language": "python", "name": "python3"},
-                   "language_info": {"name": "python"}}
+    nb.metadata = {
+        "kernelspec": {"display_name": "Python 3 (ebpflab)", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
     header, lines = None, []
 
     def flush() -> None:

@@ -14,6 +14,7 @@ otherwise). The expectation comes from the label, never from explain(), so that
 tests/unit/test_verifierlog.py checks explain() against every saved kernel's wording on any machine.
 `make vm-test` runs this inside Debian's own kernels and copies the result out.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,13 +35,17 @@ def main(out: Path) -> int:
         broken = verifier.verify(p.broken, prog_type=p.prog_type)
         key = f"{p.number}_{p.name}"
         (dest / f"{key}.log").write_text(broken.log)
-        expected[key] = {"category": "accepted" if broken.accepted else p.category,
-                         "source": str(p.broken.relative_to(REPO))}
+        expected[key] = {
+            "category": "accepted" if broken.accepted else p.category,
+            "source": str(p.broken.relative_to(REPO)),
+        }
         if not p.as_labelled(broken):
             strays.append(key)
     (dest / "expected.json").write_text(json.dumps(expected, indent=1) + "\n")
-    print(f"saved {len(expected)} verifier logs of kernel {platform.release()} in {dest}"
-          + (f"; not as labelled: {', '.join(strays)}" if strays else ""))
+    print(
+        f"saved {len(expected)} verifier logs of kernel {platform.release()} in {dest}"
+        + (f"; not as labelled: {', '.join(strays)}" if strays else "")
+    )
     return 1 if strays else 0
 
 

@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """A corpus of frames and filter expressions shared by the classic BPF tests (unit and kernel)."""
+
 from __future__ import annotations
 
 import struct
@@ -20,18 +21,59 @@ CIP, SIP = "198.18.0.1", "198.18.0.2"
 V6A, V6B = "2001:2::1", "2001:2::2"
 
 EXPRESSIONS = [
-    "ip", "ip6", "arp", "tcp", "udp", "icmp", "icmp6", "vlan", "vlan 100", "vlan and udp",
-    "ether broadcast", "ether multicast", "ether src 02:eb:00:00:00:01", "ether proto 0x88b5",
-    "host 198.18.0.2", "src host 198.18.0.1", "dst net 198.19.0.0/16", "ip proto 17",
-    "tcp port 80", "port 53", "portrange 1-1023", "udp dst port 53", "tcp and (port 80 or port 443)",
-    "tcp[tcpflags] & tcp-syn != 0", "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn", "tcp[tcpflags] & tcp-rst != 0",
-    "tcp[13] = 18", "ip[6:2] & 0x1fff != 0", "ip[6] & 0x20 != 0", "ip[6] & 0x40 != 0",
-    "greater 200", "less 64", "len > 100", "len <= 60", "len % 2 == 0",
-    "icmp[icmptype] == icmp-echo", "ip6 and tcp", "ip6 and dst port 443", "not ip",
-    "ip[8] < 32", "ip[1] & 0xfc == 0xb8", "ip[0] & 0xf > 5", "arp[6:2] = 2", "udp[8:4] == 0x68656c6c",
-    "ip[2:2] - ((ip[0]&0xf)<<2) - ((tcp[12]&0xf0)>>2) != 0", "ip[8] ^ 0xff > 200", "ip[2:2] / 4 > 20",
-    "ip[2:2] * 3 > 300", "ip and -ip[8] < 4294967232", "ip[8] > ip[9]", "ip[12:4] == ip[16:4]",
-    "ip and tcp[0:2] & tcp[2:2] != 0", "ip[8] | 3 = 67",
+    "ip",
+    "ip6",
+    "arp",
+    "tcp",
+    "udp",
+    "icmp",
+    "icmp6",
+    "vlan",
+    "vlan 100",
+    "vlan and udp",
+    "ether broadcast",
+    "ether multicast",
+    "ether src 02:eb:00:00:00:01",
+    "ether proto 0x88b5",
+    "host 198.18.0.2",
+    "src host 198.18.0.1",
+    "dst net 198.19.0.0/16",
+    "ip proto 17",
+    "tcp port 80",
+    "port 53",
+    "portrange 1-1023",
+    "udp dst port 53",
+    "tcp and (port 80 or port 443)",
+    "tcp[tcpflags] & tcp-syn != 0",
+    "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn",
+    "tcp[tcpflags] & tcp-rst != 0",
+    "tcp[13] = 18",
+    "ip[6:2] & 0x1fff != 0",
+    "ip[6] & 0x20 != 0",
+    "ip[6] & 0x40 != 0",
+    "greater 200",
+    "less 64",
+    "len > 100",
+    "len <= 60",
+    "len % 2 == 0",
+    "icmp[icmptype] == icmp-echo",
+    "ip6 and tcp",
+    "ip6 and dst port 443",
+    "not ip",
+    "ip[8] < 32",
+    "ip[1] & 0xfc == 0xb8",
+    "ip[0] & 0xf > 5",
+    "arp[6:2] = 2",
+    "udp[8:4] == 0x68656c6c",
+    "ip[2:2] - ((ip[0]&0xf)<<2) - ((tcp[12]&0xf0)>>2) != 0",
+    "ip[8] ^ 0xff > 200",
+    "ip[2:2] / 4 > 20",
+    "ip[2:2] * 3 > 300",
+    "ip and -ip[8] < 4294967232",
+    "ip[8] > ip[9]",
+    "ip[12:4] == ip[16:4]",
+    "ip and tcp[0:2] & tcp[2:2] != 0",
+    "ip[8] | 3 = 67",
 ]
 
 
@@ -42,8 +84,20 @@ def packets() -> list[bytes]:
     frames = []
     for dport in (53, 9, 123, 5353, 80):
         frames.append(e / ip / UDP(sport=40000, dport=dport) / b"hello lab")
-    for dport, flags in [(80, "S"), (443, "S"), (22, "S"), (80, "SA"), (80, "A"), (80, "F"), (80, "R"),
-                         (8080, "PA"), (80, "FA"), (443, "U"), (2000, "SE"), (80, "")]:
+    for dport, flags in [
+        (80, "S"),
+        (443, "S"),
+        (22, "S"),
+        (80, "SA"),
+        (80, "A"),
+        (80, "F"),
+        (80, "R"),
+        (8080, "PA"),
+        (80, "FA"),
+        (443, "U"),
+        (2000, "SE"),
+        (80, ""),
+    ]:
         payload = b"GET / HTTP/1.0\r\n\r\n" if "P" in flags else b""
         frames.append(e / ip / TCP(sport=40000 + dport, dport=dport, flags=flags, seq=7) / payload)
     frames += [
@@ -83,7 +137,13 @@ def packets() -> list[bytes]:
     ]
     data = [bytes(f) for f in frames]
     # Truncated frames: a header cut short makes a load fall off the end (which rejects).
-    data += [data[0][:24], data[5][:40], data[5][:14 + 20 + 13], data[-7][:30], bytes(Ether(src=C, dst=S, type=0x0800))]
+    data += [
+        data[0][:24],
+        data[5][:40],
+        data[5][: 14 + 20 + 13],
+        data[-7][:30],
+        bytes(Ether(src=C, dst=S, type=0x0800)),
+    ]
     out = list(dict.fromkeys(data))  # unique, in order
     traffic.frames_from(out)  # every IPv4 address is in the lab range
     return out

@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """Seeded random classic BPF programs and frames for the differential tests of ebpflab.cbpf (lab 01)."""
+
 from __future__ import annotations
 
 import random
@@ -12,8 +13,33 @@ from ebpflab.cbpf import Insn
 
 CODES = sorted(cbpf.CODES)
 # Offsets where the machines may differ: the packet's edges, 2**31 and up, the kernel's special areas.
-SPECIAL_K = [0, 1, 2, 3, 12, 13, 14, 23, 31, 32, 33, 59, 60, 63, 64, 99, 100, 0x7FFFFFFF, 0x80000000,
-             0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFC, cbpf.SKF_NET_OFF, cbpf.SKF_LL_OFF, cbpf.SKF_AD_OFF - 1]
+SPECIAL_K = [
+    0,
+    1,
+    2,
+    3,
+    12,
+    13,
+    14,
+    23,
+    31,
+    32,
+    33,
+    59,
+    60,
+    63,
+    64,
+    99,
+    100,
+    0x7FFFFFFF,
+    0x80000000,
+    0xFFFFFFFF,
+    0xFFFFFFFE,
+    0xFFFFFFFC,
+    cbpf.SKF_NET_OFF,
+    cbpf.SKF_LL_OFF,
+    cbpf.SKF_AD_OFF - 1,
+]
 
 
 def random_k(rng: random.Random) -> int:
@@ -53,7 +79,9 @@ def random_program(rng: random.Random) -> list[Insn]:
         jt, jf = rng.randrange(0, n - pc + 1), rng.randrange(0, n - pc + 1)
         prog.append(Insn(code, jt, jf, k))
     if rng.random() < 0.95:  # usually end with a ret
-        ret = rng.choice([Insn(cbpf.RET | cbpf.A_SRC, 0, 0, 0), Insn(cbpf.RET | cbpf.K, 0, 0, rng.choice([0, 1, 9, 64, 0xFFFFFFFF]))])
+        ret = rng.choice(
+            [Insn(cbpf.RET | cbpf.A_SRC, 0, 0, 0), Insn(cbpf.RET | cbpf.K, 0, 0, rng.choice([0, 1, 9, 64, 0xFFFFFFFF]))]
+        )
         prog[-1] = ret
     return prog
 

@@ -4,6 +4,7 @@
 
 """Shared set-up. tests/unit needs no root, no kernel and no BCC; tests/kernel loads real programs
 on the running kernel as root (no mocks of BCC or the kernel) and is skipped without root."""
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """HTTP checks and free ports shared by the tests of servers the kit starts (JupyterLab, the exporter)."""
+
 from __future__ import annotations
 
 import socket

@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """What a lab left running, found by the owner tag the kit writes into every name (``system.owner_tag``)."""
+
 from __future__ import annotations
 
 from ebpflab.cleanup import lab_namespaces

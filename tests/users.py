@@ -4,6 +4,7 @@
 
 """Who stands in for "not root" in the tests: the checkout's owner when that is not root (`make test`
 run by a user through sudo; their home may be mode 0700, out of nobody's reach), else nobody."""
+
 from __future__ import annotations
 
 import os

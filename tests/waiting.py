@@ -4,6 +4,7 @@
 
 """Wait for the event itself, with a bounded timeout, never for a fixed time: a sleep long enough on a quiet
 machine is too short under load (the suite must pass while a CPU hog busies both cores)."""
+
 from __future__ import annotations
 
 import time

@@ -11,6 +11,7 @@ even on Ctrl-C. ``poll_records()`` hands over a batch ready to append to a pcap 
 the same batch as ``Packet`` records. Files are ``ebpflab.tcpdump.pcap``'s job, tcpdump's text
 ``ebpflab.tcpdump.print.text``'s.
 """
+
 from __future__ import annotations
 
 import mmap
@@ -32,7 +33,17 @@ from .ringbuf import RingReader
 
 MAX_RING_KIB = 262144  # -B: 256 MiB of ring buffer is far more than any lab needs
 STATS = ("seen", "captured", "dropped", "filtered")
-PROTOCOL_SLOTS = ("ARP", "TCP", "UDP", "ICMP", "ICMPv6", "IPv4 other", "IPv6 other", "other", "malformed")  # xdp_capture.c
+PROTOCOL_SLOTS = (
+    "ARP",
+    "TCP",
+    "UDP",
+    "ICMP",
+    "ICMPv6",
+    "IPv4 other",
+    "IPv6 other",
+    "other",
+    "malformed",
+)  # xdp_capture.c
 FILTER_PREFIX = "ebpflab-filter-"  # + owner tag + "-": the C filter written for clang, in the temp folder
 
 
@@ -40,7 +51,7 @@ def filter_header_owner(name: str) -> str | None:
     """The owner tag in a filter header's file name (``ebpflab cleanup`` removes a dead owner's); None if it is not one."""
     if not (name.startswith(FILTER_PREFIX) and name.endswith(".h")):
         return None
-    return name[len(FILTER_PREFIX):].split("-", 1)[0]
+    return name[len(FILTER_PREFIX) :].split("-", 1)[0]
 
 
 def mono_to_wall_ns() -> int:
@@ -61,14 +72,24 @@ class Capture:
     expression is compiled into the program when it can be, otherwise applied in user space.
     """
 
-    def __init__(self, iface: str = "eth0", netns: str | None = None, expr: str = "", *,
-                 snaplen: int = DEFAULT_SNAPLEN, ring_kib: int = 4096, mode: str = "generic",
-                 wake_ms: float = 10.0) -> None:
+    def __init__(
+        self,
+        iface: str = "eth0",
+        netns: str | None = None,
+        expr: str = "",
+        *,
+        snaplen: int = DEFAULT_SNAPLEN,
+        ring_kib: int = 4096,
+        mode: str = "generic",
+        wake_ms: float = 10.0,
+    ) -> None:
         self.iface, self.netns, self.mode = iface, netns, mode
         if isinstance(snaplen, bool) or not isinstance(snaplen, int) or not 0 <= snaplen <= DEFAULT_SNAPLEN:
             raise LabError(f"snaplen must be an integer from 0 (whole packets) to {DEFAULT_SNAPLEN}, not {snaplen!r}")
         if isinstance(ring_kib, bool) or not isinstance(ring_kib, int) or not 4 <= ring_kib <= MAX_RING_KIB:
-            raise LabError(f"ring_kib (the ring buffer size in KiB) must be an integer from 4 to {MAX_RING_KIB}, not {ring_kib!r}")
+            raise LabError(
+                f"ring_kib (the ring buffer size in KiB) must be an integer from 4 to {MAX_RING_KIB}, not {ring_kib!r}"
+            )
         if not isinstance(iface, str) or not iface or len(iface) > 15:
             raise LabError(f"iface must be an interface name of 1 to 15 characters, not {iface!r}")
         if netns is not None and (not isinstance(netns, str) or not netns or "/" in netns or netns in (".", "..")):
@@ -156,7 +177,7 @@ class Capture:
         self.ring.wait(timeout)
         data, n = self.ring.read()
         if self.filter.where == "user" and n:
-            kept = [d for d in records(data) if self.filter.matches(d[RECORD.size:], RECORD.unpack_from(d)[3])]
+            kept = [d for d in records(data) if self.filter.matches(d[RECORD.size :], RECORD.unpack_from(d)[3])]
             self.filtered_user += n - len(kept)
             data, n = b"".join(kept), len(kept)
         return data, n
@@ -176,4 +197,3 @@ class Capture:
         """What arrived by protocol, counted in the kernel with lab 04's parse_packet (every packet seen)."""
         table = self._program()["protocols"]
         return {name: int(sum(table[table.Key(i)])) for i, name in enumerate(PROTOCOL_SLOTS)}
-

@@ -7,6 +7,7 @@
 The flags are tcpdump's, for what the tool supports; the output lines, the pcap files and the
 closing counts are tcpdump's too, so the two can be compared line by line.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,24 +66,61 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.description = DESCRIPTION
     parser.epilog = EPILOG
-    parser.usage = ("ebpflab tcpdump [-i IFACE] [--netns NS] [-n] [-c COUNT] [-s SNAPLEN] [-w FILE [--pcapng]] [-r FILE]\n"
-                    "                       [-e] [-x | -X] [-q] [-S] [-t] [-B KIB] [--stats] [--timeout SECONDS]\n"
-                    "                       [--engine {bcc,core}] [expression ...]")
+    parser.usage = (
+        "ebpflab tcpdump [-i IFACE] [--netns NS] [-n] [-c COUNT] [-s SNAPLEN] [-w FILE [--pcapng]] [-r FILE]\n"
+        "                       [-e] [-x | -X] [-q] [-S] [-t] [-B KIB] [--stats] [--timeout SECONDS]\n"
+        "                       [--engine {bcc,core}] [expression ...]"
+    )
     a = parser.add_argument
-    a("-i", dest="iface", default="eth0", metavar="IFACE", type=name("interface name", r"[^/\s:]+", 15),
-      help="interface to capture on (default: eth0)")
-    a("--netns", metavar="NS", type=name("namespace name", r"[A-Za-z0-9_][A-Za-z0-9_.-]*", 64),
-      help="network namespace of the interface (default: this one)")
+    a(
+        "-i",
+        dest="iface",
+        default="eth0",
+        metavar="IFACE",
+        type=name("interface name", r"[^/\s:]+", 15),
+        help="interface to capture on (default: eth0)",
+    )
+    a(
+        "--netns",
+        metavar="NS",
+        type=name("namespace name", r"[A-Za-z0-9_][A-Za-z0-9_.-]*", 64),
+        help="network namespace of the interface (default: this one)",
+    )
     a("-n", dest="numeric", action="store_true", help="do not resolve addresses or ports (always the case)")
-    a("-c", dest="count", type=bounded_int("packet count", 1, 2**31 - 1), metavar="COUNT", help="exit after COUNT packets")
-    a("-s", dest="snaplen", type=bounded_int("snaplen", 0, DEFAULT_SNAPLEN), default=DEFAULT_SNAPLEN, metavar="SNAPLEN",
-      help=f"copy at most SNAPLEN bytes of each packet (default and 0: {DEFAULT_SNAPLEN})")
-    a("-w", dest="write", metavar="FILE", type=name("file name", r"[^\0]+", 4096),
-      help="write raw packets to a pcap file ('-' for stdout) instead of printing")
-    a("--pcapng", action="store_true",
-      help="with -w: write pcapng (Wireshark's format) instead of classic pcap; costs more CPU per packet")
-    a("-r", dest="read", metavar="FILE", type=name("file name", r"[^\0]+", 4096),
-      help="read packets from a pcap file instead of capturing")
+    a(
+        "-c",
+        dest="count",
+        type=bounded_int("packet count", 1, 2**31 - 1),
+        metavar="COUNT",
+        help="exit after COUNT packets",
+    )
+    a(
+        "-s",
+        dest="snaplen",
+        type=bounded_int("snaplen", 0, DEFAULT_SNAPLEN),
+        default=DEFAULT_SNAPLEN,
+        metavar="SNAPLEN",
+        help=f"copy at most SNAPLEN bytes of each packet (default and 0: {DEFAULT_SNAPLEN})",
+    )
+    a(
+        "-w",
+        dest="write",
+        metavar="FILE",
+        type=name("file name", r"[^\0]+", 4096),
+        help="write raw packets to a pcap file ('-' for stdout) instead of printing",
+    )
+    a(
+        "--pcapng",
+        action="store_true",
+        help="with -w: write pcapng (Wireshark's format) instead of classic pcap; costs more CPU per packet",
+    )
+    a(
+        "-r",
+        dest="read",
+        metavar="FILE",
+        type=name("file name", r"[^\0]+", 4096),
+        help="read packets from a pcap file instead of capturing",
+    )
     a("-e", dest="link", action="store_true", help="print the link-level header (MACs, ethertype, VLAN tags)")
     dump = parser.add_mutually_exclusive_group()
     dump.add_argument("-x", dest="hex", action="store_true", help="print each packet's data in hex")
@@ -91,13 +129,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("-S", dest="absolute", action="store_true", help="print absolute TCP sequence numbers")
     a("-t", dest="no_time", action="store_true", help="do not print a timestamp on each line")
     a("-Q", dest="direction", default="in", choices=["in"], help="direction: XDP sees arriving packets only")
-    a("-B", dest="buffer_kib", type=bounded_int("buffer size", 4, MAX_RING_KIB), default=4096, metavar="KIB",
-      help=f"ring buffer size in KiB, 4 to {MAX_RING_KIB} (default 4096)")
+    a(
+        "-B",
+        dest="buffer_kib",
+        type=bounded_int("buffer size", 4, MAX_RING_KIB),
+        default=4096,
+        metavar="KIB",
+        help=f"ring buffer size in KiB, 4 to {MAX_RING_KIB} (default 4096)",
+    )
     a("--stats", action="store_true", help="print the XDP program's counters when done")
-    a("--timeout", type=bounded_float("timeout", 0, 7 * 86400), metavar="SECONDS",
-      help="stop after SECONDS (ebpflab's addition, for scripts)")
-    a("--engine", choices=["bcc", "core"], default="bcc",
-      help="bcc: lab 06's program compiled by BCC (default); core: lab 11's CO-RE object loaded by libbpf")
+    a(
+        "--timeout",
+        type=bounded_float("timeout", 0, 7 * 86400),
+        metavar="SECONDS",
+        help="stop after SECONDS (ebpflab's addition, for scripts)",
+    )
+    a(
+        "--engine",
+        choices=["bcc", "core"],
+        default="bcc",
+        help="bcc: lab 06's program compiled by BCC (default); core: lab 11's CO-RE object loaded by libbpf",
+    )
     a("expression", nargs="*", help="filter expression (see below)")
 
 
@@ -109,8 +161,13 @@ class Output:
         self.created = bool(args.write) and args.write != "-" and not os.path.lexists(args.write)
         kind = PcapngWriter if args.pcapng else PcapWriter
         self.writer = kind(args.write, snaplen) if args.write else None
-        self.printer = Printer(link=args.link, quiet=args.quiet, absolute_seq=args.absolute,
-                               hex_only=args.hex, dumps=args.hex or args.hexascii)
+        self.printer = Printer(
+            link=args.link,
+            quiet=args.quiet,
+            absolute_seq=args.absolute,
+            hex_only=args.hex,
+            dumps=args.hex or args.hexascii,
+        )
         self.count = 0
 
     def emit(self, pkt: Any) -> None:
@@ -173,7 +230,7 @@ def drain(cap: Capture, out: Output, count: int | None, timeout: float = 0.0) ->
     if out.writer:  # -w: a whole batch per wake-up, appended with one write
         data, n = cap.poll_records(timeout)
         if count and out.count + n >= count:
-            out.write_records(b"".join(records(data)[:count - out.count]), count - out.count)
+            out.write_records(b"".join(records(data)[: count - out.count]), count - out.count)
             out.flush()
             return True
         out.write_records(data, n)
@@ -208,8 +265,9 @@ def main(args: Any) -> int:
         cap: Any = CoreCapture(args.iface, args.netns, expr, snaplen=snaplen, ring_kib=args.buffer_kib)
     else:
         # -w: batches of up to 0.1 s (tcpdump's own blocks wait up to 1 s); lines: at most 10 ms late.
-        cap = Capture(args.iface, args.netns, expr, snaplen=snaplen, ring_kib=args.buffer_kib,
-                      wake_ms=100 if args.write else 10)  # parses the filter
+        cap = Capture(
+            args.iface, args.netns, expr, snaplen=snaplen, ring_kib=args.buffer_kib, wake_ms=100 if args.write else 10
+        )  # parses the filter
     out = Output(args, snaplen)  # opens -w before anything is attached
     old = signal.signal(signal.SIGTERM, _sigterm)
     # A background job of a script starts with SIGINT ignored; tcpdump stops on it all the same.
@@ -228,8 +286,12 @@ def main(args: Any) -> int:
             deadline = time.monotonic() + args.timeout if args.timeout else None
             try:  # from "listening" on, a Ctrl-C ends the capture normally
                 print(f"ebpflab tcpdump: {cap.filter.describe()}", file=sys.stderr)
-                print(f"listening on {args.iface}{where} (XDP, ingress), link-type EN10MB (Ethernet), "
-                      f"snapshot length {snaplen} bytes", file=sys.stderr, flush=True)
+                print(
+                    f"listening on {args.iface}{where} (XDP, ingress), link-type EN10MB (Ethernet), "
+                    f"snapshot length {snaplen} bytes",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 while deadline is None or time.monotonic() < deadline:
                     if drain(cap, out, args.count, 0.1):
                         raise StopIteration

@@ -8,6 +8,7 @@
 ``stats``, ``filter``), without BCC and without kernel headers. The CO-RE program has no
 in-kernel filter: an expression is applied in user space by libpcap, and says so.
 """
+
 from __future__ import annotations
 
 import struct
@@ -33,11 +34,21 @@ CAP_BYTES = 1536  # the record's data size compiled into xdp_capture.bpf.c
 class CoreCapture:
     """Capture packets arriving on ``iface`` with the CO-RE program; a context manager (lab 11)."""
 
-    def __init__(self, iface: str = "eth0", netns: str | None = None, expr: str = "", *,
-                 snaplen: int = DEFAULT_SNAPLEN, ring_kib: int = RING_KIB, mode: str = "generic") -> None:
+    def __init__(
+        self,
+        iface: str = "eth0",
+        netns: str | None = None,
+        expr: str = "",
+        *,
+        snaplen: int = DEFAULT_SNAPLEN,
+        ring_kib: int = RING_KIB,
+        mode: str = "generic",
+    ) -> None:
         if ring_kib != RING_KIB:
-            raise LabError(f"the CO-RE capture's ring buffer is {RING_KIB} KiB, fixed in bpf/xdp_capture.bpf.c; "
-                           "-B sizes the BCC engine's ring")
+            raise LabError(
+                f"the CO-RE capture's ring buffer is {RING_KIB} KiB, fixed in bpf/xdp_capture.bpf.c; "
+                "-B sizes the BCC engine's ring"
+            )
         self.iface, self.netns, self.mode = iface, netns, mode
         self.snaplen = snaplen if snaplen > 0 else DEFAULT_SNAPLEN
         self.filter = capfilter.compile_filter(expr, self.snaplen)
@@ -78,7 +89,7 @@ class CoreCapture:
 
     def _on_record(self, raw: bytes) -> None:
         ts, wire, caplen, ifindex, _ = HEADER.unpack_from(raw)
-        pkt = Packet(ts + self.mono_offset, wire, raw[HEADER.size:HEADER.size + caplen], ifindex)
+        pkt = Packet(ts + self.mono_offset, wire, raw[HEADER.size : HEADER.size + caplen], ifindex)
         if self.filter.where == "user" and not self.filter.matches(pkt.data, pkt.len):
             self.filtered_user += 1
             return
@@ -99,8 +110,9 @@ class CoreCapture:
     def poll_records(self, timeout: float = 0.1) -> tuple[bytes, int]:
         """Like ``Capture.poll_records``: the packets read so far as pcap records, and how many."""
         pkts = self.poll(timeout)
-        return b"".join(RECORD.pack(*divmod(p.ts_ns // 1000, 1_000_000), len(p.data), p.len) + p.data
-                        for p in pkts), len(pkts)
+        return b"".join(
+            RECORD.pack(*divmod(p.ts_ns // 1000, 1_000_000), len(p.data), p.len) + p.data for p in pkts
+        ), len(pkts)
 
     def stats(self) -> dict[str, int]:
         """The program's counters, plus packets the user-space filter dropped."""

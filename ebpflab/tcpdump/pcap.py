@@ -8,6 +8,7 @@
 as pcapng; ``read_pcap`` reads them back in either byte order, with micro- or nanosecond timestamps, and
 pcapng too. The capture benchmark reuses them.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -60,7 +61,7 @@ def packets(data: bytes) -> list[Packet]:
     while off < len(data):
         sec, usec, caplen, wire = RECORD.unpack_from(data, off)
         off += RECORD.size
-        out.append(Packet(sec * 1_000_000_000 + usec * 1000, wire, data[off:off + caplen]))
+        out.append(Packet(sec * 1_000_000_000 + usec * 1000, wire, data[off : off + caplen]))
         off += caplen
     return out
 
@@ -91,8 +92,9 @@ class PcapWriter:
             raise
         except OSError as exc:
             self.failed = True
-            raise LabError(f"cannot write {'standard output' if self.path == '-' else self.path}: "
-                           f"{exc.strerror or exc}") from None
+            raise LabError(
+                f"cannot write {'standard output' if self.path == '-' else self.path}: {exc.strerror or exc}"
+            ) from None
 
     def write(self, pkt: Packet) -> None:
         """Append one packet record."""
@@ -142,8 +144,12 @@ class PcapngWriter(PcapWriter):
         """One enhanced packet block (interface 0, microseconds)."""
         ts_us, caplen = pkt.ts_ns // 1000, len(pkt.data)
         total = 32 + (caplen + 3) // 4 * 4
-        return (struct.pack("<IIIIIII", 6, total, 0, ts_us >> 32, ts_us & 0xFFFFFFFF, caplen, pkt.len) + pkt.data
-                + bytes(-caplen % 4) + struct.pack("<I", total))
+        return (
+            struct.pack("<IIIIIII", 6, total, 0, ts_us >> 32, ts_us & 0xFFFFFFFF, caplen, pkt.len)
+            + pkt.data
+            + bytes(-caplen % 4)
+            + struct.pack("<I", total)
+        )
 
     def write(self, pkt: Packet) -> None:
         """Append one enhanced packet block."""
@@ -157,8 +163,13 @@ class PcapngWriter(PcapWriter):
 
 MAX_SNAPLEN = 262144  # libpcap's largest capture length for Ethernet
 # What -r reads. Not LINUX_SLL2: tcpdump prints the name of the interface, looked up on the reading machine.
-LINK_TYPES = {DLT_EN10MB: "EN10MB (Ethernet)", 113: "LINUX_SLL (Linux cooked v1)", 101: "RAW (Raw IP)",
-              228: "IPV4 (Raw IPv4)", 229: "IPV6 (Raw IPv6)"}
+LINK_TYPES = {
+    DLT_EN10MB: "EN10MB (Ethernet)",
+    113: "LINUX_SLL (Linux cooked v1)",
+    101: "RAW (Raw IP)",
+    228: "IPV4 (Raw IPv4)",
+    229: "IPV6 (Raw IPv6)",
+}
 PCAPNG = b"\x0a\x0d\x0d\x0a"
 
 
@@ -225,6 +236,7 @@ def _pcap(f: BinaryIO, head: bytes, path: Any) -> tuple[int, Iterator[Packet]]:
                 if len(data) < caplen:
                     raise LabError(f"truncated dump file; tried to read {caplen} captured bytes, only got {len(data)}")
                 yield Packet(sec * 1_000_000_000 + frac * (1 if nano else 1000), wire, data)
+
     return linktype & 0xFFFF, packets()
 
 
@@ -265,12 +277,12 @@ def _pcapng(f: BinaryIO, head: bytes, path: Any) -> tuple[int, Iterator[Packet]]
         linktype, _, snaplen = struct.unpack(endian + "HHI", body[:8])
         per_sec, off = 1_000_000, 8
         while off + 4 <= len(body):
-            code, length = struct.unpack(endian + "HH", body[off:off + 4])
+            code, length = struct.unpack(endian + "HH", body[off : off + 4])
             if code == 0:
                 break
             if code == 9 and length >= 1:  # if_tsresol
                 r = body[off + 4]
-                per_sec = 2 ** (r & 0x7F) if r & 0x80 else 10 ** r
+                per_sec = 2 ** (r & 0x7F) if r & 0x80 else 10**r
             off += 4 + (length + 3) // 4 * 4
         if ifaces and linktype != ifaces[0][0]:
             raise LabError(f"{path} mixes link types {ifaces[0][0]} and {linktype}; this tool reads one")
@@ -301,11 +313,15 @@ def _pcapng(f: BinaryIO, head: bytes, path: Any) -> tuple[int, Iterator[Packet]]
                         raise LabError(f"invalid packet capture length {caplen}, bigger than its block")
                     per_sec = ifaces[iface][2]
                     ts = (hi << 32) | lo
-                    yield Packet(ts // per_sec * 1_000_000_000 + ts % per_sec * 1_000_000_000 // per_sec, wire,
-                                 body[20:20 + caplen])
+                    yield Packet(
+                        ts // per_sec * 1_000_000_000 + ts % per_sec * 1_000_000_000 // per_sec,
+                        wire,
+                        body[20 : 20 + caplen],
+                    )
                 elif btype == 3:  # simple packet block: no time
                     wire = u32.unpack(body[:4])[0]
-                    yield Packet(0, wire, body[4:4 + min(wire, ifaces[0][1] or wire, len(body) - 4)])
+                    yield Packet(0, wire, body[4 : 4 + min(wire, ifaces[0][1] or wire, len(body) - 4)])
+
     return ifaces[0][0], packets()
 
 

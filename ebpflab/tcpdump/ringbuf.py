@@ -18,6 +18,7 @@ offset) and the sample, padded to 8 bytes. ``read()`` copies every committed sam
 two positions and then moves the consumer position once for the whole batch. Runs of records of
 one size (a flood is one long run) are cut apart by numpy in one step, not record by record.
 """
+
 from __future__ import annotations
 
 import mmap
@@ -104,16 +105,16 @@ def split(buf: memoryview) -> tuple[list, int, int]:
         if n >= MIN_RUN and not word & DISCARD:
             # Records of the same size follow each other at the same step: check every header
             # word at once; the run ends at the first one that differs (another size, or busy).
-            heads = np.frombuffer(buf, np.uint32, count=n * step // 4, offset=off)[::step // 4]
+            heads = np.frombuffer(buf, np.uint32, count=n * step // 4, offset=off)[:: step // 4]
             differs = heads != word
             k = int(differs.argmax()) if differs.any() else n
             if k >= MIN_RUN:
-                chunks.append(arr[off:off + k * step].reshape(k, step)[:, HDR:HDR + size].tobytes())
+                chunks.append(arr[off : off + k * step].reshape(k, step)[:, HDR : HDR + size].tobytes())
                 off += k * step
                 count += k
                 continue
         if not word & DISCARD:
-            chunks.append(bytes(buf[off + HDR:off + HDR + size]))
+            chunks.append(bytes(buf[off + HDR : off + HDR + size]))
             count += 1
         off += step
     return chunks, count, off

@@ -7,6 +7,7 @@
 # %% exercise: busiest
 busiest = max(snapshot, key=lambda src: snapshot[src][1])
 
+
 # %% exercise: seed
 def seed(talkers):
     """Store packets=42, bytes=4200 for 198.18.9.9."""

@@ -7,6 +7,7 @@
 # %% exercise: floor
 MIN_RATE = 1000  # twice the loudest benign burst (~450 pkt/s), a third of the flood
 
+
 # %% exercise: update
 def my_update(d: Detector, t: float, rates: dict[str, float]) -> list[Evidence]:
     """Feed one sample to detector ``d``; return the evidence for every source that is anomalous in it."""

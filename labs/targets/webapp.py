@@ -10,6 +10,7 @@ GET /health answers "ok"; GET /time runs /bin/date (a legitimate exec, no shell)
 GET /calc?expr=6*7 answers "42" -- by handing the expression to eval(). That is the bug:
 an expression such as __import__('os').system('...') runs a shell command on the server.
 """
+
 import subprocess
 import sys
 import urllib.parse

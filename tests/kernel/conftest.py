@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """Fixtures of the kernel tests (marked `kernel` by tests/conftest.py; they run as root)."""
+
 from __future__ import annotations
 
 import pytest

@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """Lab 09: monitor → detect → act on real packets: the attacker is blocked fast, benign senders never are."""
+
 from __future__ import annotations
 
 import pytest
@@ -38,16 +39,17 @@ def test_attacker_blocked_fast_and_no_benign_sender_ever(lab, seed):
     ttb = res.time_to_block()
     assert ttb is not None and ttb <= BLOCK_WITHIN, f"time to block {ttb}"
     attack_passed, benign_passed = res.after_block()
-    assert all(v == 0 for v in attack_passed.values()), attack_passed     # dropped in XDP, all of it
-    assert all(v > 500 for v in res.dropped_after_block().values())       # ... while it keeps coming
-    assert all(v > 10 for v in benign_passed.values()), benign_passed     # benign traffic flows
+    assert all(v == 0 for v in attack_passed.values()), attack_passed  # dropped in XDP, all of it
+    assert all(v > 500 for v in res.dropped_after_block().values())  # ... while it keeps coming
+    assert all(v > 10 for v in benign_passed.values()), benign_passed  # benign traffic flows
     assert all(a.evidence and a.evidence.z > 4 and a.evidence.rate > a.evidence.threshold for a in res.actions)
 
 
 def test_cooldown_lifts_the_block_and_a_continuing_attack_is_blocked_again(lab):
     net, prog = lab
     res = scenario.Scenario(scenario.benign_senders() + scenario.attacker(start=1.6), seed=7, duration=4.5).play(
-        net, prog, policy="cooldown", cooldown=1.0, log=None)
+        net, prog, policy="cooldown", cooldown=1.0, log=None
+    )
     kinds = [(a.action, a.source) for a in res.actions]
     assert kinds[:3] == [("block", "198.18.66.6"), ("unblock", "198.18.66.6"), ("block", "198.18.66.6")], kinds
     assert res.false_positives() == set()
@@ -55,7 +57,9 @@ def test_cooldown_lifts_the_block_and_a_continuing_attack_is_blocked_again(lab):
 
 def test_the_plot_tells_the_story_headless(lab, tmp_path):
     net, prog = lab
-    res = scenario.Scenario(scenario.benign_senders() + scenario.attacker(), seed=3, duration=3.5).play(net, prog, log=None)
+    res = scenario.Scenario(scenario.benign_senders() + scenario.attacker(), seed=3, duration=3.5).play(
+        net, prog, log=None
+    )
     ax = res.plot()
     from matplotlib.text import Text
 

@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """scripts/as-root.sh, through which `make` runs what needs root: root's leftovers in a user's checkout go back to them."""
+
 from __future__ import annotations
 
 import os
@@ -26,7 +27,9 @@ def checkout(tmp_path: Path, owner: pwd.struct_passwd) -> Path:
     (top / "build" / "cells").mkdir(parents=True)
     (top / "build" / "cells" / "cell.bpf.o").write_bytes(b"\x7fELF")
     (top / "passwd").symlink_to("/etc/passwd")  # a link out of the checkout: the link changes, never its target
-    (tmp_path / "roots-secret").write_text("root's\n")  # a root file elsewhere, hard-linked in (protected_hardlinks off)
+    (tmp_path / "roots-secret").write_text(
+        "root's\n"
+    )  # a root file elsewhere, hard-linked in (protected_hardlinks off)
     os.link(tmp_path / "roots-secret", top / "secret")
     return top
 
@@ -34,13 +37,26 @@ def checkout(tmp_path: Path, owner: pwd.struct_passwd) -> Path:
 def test_roots_leftovers_go_back_to_the_checkouts_owner_before_the_command(tmp_path):
     nobody = pwd.getpwnam("nobody")
     top = checkout(tmp_path, nobody)
-    res = subprocess.run([str(top / "scripts" / "as-root.sh"), "stat", "-c", "%u", ".pytest_cache"],
-                         cwd=top, capture_output=True, text=True, timeout=60)
+    res = subprocess.run(
+        [str(top / "scripts" / "as-root.sh"), "stat", "-c", "%u", ".pytest_cache"],
+        cwd=top,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == str(nobody.pw_uid), "the command must find the leftovers already given back"
-    leftovers = [top / ".pytest_cache", top / ".pytest_cache" / "lastfailed", top / "build", top / "build" / "cells",
-                 top / "build" / "cells" / "cell.bpf.o", top / "passwd"]
-    assert {p: (p.lstat().st_uid, p.lstat().st_gid) for p in leftovers} == dict.fromkeys(leftovers, (nobody.pw_uid, nobody.pw_gid))
+    leftovers = [
+        top / ".pytest_cache",
+        top / ".pytest_cache" / "lastfailed",
+        top / "build",
+        top / "build" / "cells",
+        top / "build" / "cells" / "cell.bpf.o",
+        top / "passwd",
+    ]
+    assert {p: (p.lstat().st_uid, p.lstat().st_gid) for p in leftovers} == dict.fromkeys(
+        leftovers, (nobody.pw_uid, nobody.pw_gid)
+    )
     assert Path("/etc/passwd").stat().st_uid == 0
     assert (top / "secret").stat().st_uid == 0, "a file with another hard link is not the checkout's alone"
 
@@ -48,8 +64,9 @@ def test_roots_leftovers_go_back_to_the_checkouts_owner_before_the_command(tmp_p
 def test_in_roots_own_checkout_nothing_changes_whoever_sudo_says_ran_it(tmp_path):
     top = checkout(tmp_path, pwd.getpwnam("root"))
     env = dict(os.environ, SUDO_UID="65534", SUDO_GID="65534", SUDO_USER="nobody")  # the folder decides, not these
-    res = subprocess.run([str(top / "scripts" / "as-root.sh"), "true"], cwd=top, env=env, capture_output=True,
-                         text=True, timeout=60)
+    res = subprocess.run(
+        [str(top / "scripts" / "as-root.sh"), "true"], cwd=top, env=env, capture_output=True, text=True, timeout=60
+    )
     assert res.returncode == 0, res.stderr
     assert {p.lstat().st_uid for p in top.rglob("*")} == {0}
 

@@ -9,6 +9,7 @@ BCC has no conda-forge or PyPI package, so a conda or pyenv Python (environment.
 The test runs such an interpreter with PYTHONPATH at the repository (not the venv) and loads,
 attaches and counts with a real XDP program.
 """
+
 from __future__ import annotations
 
 import os
@@ -82,8 +83,7 @@ def test_ebpflab_loads_system_bcc_and_an_xdp_program(py):
         pytest.skip("python3-bpfcc is not installed in /usr/lib/python3/dist-packages")
     # A clean environment: only the repository on the path, no venv, no user site-packages.
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "PYTHONPATH": str(REPO), "HOME": os.environ.get("HOME", "/root")}
-    res = subprocess.run([str(py), "-s", "-c", PROBE], capture_output=True, text=True, env=env,
-                         cwd="/", timeout=120)
+    res = subprocess.run([str(py), "-s", "-c", PROBE], capture_output=True, text=True, env=env, cwd="/", timeout=120)
     assert res.returncode == 0, res.stdout + res.stderr
     lines = res.stdout.splitlines()
     assert "plain import failed" in lines, "this interpreter should not see BCC by itself"

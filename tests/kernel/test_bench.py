@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """BPF_PROG_TEST_RUN through ebpflab.timing: real programs run by the kernel on a crafted packet (not timed)."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,9 +12,12 @@ from ebpflab import LabError, softirq, timing
 from ebpflab.loader import Program
 
 # Ethernet / IPv4 198.18.0.1 -> 198.18.0.2 / UDP 40000 -> 7777 / 18 bytes of payload.
-PACKET = (bytes.fromhex("02eb0000000202eb000000010800")
-          + bytes.fromhex("4500002e000100004011f26fc6120001c6120002")
-          + bytes.fromhex("9c401e61001a0000") + b"x" * 18)
+PACKET = (
+    bytes.fromhex("02eb0000000202eb000000010800")
+    + bytes.fromhex("4500002e000100004011f26fc6120001c6120002")
+    + bytes.fromhex("9c401e61001a0000")
+    + b"x" * 18
+)
 
 
 @pytest.mark.parametrize("name, action", [("xdp_drop", timing.XDP_DROP), ("xdp_pass", timing.XDP_PASS)])
@@ -39,11 +43,16 @@ def test_every_run_really_happens_in_the_kernel():
 def test_measure_runs_a_program_of_either_engine(engine):
     from ebpflab.libbpf import CoreProgram
 
-    make = {"bcc": lambda: Program("xdp_count", {"XDP_ACTION": "XDP_DROP"}),
-            "core": lambda: CoreProgram("xdp_count", knobs={"xdp_action": timing.XDP_DROP})}[engine]
+    make = {
+        "bcc": lambda: Program("xdp_count", {"XDP_ACTION": "XDP_DROP"}),
+        "core": lambda: CoreProgram("xdp_count", knobs={"xdp_action": timing.XDP_DROP}),
+    }[engine]
     with make() as prog:
-        runs = [timing.measure(prog, PACKET, repeat=200), timing.measure(prog.load(), PACKET, repeat=200),
-                timing.measure(prog.fd(), PACKET, repeat=200)]
+        runs = [
+            timing.measure(prog, PACKET, repeat=200),
+            timing.measure(prog.load(), PACKET, repeat=200),
+            timing.measure(prog.fd(), PACKET, repeat=200),
+        ]
         counted = [int(getattr(v, "value", v)) for v in (prog["counts"][0], prog["counts"][1])]
     assert [r.action for r in runs] == ["XDP_DROP"] * 3
     assert counted == [600, 600 * len(PACKET)]
@@ -63,6 +72,7 @@ def test_softirq_meter_sees_receive_work_and_rps_steers_it(net):
     import sys
 
     from ebpflab import REPO, traffic
+
     sys.path.insert(0, str(REPO))  # bench/ is run from the repo root (`python -m bench`), not installed
     from bench.drop import softnet_drops
 
@@ -79,6 +89,7 @@ def test_the_flood_is_bounded_and_stays_in_the_lab(net):
     import sys
 
     from ebpflab import REPO, traffic
+
     sys.path.insert(0, str(REPO))  # bench/ is run from the repo root (`python -m bench`), not installed
     from bench.flood import flood
 

@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """Lab 11's bpftrace runner: one-liners that start, trace and stop on their own, bounded in time."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,15 +31,20 @@ def test_histogram_reads_the_buckets_of_one_map():
 @pytest.mark.parametrize("attempt", range(3))  # a stop that depended on a signal's timing used to hang
 def test_a_one_liner_sees_exactly_the_labs_connections_and_stops(net, attempt):
     port = 45000 + attempt
-    out = bpftrace.run(f"tracepoint:sock:inet_sock_set_state /args->sport == {port} || args->dport == {port}/ "
-                       "{ @entered[args->newstate] = count(); }",
-                       during=lambda: hooks.tcp_connections(net, "client", "server", port, count=2), timeout=60)
+    out = bpftrace.run(
+        f"tracepoint:sock:inet_sock_set_state /args->sport == {port} || args->dport == {port}/ "
+        "{ @entered[args->newstate] = count(); }",
+        during=lambda: hooks.tcp_connections(net, "client", "server", port, count=2),
+        timeout=60,
+    )
     assert "@entered[1]: 4" in out  # both ends of both connections entered ESTABLISHED
 
 
 def test_a_command_is_traced_by_its_pid(net):
-    out = bpftrace.run("tracepoint:syscalls:sys_exit_recvmsg /pid == cpid/ { @bytes = hist(args->ret); }",
-                       command=["ip", "netns", "exec", net["client"].netns, "ping", "-c", "2", "-i", "0.2", net["server"].ip])
+    out = bpftrace.run(
+        "tracepoint:syscalls:sys_exit_recvmsg /pid == cpid/ { @bytes = hist(args->ret); }",
+        command=["ip", "netns", "exec", net["client"].netns, "ping", "-c", "2", "-i", "0.2", net["server"].ip],
+    )
     assert bpftrace.histogram(out, "bytes").get("[64, 128)") == 2
 
 

@@ -11,6 +11,7 @@ notebook, what Run All leaves on screen, whether a live chart really moves. Thes
 off), open labs 00, 02, 05, 07 and 09 as shipped, Run All, and assert what a participant sees.
 Screenshots land in ``tests/artifacts/browser/`` for a human to look at.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -37,15 +38,25 @@ pytestmark = pytest.mark.browser
 LABS = Path(__file__).resolve().parents[2] / "labs"
 SHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 RUN_ALL_TIMEOUT = 150  # seconds for one lab's Run All on a busy machine
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 STDERR = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
 
 if not Path(CHROMIUM).exists():
-    pytest.skip("no /usr/bin/chromium: `make test` installs Debian's chromium (Ubuntu has chromium only as a snap, "
-                "which these tests do not drive)", allow_module_level=True)
+    pytest.skip(
+        "no /usr/bin/chromium: `make test` installs Debian's chromium (Ubuntu has chromium only as a snap, "
+        "which these tests do not drive)",
+        allow_module_level=True,
+    )
 sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
 PlaywrightTimeout = pytest.importorskip("playwright.sync_api").TimeoutError
 
@@ -69,10 +80,17 @@ def jupyter(tmp_path_factory):
     (settings / "plugin.jupyterlab-settings").write_text(json.dumps({"autosave": False}))  # outputs stay unsaved
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "EBPFLAB_HEADLESS"}  # live charts, as in a workshop
-    env.update(EBPFLAB_PORT=str(port), EBPFLAB_STATE=str(tmp / "state"), JUPYTER_CONFIG_DIR=str(tmp / "config"),
-               JUPYTER_DATA_DIR=str(tmp / "data"), JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
-               JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
-               IPYTHONDIR=str(tmp / "ipython"), MPLCONFIGDIR=str(tmp / "matplotlib"))
+    env.update(
+        EBPFLAB_PORT=str(port),
+        EBPFLAB_STATE=str(tmp / "state"),
+        JUPYTER_CONFIG_DIR=str(tmp / "config"),
+        JUPYTER_DATA_DIR=str(tmp / "data"),
+        JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+        JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
+        IPYTHONDIR=str(tmp / "ipython"),
+        MPLCONFIGDIR=str(tmp / "matplotlib"),
+    )
     ebpflab = str(Path(sys.executable).parent / "ebpflab")
     before = digest(LABS)
     log = open(tmp / "server.log", "w")  # noqa: SIM115 (closed in the finally below)
@@ -80,15 +98,24 @@ def jupyter(tmp_path_factory):
     try:
         url = subprocess.run([ebpflab, "url"], env=env, capture_output=True, text=True, check=True).stdout.strip()
         base, token = url.split("/lab?token=")
-        wait_until(lambda: server.poll() is not None or http_status(f"{base}/api/status?token={token}", timeout=2) == 200,
-                   60, "JupyterLab to start")
+        wait_until(
+            lambda: server.poll() is not None or http_status(f"{base}/api/status?token={token}", timeout=2) == 200,
+            60,
+            "JupyterLab to start",
+        )
         assert server.poll() is None, (tmp / "server.log").read_text()[-2000:]
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             context = browser.new_context(viewport={"width": 1366, "height": 768})
             context.set_default_timeout(30_000)
-            yield {"url": url, "base": base, "token": token, "page": context.new_page(), "context": context,
-                   "runtime": str(tmp / "runtime")}
+            yield {
+                "url": url,
+                "base": base,
+                "token": token,
+                "page": context.new_page(),
+                "context": context,
+                "runtime": str(tmp / "runtime"),
+            }
             browser.close()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -107,8 +134,9 @@ def shoot(page, name: str) -> None:
 
 def api(jupyter, path: str, method: str = "GET"):
     """Call JupyterLab's REST API with the token."""
-    request = urllib.request.Request(f"{jupyter['base']}/api/{path}", method=method,
-                                     headers={"Authorization": f"token {jupyter['token']}"})
+    request = urllib.request.Request(
+        f"{jupyter['base']}/api/{path}", method=method, headers={"Authorization": f"token {jupyter['token']}"}
+    )
     with urllib.request.urlopen(request, timeout=30) as r:
         body = r.read()
     return json.loads(body) if body else None
@@ -122,8 +150,13 @@ def open_lab(jupyter, name: str):
     page.wait_for_selector(f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
     # The indicator already says idle before the notebook has a kernel (the server lists no session yet):
     # wait for the kernel, as a participant waits for it to start before Run All.
-    wait_until(lambda: any(s["path"] == f"{name}.ipynb" and s["kernel"]["execution_state"] == "idle"
-                           for s in api(jupyter, "sessions")), 60, f"{name}.ipynb to have an idle kernel")
+    wait_until(
+        lambda: any(
+            s["path"] == f"{name}.ipynb" and s["kernel"]["execution_state"] == "idle" for s in api(jupyter, "sessions")
+        ),
+        60,
+        f"{name}.ipynb to have an idle kernel",
+    )
     return page
 
 
@@ -156,8 +189,11 @@ def run_all(jupyter, page, name: str) -> None:
 def wait_until_done(page, timeout: float = RUN_ALL_TIMEOUT) -> None:
     """Wait until no cell is running or queued ([*]) and the kernel is idle, for a whole second."""
     deadline, calm_since = time.monotonic() + timeout, None
-    page.wait_for_function(rf"""() => Array.from(document.querySelectorAll('{PANEL} .jp-InputPrompt'))
-                                      .some(p => /\[(\*|\d+)\]/.test(p.textContent))""", timeout=90_000)
+    page.wait_for_function(
+        rf"""() => Array.from(document.querySelectorAll('{PANEL} .jp-InputPrompt'))
+                                      .some(p => /\[(\*|\d+)\]/.test(p.textContent))""",
+        timeout=90_000,
+    )
     while time.monotonic() < deadline:
         busy = page.evaluate(f"""() => Array.from(document.querySelectorAll('{PANEL} .jp-InputPrompt'))
                                        .some(p => p.textContent.includes('*')) ||
@@ -172,7 +208,8 @@ def wait_until_done(page, timeout: float = RUN_ALL_TIMEOUT) -> None:
 
 def watch_chart(page, index: int) -> None:
     """Record, in the page, each new image of cell ``index`` and whether a status line came first."""
-    page.evaluate(f"""(index) => {{
+    page.evaluate(
+        f"""(index) => {{
         window.__chart = {{images: new Set(), states: []}};
         window.__poll = setInterval(() => {{
             const cell = document.querySelectorAll('{PANEL} .jp-Notebook .jp-Cell')[index];
@@ -183,12 +220,16 @@ def watch_chart(page, index: int) -> None:
             const s = window.__chart.states;
             if (!s.length || s[s.length - 1] !== state) s.push(state);
         }}, 40);
-    }}""", index)
+    }}""",
+        index,
+    )
 
 
 def chart_record(page) -> dict:
-    return page.evaluate("() => { clearInterval(window.__poll); "
-                         "return {images: window.__chart.images.size, states: window.__chart.states}; }")
+    return page.evaluate(
+        "() => { clearInterval(window.__poll); "
+        "return {images: window.__chart.images.size, states: window.__chart.states}; }"
+    )
 
 
 def cell_prompt(page, i: int, timeout: float = 30) -> str:
@@ -204,7 +245,7 @@ def cell_prompt(page, i: int, timeout: float = 30) -> str:
 def assert_participant_view(page, cells) -> int:
     """Every cell before the first exercise check ran cleanly; that check failed in one line. Returns its index."""
     first_check = next(i for i, c in enumerate(cells) if exercise_of(c) and "check" in c.metadata.get("tags", []))
-    for i, c in enumerate(cells[:first_check + 1]):
+    for i, c in enumerate(cells[: first_check + 1]):
         if c.cell_type != "code":
             continue
         prompt = cell_prompt(page, i)
@@ -243,7 +284,9 @@ def index_of(cells, text: str) -> int:
 def test_first_start_opens_lab_00_with_nothing_in_the_way(jupyter):
     page = jupyter["page"]
     page.goto(jupyter["url"])
-    page.locator(".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel", has_text="00_setup.ipynb").wait_for(timeout=60_000)
+    page.locator(".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel", has_text="00_setup.ipynb").wait_for(
+        timeout=60_000
+    )
     page.wait_for_selector(".jp-DirListing-item")
     time.sleep(2)  # a news pop-up, if any, shows up within moments
     tabs = page.locator("#jp-main-dock-panel .lm-TabBar-tabLabel").all_inner_texts()
@@ -260,8 +303,11 @@ def test_first_start_opens_lab_00_with_nothing_in_the_way(jupyter):
 
 
 # The labs run side by side, each in its own tab, as in a room: the tier stays within its 3 minutes.
-LIVE = {"02_first_xdp": "plots.watch_rates(", "07_firewall": 'plots.LivePlot("firewall: packets/s per rule"',
-        "09_aiops": 'plots.LivePlot("monitor → detect → act"'}
+LIVE = {
+    "02_first_xdp": "plots.watch_rates(",
+    "07_firewall": 'plots.LivePlot("firewall: packets/s per rule"',
+    "09_aiops": 'plots.LivePlot("monitor → detect → act"',
+}
 
 
 @pytest.fixture(scope="module")
@@ -334,23 +380,33 @@ def test_lab_05_gallery_answers_the_mouse_and_the_keyboard(jupyter, running):
 
     def shown() -> tuple[str, str, str, str]:
         out = picker.locator(".widget-output")
-        return (out.locator("h4").inner_text(), out.locator("pre").first.inner_text(),
-                out.locator("p b[style]").first.inner_text(), out.locator("div > b").first.inner_text())
+        return (
+            out.locator("h4").inner_text(),
+            out.locator("pre").first.inner_text(),
+            out.locator("p b[style]").first.inner_text(),
+            out.locator("div > b").first.inner_text(),
+        )
 
     show(page, picker, "05_verifier-first")
     page.wait_for_function("(el) => el.querySelector('.widget-output h4')", arg=picker.element_handle())
     first = shown()
     picker.locator("select").select_option(index=2)  # what choosing with the mouse sends
-    page.wait_for_function("([el, t]) => el.querySelector('.widget-output h4')?.innerText !== t",
-                           arg=[picker.element_handle(), first[0]], timeout=60_000)
+    page.wait_for_function(
+        "([el, t]) => el.querySelector('.widget-output h4')?.innerText !== t",
+        arg=[picker.element_handle(), first[0]],
+        timeout=60_000,
+    )
     third = shown()
     for what, a, b in zip(("title", "source", "verdict", "explanation"), first, third):
         assert a != b, f"choosing another program left the {what} unchanged: {a!r}"
     show(page, picker, "05_verifier")
     picker.locator("input[type=number]").click()
     page.keyboard.press("ArrowDown")  # keyboard: the number box steps back to pair 2
-    page.wait_for_function("([el, t]) => el.querySelector('.widget-output h4')?.innerText !== t",
-                           arg=[picker.element_handle(), third[0]], timeout=60_000)
+    page.wait_for_function(
+        "([el, t]) => el.querySelector('.widget-output h4')?.innerText !== t",
+        arg=[picker.element_handle(), third[0]],
+        timeout=60_000,
+    )
     assert picker.locator("select").evaluate("s => s.selectedIndex") == 1
 
 

@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """Filters in the kernel keep exactly the packets `tcpdump -r mix.pcap EXPR` keeps (lab 06)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -20,11 +21,30 @@ from ebpflab.tcpdump.pcap import Packet, PcapWriter, read_pcap
 
 # One expression per construct of the in-kernel subset, and a few combinations.
 KERNEL = [
-    "host 198.18.0.1", "src host 198.18.0.2", "dst host 198.18.0.1", "host 2001:2::2",
-    "net 198.18.0.0/24", "src net 198.18.0.0/31", "dst net 198.18.0.0 mask 255.255.255.0",
-    "port 8001", "src port 41000", "dst port 12003", "tcp", "udp", "icmp", "ip", "ip6", "arp",
-    "vlan", "vlan 20", "vlan and udp", "vlan 100 and vlan 30 and icmp", "not tcp and not udp",
-    "(tcp or icmp) and host 198.18.0.1", "udp and not port 12000", "! arp && (ip6 || vlan)",
+    "host 198.18.0.1",
+    "src host 198.18.0.2",
+    "dst host 198.18.0.1",
+    "host 2001:2::2",
+    "net 198.18.0.0/24",
+    "src net 198.18.0.0/31",
+    "dst net 198.18.0.0 mask 255.255.255.0",
+    "port 8001",
+    "src port 41000",
+    "dst port 12003",
+    "tcp",
+    "udp",
+    "icmp",
+    "ip",
+    "ip6",
+    "arp",
+    "vlan",
+    "vlan 20",
+    "vlan and udp",
+    "vlan 100 and vlan 30 and icmp",
+    "not tcp and not udp",
+    "(tcp or icmp) and host 198.18.0.1",
+    "udp and not port 12000",
+    "! arp && (ip6 || vlan)",
 ]
 USER = ["udp[8:2] = 0x7575", "ether broadcast", "icmp6", "greater 100", "tcp[tcpflags] & tcp-syn != 0"]
 
@@ -97,8 +117,10 @@ def test_a_filter_that_does_not_build_or_verify_falls_back_to_user_space(lab):
     bloated.filter = flt
     with bloated:
         traffic.send(net, "client", frames)
-        wait_until(lambda: sum(bloated.stats()[k] for k in ("captured", "dropped", "filtered")) >= len(frames),
-                   what="every frame captured or dropped")
+        wait_until(
+            lambda: sum(bloated.stats()[k] for k in ("captured", "dropped", "filtered")) >= len(frames),
+            what="every frame captured or dropped",
+        )
         got = [p.data for p in bloated.poll()]
     assert flt.where == "user" and "did not build or verify" in flt.describe()
     assert got == kept_by_tcpdump(path, expr)

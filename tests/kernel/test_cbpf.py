@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """Lab 01: the classic BPF interpreter agrees with the kernel (SO_ATTACH_FILTER on a lab host's packet socket)."""
+
 from __future__ import annotations
 
 import socket
@@ -31,7 +32,7 @@ def test_interpreter_agrees_with_the_kernel(net, corpus):
             arrived = {index[f] for f in got}
             expected = {i for i, f in enumerate(seen) if cbpf.interpret(prog, f)}
             assert len(got) == len(arrived), f"{expr!r}: a frame arrived twice"
-            assert arrived == expected, (f"{expr!r}: kernel kept {sorted(arrived)}, interpreter {sorted(expected)}")
+            assert arrived == expected, f"{expr!r}: kernel kept {sorted(arrived)}, interpreter {sorted(expected)}"
             total += len(arrived)
     assert total > len(EXPRESSIONS) * 5, "too few packets arrived for the agreement to mean much"
     assert time.monotonic() - start < 30
@@ -49,7 +50,7 @@ def test_every_instruction_agrees_with_libpcap_and_the_kernel(net, corpus):
         traffic.send(net, "client", plain)
         got = ps.frames(timeout=0.3)
     # the return value is the snapshot length: the kernel truncates each frame to it
-    assert got == [f[:cbpf.interpret(prog, f)] for f in plain]
+    assert got == [f[: cbpf.interpret(prog, f)] for f in plain]
 
 
 def test_the_kernel_agrees_on_what_is_malformed():

@@ -5,6 +5,7 @@
 """Lab 01, on the kernel: random programs are accepted by cbpf.validate exactly when the kernel's
 bpf_check_classic accepts them (SO_ATTACH_FILTER), and cbpf.interpret(..., semantics="kernel") keeps
 what a packet socket in the lab network keeps, byte for byte."""
+
 from __future__ import annotations
 
 import os
@@ -65,7 +66,11 @@ def test_random_programs_keep_what_the_kernel_keeps(net):
     programs = []
     while len(programs) < RUN_PROGRAMS:
         prog = random_program(rng)
-        if is_valid(prog) and runs_in_kernel_semantics(prog, frames) and any(cbpf.interpret(prog, f, semantics="kernel") for f in frames):
+        if (
+            is_valid(prog)
+            and runs_in_kernel_semantics(prog, frames)
+            and any(cbpf.interpret(prog, f, semantics="kernel") for f in frames)
+        ):
             programs.append(prog)
     sender = net.call("client", traffic._raw_socket, "eth0")
     old_cpus = os.sched_getaffinity(0)
@@ -74,7 +79,7 @@ def test_random_programs_keep_what_the_kernel_keeps(net):
     try:
         with cbpf.PacketSocket(net, "server", cbpf.compile("ether proto 0x88b6")) as end:
             for batch in range(0, len(programs), 80):
-                progs = programs[batch:batch + 80]
+                progs = programs[batch : batch + 80]
                 socks = [cbpf.PacketSocket(net, "server", p).__enter__() for p in progs]
                 try:
                     for f in frames:
@@ -84,9 +89,10 @@ def test_random_programs_keep_what_the_kernel_keeps(net):
                         for p, ps in zip(progs, socks):
                             got = [d for d in ps.frames(timeout=0) if d[:1] != b"\xff"]
                             want = min(cbpf.interpret(p, f, semantics="kernel"), len(f))
-                            assert [len(d) for d in got] == ([want] if want else []), \
+                            assert [len(d) for d in got] == ([want] if want else []), (
                                 f"{p} on {f.hex()}: kernel kept {[len(d) for d in got]}, interpreter {want}"
-                            assert all(d == f[:len(d)] for d in got)
+                            )
+                            assert all(d == f[: len(d)] for d in got)
                             compared += 1
                             kept += bool(want)
                 finally:

@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """A lab killed with SIGKILL leaves namespaces behind; `ebpflab cleanup` removes them."""
+
 from __future__ import annotations
 
 import signal
@@ -61,14 +62,22 @@ def test_a_killed_program_xdp_is_detached_by_cleanup_and_no_one_elses():
 
     with LabNet() as net:
         ns = net["server"].netns
-        child = subprocess.Popen([sys.executable, "-c", f"""
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                f"""
 import time
 from ebpflab.loader import Program
 prog = Program("xdp_count").build()
 attach = prog.xdp("eth0", netns={ns!r}); attach.__enter__()
 print("attached", flush=True)
 time.sleep(60)
-"""], stdout=subprocess.PIPE, text=True)
+""",
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         try:
             assert child.stdout.readline().strip() == "attached"
             tag = f"{child.pid}_{system.start_time(child.pid)}"
@@ -115,9 +124,13 @@ def test_cleanup_is_not_fooled_by_a_reused_pid():
         assert left and set(left) <= namespaces() and Path(pin).is_dir() and marks
         assert child.poll() is None, "the process with that pid still runs"
         with LabNet() as live:
-            res = subprocess.run([str(Path(sys.executable).parent / "ebpflab"), "cleanup"], capture_output=True, text=True)
+            res = subprocess.run(
+                [str(Path(sys.executable).parent / "ebpflab"), "cleanup"], capture_output=True, text=True
+            )
             assert res.returncode == 0, res.stderr
-            assert not set(left) & namespaces(), "a live pid with another start time must not protect a lab's namespaces"
+            assert not set(left) & namespaces(), (
+                "a live pid with another start time must not protect a lab's namespaces"
+            )
             assert not Path(pin).exists() and not any(m.exists() for m in marks)
             assert set(live.namespaces) <= namespaces(), "cleanup must leave a running lab alone"
     finally:
@@ -125,8 +138,20 @@ def test_cleanup_is_not_fooled_by_a_reused_pid():
         child.wait()
 
 
-@pytest.mark.parametrize("hosts", ["client", ["a b", "c"], ["a/b", "c"], ["A", "b"], ["x" * 16, "b"], ["", "b"], [1, 2],
-                                   ["-a", "b"], ["a", "b", "sw"]])
+@pytest.mark.parametrize(
+    "hosts",
+    [
+        "client",
+        ["a b", "c"],
+        ["a/b", "c"],
+        ["A", "b"],
+        ["x" * 16, "b"],
+        ["", "b"],
+        [1, 2],
+        ["-a", "b"],
+        ["a", "b", "sw"],
+    ],
+)
 def test_host_names_that_would_break_namespace_names_are_refused(hosts):
     with pytest.raises(LabError, match="host"):
         LabNet(hosts)

@@ -4,6 +4,7 @@
 
 """Every option of the `ebpflab` command, given a bad value: one line on stderr, exit status 2,
 no traceback, and nothing left behind (no output file, no namespace, no XDP program)."""
+
 from __future__ import annotations
 
 import os
@@ -82,7 +83,9 @@ def test_bad_value_gives_one_line_and_exit_2(argv, word, tmp_path, pcap):
     err = res.stderr.strip()
     assert res.returncode == 2, (res.returncode, err)
     # tcpdump's own banners may come first ("reading from file ...", "listening on ..."): then one line.
-    lines = [ln for ln in err.splitlines() if not ln.startswith(("reading from file ", "listening on ", "ebpflab tcpdump: "))]
+    lines = [
+        ln for ln in err.splitlines() if not ln.startswith(("reading from file ", "listening on ", "ebpflab tcpdump: "))
+    ]
     assert len(lines) == 1 and lines[0].startswith("ebpflab"), f"not one line:\n{err}"
     assert word in err, err
     assert "Traceback" not in err
@@ -93,17 +96,27 @@ def test_bad_value_gives_one_line_and_exit_2(argv, word, tmp_path, pcap):
 def test_url_with_a_bad_port_setting_is_one_line(tmp_path):
     env = dict(os.environ, EBPFLAB_PORT="abc", EBPFLAB_STATE=str(tmp_path))
     res = subprocess.run([EBPFLAB, "url"], capture_output=True, text=True, env=env)
-    assert res.returncode == 2 and res.stderr.strip() == "ebpflab: EBPFLAB_PORT must be a TCP port number from 1 to 65535, not 'abc'"
+    assert (
+        res.returncode == 2
+        and res.stderr.strip() == "ebpflab: EBPFLAB_PORT must be a TCP port number from 1 to 65535, not 'abc'"
+    )
 
 
 def _xdp_on(net, host: str) -> str:
-    return subprocess.run(["ip", "-n", net[host].netns, "-d", "link", "show", "eth0"], capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["ip", "-n", net[host].netns, "-d", "link", "show", "eth0"], capture_output=True, text=True
+    ).stdout
 
 
 def _start_capture(net, shell_tail: str, *args: str) -> subprocess.Popen:
     cmd = " ".join([EBPFLAB, "tcpdump", "-i", "eth0", "--netns", net["server"].netns, "--timeout", "60", *args])
-    p = subprocess.Popen(["bash", "-c", f"set -o pipefail; {cmd} {shell_tail}"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    p = subprocess.Popen(
+        ["bash", "-c", f"set -o pipefail; {cmd} {shell_tail}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     for line in p.stderr:
         if line.startswith("listening on"):
             return p

@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """`ebpflab doctor` and the CLI's handling of bad input."""
+
 from __future__ import annotations
 
 import subprocess
@@ -19,8 +20,20 @@ EBPFLAB = str(Path(sys.executable).parent / "ebpflab")
 def test_doctor_prints_every_check_and_passes_here():
     res = subprocess.run([EBPFLAB, "doctor"], capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
-    for name in ("root", "kernel", "BTF", "headers", "BCC", "tracefs", "bpf", "hook: xdp", "hook: ringbuf",
-                 "hook: tracepoint", "hook: uprobe", "hook: kprobe"):
+    for name in (
+        "root",
+        "kernel",
+        "BTF",
+        "headers",
+        "BCC",
+        "tracefs",
+        "bpf",
+        "hook: xdp",
+        "hook: ringbuf",
+        "hook: tracepoint",
+        "hook: uprobe",
+        "hook: kprobe",
+    ):
         assert name in res.stdout
     assert "ready for the labs" in res.stdout
 
@@ -46,6 +59,8 @@ def test_cli_errors_are_one_line_not_a_traceback():
     assert "not root" in res.stdout
     assert "Traceback" not in res.stderr
     hooks = [line for line in res.stdout.splitlines() if line[2:].startswith(("hook: xdp", "hook: tracepoint"))]
-    assert len(hooks) == 2 and all("needs root" in line and "not offered by this kernel" not in line for line in hooks), hooks
+    assert len(hooks) == 2 and all(
+        "needs root" in line and "not offered by this kernel" not in line for line in hooks
+    ), hooks
     res = subprocess.run([EBPFLAB, "cleanup"], capture_output=True, text=True, user=uid, group=gid, extra_groups=[])
     assert res.returncode == 2 and res.stderr.count("\n") == 1 and "needs root" in res.stderr

@@ -6,6 +6,7 @@
 filter, right after it attached, while traffic flows -- and `ebpflab cleanup` leaves nothing of it:
 no XDP program (bpftool net, ip link), no mark under /run/ebpflab, no pin under /sys/fs/bpf, no
 filter header in the temp dir; the lab network that is still running is left alone."""
+
 from __future__ import annotations
 
 import json
@@ -38,8 +39,12 @@ def traces_of(pid: int) -> list[str]:
 
 
 def start(ns: str) -> subprocess.Popen:
-    return subprocess.Popen([EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns, "--timeout", "60", FILTER],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns, "--timeout", "60", FILTER],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_listening(p: subprocess.Popen) -> None:
@@ -70,8 +75,9 @@ def test_cleanup_leaves_nothing_of_a_capture_killed_at_any_moment(net):
         else:
             wait_listening(p)
             if what == "traffic":
-                with traffic.background(net, "client", traffic.udp(net, "client", "server"), duration=delay + 1,
-                                        rate=2000):
+                with traffic.background(
+                    net, "client", traffic.udp(net, "client", "server"), duration=delay + 1, rate=2000
+                ):
                     time.sleep(delay)
                     p.kill()
         p.kill()
@@ -79,9 +85,13 @@ def test_cleanup_leaves_nothing_of_a_capture_killed_at_any_moment(net):
         left += _cleanup_and_check(ns, p.pid, traces_of(p.pid))
         tried += 1
         clean += 1
-    print(f"fault injection: {tried + 1} kills (start to listening {to_listen:.1f} s), {left} left traces, "
-          f"{clean + 1} cleaned up completely")
-    assert set(net.namespaces) <= set(subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split())
+    print(
+        f"fault injection: {tried + 1} kills (start to listening {to_listen:.1f} s), {left} left traces, "
+        f"{clean + 1} cleaned up completely"
+    )
+    assert set(net.namespaces) <= set(
+        subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout.split()
+    )
 
 
 def _cleanup_and_check(ns: str, pid: int, before: list[str]) -> int:

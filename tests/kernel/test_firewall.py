@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """Lab 07: the XDP firewall's rules from Python, on real packets, and the nftables comparison."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,8 +24,11 @@ def fw(net):
 
 
 def test_source_prefix_and_port_rules_count_their_drops(net, fw):
-    frames = [traffic.udp(net, "client", "server", dport=9), traffic.udp(net, "client", "server", dport=9999),
-              traffic.tcp_syn(net, "client", "server", dport=9999)]
+    frames = [
+        traffic.udp(net, "client", "server", dport=9),
+        traffic.udp(net, "client", "server", dport=9999),
+        traffic.tcp_syn(net, "client", "server", dport=9999),
+    ]
     port = fw.block_port(9999, "udp")
     traffic.send(net, "client", frames, count=300)
     assert fw.counters() == {"passed": 200, "port udp/9999": 100}  # TCP to 9999 is another rule
@@ -60,12 +64,15 @@ def test_rule_lands_while_traffic_runs(net, fw):
     assert fw.passed() + fw.hits()["port udp/7777"] == sent.packets
 
 
-@pytest.mark.parametrize("bad, words", [
-    ("198.18.0.1/24", "did you mean 198.18.0.0/24"),
-    ("198.18.0.0/33", "not an IPv4 address or prefix"),
-    ("300.1.2.3", "not an IPv4 address or prefix"),
-    ("2001:2::/48", "IPv4 prefixes only"),
-])
+@pytest.mark.parametrize(
+    "bad, words",
+    [
+        ("198.18.0.1/24", "did you mean 198.18.0.0/24"),
+        ("198.18.0.0/33", "not an IPv4 address or prefix"),
+        ("300.1.2.3", "not an IPv4 address or prefix"),
+        ("2001:2::/48", "IPv4 prefixes only"),
+    ],
+)
 def test_bad_prefixes_are_one_sentence(bad, words):
     with pytest.raises(LabError, match=words):
         parse_prefix(bad)

@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """Lab 08's hook points on the real kernel: every hook this kernel offers observes something known."""
+
 from __future__ import annotations
 
 import collections
@@ -72,15 +73,25 @@ def test_tcp_state_tracepoint_follows_lab_connections(net):
 
 def _change(prog, data):
     c = prog["changes"].event(data)
-    return {"old": hooks.TCP_STATES.get(c.oldstate), "new": hooks.TCP_STATES.get(c.newstate),
-            "saddr": maps.ipv4_of(c.saddr), "daddr": maps.ipv4_of(c.daddr), "sport": c.sport, "dport": c.dport}
+    return {
+        "old": hooks.TCP_STATES.get(c.oldstate),
+        "new": hooks.TCP_STATES.get(c.newstate),
+        "saddr": maps.ipv4_of(c.saddr),
+        "daddr": maps.ipv4_of(c.daddr),
+        "sport": c.sport,
+        "dport": c.dport,
+    }
 
 
 @needs("uprobe")
 def test_uprobe_counts_calls_and_reads_arguments():
     calls = []
-    with hooks.Target("calls", 50) as target, Program("uprobe_calls") as prog, \
-            prog.uprobe(target, "checkout", "on_checkout"), prog.uprobe(target, "checkout", "on_checkout_return", ret=True):
+    with (
+        hooks.Target("calls", 50) as target,
+        Program("uprobe_calls") as prog,
+        prog.uprobe(target, "checkout", "on_checkout"),
+        prog.uprobe(target, "checkout", "on_checkout_return", ret=True),
+    ):
         with prog.ring_buffer("calls", lambda record: calls.append(_call(prog, record))):
             target.go()
             target.wait()
@@ -98,8 +109,11 @@ def _call(prog, data):
 
 @needs("perf_event")
 def test_perf_event_profiler_finds_the_hot_function():
-    with hooks.Target("busy", 10) as target, Program("perf_profile", {"TARGET_PID": target.pid}) as prog, \
-            prog.perf_event("perf_profile", 99):
+    with (
+        hooks.Target("busy", 10) as target,
+        Program("perf_profile", {"TARGET_PID": target.pid}) as prog,
+        prog.perf_event("perf_profile", 99),
+    ):
         target.go()
 
         def thirty_leaves() -> collections.Counter | None:
@@ -109,6 +123,7 @@ def test_perf_event_profiler_finds_the_hot_function():
                     addr = next(iter(prog["stacks"].walk(k.user_stack)))
                     leaf[prog.bpf.sym(addr, target.pid).decode()] += v.value
             return leaf if sum(leaf.values()) >= 30 else None
+
         # a shared machine may give the target little CPU: wait up to 8 s for 30 samples
         leaf = wait_until(thirty_leaves, timeout=8, what="30 stack samples of the target")
     top, _ = leaf.most_common(1)[0]
@@ -117,17 +132,25 @@ def test_perf_event_profiler_finds_the_hot_function():
 
 @needs("tc")
 def test_tc_egress_sees_outgoing_packets_xdp_does_not(net):
-    with Program("tc_count") as tcp, Program("xdp_count") as xdp, xdp.xdp(net["server"]), \
-            tcp.tc(net["server"], ingress="tc_count_ingress", egress="tc_count_egress"):
+    with (
+        Program("tc_count") as tcp,
+        Program("xdp_count") as xdp,
+        xdp.xdp(net["server"]),
+        tcp.tc(net["server"], ingress="tc_count_ingress", egress="tc_count_egress"),
+    ):
         assert traffic.ping(net, "client", "server", count=5, interval=0.05) == 5
         assert (tcp["packets"][0].value, tcp["packets"][1].value, xdp["counts"][0].value) == (5, 5, 5)
         traffic.send(net, "server", traffic.udp(net, "server", "client"), count=100)
-        wait_until(lambda: tcp["packets"][1].value >= 5 + 100 and xdp["counts"][0].value == tcp["packets"][0].value,
-                   what="tc egress to count 105 and XDP and tc ingress to agree")
-        assert tcp["packets"][1].value == 5 + 100    # echo replies and the UDP datagrams out
+        wait_until(
+            lambda: tcp["packets"][1].value >= 5 + 100 and xdp["counts"][0].value == tcp["packets"][0].value,
+            what="tc egress to count 105 and XDP and tc ingress to agree",
+        )
+        assert tcp["packets"][1].value == 5 + 100  # echo replies and the UDP datagrams out
         # what came back (the client's ICMP port-unreachable errors, rate-limited) both see alike
         assert xdp["counts"][0].value == tcp["packets"][0].value
-    out = subprocess.run(["tc", "-n", net["server"].netns, "qdisc", "show", "dev", "eth0"], capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["tc", "-n", net["server"].netns, "qdisc", "show", "dev", "eth0"], capture_output=True, text=True
+    ).stdout
     assert "clsact" not in out
 
 
@@ -136,7 +159,9 @@ def test_tc_detaches_when_the_block_raises(net):
     with pytest.raises(ZeroDivisionError):
         with Program("tc_count") as prog, prog.tc(net["server"], egress="tc_count_egress"):
             1 / 0  # noqa: B018 (the error inside the with is the test)
-    out = subprocess.run(["tc", "-n", net["server"].netns, "qdisc", "show", "dev", "eth0"], capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["tc", "-n", net["server"].netns, "qdisc", "show", "dev", "eth0"], capture_output=True, text=True
+    ).stdout
     assert "clsact" not in out
     with pytest.raises(LabError):
         with Program("tc_count") as prog, prog.tc(net["server"]):
@@ -148,8 +173,11 @@ def test_xdp_sees_bytes_and_frames_the_stack_drops(net):
     port = random.randint(20000, 60000)
     frames = []
     payload = b"secret-payload-xyz\n"
-    with Program("xdp_first_bytes") as prog, prog.xdp(net["server"]), \
-            prog.ring_buffer("frames", lambda record: frames.append(bytes(prog["frames"].event(record).data))):
+    with (
+        Program("xdp_first_bytes") as prog,
+        prog.xdp(net["server"]),
+        prog.ring_buffer("frames", lambda record: frames.append(bytes(prog["frames"].event(record).data))),
+    ):
         hooks.tcp_connections(net, "client", "server", port, count=1, payload=payload)
         bad = traffic.udp(net, "client", "server", dport=port)
         bad["IP"].chksum = 0xBAD  # the stack drops this in ip_rcv; XDP has already seen it
@@ -188,8 +216,11 @@ def test_bad_input_gives_one_sentence(net):
     with pytest.raises(LabError, match="port"):
         hooks.tcp_connections(net, "client", "server", 0)
     with pytest.raises(LabError, match="could not attach on_checkout to no_such_function"):
-        with hooks.Target("calls", 1) as target, Program("uprobe_calls") as prog, \
-                prog.uprobe(target, "no_such_function", "on_checkout"):
+        with (
+            hooks.Target("calls", 1) as target,
+            Program("uprobe_calls") as prog,
+            prog.uprobe(target, "no_such_function", "on_checkout"),
+        ):
             pass
     with pytest.raises(LabError, match="sample_hz"):
         with Program("perf_profile") as prog, prog.perf_event("perf_profile", 0):

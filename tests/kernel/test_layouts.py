@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """Each Python mirror of a C layout matches what the compiler made of the C (BCC's types come from clang)."""
+
 from __future__ import annotations
 
 import ctypes
@@ -18,8 +19,10 @@ def fields(ctype) -> list[tuple[str, int, int]]:
 
 
 def test_capture_record_stats_and_protocols_match_xdp_capture_c():
-    probe = '#include "xdp_capture.c"\nBPF_ARRAY(layout_rec, struct pcap_rec, 1);\n' \
-            'BPF_ARRAY(layout_nstats, u32, NSTATS);\nBPF_ARRAY(layout_nproto, u32, NPROTO);\n'
+    probe = (
+        '#include "xdp_capture.c"\nBPF_ARRAY(layout_rec, struct pcap_rec, 1);\n'
+        "BPF_ARRAY(layout_nstats, u32, NSTATS);\nBPF_ARRAY(layout_nproto, u32, NPROTO);\n"
+    )
     with Program(probe, {"CAP_BYTES": 64}) as prog:
         rec = prog["layout_rec"].Leaf
         header = [f for f in fields(rec) if f[0] != "data"]

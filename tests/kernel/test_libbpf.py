@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """Lab 11's CO-RE programs: built by clang, loaded by libbpf through ctypes, on the real kernel."""
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,9 @@ CORE_SOURCES = sorted(BPF_DIR.glob("*.bpf.c"))
 def mixed_frames(net) -> list:
     """Frames of several sizes and protocols, so that a wrong byte count cannot hide."""
     return [traffic.udp(net, "client", "server", dport=7777, payload=b"p" * n) for n in (1, 18, 200, 1400)] + [
-        traffic.tcp_syn(net, "client", "server", dport=80), traffic.icmp_echo(net, "client", "server")]
+        traffic.tcp_syn(net, "client", "server", dport=80),
+        traffic.icmp_echo(net, "client", "server"),
+    ]
 
 
 @pytest.mark.parametrize("source", CORE_SOURCES, ids=[p.name for p in CORE_SOURCES])
@@ -114,8 +117,11 @@ def test_core_runs_where_the_kernel_headers_are_missing_and_bcc_cannot():
     out = json.loads(run.stdout.strip().splitlines()[-1])
     packets, nbytes, sent_bytes = out["core"]
     assert (packets, nbytes) == (100, sent_bytes)
-    assert re.fullmatch(r"BCC cannot compile bpf/xdp_count\.c: no kernel headers at /lib/modules/\S+/build: "
-                        r"run `make lab` to install them\.", out["bcc"]), out["bcc"]
+    assert re.fullmatch(
+        r"BCC cannot compile bpf/xdp_count\.c: no kernel headers at /lib/modules/\S+/build: "
+        r"run `make lab` to install them\.",
+        out["bcc"],
+    ), out["bcc"]
 
 
 def test_core_capture_records_exactly_what_the_bcc_capture_records(net):
@@ -130,7 +136,7 @@ def test_core_capture_records_exactly_what_the_bcc_capture_records(net):
     core = []
     for r in records:
         _, wire, caplen, _, _ = HEADER.unpack_from(r)
-        core.append((wire, r[HEADER.size:HEADER.size + caplen]))
+        core.append((wire, r[HEADER.size : HEADER.size + caplen]))
     bcc = []
     with Capture("eth0", net["server"].netns) as cap:
         traffic.send(net, "client", frames, count=300)
@@ -144,8 +150,10 @@ def test_core_capture_records_exactly_what_the_bcc_capture_records(net):
 
 @pytest.mark.parametrize("engine", ["bcc", "core"])
 def test_ring_buffer_hands_bytes_and_reports_a_failing_callback(net, engine):
-    make, ring = {"bcc": (lambda: Program("xdp_first_bytes"), "frames"),
-                  "core": (lambda: CoreProgram("xdp_capture"), "events")}[engine]
+    make, ring = {
+        "bcc": (lambda: Program("xdp_first_bytes"), "frames"),
+        "core": (lambda: CoreProgram("xdp_capture"), "events"),
+    }[engine]
     records: list = []
 
     def on_record(record: bytes) -> None:
@@ -163,8 +171,11 @@ def test_a_snap_length_knob_shortens_the_core_capture(net):
     from ebpflab.tcpdump.corecapture import HEADER
 
     records: list[bytes] = []
-    with CoreProgram("xdp_capture", knobs={"snaplen": 64}) as prog, prog.xdp(net["server"]), \
-            prog.ring_buffer("events", records.append):
+    with (
+        CoreProgram("xdp_capture", knobs={"snaplen": 64}) as prog,
+        prog.xdp(net["server"]),
+        prog.ring_buffer("events", records.append),
+    ):
         traffic.send(net, "client", traffic.udp(net, "client", "server", payload=b"x" * 500), count=10)
         wait_until(lambda: len(records) >= 10, what="10 records")
         stats = prog["stats"].values()
@@ -193,8 +204,26 @@ def test_tcpdump_engine_core_writes_every_frame_sent(net, tmp_path):
 
     pcap = tmp_path / "core.pcap"
     ns = net["server"].netns
-    proc = subprocess.Popen([sys.executable, "-m", "ebpflab.cli", "tcpdump", "--engine", "core", "-i", "eth0",
-                             "--netns", ns, "-w", str(pcap), "--timeout", "60"], stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ebpflab.cli",
+            "tcpdump",
+            "--engine",
+            "core",
+            "-i",
+            "eth0",
+            "--netns",
+            ns,
+            "-w",
+            str(pcap),
+            "--timeout",
+            "60",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         line = ""
@@ -220,6 +249,22 @@ def test_tcpdump_engine_core_says_what_it_cannot_do(net):
     import subprocess
     import sys
 
-    run = subprocess.run([sys.executable, "-m", "ebpflab.cli", "tcpdump", "--engine", "core", "-B", "64",
-                          "--netns", net["server"].netns, "--timeout", "1"], capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ebpflab.cli",
+            "tcpdump",
+            "--engine",
+            "core",
+            "-B",
+            "64",
+            "--netns",
+            net["server"].netns,
+            "--timeout",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 2 and run.stderr.count("\n") == 1 and "ring buffer is 4096 KiB" in run.stderr

@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """Compile, load, attach, detach: real programs on real interfaces with real packets."""
+
 from __future__ import annotations
 
 import os
@@ -36,8 +37,10 @@ def test_count_matches_exactly_what_was_sent(net):
     frame = traffic.udp(net, "client", "server", dport=7777)
     with Program("xdp_count") as prog, prog.xdp(net["server"]):
         sent = traffic.send(net, "client", frame, count=5000)
-        wait_until(lambda: prog["counts"][0].value >= 5000 and prog["counts"][1].value >= 5000 * len(frame),
-                   what="XDP to count the 5000 packets")
+        wait_until(
+            lambda: prog["counts"][0].value >= 5000 and prog["counts"][1].value >= 5000 * len(frame),
+            what="XDP to count the 5000 packets",
+        )
         assert sent.packets == 5000
         assert prog["counts"][0].value == 5000
         assert prog["counts"][1].value == 5000 * len(frame)
@@ -111,8 +114,13 @@ def test_a_stack_clang_refuses_is_a_compile_error_not_a_dead_process():
         Program(text).build()
 
 
-@pytest.mark.parametrize("clang", ["Looks like the BPF stack limit of 512 bytes is exceeded.",  # clang 14
-                                   "Looks like the BPF stack limit is exceeded."])  # clang 18, 19
+@pytest.mark.parametrize(
+    "clang",
+    [
+        "Looks like the BPF stack limit of 512 bytes is exceeded.",  # clang 14
+        "Looks like the BPF stack limit is exceeded.",
+    ],
+)  # clang 18, 19
 def test_the_stack_limit_is_named_whichever_clang_worded_it(clang):
     from ebpflab.loader import _stack_hint
 

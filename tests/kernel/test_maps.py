@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """Lab 03's programs and ebpflab.maps on the real kernel: exact counts, real pins, real bpftool."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,8 +28,10 @@ def test_per_cpu_sum_and_atomic_are_exact(net):
             pass
         sent = sum(f.result.packets for f in flows)
         assert sent == 10000
-        wait_until(lambda: prog["atomic"][0].value >= sent and prog["percpu"].sum(0).value >= sent,
-                   what="XDP to count every packet sent")  # the veth hands frames to XDP asynchronously
+        wait_until(
+            lambda: prog["atomic"][0].value >= sent and prog["percpu"].sum(0).value >= sent,
+            what="XDP to count every packet sent",
+        )  # the veth hands frames to XDP asynchronously
         assert prog["atomic"][0].value == sent
         assert prog["percpu"].sum(0).value == sent
         assert prog["racy"][0].value <= sent
@@ -37,8 +40,12 @@ def test_per_cpu_sum_and_atomic_are_exact(net):
 def test_top_talkers_count_each_spoofed_sender_exactly(net):
     senders = {"198.18.1.10": 300, "198.18.1.11": 200, "198.18.3.4": 100}
     with Program("xdp_top_talkers") as prog, prog.xdp(net["server"]):
-        flows = {src: traffic.Flow(net, "client", traffic.udp(net, "client", "server", src_ip=src, payload=b"x" * n),
-                                   count=n, rate=2000) for src, n in senders.items()}
+        flows = {
+            src: traffic.Flow(
+                net, "client", traffic.udp(net, "client", "server", src_ip=src, payload=b"x" * n), count=n, rate=2000
+            )
+            for src, n in senders.items()
+        }
         for f in flows.values():
             f.__enter__()
         results = {src: f.wait() for src, f in flows.items()}
@@ -58,13 +65,17 @@ def test_full_hash_refuses_and_lru_evicts(net):
         with Program("xdp_top_talkers", defines={"MAX_HOSTS": 3, "LRU": lru}) as prog, prog.xdp(net["server"]):
             for src in senders:
                 traffic.send(net, "client", traffic.udp(net, "client", "server", src_ip=src), count=50)
+
             def counted():
                 return {maps.ipv4_of(k): v.packets for k, v in prog["talkers"].items()}
+
             if lru:  # the evicted senders' counts are gone: wait for the last sender's
                 wait_until(lambda: counted().get(senders[-1], 0) >= 50, what="the last sender's 50 packets")
             else:
-                wait_until(lambda: sum(counted().values()) + prog["untracked"][0].value >= 300,
-                           what="all 300 packets counted or untracked")
+                wait_until(
+                    lambda: sum(counted().values()) + prog["untracked"][0].value >= 300,
+                    what="all 300 packets counted or untracked",
+                )
             entries = counted()
             untracked = prog["untracked"][0].value
         if lru:
@@ -80,9 +91,24 @@ def test_pinned_map_is_read_and_written_by_bpftool_then_unpinned(net):
         with maps.pinned(prog["talkers"], "talkers") as pin:
             assert pin.parent == maps.pin_dir() and pin.exists()
             dump = maps.bpftool("map", "dump", "pinned", str(pin))
-            assert [maps.raw(e) for e in dump] == [(bytes([198, 18, 5, 5]), (7).to_bytes(8, "little") + (7 * 60).to_bytes(8, "little"))]
-            maps.bpftool("map", "update", "pinned", str(pin), "key", "198", "18", "9", "9",
-                         "value", "hex", *maps.hexbytes(42, 8), *maps.hexbytes(4200, 8))
+            assert [maps.raw(e) for e in dump] == [
+                (bytes([198, 18, 5, 5]), (7).to_bytes(8, "little") + (7 * 60).to_bytes(8, "little"))
+            ]
+            maps.bpftool(
+                "map",
+                "update",
+                "pinned",
+                str(pin),
+                "key",
+                "198",
+                "18",
+                "9",
+                "9",
+                "value",
+                "hex",
+                *maps.hexbytes(42, 8),
+                *maps.hexbytes(4200, 8),
+            )
             leaf = prog["talkers"][prog["talkers"].Key(maps.ipv4_key("198.18.9.9"))]
             assert (leaf.packets, leaf.bytes) == (42, 4200)
         assert not pin.exists() and not pin.parent.exists()
@@ -114,8 +140,10 @@ def test_event_buffers_account_for_every_packet(net, kind):
         else:
             prog["events"].open_ring_buffer(lambda c, d, s: got.append(1))
         sent = traffic.send(net, "client", traffic.udp(net, "client", "server"), count=1000)
-        wait_until(lambda: sum(v.value for v in prog["stats"].values()) >= sent.packets,
-                   what="every packet submitted or dropped")
+        wait_until(
+            lambda: sum(v.value for v in prog["stats"].values()) >= sent.packets,
+            what="every packet submitted or dropped",
+        )
         if kind == "perf":
             prog.bpf.perf_buffer_poll(100)
         else:

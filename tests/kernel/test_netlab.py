@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """The lab network: built and destroyed for real, safe by construction."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -18,10 +19,19 @@ from ebpflab.netlab import LAB_RANGE, LabNet
 
 def root_namespace_state() -> dict[str, object]:
     """Links, addresses and routes of the root namespace, as iproute2 reports them."""
+
     def j(*args: str) -> object:
-        return json.loads(subprocess.run(["ip", "-j", *args], capture_output=True, text=True, check=True).stdout or "[]")
-    return {"link": j("link", "show"), "addr": j("addr", "show"), "route4": j("-4", "route", "show", "table", "all"),
-            "route6": j("-6", "route", "show", "table", "all"), "rule": j("rule", "show")}
+        return json.loads(
+            subprocess.run(["ip", "-j", *args], capture_output=True, text=True, check=True).stdout or "[]"
+        )
+
+    return {
+        "link": j("link", "show"),
+        "addr": j("addr", "show"),
+        "route4": j("-4", "route", "show", "table", "all"),
+        "route6": j("-6", "route", "show", "table", "all"),
+        "rule": j("rule", "show"),
+    }
 
 
 def namespaces() -> set[str]:
@@ -37,8 +47,9 @@ def test_two_hosts_ping_each_other_over_lab_addresses(net):
 
 def test_no_default_route_and_no_ipv6_anywhere(net):
     for ns in net.namespaces:
-        routes = subprocess.run(["ip", "-n", ns, "-j", "route", "show", "table", "all"], capture_output=True,
-                                text=True).stdout
+        routes = subprocess.run(
+            ["ip", "-n", ns, "-j", "route", "show", "table", "all"], capture_output=True, text=True
+        ).stdout
         assert all(r.get("dst") != "default" for r in json.loads(routes)), ns
         v6 = subprocess.run(["ip", "-n", ns, "-6", "addr"], capture_output=True, text=True).stdout
         assert v6.strip() == "", f"{ns} has IPv6 addresses: {v6}"

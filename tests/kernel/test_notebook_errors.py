@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """In a notebook, a learner's mistake shows as one clear line, the cell still fails, and logs arrive."""
+
 from __future__ import annotations
 
 import nbformat
@@ -31,10 +32,12 @@ def test_lab_errors_are_one_line_and_fail_the_cell():
 
 
 def test_verifier_log_reaches_the_notebook():
-    src = ("from ebpflab.loader import Program\n"
-           "p = Program('''#include <uapi/linux/bpf.h>\n"
-           "int xdp_oob(struct xdp_md *ctx) { unsigned char *p = (void *)(long)ctx->data; return p[40]; }''')\n"
-           "p.build(); p.load('xdp_oob')")
+    src = (
+        "from ebpflab.loader import Program\n"
+        "p = Program('''#include <uapi/linux/bpf.h>\n"
+        "int xdp_oob(struct xdp_md *ctx) { unsigned char *p = (void *)(long)ctx->data; return p[40]; }''')\n"
+        "p.build(); p.load('xdp_oob')"
+    )
     nb = run_cells(src)
     err = next(o for o in nb.cells[0].outputs if o.output_type == "error")
     assert err.ename == "VerifierError"

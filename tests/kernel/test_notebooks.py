@@ -15,6 +15,7 @@ The runs wait far more than they compute (traffic, live plots, compiles of one f
 ``EBPFLAB_NOTEBOOK_WORKERS`` (default 2) at a time: each lab builds its own namespaces, programs and
 ports, as two participants' notebooks on one VM would. Each test waits for its own run.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -45,8 +46,13 @@ def execute(nb, name: str, allow_errors: bool):
     """Run a notebook in a fresh kernel from this interpreter and keep the executed copy."""
     # `!ebpflab ...` in a cell must find this environment's command, as under `make lab`.
     env = dict(os.environ, EBPFLAB_HEADLESS="1", PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
-    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=allow_errors,
-                            resources={"metadata": {"path": str(LABS)}})
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        allow_errors=allow_errors,
+        resources={"metadata": {"path": str(LABS)}},
+    )
     ARTIFACTS.mkdir(exist_ok=True)
     # The kernel's own stderr goes beside the executed copy: a run in a pool thread is not inside the
     # pytest test that captures it, and it would print over pytest's progress line.
@@ -100,8 +106,11 @@ def test_notebook_with_solutions(path: Path, runs):
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if any(
-    "exercise" in tags(c) for c in nbformat.read(p, as_version=4).cells)], ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path",
+    [p for p in NOTEBOOKS if any("exercise" in tags(c) for c in nbformat.read(p, as_version=4).cells)],
+    ids=lambda p: p.stem,
+)
 def test_notebook_stubs_fail_their_checks(path: Path, runs):
     nb = runs["test_notebook_stubs_fail_their_checks", path.stem].result()
     checks = 0
@@ -112,7 +121,8 @@ def test_notebook_stubs_fail_their_checks(path: Path, runs):
         if exercise_of(cell) and "check" in tags(cell):
             checks += 1
             assert errs and errs[0]["ename"] == "CheckFailed", (
-                f"cell {i}: the check of exercise {exercise_of(cell)!r} passed on the shipped stub")
+                f"cell {i}: the check of exercise {exercise_of(cell)!r} passed on the shipped stub"
+            )
         else:
             assert not errs, f"cell {i} failed with the stubs: {errs[0]['ename']}: {errs[0]['evalue']}"
     assert checks, "a notebook with exercises must have check cells tagged 'check'"

@@ -5,6 +5,7 @@
 """bpf/parsing.h on the real kernel: every crafted frame lands in exactly the bucket it belongs to (lab 04).
 
 The frames are lab 04's own (``ebpflab.crafted``, saved from the cell that teaches them): one corpus for both."""
+
 from __future__ import annotations
 
 import types
@@ -23,8 +24,10 @@ BUCKETS = ["malformed", "not_ip", "tcp", "udp", "icmp", "icmpv6", "other_l4", "f
 class _Addresses:
     """The addresses LabNet() gives client and server, so the cases can be listed at collection time."""
 
-    hosts: ClassVar[dict[str, types.SimpleNamespace]] = {"client": types.SimpleNamespace(mac="02:eb:00:00:00:01", ip="198.18.0.1"),
-             "server": types.SimpleNamespace(mac="02:eb:00:00:00:02", ip="198.18.0.2")}
+    hosts: ClassVar[dict[str, types.SimpleNamespace]] = {
+        "client": types.SimpleNamespace(mac="02:eb:00:00:00:01", ip="198.18.0.1"),
+        "server": types.SimpleNamespace(mac="02:eb:00:00:00:02", ip="198.18.0.2"),
+    }
 
     def __getitem__(self, name):
         return self.hosts[name]
@@ -64,12 +67,22 @@ def test_bulk_mix_counts_exactly(lab):
     prog["buckets"].clear()
     prog["dports"].clear()
     prog["features"].clear()
-    mix = [traffic.udp(net, "client", "server", dport=53), traffic.tcp_syn(net, "client", "server", dport=80),
-           traffic.udp(net, "client", "server", dport=53), traffic.icmp_echo(net, "client", "server")]
+    mix = [
+        traffic.udp(net, "client", "server", dport=53),
+        traffic.tcp_syn(net, "client", "server", dport=80),
+        traffic.udp(net, "client", "server", dport=53),
+        traffic.icmp_echo(net, "client", "server"),
+    ]
     sent = traffic.send(net, "client", mix, count=4000)
     assert sent.packets == 4000
-    wait_until(lambda: sum(counts(prog)) >= 4000 and prog["features"][0].value >= 4000
-               and sum(v.value for v in prog["dports"].values()) >= 3000, what="all 4000 frames counted")
+    wait_until(
+        lambda: (
+            sum(counts(prog)) >= 4000
+            and prog["features"][0].value >= 4000
+            and sum(v.value for v in prog["dports"].values()) >= 3000
+        ),
+        what="all 4000 frames counted",
+    )
     got = dict(zip(BUCKETS, counts(prog)))
     assert (got["udp"], got["tcp"], got["icmp"], got["malformed"]) == (2000, 1000, 1000, 0)
     ports = {k.value: v.value for k, v in prog["dports"].items()}

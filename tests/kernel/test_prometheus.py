@@ -7,6 +7,7 @@
 Prometheus is the distribution's package (Makefile: EXTRA_PACKAGES of `make test`); the test runs
 its own server on 127.0.0.1 with a temporary config and storage, never the package's service.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,11 +40,13 @@ def get(url: str, timeout: float = 5) -> str:
 
 def until(fn, what: str, seconds: float = WAIT):
     """wait_until ``fn`` returns something truthy, a server not listening yet (OSError) counting as not yet."""
+
     def attempt():
         try:
             return fn()
         except OSError:
             return None
+
     return wait_until(attempt, seconds, what)
 
 
@@ -96,11 +99,21 @@ def prometheus(target_port: int, tmp: Path):
         pytest.skip("the prometheus package is not installed (make test installs it)")
     port = free_port()
     config = tmp / "prometheus.yml"
-    config.write_text(f"global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n"
-                      f"  - job_name: ebpflab\n    static_configs:\n      - targets: ['127.0.0.1:{target_port}']\n")
+    config.write_text(
+        f"global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n"
+        f"  - job_name: ebpflab\n    static_configs:\n      - targets: ['127.0.0.1:{target_port}']\n"
+    )
     log = open(tmp / "prometheus.log", "w")  # noqa: SIM115 (closed in the finally below)
-    p = subprocess.Popen([binary, f"--config.file={config}", f"--storage.tsdb.path={tmp / 'data'}",
-                          f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
+    p = subprocess.Popen(
+        [
+            binary,
+            f"--config.file={config}",
+            f"--storage.tsdb.path={tmp / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
@@ -118,10 +131,16 @@ def test_a_real_prometheus_scrapes_ebpflab_export(lab, tmp_path):
     net, _, fw, folder = lab
     send_known_traffic(net, fw)
     port = free_port()
-    cli = subprocess.Popen([sys.executable, "-m", "ebpflab.cli", "export", "--port", str(port), "--seconds", str(WAIT + 20)],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "ebpflab.cli", "export", "--port", str(port), "--seconds", str(WAIT + 20)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
-        until(lambda: "ebpflab_source_packets_total" in get(f"http://127.0.0.1:{port}/metrics"), "ebpflab export answered")
+        until(
+            lambda: "ebpflab_source_packets_total" in get(f"http://127.0.0.1:{port}/metrics"), "ebpflab export answered"
+        )
         with prometheus(port, tmp_path) as base:
             sel = f'{{lab="{folder.name}",source="198.18.66.6"}}'
             result = until(lambda: query(base, f"ebpflab_source_dropped_total{sel}"), "Prometheus had the counter")

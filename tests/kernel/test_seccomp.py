@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """Lab 01: seccomp-bpf, the classic BPF machine judging system calls (real child processes, real filters)."""
+
 from __future__ import annotations
 
 import errno
@@ -14,8 +15,9 @@ from ebpflab import LabError, cbpf, seccomp
 
 
 def test_denied_call_fails_with_eperm_and_the_rest_keeps_working():
-    res = seccomp.run_denying(["sh", "-c", "uname -r; echo still here; cat /proc/self/status | grep -c Seccomp"],
-                      deny=["uname"])
+    res = seccomp.run_denying(
+        ["sh", "-c", "uname -r; echo still here; cat /proc/self/status | grep -c Seccomp"], deny=["uname"]
+    )
     assert "Operation not permitted" in res.stderr
     assert res.stdout.splitlines()[0] == "still here"
     assert res.returncode == 0
@@ -44,8 +46,10 @@ def test_interpreter_judges_system_calls_like_the_kernel():
     for allowed in ("write", "read", "openat", "execve"):
         assert seccomp.action(seccomp.judge(prog, allowed)) == "ALLOW"
     # a call made with another architecture's numbering is refused outright
-    assert seccomp.action(cbpf.interpret(prog, seccomp.seccomp_data("write", arch=0x40000003), byteorder=sys.byteorder)) \
+    assert (
+        seccomp.action(cbpf.interpret(prog, seccomp.seccomp_data("write", arch=0x40000003), byteorder=sys.byteorder))
         == "KILL_THREAD"
+    )
     assert "uname" in seccomp.pfc(["uname"])
 
 

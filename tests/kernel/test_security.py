@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """Lab 10 on the real kernel: process events exactly once, the in-kernel filter, the kill policy, the CLI."""
+
 from __future__ import annotations
 
 import collections
@@ -64,7 +65,9 @@ def test_workload_events_appear_exactly_once(net):
     try:
         with security.ProcessMonitor(watch={"netns": net["client"]}) as mon:
             outside = [open(os.devnull).close() for _ in range(50)]  # opens outside the filter: never delivered
-            work = net.popen("client", "/usr/bin/python3", "-c", WORKLOAD, str(folder), net["server"].ip, str(port), str(n_files))
+            work = net.popen(
+                "client", "/usr/bin/python3", "-c", WORKLOAD, str(folder), net["server"].ip, str(port), str(n_files)
+            )
             out, err = work.communicate(timeout=60)
             assert work.returncode == 0, err
             children = json.loads(out)
@@ -80,8 +83,11 @@ def test_workload_events_appear_exactly_once(net):
     mine = [e for e in events if e.pid == work.pid]
     opens = collections.Counter(e.path for e in mine if e.kind == "open" and e.path.startswith(str(folder)))
     assert opens == {f"{folder}/file{i}": 1 for i in range(n_files)}
-    assert all(e.ret >= 0 and e.comm == "python3" and e.ppid == os.getpid() and e.uid == 0
-               for e in mine if e.kind == "open" and e.path.startswith(str(folder)))
+    assert all(
+        e.ret >= 0 and e.comm == "python3" and e.ppid == os.getpid() and e.uid == 0
+        for e in mine
+        if e.kind == "open" and e.path.startswith(str(folder))
+    )
     execs = [e for e in mine if e.kind == "exec"]
     assert [e.path for e in execs] == ["/usr/bin/python3"]  # `ip` exec'd before it entered the namespace
     assert all(e.ppid == os.getpid() and e.chain[:2] == [os.getpid(), os.getppid()] and e.uid == 0 for e in execs)
@@ -142,8 +148,12 @@ def test_open_policy_kills_the_reader_before_it_reads(tmp_path):
 
 def test_policy_input_errors_are_one_sentence_and_the_program_keeps_running():
     with security.ProcessMonitor(watch={"comm": "true"}) as mon:
-        for kind, path, match in (("fork", "/bin/sh", "unknown kind"), ("exec", "", "needs a path"),
-                                  ("exec", "/" + "x" * 200, "at most 127"), ("exec", "*", "needs a path")):
+        for kind, path, match in (
+            ("fork", "/bin/sh", "unknown kind"),
+            ("exec", "", "needs a path"),
+            ("exec", "/" + "x" * 200, "at most 127"),
+            ("exec", "*", "needs a path"),
+        ):
             with pytest.raises(LabError, match=match) as info:
                 mon.deny(kind, path)
             assert "\n" not in str(info.value)
@@ -199,8 +209,12 @@ def _read_line(stream, timeout: float) -> str:
 def test_events_cli_prints_json_lines_and_stops_on_ctrl_c(tmp_path):
     prog = tmp_path / "eblcli"
     shutil.copy("/bin/true", prog)
-    p = subprocess.Popen([EBPFLAB, "events", "--kind", "exec", "--comm", "eblcli", "--path", str(tmp_path)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [EBPFLAB, "events", "--kind", "exec", "--comm", "eblcli", "--path", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert "watching" in _read_line(p.stderr, 60)
         subprocess.run([str(prog)], check=True)
@@ -221,8 +235,9 @@ def test_events_cli_into_head_ends_quietly(tmp_path):
     prog = tmp_path / "eblhead"
     shutil.copy("/bin/true", prog)
     cmd = f"set -o pipefail; {EBPFLAB} events --kind exec --comm eblhead --path {tmp_path} | head -1"
-    p = subprocess.Popen(["bash", "-c", cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         start_new_session=True)
+    p = subprocess.Popen(
+        ["bash", "-c", cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         assert "watching" in _read_line(p.stderr, 60)
         deadline = time.monotonic() + 30
@@ -239,8 +254,14 @@ def test_events_cli_into_head_ends_quietly(tmp_path):
     assert "Traceback" not in err and "Exception" not in err and "Broken pipe" not in err, err
 
 
-@pytest.mark.parametrize("args, message", [(["--kind", "fork"], "unknown kind"), (["--path", "/x" * 40], "at most 64"),
-                                           (["--netns", "ebl-no-such-namespace"], "no network namespace")])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--kind", "fork"], "unknown kind"),
+        (["--path", "/x" * 40], "at most 64"),
+        (["--netns", "ebl-no-such-namespace"], "no network namespace"),
+    ],
+)
 def test_events_cli_bad_input_is_one_line(args, message):
     res = subprocess.run([EBPFLAB, "events", *args], capture_output=True, text=True, timeout=60)
     assert res.returncode == 2 and res.stdout == ""

@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """`ebpflab tcpdump` against the real tcpdump: same packets, same bytes, same order, same text (lab 06)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -85,10 +86,26 @@ def capture_pair(tmp_path_factory, snaplen: str):
     ref, mine = d / "tcpdump.pcap", d / "ebpflab.pcap"
     with LabNet() as net:
         ns = net["server"].netns
-        real = net.popen("server", "tcpdump", "-i", "eth0", "-Q", "in", "--immediate-mode", "-B", "65536", "-U",
-                         *snap, "-w", str(ref))
-        ours = subprocess.Popen([*EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns, *snap, "-w", str(mine), "--timeout", "60"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        real = net.popen(
+            "server",
+            "tcpdump",
+            "-i",
+            "eth0",
+            "-Q",
+            "in",
+            "--immediate-mode",
+            "-B",
+            "65536",
+            "-U",
+            *snap,
+            "-w",
+            str(ref),
+        )
+        ours = subprocess.Popen(
+            [*EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns, *snap, "-w", str(mine), "--timeout", "60"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         try:
             wait_listening(real, "tcpdump")
             wait_listening(ours, "ebpflab tcpdump")
@@ -128,8 +145,11 @@ def lines(cmd: list[str]) -> list[str]:
     return [line.split(" ", 1)[1] if line[:2].isdigit() else line for line in out]  # drop timestamps
 
 
-@pytest.mark.parametrize("flags", [[], ["-e"], ["-X"], ["-x", "-e"], ["-q"], ["-S"]],
-                         ids=["plain", "link", "hexascii", "hex", "quiet", "absolute"])
+@pytest.mark.parametrize(
+    "flags",
+    [[], ["-e"], ["-X"], ["-x", "-e"], ["-q"], ["-S"]],
+    ids=["plain", "link", "hexascii", "hex", "quiet", "absolute"],
+)
 def test_text_equals_tcpdump(side_by_side, flags):
     f = str(side_by_side["mine"])
     assert lines([*EBPFLAB, "tcpdump", "-n", *flags, "-r", f]) == lines(["tcpdump", "-n", *flags, "-r", f])
@@ -165,21 +185,34 @@ def test_bad_input_is_one_line_and_nothing_stays_attached(net, tmp_path):
 def test_not_root_is_one_line(net):
     uid, gid = not_root()
     user = ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups"]
-    probe = subprocess.run([*user, *EBPFLAB, "--help"], capture_output=True, timeout=START, cwd="/",
-                           env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    probe = subprocess.run(
+        [*user, *EBPFLAB, "--help"],
+        capture_output=True,
+        timeout=START,
+        cwd="/",
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
     if probe.returncode != 0:
         pytest.skip("no unprivileged user can run this checkout's venv (e.g. under /root)")
-    res = subprocess.run([*user, *EBPFLAB, "tcpdump", "-i",
-                          "eth0", "--netns", net["server"].netns], capture_output=True, text=True, timeout=START,
-                         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    res = subprocess.run(
+        [*user, *EBPFLAB, "tcpdump", "-i", "eth0", "--netns", net["server"].netns],
+        capture_output=True,
+        text=True,
+        timeout=START,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
     assert res.returncode == 2
     assert res.stderr.strip().splitlines() == [res.stderr.strip()] and "root" in res.stderr
 
 
 def test_count_sigterm_and_sigint_detach(net, tmp_path):
     ns = net["server"].netns
-    p = subprocess.Popen([*EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns, "-c", "5", "udp"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [*EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns, "-c", "5", "udp"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     head = wait_listening_text(p)
     traffic.send(net, "client", traffic.udp(net, "client", "server", dport=12345), count=20)
     out, err = p.communicate(timeout=STOP)
@@ -187,16 +220,22 @@ def test_count_sigterm_and_sigint_detach(net, tmp_path):
     assert p.returncode == 0 and len(out.splitlines()) == 5 and "UDP, length 18" in out
     assert "filter compiled into the XDP program" in err
     assert not xdp_attached(ns)
-    p = subprocess.Popen([*EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [*EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     wait_listening_text(p)
     assert xdp_attached(ns)
     p.terminate()
     p.communicate(timeout=STOP)
     assert not xdp_attached(ns)
     # Started as a script's background job (SIGINT ignored), it still stops and detaches on SIGINT.
-    p = subprocess.Popen([*EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    p = subprocess.Popen(
+        [*EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
     wait_listening_text(p)
     p.send_signal(signal.SIGINT)
     p.communicate(timeout=STOP)
@@ -206,8 +245,12 @@ def test_count_sigterm_and_sigint_detach(net, tmp_path):
 def test_pcapng_capture_is_read_by_tcpdump(net, tmp_path):
     """-w --pcapng on a live capture: the ring's batches become enhanced packet blocks tcpdump reads."""
     ns, out = net["server"].netns, tmp_path / "cap.pcapng"
-    p = subprocess.Popen([*EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns, "-c", "5", "-w", str(out), "--pcapng", "udp"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [*EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns, "-c", "5", "-w", str(out), "--pcapng", "udp"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     wait_listening_text(p)
     traffic.send(net, "client", traffic.udp(net, "client", "server", dport=12345), count=20)
     p.communicate(timeout=STOP)
@@ -229,8 +272,16 @@ def wait_listening_text(p: subprocess.Popen) -> str:
 
 def test_help_reads_like_a_man_page():
     out = run_cli("--help").stdout
-    for word in ("usage: ebpflab tcpdump", "-i IFACE", "-w FILE", "-r FILE", "expression", "exit status",
-                 "packets dropped by kernel", "examples"):
+    for word in (
+        "usage: ebpflab tcpdump",
+        "-i IFACE",
+        "-w FILE",
+        "-r FILE",
+        "expression",
+        "exit status",
+        "packets dropped by kernel",
+        "examples",
+    ):
         assert word in out
 
 
@@ -239,8 +290,9 @@ def test_cleanup_detaches_what_a_killed_capture_left(net):
     from ebpflab.system import start_time
 
     ns = net["server"].netns
-    p = subprocess.Popen([*EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(
+        [*EBPFLAB, "tcpdump", "-i", "eth0", "--netns", ns], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     wait_listening_text(p)
     tag = f"{p.pid}_{start_time(p.pid)}"  # system.owner_tag() of the capture
     p.kill()  # SIGKILL: no chance to detach
@@ -258,8 +310,10 @@ def test_protocol_breakdown_in_the_kernel_counts_everything_that_arrived(net):
     frames = traffic_mix(net["client"].mac, net["server"].mac, net["client"].ip, net["server"].ip)
     with Capture("eth0", net["server"].netns, "arp", ring_kib=4) as cap:  # a tiny ring: most are dropped
         traffic.send(net, "client", frames)
-        wait_until(lambda: cap.stats()["seen"] >= len(frames) and sum(cap.protocols().values()) >= len(frames),
-                   what="every frame seen and counted by protocol")
+        wait_until(
+            lambda: cap.stats()["seen"] >= len(frames) and sum(cap.protocols().values()) >= len(frames),
+            what="every frame seen and counted by protocol",
+        )
         cap.poll()
         protocols, stats = cap.protocols(), cap.stats()
     assert sum(protocols.values()) == stats["seen"] == len(frames)
@@ -280,8 +334,10 @@ def test_an_interface_already_running_xdp_is_left_alone(net):
         res = run_cli("-i", "eth0", "--netns", ns, "-c", "1")
         assert res.returncode == 2 and "already runs the XDP program 'xdp_pass'" in res.stderr
         assert len(res.stderr.strip().splitlines()) == 1
-        assert "xdp_pass" in subprocess.run(["ip", "-n", ns, "link", "show", "eth0"], capture_output=True,
-                                            text=True).stdout
+        assert (
+            "xdp_pass"
+            in subprocess.run(["ip", "-n", ns, "link", "show", "eth0"], capture_output=True, text=True).stdout
+        )
 
 
 def test_a_burst_of_many_wake_ups_is_read_exactly_and_the_counts_add_up(net):
@@ -292,8 +348,10 @@ def test_a_burst_of_many_wake_ups_is_read_exactly_and_the_counts_add_up(net):
     from ebpflab.tcpdump.capture import Capture
 
     sizes = [18] * 300 + [18, 200, 1000] * 100 + [600] * 300  # runs of one size, and no run at all
-    frames = [bytes(traffic.udp(net, "client", "server", dport=7777, payload=i.to_bytes(4, "big") + b"x" * (n - 4)))
-              for i, n in enumerate(sizes)]
+    frames = [
+        bytes(traffic.udp(net, "client", "server", dport=7777, payload=i.to_bytes(4, "big") + b"x" * (n - 4)))
+        for i, n in enumerate(sizes)
+    ]
     got = []
     with Capture("eth0", net["server"].netns, ring_kib=64) as cap:  # a wake-up every 16 KiB: dozens here
         sender = threading.Thread(target=traffic.send, args=(net, "client", frames), kwargs={"rate": 5000})

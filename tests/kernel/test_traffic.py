@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """Every sender is bounded, and only lab addresses go on the wire."""
+
 from __future__ import annotations
 
 import time

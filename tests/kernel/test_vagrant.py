@@ -10,6 +10,7 @@ provisioning runs the Makefile's `setup` target (the steps CI runs on a fresh ma
 printing the URL with the token; and the VM's service command starts the real JupyterLab on the
 address it is given, with the token required.
 """
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,13 @@ def vagrant(*args: str, tmp: Path, **env: str) -> subprocess.CompletedProcess:
     if shutil.which("vagrant") is None:
         pytest.skip("vagrant is not installed (`make test` installs Debian's package; Ubuntu 24.04 has none)")
     full = {k: v for k, v in os.environ.items() if not k.startswith("EBPFLAB_")}
-    full.update(VAGRANT_HOME=str(tmp / "home"), VAGRANT_DOTFILE_PATH=str(tmp / "dot"),
-                VAGRANT_CHECKPOINT_DISABLE="1", VAGRANT_NO_COLOR="1", **env)
+    full.update(
+        VAGRANT_HOME=str(tmp / "home"),
+        VAGRANT_DOTFILE_PATH=str(tmp / "dot"),
+        VAGRANT_CHECKPOINT_DISABLE="1",
+        VAGRANT_NO_COLOR="1",
+        **env,
+    )
     return subprocess.run(["vagrant", *args], cwd=VAGRANT_DIR, env=full, capture_output=True, text=True, timeout=120)
 
 
@@ -77,13 +83,17 @@ def box_settings(tmp: Path, vagrantfile: Path = VAGRANTFILE, argv: tuple[str, ..
     """config.vm.box, box_version and box_url as Vagrant itself loads them (``argv``: the command it sees)."""
     if shutil.which("vagrant") is None:
         pytest.skip("vagrant is not installed (`make test` installs Debian's package; Ubuntu 24.04 has none)")
-    script = ('require "vagrant"; require "json"; vm = Vagrant::Environment.new(cwd: ARGV.shift).vagrantfile.config.vm; '
-              'puts JSON.generate({box: vm.box, version: vm.box_version, url: Array(vm.box_url).first})')
+    script = (
+        'require "vagrant"; require "json"; vm = Vagrant::Environment.new(cwd: ARGV.shift).vagrantfile.config.vm; '
+        "puts JSON.generate({box: vm.box, version: vm.box_version, url: Array(vm.box_url).first})"
+    )
     full = {k: v for k, v in os.environ.items() if not k.startswith("EBPFLAB_")}
-    full.update(VAGRANT_HOME=str(tmp / "home"), VAGRANT_DOTFILE_PATH=str(tmp / "dot"),
-                VAGRANT_CHECKPOINT_DISABLE="1", **env)
-    res = subprocess.run(["ruby", "-e", script, str(vagrantfile.parent), *argv], env=full, capture_output=True, text=True,
-                         timeout=120)
+    full.update(
+        VAGRANT_HOME=str(tmp / "home"), VAGRANT_DOTFILE_PATH=str(tmp / "dot"), VAGRANT_CHECKPOINT_DISABLE="1", **env
+    )
+    res = subprocess.run(
+        ["ruby", "-e", script, str(vagrantfile.parent), *argv], env=full, capture_output=True, text=True, timeout=120
+    )
     if "cannot load such file -- vagrant" in res.stderr:
         pytest.skip("this vagrant is not a Ruby gem the system Ruby can load (HashiCorp's own package)")
     assert res.returncode == 0, res.stderr
@@ -92,11 +102,17 @@ def box_settings(tmp: Path, vagrantfile: Path = VAGRANTFILE, argv: tuple[str, ..
 
 def test_the_project_box_is_the_default_and_pinned(tmp_path):
     assert box_settings(tmp_path) == {"box": "ebpflab/debian-13", "version": PINNED, "url": None}
-    assert box_settings(tmp_path, EBPFLAB_BOX="ebpflab/debian-12") == \
-        {"box": "ebpflab/debian-12", "version": PINNED, "url": None}
+    assert box_settings(tmp_path, EBPFLAB_BOX="ebpflab/debian-12") == {
+        "box": "ebpflab/debian-12",
+        "version": PINNED,
+        "url": None,
+    }
     # The catalogue's box, for those who have it cached: no pin of ours, no URL of ours.
-    assert box_settings(tmp_path, EBPFLAB_BOX="bento/debian-13") == \
-        {"box": "bento/debian-13", "version": None, "url": None}
+    assert box_settings(tmp_path, EBPFLAB_BOX="bento/debian-13") == {
+        "box": "bento/debian-13",
+        "version": None,
+        "url": None,
+    }
 
 
 def test_box_url_from_the_environment(tmp_path):
@@ -111,8 +127,10 @@ def test_published_location_is_one_setting(tmp_path):
     copy.parent.mkdir()
     copy.write_text(text.replace('BOX_BASE_URL = ""', 'BOX_BASE_URL = "https://boxes.example/ebpflab/"'))
     assert box_settings(tmp_path, copy)["url"] == "https://boxes.example/ebpflab/metadata.json"
-    assert box_settings(tmp_path, copy, EBPFLAB_BOX="ebpflab/debian-12")["url"] == \
-        "https://boxes.example/ebpflab/metadata-debian-12.json"
+    assert (
+        box_settings(tmp_path, copy, EBPFLAB_BOX="ebpflab/debian-12")["url"]
+        == "https://boxes.example/ebpflab/metadata-debian-12.json"
+    )
     assert box_settings(tmp_path, copy, EBPFLAB_BOX="bento/debian-13")["url"] is None
 
 
@@ -121,9 +139,28 @@ def test_a_copied_catalogue_takes_its_boxes_from_its_own_folder(tmp_path):
     stick = tmp_path / "media" / "USB STICK"
     stick.mkdir(parents=True)
     (stick / "ebpflab-debian-13-amd64-libvirt.box").write_bytes(b"box")
-    (stick / "metadata.json").write_text(json.dumps({"name": "ebpflab/debian-13", "versions": [{"version": PINNED,
-        "providers": [{"name": "libvirt", "url": "file:///srv/ebpflab/build/box/ebpflab-debian-13-amd64-libvirt.box"},
-                      {"name": "virtualbox", "url": "https://boxes.example/ebpflab-debian-13-amd64-virtualbox.box"}]}]}))
+    (stick / "metadata.json").write_text(
+        json.dumps(
+            {
+                "name": "ebpflab/debian-13",
+                "versions": [
+                    {
+                        "version": PINNED,
+                        "providers": [
+                            {
+                                "name": "libvirt",
+                                "url": "file:///srv/ebpflab/build/box/ebpflab-debian-13-amd64-libvirt.box",
+                            },
+                            {
+                                "name": "virtualbox",
+                                "url": "https://boxes.example/ebpflab-debian-13-amd64-virtualbox.box",
+                            },
+                        ],
+                    }
+                ],
+            }
+        )
+    )
     url = box_settings(tmp_path, EBPFLAB_BOX_URL=f"file://{stick}/metadata.json")["url"]
     copy = Path(urllib.parse.unquote(urllib.parse.urlparse(url).path))
     assert copy.parent == tmp_path / "dot"  # Vagrant's state folder, not the stick
@@ -132,12 +169,19 @@ def test_a_copied_catalogue_takes_its_boxes_from_its_own_folder(tmp_path):
     assert virtualbox["url"] == "https://boxes.example/ebpflab-debian-13-amd64-virtualbox.box"  # not on the stick
 
 
-@pytest.mark.parametrize("env, sentence", [
-    ({}, "the box ebpflab/debian-13 {v} is not on this computer: set EBPFLAB_BOX_URL to your instructor's copy"),
-    ({"EBPFLAB_BOX_URL": "/no/such/metadata.json"}, "EBPFLAB_BOX_URL names /no/such/metadata.json, which does not exist."),
-    ({"EBPFLAB_WAIT": "forever"}, "EBPFLAB_WAIT must be a number of seconds between 10 and 3600"),
-    ({"EBPFLAB_LIBVIRT_DRIVER": "tcg"}, "EBPFLAB_LIBVIRT_DRIVER must be kvm or qemu"),
-], ids=["no-box", "no-file", "wait", "driver"])
+@pytest.mark.parametrize(
+    "env, sentence",
+    [
+        ({}, "the box ebpflab/debian-13 {v} is not on this computer: set EBPFLAB_BOX_URL to your instructor's copy"),
+        (
+            {"EBPFLAB_BOX_URL": "/no/such/metadata.json"},
+            "EBPFLAB_BOX_URL names /no/such/metadata.json, which does not exist.",
+        ),
+        ({"EBPFLAB_WAIT": "forever"}, "EBPFLAB_WAIT must be a number of seconds between 10 and 3600"),
+        ({"EBPFLAB_LIBVIRT_DRIVER": "tcg"}, "EBPFLAB_LIBVIRT_DRIVER must be kvm or qemu"),
+    ],
+    ids=["no-box", "no-file", "wait", "driver"],
+)
 def test_vagrant_up_without_the_box_says_where_it_comes_from(tmp_path, env, sentence):
     res = vagrant("up", tmp=tmp_path, **env)
     assert res.returncode != 0
@@ -162,7 +206,9 @@ def box_sh_function(name: str) -> str:
 def tiny_box(path: Path, provider: str) -> None:
     """A box `vagrant box add` accepts: metadata.json and an empty disk, in a tar."""
     with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "metadata.json").write_text(json.dumps({"provider": provider, "format": "qcow2", "virtual_size": 1}))
+        (Path(tmp) / "metadata.json").write_text(
+            json.dumps({"provider": provider, "format": "qcow2", "virtual_size": 1})
+        )
         (Path(tmp) / "box.img").write_bytes(b"")
         with tarfile.open(path, "w") as tar:
             for name in ("metadata.json", "box.img"):
@@ -171,9 +217,11 @@ def tiny_box(path: Path, provider: str) -> None:
 
 def write_catalogue(out: Path) -> dict:
     """metadata.json for the boxes in ``out``, written by box.sh's write_catalogue, read back."""
-    script = (box_sh_function("write_catalogue") +
-              f'out={out} release=debian-13 version={PINNED} base_url=file://{out} commit=test '
-              f'catalogue={out}/metadata.json\nwrite_catalogue\n')
+    script = (
+        box_sh_function("write_catalogue")
+        + f"out={out} release=debian-13 version={PINNED} base_url=file://{out} commit=test "
+        f"catalogue={out}/metadata.json\nwrite_catalogue\n"
+    )
     res = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=60)
     assert res.returncode == 0, res.stderr
     return json.loads((out / "metadata.json").read_text())
@@ -216,22 +264,31 @@ def test_virtualbox_box_ovf_names_its_disk_nic_and_mac_consistently(tmp_path):
     with raw.open("wb") as f:  # sparse: the conversion reads zeros only
         f.truncate(1 << 30)
     mac = re.search(r"^VBOX_MAC=(\w+)$", BOX_SH.read_text() if BOX_SH.is_file() else "", re.M)
-    script = ("say() { :; }\n" + box_sh_function("write_ovf") + box_sh_function("virtualbox_box") +
-              f"VBOX_MAC={mac.group(1) if mac else ''} work={tmp_path}/work out={out} raw={raw} prefix=ebpflab-test "
-              "arch=amd64 disk_gb=1\nvirtualbox_box\n")
+    script = (
+        "say() { :; }\n"
+        + box_sh_function("write_ovf")
+        + box_sh_function("virtualbox_box")
+        + f"VBOX_MAC={mac.group(1) if mac else ''} work={tmp_path}/work out={out} raw={raw} prefix=ebpflab-test "
+        "arch=amd64 disk_gb=1\nvirtualbox_box\n"
+    )
     res = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
     unpacked = tmp_path / "unpacked"
     unpacked.mkdir()
-    subprocess.run(["tar", "-xf", str(out / "ebpflab-test-virtualbox.box"), "-C", str(unpacked)], check=True, timeout=60)
+    subprocess.run(
+        ["tar", "-xf", str(out / "ebpflab-test-virtualbox.box"), "-C", str(unpacked)], check=True, timeout=60
+    )
     assert json.loads((unpacked / "metadata.json").read_text())["provider"] == "virtualbox"
     check_ovf(unpacked)
 
 
 def check_ovf(box: Path) -> None:
     """box.ovf read back: its disk file, disk, controller, NIC and MAC agree with each other and the box."""
-    ns = {"ovf": "http://schemas.dmtf.org/ovf/envelope/1", "vbox": "http://www.virtualbox.org/ovf/machine",
-          "rasd": "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData"}
+    ns = {
+        "ovf": "http://schemas.dmtf.org/ovf/envelope/1",
+        "vbox": "http://www.virtualbox.org/ovf/machine",
+        "rasd": "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData",
+    }
     ovf_attr = "{http://schemas.dmtf.org/ovf/envelope/1}"
     env = ET.parse(box / "box.ovf").getroot()
     (file,) = env.findall("ovf:References/ovf:File", ns)
@@ -239,8 +296,11 @@ def check_ovf(box: Path) -> None:
     assert vmdk.is_file(), f"box.ovf names {vmdk.name}, which the box lacks"
     (disk,) = env.findall("ovf:DiskSection/ovf:Disk", ns)
     assert disk.get(ovf_attr + "fileRef") == file.get(ovf_attr + "id")
-    info = json.loads(subprocess.run(["qemu-img", "info", "--output=json", str(vmdk)], capture_output=True,
-                                     text=True, check=True, timeout=60).stdout)
+    info = json.loads(
+        subprocess.run(
+            ["qemu-img", "info", "--output=json", str(vmdk)], capture_output=True, text=True, check=True, timeout=60
+        ).stdout
+    )
     assert info["format"] == "vmdk" and int(disk.get(ovf_attr + "capacity")) == info["virtual-size"]
     items = {i.findtext("rasd:InstanceID", namespaces=ns): i for i in env.iter(f"{{{ns['ovf']}}}Item")}
     (disk_item,) = [i for i in items.values() if i.findtext("rasd:ResourceType", namespaces=ns) == "17"]
@@ -282,7 +342,7 @@ def test_box_and_resources():
     assert text.count("memory = 4096") == 3 and 'vmx["memsize"] = "4096"' in text
     # libvirt: no NFS server on the host (vagrant-libvirt's default share), the driver settable
     assert re.search(r'override\.vm\.synced_folder "\.\.", "/vagrant", type: "rsync"', text)
-    assert 'lv.driver = LIBVIRT_DRIVER' in text
+    assert "lv.driver = LIBVIRT_DRIVER" in text
 
 
 def provisioners(text: str) -> list[tuple[str, str, str]]:
@@ -297,7 +357,9 @@ def test_provisioning_runs_make_setup_then_prints_the_url_with_token():
     setup, service, url = (script for _, _, script in steps)
     # The same target as `make lab` (no second install script to drift).
     assert "make --no-print-directory -C /vagrant setup" in setup  # -C alone prints Entering/Leaving lines
-    assert "apt-get" not in setup.replace("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q make", "")
+    assert "apt-get" not in setup.replace(
+        "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -q make", ""
+    )
     # The service restarts on every `vagrant up`, and the last step prints the URL with the token.
     assert all('run: "always"' in opts for name, opts, _ in steps if name in ("service", "url"))
     assert "ebpflab url" in url
@@ -311,8 +373,9 @@ def test_setup_target_is_what_ci_runs():
     # `make test` (CI) and `make lab` both depend on `setup`; the VM runs the same target.
     makefile = (REPO / "Makefile").read_text()
     assert re.search(r"^lab: setup\b", makefile, re.M) and re.search(r"^test: setup\b", makefile, re.M)
-    res = subprocess.run(["make", "-n", "-C", str(REPO), "setup", "VENV=/opt/ebpflab/venv"],
-                         capture_output=True, text=True, timeout=60)
+    res = subprocess.run(
+        ["make", "-n", "-C", str(REPO), "setup", "VENV=/opt/ebpflab/venv"], capture_output=True, text=True, timeout=60
+    )
     assert res.returncode == 0, res.stderr
     assert "scripts/setup.sh" in res.stdout
     assert "-m venv --system-site-packages /opt/ebpflab/venv" in res.stdout
@@ -388,11 +451,20 @@ def test_service_command_serves_jupyter_on_the_given_address_with_a_token(tmp_pa
     env = defaults(tmp_path, venv, port, ip)
     env["JUPYTER_RUNTIME_DIR"] = str(tmp_path / "runtime")
     env["JUPYTER_CONFIG_DIR"] = str(tmp_path / "config")
-    proc = subprocess.Popen([str(WRAPPER), "lab"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(WRAPPER), "lab"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
-        status = wait_until(lambda: http_status(f"http://{ip}:{port}/api/status") or proc.poll() is not None, 60,
-                            "JupyterLab to answer or exit")
+        status = wait_until(
+            lambda: http_status(f"http://{ip}:{port}/api/status") or proc.poll() is not None,
+            60,
+            "JupyterLab to answer or exit",
+        )
         assert status is not True, f"JupyterLab did not start:\n{proc.stdout.read() if proc.poll() is not None else ''}"
         token = (tmp_path / "state" / "jupyter-token").read_text().strip()
         assert status == 403, "JupyterLab answered without the token"
@@ -430,15 +502,33 @@ def test_lima_template_reuses_the_same_setup_and_binds_loopback():
 
 
 # --- the docs a newcomer reads first -------------------------------------------------------------
-LABS = ["00_setup", "01_history", "02_first_xdp", "03_maps", "04_parsing", "05_verifier", "06_tcpdump",
-        "07_firewall", "08_hooks", "09_aiops", "10_runtime_security"]
+LABS = [
+    "00_setup",
+    "01_history",
+    "02_first_xdp",
+    "03_maps",
+    "04_parsing",
+    "05_verifier",
+    "06_tcpdump",
+    "07_firewall",
+    "08_hooks",
+    "09_aiops",
+    "10_runtime_security",
+]
 
 
 def test_readme_first_screen_and_lab_list():
     readme = (REPO / "README.md").read_text()
     first_screen = readme.split("\n---\n", 1)[0]
-    for needed in ("make lab ", "make test ", "apt-get install make", "vagrant up",
-                   "vagrant up --provider=vmware_desktop", "vagrant up --provider=parallels", "lab 00"):
+    for needed in (
+        "make lab ",
+        "make test ",
+        "apt-get install make",
+        "vagrant up",
+        "vagrant up --provider=vmware_desktop",
+        "vagrant up --provider=parallels",
+        "lab 00",
+    ):
         assert needed in first_screen, f"the README's first screen lacks {needed!r}"
     for lab in LABS:
         assert re.search(rf"^\| `{lab}` \| .+ \| \d+ min \|$", readme, re.M), f"the README's lab list lacks {lab}"
@@ -451,8 +541,18 @@ def test_readme_first_screen_and_lab_list():
 
 def test_instructors_guide():
     guide = (REPO / "labs" / "README.md").read_text()
-    for needed in ("vagrant box add", "vagrant package", "jupyter-token", "ebpflab cleanup", "labs/solutions/",
-                   "bpf/verifier/", "make box", "EBPFLAB_BOX_URL=file://", "BOX_BASE_URL", "2026-12-31"):
+    for needed in (
+        "vagrant box add",
+        "vagrant package",
+        "jupyter-token",
+        "ebpflab cleanup",
+        "labs/solutions/",
+        "bpf/verifier/",
+        "make box",
+        "EBPFLAB_BOX_URL=file://",
+        "BOX_BASE_URL",
+        "2026-12-31",
+    ):
         assert needed in guide, f"labs/README.md lacks {needed!r}"
     assert 'ENV.fetch("EBPFLAB_BOX"' in VAGRANTFILE.read_text()
 
@@ -461,8 +561,15 @@ def test_url_without_root_is_one_sentence():
     # `vagrant ssh -c 'ebpflab url'` without sudo: the token is root's, and the answer is one line.
     uid, gid = not_root()
     try:
-        probe = subprocess.run([sys.executable, "-c", "import ebpflab"], capture_output=True, timeout=60,
-                               user=uid, group=gid, extra_groups=[], cwd="/").returncode
+        probe = subprocess.run(
+            [sys.executable, "-c", "import ebpflab"],
+            capture_output=True,
+            timeout=60,
+            user=uid,
+            group=gid,
+            extra_groups=[],
+            cwd="/",
+        ).returncode
     except PermissionError:  # the venv's python itself is out of reach
         probe = 126
     if probe != 0:
@@ -476,8 +583,20 @@ def test_url_without_root_is_one_sentence():
         (state / "jupyter-token").chmod(0o600)
         env = defaults(tmp_path, Path(sys.executable).parent.parent, 8888, "nat")
         (tmp_path / "defaults").chmod(0o644)
-        res = subprocess.run([str(WRAPPER), "url"], env=env, capture_output=True, text=True, timeout=60,
-                             user=uid, group=gid, extra_groups=[], cwd="/")
+        res = subprocess.run(
+            [str(WRAPPER), "url"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            user=uid,
+            group=gid,
+            extra_groups=[],
+            cwd="/",
+        )
     assert res.returncode == 2
-    assert res.stderr.strip() == f"ebpflab: the JupyterLab token in {state / 'jupyter-token'} is readable by root only: run the command with sudo."
+    assert (
+        res.stderr.strip()
+        == f"ebpflab: the JupyterLab token in {state / 'jupyter-token'} is readable by root only: run the command with sudo."
+    )
     assert "secret" not in res.stdout + res.stderr

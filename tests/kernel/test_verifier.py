@@ -7,6 +7,7 @@
 Kernel messages change between versions: these tests assert the category explain() finds in
 the log this kernel produced, never a verbatim message.
 """
+
 from __future__ import annotations
 
 import re

@@ -7,6 +7,7 @@
 Verifiers differ by kernel: what 6.18 accepts, 6.1 (the Vagrant VM's) or 6.12 (Debian 13's) may
 refuse, and a lab would stop at its first cell. Loading is enough to ask the verifier; nothing attaches.
 """
+
 from __future__ import annotations
 
 import pytest

@@ -4,6 +4,7 @@
 
 """Unit tests: pure code only (no root, no kernel, no BCC). `import bcc` fails inside them, so a
 test that needs BCC cannot sneak into this tree."""
+
 from __future__ import annotations
 
 import sys

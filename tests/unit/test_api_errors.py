@@ -4,6 +4,7 @@
 
 """Pure (no root, no kernel): a bad argument to the Python API is one LabError sentence that names
 the argument and what is allowed, never another exception (a notebook shows it without a traceback)."""
+
 from __future__ import annotations
 
 import math

@@ -5,6 +5,7 @@
 """The kit on both of its architectures, x86-64 and arm64 (Apple Silicon): every system call the labs,
 their solutions, the BPF programs and the tests name exists on both, and the answers hold on both.
 libseccomp's tables (python3-seccomp) give each architecture's names and numbers: no guessing."""
+
 from __future__ import annotations
 
 import ast
@@ -33,8 +34,16 @@ QUOTED = re.compile(r"\\?[\"'](\w+)\\?[\"']")
 
 def sources():
     """The files that may name a system call: notebooks, solutions, targets, BPF C, the package, tests, bench."""
-    globs = ["labs/*.ipynb", "labs/solutions/*.py", "labs/targets/*", "bpf/**/*.c", "ebpflab/*.py",
-             "tests/**/*.py", "bench/**/*.py", "scripts/*.py"]
+    globs = [
+        "labs/*.ipynb",
+        "labs/solutions/*.py",
+        "labs/targets/*",
+        "bpf/**/*.c",
+        "ebpflab/*.py",
+        "tests/**/*.py",
+        "bench/**/*.py",
+        "scripts/*.py",
+    ]
     for g in globs:
         for path in sorted(REPO.glob(g)):
             if path.is_file() and path.name != "test_arch.py":
@@ -60,9 +69,12 @@ def test_the_scan_finds_the_known_names():
 
 
 def test_every_named_system_call_exists_on_both_architectures():
-    missing = {f"{name} on {arch} ({', '.join(sorted(files))})"
-               for name, files in named_syscalls().items() for arch in ARCHES
-               if name not in ONE_ARCH.keys() | MISSPELT and seccomp._resolve(name, arch) < 0}
+    missing = {
+        f"{name} on {arch} ({', '.join(sorted(files))})"
+        for name, files in named_syscalls().items()
+        for arch in ARCHES
+        if name not in ONE_ARCH.keys() | MISSPELT and seccomp._resolve(name, arch) < 0
+    }
     assert not missing, f"system calls one architecture lacks: {sorted(missing)}"
 
 
@@ -117,7 +129,9 @@ def test_the_bpf_syscall_number_table_agrees_with_libseccomp(arch):
 def test_nothing_uses_bccs_syscall_table():
     # bcc.syscall has a built-in table for x86-64 only; elsewhere it runs `ausyscall` (auditd) and
     # raises when that is missing, as on a fresh arm64 Debian.
-    users = [str(p.relative_to(REPO)) for p in sources()
-             if re.search(r"bcc\.syscall|from bcc import[^\n]*\bsyscall\b", p.read_text(errors="replace"))]
+    users = [
+        str(p.relative_to(REPO))
+        for p in sources()
+        if re.search(r"bcc\.syscall|from bcc import[^\n]*\bsyscall\b", p.read_text(errors="replace"))
+    ]
     assert not users, f"use ebpflab.seccomp.syscall_number/syscall_name instead of bcc.syscall in {users}"
-

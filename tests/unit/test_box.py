@@ -9,6 +9,7 @@ built, the VirtualBox appliance description is consistent (its disk, controller 
 which the box's Vagrantfile repeats), and the catalogue lists each box with its checksum and URL.
 The functions come from sourcing scripts/box.sh, which then runs nothing.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,16 +37,18 @@ def attr(ns: str, name: str) -> str:
 
 def run_function(script: str, cwd: Path) -> str:
     """Run bash lines after sourcing box.sh; return their stdout."""
-    res = subprocess.run(["bash", "-c", f'. "{SCRIPT}"; {script}'], capture_output=True, text=True,
-                         timeout=60, cwd=cwd)
+    res = subprocess.run(["bash", "-c", f'. "{SCRIPT}"; {script}'], capture_output=True, text=True, timeout=60, cwd=cwd)
     assert res.returncode == 0, res.stderr
     return res.stdout
 
 
-@pytest.mark.parametrize("args, words", [
-    (["debian-11"], "debian-12 or debian-13"),
-    (["debian-13", "riscv64"], "amd64 or arm64"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["debian-11"], "debian-12 or debian-13"),
+        (["debian-13", "riscv64"], "amd64 or arm64"),
+    ],
+)
 def test_bad_input_is_one_sentence(args, words):
     res = subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=30)
     assert res.returncode == 2
@@ -54,8 +57,9 @@ def test_bad_input_is_one_sentence(args, words):
 
 
 def test_the_ovf_describes_one_sata_disk_and_the_boxs_mac(tmp_path):
-    out = run_function('prefix=ebpflab-debian-13-amd64 disk_gb=20; write_ovf box.ovf box-disk001.vmdk; '
-                       'echo "$VBOX_MAC"', tmp_path)
+    out = run_function(
+        'prefix=ebpflab-debian-13-amd64 disk_gb=20; write_ovf box.ovf box-disk001.vmdk; echo "$VBOX_MAC"', tmp_path
+    )
     mac = out.strip()
     root = ET.parse(tmp_path / "box.ovf").getroot()
     disk = root.find("ovf:DiskSection/ovf:Disk", NS)
@@ -63,8 +67,10 @@ def test_the_ovf_describes_one_sata_disk_and_the_boxs_mac(tmp_path):
     ref = root.find("ovf:References/ovf:File", NS)
     assert ref.get(attr("ovf", "href")) == "box-disk001.vmdk"
     assert disk.get(attr("ovf", "fileRef")) == ref.get(attr("ovf", "id"))
-    items = {i.findtext("rasd:InstanceID", namespaces=NS): i
-             for i in root.iterfind("ovf:VirtualSystem/ovf:VirtualHardwareSection/ovf:Item", NS)}
+    items = {
+        i.findtext("rasd:InstanceID", namespaces=NS): i
+        for i in root.iterfind("ovf:VirtualSystem/ovf:VirtualHardwareSection/ovf:Item", NS)
+    }
     [hd] = [i for i in items.values() if i.findtext("rasd:ResourceType", namespaces=NS) == "17"]
     assert hd.findtext("rasd:HostResource", namespaces=NS) == "/disk/" + disk.get(attr("ovf", "diskId"))
     parent = items[hd.findtext("rasd:Parent", namespaces=NS)]
@@ -79,11 +85,17 @@ def test_the_ovf_describes_one_sata_disk_and_the_boxs_mac(tmp_path):
 
 
 def test_the_catalogue_lists_each_box_with_its_checksum(tmp_path):
-    for name, body in [("ebpflab-debian-13-amd64-libvirt.box", b"L"), ("ebpflab-debian-13-amd64-virtualbox.box", b"V"),
-                       ("ebpflab-debian-12-amd64-libvirt.box", b"other release")]:
+    for name, body in [
+        ("ebpflab-debian-13-amd64-libvirt.box", b"L"),
+        ("ebpflab-debian-13-amd64-virtualbox.box", b"V"),
+        ("ebpflab-debian-12-amd64-libvirt.box", b"other release"),
+    ]:
         (tmp_path / name).write_bytes(body)
-    run_function(f'out={tmp_path} release=debian-13 version=2026.12.7.130 base_url=https://example.org/boxes '
-                 f'commit=abc1234 catalogue={tmp_path}/metadata.json; write_catalogue', tmp_path)
+    run_function(
+        f"out={tmp_path} release=debian-13 version=2026.12.7.130 base_url=https://example.org/boxes "
+        f"commit=abc1234 catalogue={tmp_path}/metadata.json; write_catalogue",
+        tmp_path,
+    )
     doc = json.loads((tmp_path / "metadata.json").read_text())
     assert doc["name"] == "ebpflab/debian-13"
     [version] = doc["versions"]

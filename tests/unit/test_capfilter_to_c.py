@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """Filter expressions to C for the capture program: libpcap's classic BPF turned into loop-free C (no kernel)."""
+
 from __future__ import annotations
 
 import pytest
@@ -32,6 +33,15 @@ def test_every_instruction_class_translates():
     from cbpf_corpus import EVERY_INSTRUCTION
 
     code = to_c([tuple(i) for i in cbpf.assemble(EVERY_INSTRUCTION)])
-    for piece in ("A = len;", "M[3] = A;", "M[2] = X;", "X = A;", "A = X;", "A = -A;", "return A != 0;",
-                  "if (X == 0) return 0;", "X = (X & 0xf) << 2;"):
+    for piece in (
+        "A = len;",
+        "M[3] = A;",
+        "M[2] = X;",
+        "X = A;",
+        "A = X;",
+        "A = -A;",
+        "return A != 0;",
+        "if (X == 0) return 0;",
+        "X = (X & 0xf) << 2;",
+    ):
         assert piece in code, piece

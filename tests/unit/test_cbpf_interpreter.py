@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """Lab 01: the classic BPF assembler, checker and interpreter agree with libpcap (tcpdump -r); no root needed."""
+
 from __future__ import annotations
 
 import re
@@ -72,17 +73,20 @@ def test_trace_shows_the_registers():
     assert [s.pc for s in steps] == sorted(s.pc for s in steps)  # forward only
 
 
-@pytest.mark.parametrize("program, reason", [
-    ([], "empty"),
-    ([(0x06, 0, 0, 0), (0x04, 0, 0, 1)], "not a `ret`"),
-    ([(0x15, 3, 0, 1), (0x06, 0, 0, 0)], "past the end"),
-    ([(0x05, 0, 0, 9), (0x06, 0, 0, 0)], "past the end"),
-    ([(0x02, 0, 0, 16), (0x06, 0, 0, 0)], "M[16]"),
-    ([(0x34, 0, 0, 0), (0x06, 0, 0, 0)], "division by the constant 0"),
-    ([(0xFF, 0, 0, 0), (0x06, 0, 0, 0)], "unknown opcode"),
-    ("nonsense", "tuples"),
-    ([(0x15, 0, 1, 1), (0x02, 0, 0, 3), (0x61, 0, 0, 3), (0x16, 0, 0, 0)], "M[3], which may not have been stored"),
-])
+@pytest.mark.parametrize(
+    "program, reason",
+    [
+        ([], "empty"),
+        ([(0x06, 0, 0, 0), (0x04, 0, 0, 1)], "not a `ret`"),
+        ([(0x15, 3, 0, 1), (0x06, 0, 0, 0)], "past the end"),
+        ([(0x05, 0, 0, 9), (0x06, 0, 0, 0)], "past the end"),
+        ([(0x02, 0, 0, 16), (0x06, 0, 0, 0)], "M[16]"),
+        ([(0x34, 0, 0, 0), (0x06, 0, 0, 0)], "division by the constant 0"),
+        ([(0xFF, 0, 0, 0), (0x06, 0, 0, 0)], "unknown opcode"),
+        ("nonsense", "tuples"),
+        ([(0x15, 0, 1, 1), (0x02, 0, 0, 3), (0x61, 0, 0, 3), (0x16, 0, 0, 0)], "M[3], which may not have been stored"),
+    ],
+)
 def test_malformed_programs_are_refused_with_the_reason(program, reason):
     with pytest.raises(cbpf.BadProgram, match=re.escape(reason)):
         cbpf.interpret(program, b"\0" * 64)

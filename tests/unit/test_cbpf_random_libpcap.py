@@ -4,6 +4,7 @@
 
 """Lab 01, pure (no root, no kernel): random programs through cbpf agree with libpcap's own
 bpf_validate and bpf_filter, and nothing a program can hold makes cbpf or libpcap fail."""
+
 from __future__ import annotations
 
 import random
@@ -24,7 +25,9 @@ def libpcap_accepts(prog) -> bool:
 
 def test_random_programs_agree_with_libpcap():
     rng = random.Random(SEED)
-    frames = [f for f in cbpf.sample_packets().values()] + random_frames(rng, b"\x02\xeb\0\0\0\x02", b"\x02\xeb\0\0\0\x01")
+    frames = [f for f in cbpf.sample_packets().values()] + random_frames(
+        rng, b"\x02\xeb\0\0\0\x02", b"\x02\xeb\0\0\0\x01"
+    )
     start = time.monotonic()
     valid = runs = 0
     for _ in range(PROGRAMS):
@@ -56,11 +59,19 @@ def test_the_program_that_aborted_libpcap_is_refused():
 
 def test_where_libpcap_and_the_kernel_differ_run_follows_the_one_asked():
     frame = bytes(range(64))
-    ind_wraps = [(cbpf.LDX | cbpf.IMM, 0, 0, 2), (cbpf.LD | cbpf.B | cbpf.IND, 0, 0, 0xFFFFFFFF), (cbpf.RET | cbpf.A_SRC, 0, 0, 0)]
+    ind_wraps = [
+        (cbpf.LDX | cbpf.IMM, 0, 0, 2),
+        (cbpf.LD | cbpf.B | cbpf.IND, 0, 0, 0xFFFFFFFF),
+        (cbpf.RET | cbpf.A_SRC, 0, 0, 0),
+    ]
     assert cbpf.interpret(ind_wraps, frame) == 0 == cbpf.libpcap_run(ind_wraps, frame)  # X + k past 2**32 rejects
     assert cbpf.interpret(ind_wraps, frame, semantics="kernel") == 1  # 2 + (-1) = byte 1
-    shift = [(cbpf.LDX | cbpf.IMM, 0, 0, 33), (cbpf.LD | cbpf.IMM, 0, 0, 1), (cbpf.ALU | cbpf.LSH | cbpf.X, 0, 0, 0),
-             (cbpf.RET | cbpf.A_SRC, 0, 0, 0)]
+    shift = [
+        (cbpf.LDX | cbpf.IMM, 0, 0, 33),
+        (cbpf.LD | cbpf.IMM, 0, 0, 1),
+        (cbpf.ALU | cbpf.LSH | cbpf.X, 0, 0, 0),
+        (cbpf.RET | cbpf.A_SRC, 0, 0, 0),
+    ]
     assert cbpf.interpret(shift, frame) == 0 == cbpf.libpcap_run(shift, frame)
     assert cbpf.interpret(shift, frame, semantics="kernel") == 2
     net = [(cbpf.LD | cbpf.B | cbpf.ABS, 0, 0, cbpf.SKF_NET_OFF + 1), (cbpf.RET | cbpf.A_SRC, 0, 0, 0)]

@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """Check helpers judge totals over windows, not the last sample (lab 07's live firewall check). No kernel needed."""
+
 from __future__ import annotations
 
 from ebpflab import check

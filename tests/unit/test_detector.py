@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """Lab 09's detector is plain arithmetic: EWMA baseline, z-score, floor (no kernel)."""
+
 from __future__ import annotations
 
 import math

@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """One walk past VLAN tags for every module that looks inside a frame (no kernel)."""
+
 from __future__ import annotations
 
 import ctypes
@@ -28,4 +29,4 @@ def test_l3_walks_every_tag_kind():
 def test_the_bpf_syscall_number_is_known_here_and_structs_have_the_kernel_sizes():
     assert bpfcall.number() == bpfcall.SYS_BPF[bpfcall.abi()]
     assert ctypes.sizeof(bpfcall.TestRunAttr) == 80  # union bpf_attr's `test` member: 76 bytes, 8-aligned
-    assert ctypes.sizeof(cbpf._BpfInsn) == 8       # struct sock_filter / struct bpf_insn
+    assert ctypes.sizeof(cbpf._BpfInsn) == 8  # struct sock_filter / struct bpf_insn

@@ -5,6 +5,7 @@
 """Pure (no root, no kernel), seeded and bounded: mutated frames through the tcpdump-style printer
 and damaged pcap files through the reader. The printer always returns text; the reader yields
 packets or raises one LabError sentence, nothing else."""
+
 from __future__ import annotations
 
 import random
@@ -28,9 +29,9 @@ def mutate(rng: random.Random, data: bytes) -> bytes:
         if r < 0.5 and b:
             b[rng.randrange(len(b))] = rng.randrange(256)
         elif r < 0.7:
-            del b[rng.randrange(len(b) + 1):]
+            del b[rng.randrange(len(b) + 1) :]
         elif r < 0.85:
-            b[rng.randrange(len(b) + 1):rng.randrange(len(b) + 1)] = rng.randbytes(rng.randint(1, 8))
+            b[rng.randrange(len(b) + 1) : rng.randrange(len(b) + 1)] = rng.randbytes(rng.randint(1, 8))
         elif len(b) > 16:
             i = rng.randrange(12, len(b) - 1)
             b[i] = rng.choice([0x00, 0x06, 0x11, 0x2C, 0x3A, 0x81, 0x86, 0x88, 0xDD, 0xFF])  # protocol-ish bytes
@@ -42,7 +43,12 @@ def test_printer_survives_mutated_frames():
 
     rng = random.Random(SEED)
     frames = traffic_mix(*MACS, *IPS) + [f for f in corpus_frames() if len(f) < 4096]
-    printers = [Printer(), Printer(link=True), Printer(quiet=True), Printer(absolute_seq=True, hex_only=True, dumps=True)]
+    printers = [
+        Printer(),
+        Printer(link=True),
+        Printer(quiet=True),
+        Printer(absolute_seq=True, hex_only=True, dumps=True),
+    ]
     start, tried = time.monotonic(), 0
     while tried < 12000 and time.monotonic() - start < 20:
         data = mutate(rng, rng.choice(frames))
@@ -78,7 +84,7 @@ def test_pcap_reader_survives_damaged_files(tmp_path):
                 if i < len(data):
                     data[i] = rng.randrange(256)
             elif r < 0.7:
-                del data[rng.randrange(len(data) + 1):]
+                del data[rng.randrange(len(data) + 1) :]
             else:
                 data[rng.randrange(len(data))] = rng.randrange(256)
         bad.write_bytes(bytes(data))

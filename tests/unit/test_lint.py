@@ -32,14 +32,21 @@ def tool(name: str) -> str:
 
 def run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """Run a tool on the checkout; git (which reuse asks for the tracked files) may find it owned by another user."""
-    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path), GIT_CONFIG_COUNT="1",
-               GIT_CONFIG_KEY_0="safe.directory", GIT_CONFIG_VALUE_0=str(REPO))
+    env = dict(
+        os.environ,
+        XDG_CACHE_HOME=str(tmp_path),
+        GIT_CONFIG_COUNT="1",
+        GIT_CONFIG_KEY_0="safe.directory",
+        GIT_CONFIG_VALUE_0=str(REPO),
+    )
     return subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
 
 
 def test_every_file_names_its_licence(tmp_path):
     res = run([tool("reuse"), "lint"], tmp_path)
-    assert res.returncode == 0, f"reuse lint (add the header with `make spdx`):\n{res.stdout[-3000:]}{res.stderr[-1000:]}"
+    assert res.returncode == 0, (
+        f"reuse lint (add the header with `make spdx`):\n{res.stdout[-3000:]}{res.stderr[-1000:]}"
+    )
 
 
 def test_ruff_check(tmp_path):
@@ -49,7 +56,9 @@ def test_ruff_check(tmp_path):
 
 def test_ruff_format(tmp_path):
     res = run([tool("ruff"), "format", "--no-cache", "--check", "."], tmp_path)
-    assert res.returncode == 0, f"ruff format --check (fix with `make format`):\n{res.stdout[-3000:]}{res.stderr[-1000:]}"
+    assert res.returncode == 0, (
+        f"ruff format --check (fix with `make format`):\n{res.stdout[-3000:]}{res.stderr[-1000:]}"
+    )
 
 
 def test_mypy(tmp_path):

@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """Each module's docstring names the first lab that imports it (directly, or through another module's top-level imports)."""
+
 from __future__ import annotations
 
 import ast
@@ -39,7 +40,7 @@ def imported(tree: ast.Module, where: str = "__init__") -> set[str]:
         if isinstance(node, ast.ImportFrom):
             parts = (node.module or "").split(".") if node.module else []
             if node.level >= 1:
-                base = package[:len(package) - (node.level - 1)]
+                base = package[: len(package) - (node.level - 1)]
             elif parts[:1] == ["ebpflab"]:
                 base, parts = [], parts[1:]
             else:

@@ -6,6 +6,7 @@
 
 Needs no kernel: the files are written here and both tools only read them.
 """
+
 from __future__ import annotations
 
 import struct
@@ -14,8 +15,12 @@ import sys
 
 import pytest
 
-FRAME = (bytes.fromhex("02eb0000000202eb000000010800") + bytes.fromhex("4500002e000100004011f26fc6120001c6120002")
-         + bytes.fromhex("9c401e61001a0000") + b"x" * 18)
+FRAME = (
+    bytes.fromhex("02eb0000000202eb000000010800")
+    + bytes.fromhex("4500002e000100004011f26fc6120001c6120002")
+    + bytes.fromhex("9c401e61001a0000")
+    + b"x" * 18
+)
 HEADER = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
 
 
@@ -35,8 +40,12 @@ DAMAGED = {
 
 
 def both(path) -> tuple[subprocess.CompletedProcess, subprocess.CompletedProcess]:
-    ours = subprocess.run([sys.executable, "-m", "ebpflab.cli", "tcpdump", "-n", "-r", str(path)],
-                          capture_output=True, text=True, timeout=60)
+    ours = subprocess.run(
+        [sys.executable, "-m", "ebpflab.cli", "tcpdump", "-n", "-r", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     theirs = subprocess.run(["tcpdump", "-n", "-r", str(path)], capture_output=True, text=True, timeout=60)
     return ours, theirs
 

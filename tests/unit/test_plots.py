@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """Live charts (lab 02): true rates from the first point, and one style that reads on a projector."""
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -78,7 +79,9 @@ def test_charts_read_on_a_projector():
     assert legend.x0 >= ax.get_window_extent().x1, "the legend sits beside the data, not on it"
     lines = [ln for ln in ax.get_lines() if not ln.get_label().startswith(("_", "1:", "2:"))]
     assert len({(ln.get_color(), str(ln.get_linestyle())) for ln in lines}) == len(lines)
-    assert len({str(ln.get_linestyle()) for ln in lines}) == len(lines), "lines differ in dash pattern, not colour alone"
+    assert len({str(ln.get_linestyle()) for ln in lines}) == len(lines), (
+        "lines differ in dash pattern, not colour alone"
+    )
     top = ax.get_window_extent().y1
     numbers = [t for t in texts if t.get_text() in ("1", "2")]
     assert numbers and all(t.get_window_extent().y0 >= top - 1 for t in numbers), "event labels sit above the data"

@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """The tcpdump text printer prints what the real tcpdump prints for lab 06's traffic mix (no kernel: pcap files)."""
+
 from __future__ import annotations
 
 import shutil
@@ -33,10 +34,14 @@ def lines(cmd: list[str]) -> list[str]:
     return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.splitlines()
 
 
-@pytest.mark.parametrize("flags", [[], ["-e"], ["-q"], ["-S"], ["-t"], ["-x"], ["-X"]], ids=lambda f: " ".join(f) or "plain")
+@pytest.mark.parametrize(
+    "flags", [[], ["-e"], ["-q"], ["-S"], ["-t"], ["-x"], ["-X"]], ids=lambda f: " ".join(f) or "plain"
+)
 def test_text_equals_tcpdump(mix, flags):
     path, _ = mix
-    assert lines([*EBPFLAB, "tcpdump", "-n", *flags, "-r", str(path)]) == lines(["tcpdump", "-n", *flags, "-r", str(path)])
+    assert lines([*EBPFLAB, "tcpdump", "-n", *flags, "-r", str(path)]) == lines(
+        ["tcpdump", "-n", *flags, "-r", str(path)]
+    )
 
 
 def test_pcap_round_trip(mix):

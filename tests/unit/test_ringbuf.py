@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """ebpflab.tcpdump.ringbuf.split on ring contents laid out as the kernel lays them out (no kernel needed)."""
+
 from __future__ import annotations
 
 import struct
@@ -17,7 +18,9 @@ def record(sample: bytes, flags: int = 0) -> bytes:
 
 
 def test_runs_and_singles_come_out_in_order_without_headers():
-    samples = [bytes([i]) * 76 for i in range(20)] + [b"a" * 5, b"bb" * 9, b"c" * 76] + [bytes([i]) * 3 for i in range(12)]
+    samples = (
+        [bytes([i]) * 76 for i in range(20)] + [b"a" * 5, b"bb" * 9, b"c" * 76] + [bytes([i]) * 3 for i in range(12)]
+    )
     buf = b"".join(record(s) for s in samples)
     chunks, count, used = split(memoryview(buf))
     assert b"".join(chunks) == b"".join(samples) and count == len(samples) and used == len(buf)

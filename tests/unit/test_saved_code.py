@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """Code a lab defines in the cell that teaches it, and saves into the package, is the same in both places."""
+
 from __future__ import annotations
 
 import ast
@@ -10,7 +11,10 @@ import json
 
 from ebpflab import LABS_DIR, REPO
 
-SAVED = {"04_parsing.ipynb": "ebpflab/crafted.py", "09_aiops.ipynb": "ebpflab/detector.py"}  # lab -> module it saves cells into
+SAVED = {
+    "04_parsing.ipynb": "ebpflab/crafted.py",
+    "09_aiops.ipynb": "ebpflab/detector.py",
+}  # lab -> module it saves cells into
 
 
 def definitions(text: str) -> dict[str, str]:
@@ -21,7 +25,9 @@ def definitions(text: str) -> dict[str, str]:
 def test_cells_saved_into_the_package_match_the_module():
     for lab, module in SAVED.items():
         cells = json.loads((LABS_DIR / lab).read_text())["cells"]
-        saved = [c for c in cells if c["cell_type"] == "code" and "".join(c["source"]).startswith(f"# saved as {module}")]
+        saved = [
+            c for c in cells if c["cell_type"] == "code" and "".join(c["source"]).startswith(f"# saved as {module}")
+        ]
         assert saved, f"{lab} has no cell saved as {module}"
         in_lab = {k: v for c in saved for k, v in definitions("".join(c["source"])).items()}
         assert in_lab == definitions((REPO / module).read_text()), f"{lab}'s cells and {module} differ"

@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """`ebpflab url` and `ebpflab lab` started together agree on one token (the first one made wins)."""
+
 from __future__ import annotations
 
 import multiprocessing

@@ -3,6 +3,7 @@
 # SPDX-License-Identifier: MIT
 
 """explain() reads verifier logs without a kernel: messages of several kernel versions, and logs saved from real kernels."""
+
 from __future__ import annotations
 
 import json
@@ -65,8 +66,12 @@ def test_explain_knows_the_messages_of_other_kernel_versions(message, category):
     assert exp.rule.endswith(".") and exp.fix
 
 
-SAVED = [(d.name, name, case) for d in sorted(LOGS.iterdir()) if d.is_dir()
-         for name, case in json.loads((d / "expected.json").read_text()).items()]
+SAVED = [
+    (d.name, name, case)
+    for d in sorted(LOGS.iterdir())
+    if d.is_dir()
+    for name, case in json.loads((d / "expected.json").read_text()).items()
+]
 
 
 @pytest.mark.parametrize("kernel,pair,case", SAVED, ids=[f"{k}-{p}" for k, p, _ in SAVED])

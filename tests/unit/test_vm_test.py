@@ -8,6 +8,7 @@ The boot itself takes minutes under QEMU/TCG, so it is its own command, not part
 Here: the tests it runs inside the VM still exist where its list says (tests move), and a wrong
 KERNEL is one sentence and exit 2 before anything is built.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,7 @@ SCRIPT = REPO / "scripts" / "vm-test.sh"
 def listed_tests() -> list[str]:
     """The pytest ids in the script's TESTS list."""
     block = re.search(r'^TESTS="(.*?)"$', SCRIPT.read_text(), re.S | re.M)
-    assert block, "scripts/vm-test.sh has no TESTS=\"...\" list"
+    assert block, 'scripts/vm-test.sh has no TESTS="..." list'
     return block[1].split()
 
 

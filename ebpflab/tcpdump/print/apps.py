@@ -6,15 +6,51 @@
 
 print-domain.c's one-line summary, print-http.c's first line, print-ospf.c and print-ospf6.c without -v.
 """
+
 from __future__ import annotations
 
 from .base import Context, Cut, ip6addr, ipaddr, need
 
-HTTP_METHODS = {"GET", "PUT", "COPY", "HEAD", "LOCK", "MOVE", "POLL", "POST", "BCOPY", "BMOVE", "MKCOL", "TRACE",
-                "LABEL", "MERGE", "DELETE", "SEARCH", "UNLOCK", "REPORT", "UPDATE", "NOTIFY", "BDELETE", "CONNECT",
-                "OPTIONS", "CHECKIN", "PROPFIND", "CHECKOUT", "CCM_POST", "SUBSCRIBE", "PROPPATCH", "BPROPFIND",
-                "BPROPPATCH", "UNCHECKOUT", "MKACTIVITY", "MKWORKSPACE", "UNSUBSCRIBE", "RPC_CONNECT",
-                "VERSION-CONTROL", "BASELINE-CONTROL"}  # tcpdump's print-http.c
+HTTP_METHODS = {
+    "GET",
+    "PUT",
+    "COPY",
+    "HEAD",
+    "LOCK",
+    "MOVE",
+    "POLL",
+    "POST",
+    "BCOPY",
+    "BMOVE",
+    "MKCOL",
+    "TRACE",
+    "LABEL",
+    "MERGE",
+    "DELETE",
+    "SEARCH",
+    "UNLOCK",
+    "REPORT",
+    "UPDATE",
+    "NOTIFY",
+    "BDELETE",
+    "CONNECT",
+    "OPTIONS",
+    "CHECKIN",
+    "PROPFIND",
+    "CHECKOUT",
+    "CCM_POST",
+    "SUBSCRIBE",
+    "PROPPATCH",
+    "BPROPFIND",
+    "BPROPPATCH",
+    "UNCHECKOUT",
+    "MKACTIVITY",
+    "MKWORKSPACE",
+    "UNSUBSCRIBE",
+    "RPC_CONNECT",
+    "VERSION-CONTROL",
+    "BASELINE-CONTROL",
+}  # tcpdump's print-http.c
 
 
 def _token(b: bytes, i: int, wire: int) -> tuple[str, int]:
@@ -62,16 +98,59 @@ def http(b: bytes, wire: int, version: tuple[int, ...] = (4, 99, 5)) -> str:
         if not 0x20 <= c <= 0x7E and c != 0x09:
             return ": HTTP"
     # no end of line: 4.99.3 marks the line as cut; 4.99.5 (Debian 13) prints it as it is
-    return ": HTTP: " + b[:min(wire, len(b))].decode() + (" [|http]" if version < (4, 99, 5) else "")
+    return ": HTTP: " + b[: min(wire, len(b))].decode() + (" [|http]" if version < (4, 99, 5) else "")
 
 
-DNS_TYPES = {1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 15: "MX", 16: "TXT", 28: "AAAA", 33: "SRV",
-             41: "OPT", 255: "ANY"}
+DNS_TYPES = {
+    1: "A",
+    2: "NS",
+    5: "CNAME",
+    6: "SOA",
+    12: "PTR",
+    15: "MX",
+    16: "TXT",
+    28: "AAAA",
+    33: "SRV",
+    41: "OPT",
+    255: "ANY",
+}
 DNS_CLASSES = {1: "IN", 3: "CHAOS", 4: "HS", 255: "ANY"}
-DNS_OPS = ["", " inv_q", " stat", " op3", " notify", " update", " op6", " op7", " op8", " updateA", " updateD",
-           " updateDA", " updateM", " updateMA", " zoneInit", " zoneRef"]
-DNS_RCODES = ["", " FormErr", " ServFail", " NXDomain", " NotImp", " Refused", " YXDomain", " YXRRSet",
-              " NXRRSet", " NotAuth", " NotZone", " Resp11", " Resp12", " Resp13", " Resp14", " NoChange"]
+DNS_OPS = [
+    "",
+    " inv_q",
+    " stat",
+    " op3",
+    " notify",
+    " update",
+    " op6",
+    " op7",
+    " op8",
+    " updateA",
+    " updateD",
+    " updateDA",
+    " updateM",
+    " updateMA",
+    " zoneInit",
+    " zoneRef",
+]
+DNS_RCODES = [
+    "",
+    " FormErr",
+    " ServFail",
+    " NXDomain",
+    " NotImp",
+    " Refused",
+    " YXDomain",
+    " YXRRSet",
+    " NXRRSet",
+    " NotAuth",
+    " NotZone",
+    " Resp11",
+    " Resp12",
+    " Resp13",
+    " Resp14",
+    " NoChange",
+]
 
 
 def _name(b: bytes, i: int) -> tuple[str, int]:
@@ -90,7 +169,7 @@ def _name(b: bytes, i: int) -> tuple[str, int]:
             continue
         if n == 0:
             return ("".join(label + "." for label in labels) or "."), (i + 1 if end is None else end)
-        labels.append(b[i + 1:i + 1 + n].decode("latin-1"))
+        labels.append(b[i + 1 : i + 1 + n].decode("latin-1"))
         if len(b) < i + 1 + n:
             raise IndexError
         i += 1 + n
@@ -102,20 +181,24 @@ def _skip_name(b: bytes, i: int) -> int:
 
 def _answer(b: bytes, i: int) -> tuple[str, int]:
     i = _skip_name(b, i)
-    typ, cls, _, rdlen = int.from_bytes(b[i:i + 2], "big"), int.from_bytes(b[i + 2:i + 4], "big"), 0, \
-        int.from_bytes(b[i + 8:i + 10], "big")
+    typ, cls, _, rdlen = (
+        int.from_bytes(b[i : i + 2], "big"),
+        int.from_bytes(b[i + 2 : i + 4], "big"),
+        0,
+        int.from_bytes(b[i + 8 : i + 10], "big"),
+    )
     if len(b) < i + 10:
         raise IndexError
     out = f" {DNS_TYPES.get(typ, f'Type{typ}')}" + ("" if cls == 1 else f" {DNS_CLASSES.get(cls, f'(Class {cls})')}")
     r = i + 10
     if typ == 1:
-        out += f" {ipaddr(b[r:r + 4])}"
+        out += f" {ipaddr(b[r : r + 4])}"
     elif typ == 28:
-        out += f" {ip6addr(b[r:r + 16])}"
+        out += f" {ip6addr(b[r : r + 16])}"
     elif typ in (2, 5, 12):
         out += " " + _name(b, r)[0]
     elif typ == 15:
-        out += " " + _name(b, r + 2)[0] + f" {int.from_bytes(b[r:r + 2], 'big')}"
+        out += " " + _name(b, r + 2)[0] + f" {int.from_bytes(b[r : r + 2], 'big')}"
     if len(b) < r + rdlen:
         raise IndexError
     return out, r + rdlen
@@ -130,12 +213,14 @@ def dns(b: bytes, length: int) -> str:
         if len(b) < 12:
             raise IndexError
         ident, flags = int.from_bytes(b[0:2], "big"), int.from_bytes(b[2:4], "big")
-        qd, an, ns, ar = (int.from_bytes(b[k:k + 2], "big") for k in (4, 6, 8, 10))
+        qd, an, ns, ar = (int.from_bytes(b[k : k + 2], "big") for k in (4, 6, 8, 10))
         op = DNS_OPS[(flags >> 11) & 0xF]
         i = 12
         if flags & 0x8000:  # a reply
-            out = (f"{ident}{op}{DNS_RCODES[flags & 0xF]}{'*' if flags & 0x0400 else ''}"
-                   f"{'' if flags & 0x0080 else '-'}{'|' if flags & 0x0200 else ''}")
+            out = (
+                f"{ident}{op}{DNS_RCODES[flags & 0xF]}{'*' if flags & 0x0400 else ''}"
+                f"{'' if flags & 0x0080 else '-'}{'|' if flags & 0x0200 else ''}"
+            )
             if qd != 1:
                 out += f" [{qd}q]"
             for _ in range(qd):
@@ -159,10 +244,14 @@ def dns(b: bytes, length: int) -> str:
                 if k and i >= len(b):
                     raise IndexError
                 name, i = _name(b, i)
-                typ, cls = int.from_bytes(b[i:i + 2], "big"), int.from_bytes(b[i + 2:i + 4], "big")
+                typ, cls = int.from_bytes(b[i : i + 2], "big"), int.from_bytes(b[i + 2 : i + 4], "big")
                 if len(b) < i + 4:
                     raise IndexError
-                out += f" {DNS_TYPES.get(typ, f'Type{typ}')}" + ("" if cls == 1 else f" {DNS_CLASSES.get(cls, f'(Class {cls})')}") + f"? {name}"
+                out += (
+                    f" {DNS_TYPES.get(typ, f'Type{typ}')}"
+                    + ("" if cls == 1 else f" {DNS_CLASSES.get(cls, f'(Class {cls})')}")
+                    + f"? {name}"
+                )
                 i += 4
     except (IndexError, ValueError):
         return out + " [|domain]"
@@ -176,7 +265,7 @@ def ospf(ctx: Context, p: bytes, length: int, v6: bool) -> str:
     """print-ospf.c (over IPv4) and print-ospf6.c (over IPv6) without -v: version, packet type, length."""
     try:
         if not v6 and int.from_bytes(need(p, 16)[14:16], "big") == 2:  # an MD5 trailer does not count
-            length, p = (length - 16) & 0xFFFFFFFF, p[:len(p) - 16]
+            length, p = (length - 16) & 0xFFFFFFFF, p[: len(p) - 16]
         t = need(p, 2)[1]
     except Cut:
         ctx.whole = True

@@ -7,38 +7,89 @@
 print-icmp.c, print-icmp6.c and print-igmp.c without -v: an error's quoted packet shows only its destination (and
 a port), as tcpdump prints it only with -v.
 """
+
 from __future__ import annotations
 
 from .base import Context, Cut, hexdump, ip6addr, ipaddr, need
 
 # print-icmp.c's icmp2str: the types printed by name alone
-ICMP_TYPES = {0: "echo reply", 4: "source quench", 8: "echo request", 10: "router solicitation",
-              13: "time stamp request", 14: "time stamp reply", 15: "information request", 16: "information reply",
-              17: "address mask request"}
+ICMP_TYPES = {
+    0: "echo reply",
+    4: "source quench",
+    8: "echo request",
+    10: "router solicitation",
+    13: "time stamp request",
+    14: "time stamp reply",
+    15: "information request",
+    16: "information reply",
+    17: "address mask request",
+}
 # print-icmp.c's destination unreachable texts, by code: {0} is the quoted packet's destination
-ICMP_UNREACH = {0: "net {0} unreachable", 1: "host {0} unreachable", 5: "{0} unreachable - source route failed",
-                6: "net {0} unreachable - unknown", 7: "host {0} unreachable - unknown",
-                8: "{0} unreachable - source host isolated", 9: "net {0} unreachable - admin prohibited",
-                10: "host {0} unreachable - admin prohibited", 11: "net {0} unreachable - tos prohibited",
-                12: "host {0} unreachable - tos prohibited", 13: "host {0} unreachable - admin prohibited filter",
-                14: "host {0} unreachable - host precedence violation", 15: "host {0} unreachable - precedence cutoff"}
-ICMP_REDIRECT = {0: "redirect {0} to net {1}", 1: "redirect {0} to host {1}", 2: "redirect-tos {0} to net {1}",
-                 3: "redirect-tos {0} to host {1}"}
-ICMP6_TYPES = {1: "destination unreachable", 2: "packet too big", 3: "time exceeded in-transit",
-               4: "parameter problem", 128: "echo request", 129: "echo reply", 130: "multicast listener query",
-               131: "multicast listener report", 132: "multicast listener done", 133: "router solicitation",
-               134: "router advertisement", 135: "neighbor solicitation", 136: "neighbor advertisement",
-               137: "redirect", 138: "router renumbering", 141: "inverse neighbor solicitation",
-               142: "inverse neighbor advertisement", 143: "multicast listener report v2", 144: "ha discovery request",
-               145: "ha discovery reply", 146: "mobile router solicitation", 147: "mobile router advertisement",
-               139: "who-are-you request", 140: "who-are-you reply", 200: "mtrace response", 201: "mtrace message",
-               155: "RPL"}  # print-icmp6.c's names; 139 and 140 are also node information, named after who-are-you
-ICMP6_UNREACH = {0: "unreachable route", 1: " unreachable prohibited", 2: "beyond scope", 3: "unreachable address",
-                 4: "unreachable port"}  # sic: tcpdump's own leading space
+ICMP_UNREACH = {
+    0: "net {0} unreachable",
+    1: "host {0} unreachable",
+    5: "{0} unreachable - source route failed",
+    6: "net {0} unreachable - unknown",
+    7: "host {0} unreachable - unknown",
+    8: "{0} unreachable - source host isolated",
+    9: "net {0} unreachable - admin prohibited",
+    10: "host {0} unreachable - admin prohibited",
+    11: "net {0} unreachable - tos prohibited",
+    12: "host {0} unreachable - tos prohibited",
+    13: "host {0} unreachable - admin prohibited filter",
+    14: "host {0} unreachable - host precedence violation",
+    15: "host {0} unreachable - precedence cutoff",
+}
+ICMP_REDIRECT = {
+    0: "redirect {0} to net {1}",
+    1: "redirect {0} to host {1}",
+    2: "redirect-tos {0} to net {1}",
+    3: "redirect-tos {0} to host {1}",
+}
+ICMP6_TYPES = {
+    1: "destination unreachable",
+    2: "packet too big",
+    3: "time exceeded in-transit",
+    4: "parameter problem",
+    128: "echo request",
+    129: "echo reply",
+    130: "multicast listener query",
+    131: "multicast listener report",
+    132: "multicast listener done",
+    133: "router solicitation",
+    134: "router advertisement",
+    135: "neighbor solicitation",
+    136: "neighbor advertisement",
+    137: "redirect",
+    138: "router renumbering",
+    141: "inverse neighbor solicitation",
+    142: "inverse neighbor advertisement",
+    143: "multicast listener report v2",
+    144: "ha discovery request",
+    145: "ha discovery reply",
+    146: "mobile router solicitation",
+    147: "mobile router advertisement",
+    139: "who-are-you request",
+    140: "who-are-you reply",
+    200: "mtrace response",
+    201: "mtrace message",
+    155: "RPL",
+}  # print-icmp6.c's names; 139 and 140 are also node information, named after who-are-you
+ICMP6_UNREACH = {
+    0: "unreachable route",
+    1: " unreachable prohibited",
+    2: "beyond scope",
+    3: "unreachable address",
+    4: "unreachable port",
+}  # sic: tcpdump's own leading space
 ICMP6_PARAMPROB = {0: "erroneous", 1: "next header", 2: "option", 3: "incomplete header chain"}
 ICMP_BUF = 64 + 100  # print-icmp.c's buf[MAXHOSTNAMELEN + 100], MAXHOSTNAMELEN being 64 on Linux
-RPL_CODES = {0: "DODAG Information Solicitation", 1: "DODAG Information Object", 2: "Destination Advertisement Object",
-             3: "Destination Advertisement Object Ack"}
+RPL_CODES = {
+    0: "DODAG Information Solicitation",
+    1: "DODAG Information Object",
+    2: "Destination Advertisement Object",
+    3: "Destination Advertisement Object Ack",
+}
 RR_CODES = {0: ", command", 1: ", result", 255: ", sequence number reset"}
 NI_QTYPES = {0: "noop", 1: "supported qtypes", 2: "DNS name", 3: "node addresses"}
 
@@ -48,15 +99,17 @@ def icmp(ctx: Context, p: bytes, length: int) -> str:
 
     The quoted datagram of an error is printed only with -v, so only its destination (and a port) shows here.
     """
+
     def get(a: int, n: int) -> int:  # GET_*: a longjmp when the bytes were not captured
         if len(p) < a + n:
             ctx.whole = True
             raise Cut("")
-        return int.from_bytes(p[a:a + n], "big")
+        return int.from_bytes(p[a : a + n], "big")
 
     def ip(a: int) -> str:
         get(a, 4)
-        return ipaddr(p[a:a + 4])
+        return ipaddr(p[a : a + 4])
+
     try:
         t, code = get(0, 1), get(1, 1)
         if t in (0, 8):
@@ -67,8 +120,11 @@ def icmp(ctx: Context, p: bytes, length: int) -> str:
             if len(p) < 18:  # ND_TCHECK of the quoted protocol: goto trunc, no longjmp
                 return " [|icmp]"
             dport, proto = get(8 + (p[8] & 0x0F) * 4 + 2, 2), p[17]  # the header length as given, even 0
-            what = (f"{ip(24)} {'tcp' if proto == 6 else 'udp'} port {dport} unreachable" if proto in (6, 17)
-                    else f"{ip(24)} protocol {proto} port {dport} unreachable")
+            what = (
+                f"{ip(24)} {'tcp' if proto == 6 else 'udp'} port {dport} unreachable"
+                if proto in (6, 17)
+                else f"{ip(24)} protocol {proto} port {dport} unreachable"
+            )
         elif t == 3 and code == 4:
             mtu = get(6, 2)
             what = f"{ip(24)} unreachable - need to frag" + (f" (mtu {mtu})" if mtu else "")
@@ -92,8 +148,10 @@ def icmp(ctx: Context, p: bytes, length: int) -> str:
         elif t == 14:
             if len(p) < 20:
                 return " [|icmp]"
-            what = (f"time stamp reply id {get(4, 2)} seq {get(6, 2)}: org {_ms(get(8, 4))}, recv {_ms(get(12, 4))}"
-                    f", xmit {_ms(get(16, 4))}")
+            what = (
+                f"time stamp reply id {get(4, 2)} seq {get(6, 2)}: org {_ms(get(8, 4))}, recv {_ms(get(12, 4))}"
+                f", xmit {_ms(get(16, 4))}"
+            )
         elif t == 18:
             what = f"address mask is 0x{get(8, 4):08x}"
         else:
@@ -109,17 +167,25 @@ def _router_advert(p: bytes) -> str | None:
     if len(p) < 8:
         return None
     num, size, life = p[4], p[5], int.from_bytes(p[6:8], "big")
-    what = "router advertisement lifetime " + (
-        f"{life}" if life < 60 else f"{life // 60}:{life % 60:02d}" if life < 3600
-        else f"{life // 3600}:{life % 3600 // 60:02d}:{life % 60:02d}") + f" {num}:"
+    what = (
+        "router advertisement lifetime "
+        + (
+            f"{life}"
+            if life < 60
+            else f"{life // 60}:{life % 60:02d}"
+            if life < 3600
+            else f"{life // 3600}:{life % 3600 // 60:02d}:{life % 60:02d}"
+        )
+        + f" {num}:"
+    )
     if size != 2:
         return what + f" [size {size}]"
     if len(p) < 8 + 8 * num:
         return None
     for i in range(num):
         a = 8 + 8 * i
-        what += f" {{{ipaddr(p[a:a + 4])} {int.from_bytes(p[a + 4:a + 8], 'big')}}}"
-    return what[:ICMP_BUF - 1]  # print-icmp.c writes into a buffer of this size: longer texts are cut
+        what += f" {{{ipaddr(p[a : a + 4])} {int.from_bytes(p[a + 4 : a + 8], 'big')}}}"
+    return what[: ICMP_BUF - 1]  # print-icmp.c writes into a buffer of this size: longer texts are cut
 
 
 def _ms(t: int) -> str:
@@ -146,6 +212,7 @@ def icmp6(ctx: Context, p: bytes, length: int) -> str:
 
     def inner_dst() -> str:  # the destination of the packet an error message quotes
         return ip6addr(need(48)[32:48])
+
     try:
         if t == 1:
             s += f", {ICMP6_UNREACH.get(code, f'unknown unreach code ({code})')}"
@@ -202,8 +269,11 @@ def icmp6(ctx: Context, p: bytes, length: int) -> str:
                 ctx.whole = True
                 raise Cut(s + str(cut)) from None
         elif t == 155:  # RPL (RFC 6550): without -v only the code's name
-            s += ", (SEC) [worktodo]" if code & 0x80 else ", (CLR)" + RPL_CODES.get(
-                code, f"RPL message, unknown code {code}")
+            s += (
+                ", (SEC) [worktodo]"
+                if code & 0x80
+                else ", (CLR)" + RPL_CODES.get(code, f"RPL message, unknown code {code}")
+            )
         elif t not in (133, 134, 141, 142, 145, 147):  # not decoded: the length, then the message in hex
             return s + f", length {length}\n" + hexdump(p[:length])
     except Cut as cut:
@@ -219,13 +289,13 @@ def _upper_port(b: bytes) -> tuple[int, int] | None:
     nh, off = b[6], 40
     while off < len(b):
         if nh in (6, 17):
-            return (nh, int.from_bytes(b[off + 2:off + 4], "big")) if len(b) >= off + 4 else None
+            return (nh, int.from_bytes(b[off + 2 : off + 4], "big")) if len(b) >= off + 4 else None
         if nh in (0, 60, 43):
             if len(b) < off + 2:
                 return None
             nh, off = b[off], off + (b[off + 1] + 1) * 8
         elif nh == 44:
-            if len(b) < off + 4 or int.from_bytes(b[off + 2:off + 4], "big") & 0xFFF8:
+            if len(b) < off + 4 or int.from_bytes(b[off + 2 : off + 4], "big") & 0xFFF8:
                 return None
             nh, off = b[off], off + 8
         elif nh == 51:
@@ -257,7 +327,7 @@ def _rrenum(p: bytes) -> str:
             return s + cut
         f = p[at + 12]
         s += " use(" + (("V" if f & 0x80 else "") + ("P" if f & 0x40 else "") + "," if f else "")
-        s += f"{ip6addr(p[at + 16:at + 32])}/{p[at]}/{p[at + 1]})"
+        s += f"{ip6addr(p[at + 16 : at + 32])}/{p[at]}/{p[at + 1]})"
     return s
 
 
@@ -304,7 +374,7 @@ def _nodeinfo(p: bytes, length: int) -> str:
         s += "DNS name" + _ni_name(p, 20) + (f" [TTL={int.from_bytes(p[16:20], 'big')}]" if flags & 1 else "")
     elif qtype == 3:
         for at in range(16, siz - 19, 20):
-            s += f" {ip6addr(p[at + 4:at + 20])}({int.from_bytes(p[at:at + 4], 'big')})"
+            s += f" {ip6addr(p[at + 4 : at + 20])}({int.from_bytes(p[at : at + 4], 'big')})"
         if flags:
             s += " [" + "".join(c for bit, c in zip((64, 32, 16, 8, 4, 2, 1), "aGSLCAT") if flags & bit) + "]"
     return s + ")"
@@ -313,7 +383,7 @@ def _nodeinfo(p: bytes, length: int) -> str:
 def _ni_name(p: bytes, at: int) -> str:
     """A node information name: a Pascal string (draft 03) or DNS labels without compression (dnsname_print)."""
     if p[at] == len(p) - at - 1:
-        return ', "' + "".join(_fn_char(c) for c in p[at + 1:]) + '"'
+        return ', "' + "".join(_fn_char(c) for c in p[at + 1 :]) + '"'
     s, i, end = ', "', at, len(p)
     while i < end:
         n = p[i]
@@ -324,7 +394,7 @@ def _ni_name(p: bytes, at: int) -> str:
         if n > end - i:
             s += "???"
             break
-        s += "".join(_fn_char(c) for c in p[i:i + n])
+        s += "".join(_fn_char(c) for c in p[i : i + n])
         i += n
         if i + 1 < end and p[i]:
             s += "."
@@ -366,8 +436,10 @@ def igmp(ctx: Context, p: bytes, length: int) -> str:
             if length < 24:
                 return f" [invalid len {length}]"
             need(p, 24)
-            s = (f"{'mresp' if t == 0x1E else 'mtrace'} {int.from_bytes(p[21:24], 'big')}: {ipaddr(p[8:12])} to "
-                 f"{ipaddr(p[12:16])} reply-to {ipaddr(p[16:20])}")
+            s = (
+                f"{'mresp' if t == 0x1E else 'mtrace'} {int.from_bytes(p[21:24], 'big')}: {ipaddr(p[8:12])} to "
+                f"{ipaddr(p[12:16])} reply-to {ipaddr(p[16:20])}"
+            )
             return s + (f" with-ttl {p[20]}" if 224 <= p[16] <= 239 else "")
         return f"igmp-{t}"
     except Cut as cut:

@@ -9,6 +9,7 @@ print-gre.c (IP, MPLS and bridged Ethernet inside), print-ah.c and print-esp.c w
 to ``transport`` (TCP, UDP, SCTP, DCCP), ``icmp`` (ICMP, ICMPv6, IGMP) and ``apps`` (OSPF).
 MPLS lives here, not with the link layer, because GRE carries it too and what it carries is IP.
 """
+
 from __future__ import annotations
 
 from .apps import ospf
@@ -36,8 +37,9 @@ def ipv6(ctx: Context, body: bytes, length: int) -> str:
         return " [|ip6]"
     if body[0] >> 4 != 6:
         v = body[0] >> 4
-        return ("" if ctx.link else "IP6 ") + (f" [version {v} != 6] (invalid)" if ctx.tcpdump >= (4, 99, 5)
-                                               else f"version error: {v} != 6")
+        return ("" if ctx.link else "IP6 ") + (
+            f" [version {v} != 6] (invalid)" if ctx.tcpdump >= (4, 99, 5) else f"version error: {v} != 6"
+        )
     return ("" if ctx.link else "IP6 ") + _ip6(ctx, body, length)
 
 
@@ -65,17 +67,28 @@ def _ip(ctx: Context, b: bytes, wire: int) -> str:
         return f" [total length {total} < {ihl}] (invalid)" if new else f"bad-len {total}"
     src, dst, proto = ipaddr(b[12:16]), ipaddr(b[16:20]), b[9]
     frag = int.from_bytes(b[6:8], "big")
-    pre = "" if total <= wire else (f"[total length {total} > length {wire}] (invalid) " if new
-                                    else f"truncated-ip - {total - wire} bytes missing! ")
+    pre = (
+        ""
+        if total <= wire
+        else (
+            f"[total length {total} > length {wire}] (invalid) "
+            if new
+            else f"truncated-ip - {total - wire} bytes missing! "
+        )
+    )
     payload = b[ihl:total]
     if frag & 0x1FFF:
         return f"{pre}{src} > {dst}: ip-proto-{proto}"
     if len(payload) == 0 and min(len(b), total) < ihl:  # the options were cut: tcpdump quits by longjmp
         ctx.whole = True
-        return (pre + ("" if proto in (6, 17, 33, 132) else f"{src} > {dst}: ")
-                + f" [remaining caplen({min(len(b), total)}) < header length({ihl})] [|ip]")
-    return pre + _l4(ctx, proto, payload, src, dst, total - ihl, False, (b[12:16], b[16:20]),
-                     fragmented=bool(frag & 0x2000))
+        return (
+            pre
+            + ("" if proto in (6, 17, 33, 132) else f"{src} > {dst}: ")
+            + f" [remaining caplen({min(len(b), total)}) < header length({ihl})] [|ip]"
+        )
+    return pre + _l4(
+        ctx, proto, payload, src, dst, total - ihl, False, (b[12:16], b[16:20]), fragmented=bool(frag & 0x2000)
+    )
 
 
 def _ip6(ctx: Context, b: bytes, length: int) -> str:
@@ -131,10 +144,11 @@ def _ip6(ctx: Context, b: bytes, length: int) -> str:
                 ctx.whole = True
                 # 4.99.5 prints "frag (" before it fetches the offset; 4.99.3 after
                 return s + ("frag (" if ctx.tcpdump >= (4, 99, 5) else "") + " [|frag6]"
-            fo = int.from_bytes(data[off + 2:off + 4], "big") & 0xFFF8
+            fo = int.from_bytes(data[off + 2 : off + 4], "big") & 0xFFF8
             rest = 40 + hdr_plen - off - 8  # what follows the fragment header, by the IPv6 payload length
-            s += f"frag ({fo}|" + (f"{rest & 0xFFFFFFFFFFFFFFFF})" if rest >= 0 or ctx.tcpdump < (4, 99, 5)
-                                   else "[length < 0] (invalid))")  # 4.99.3 prints the size_t it wrapped to
+            s += f"frag ({fo}|" + (
+                f"{rest & 0xFFFFFFFFFFFFFFFF})" if rest >= 0 or ctx.tcpdump < (4, 99, 5) else "[length < 0] (invalid))"
+            )  # 4.99.3 prints the size_t it wrapped to
             if fo or len(data) <= off + 8:  # a later fragment, or nothing captured after this header
                 return s + ("" if fo else " ")
             s += " "
@@ -154,13 +168,23 @@ def _ip6(ctx: Context, b: bytes, length: int) -> str:
                     return s + " [|ip6]"
                 if length < plen + 40:
                     s += _ip6_short(ctx, plen + 40, length)
-                data, left = data[:plen + 40], plen + 40 - off
+                data, left = data[: plen + 40], plen + 40 - off
             elif plen == 0:  # no length and no jumbo option: an empty payload
                 if found_ext:
                     return s + " [|ip6]"
                 data, left = data[:40], 0
-            return s + _l4(ctx, nh, data[off:], src, dst, left, True, (b[8:24], b[24:40]),
-                           ports_only=b[6] not in (6, 17), fragmented=fragmented)
+            return s + _l4(
+                ctx,
+                nh,
+                data[off:],
+                src,
+                dst,
+                left,
+                True,
+                (b[8:24], b[24:40]),
+                ports_only=b[6] not in (6, 17),
+                fragmented=fragmented,
+            )
         ph, nh = nh, data[off]
     return s
 
@@ -190,15 +214,19 @@ def _hbh(ctx: Context, h: bytes, plen: int) -> tuple[str, int, int]:
         optlen = 1 if t == 0 else opts[i + 1] + 2
         if i + optlen > n:
             return s + " [|hbhopt]", -1, jumbo
-        need, name, want = {1: (2, "padn", None), 5: (4, "rtalert", 2), 0xC2: (6, "jumbo", 4),
-                            0xC9: (18, "homeaddr", None)}.get(t, (2 if t else 0, f"type {t}", None))
+        need, name, want = {
+            1: (2, "padn", None),
+            5: (4, "rtalert", 2),
+            0xC2: (6, "jumbo", 4),
+            0xC9: (18, "homeaddr", None),
+        }.get(t, (2 if t else 0, f"type {t}", None))
         if n - i < need:
             return s + f"({name}: trunc) [|hbhopt]", -1, jumbo
         if (want is not None and opts[i + 1] != want) or (t == 0xC9 and opts[i + 1] < 16):
             return s + f"({name}: invalid len {opts[i + 1]}) [|hbhopt]", -1, jumbo
         if t == 0xC2 and not seen:  # valid only with a zero payload length, and above 65535
             seen = True
-            value = int.from_bytes(opts[i + 2:i + 6], "big")
+            value = int.from_bytes(opts[i + 2 : i + 6], "big")
             if plen == 0 and value >= 65536:
                 jumbo = value
         i += optlen
@@ -234,16 +262,28 @@ def _rt6(r: bytes, version: tuple[int, ...] = (4, 99, 5)) -> tuple[str, int]:
         s += f", rsv=0x{int.from_bytes(r[4:8], 'big'):x}"
     if n % 2:
         # 4.99.5 rewords this for types 0 and 2 only
-        return s + (f" [length {n}]" if version >= (4, 99, 5) and typ != 4 else f" (invalid length {n})") + " (invalid)", -1
+        return s + (
+            f" [length {n}]" if version >= (4, 99, 5) and typ != 4 else f" (invalid length {n})"
+        ) + " (invalid)", -1
     for i in range(n // 2):
         if len(r) < 24 + 16 * i:
             return s + cut, -1
-        s += f", [{i}]{ip6addr(r[8 + 16 * i:24 + 16 * i])}"
+        s += f", [{i}]{ip6addr(r[8 + 16 * i : 24 + 16 * i])}"
     return s + ") ", (n + 1) * 8
 
 
-def _l4(ctx: Context, proto: int, p: bytes, src: str, dst: str, length: int, v6: bool, raw: tuple[bytes, bytes],
-        ports_only: bool = False, fragmented: bool = False) -> str:
+def _l4(
+    ctx: Context,
+    proto: int,
+    p: bytes,
+    src: str,
+    dst: str,
+    length: int,
+    v6: bool,
+    raw: tuple[bytes, bytes],
+    ports_only: bool = False,
+    fragmented: bool = False,
+) -> str:
     """print-ip-demux.c: what the IP header's protocol (or the last extension header) says comes next."""
     if proto == 17:
         return udp(ctx, p, length, src, dst, ports_only, fragmented)
@@ -271,8 +311,13 @@ def _l4(ctx: Context, proto: int, p: bytes, src: str, dst: str, length: int, v6:
         text, hl = _ah(ctx, p)
         if hl < 0:
             return at + text
-        return at + text + _l4(ctx, p[0], p[hl:], src, dst, (length - hl) & 0xFFFFFFFF, v6, raw,
-                               ports_only=True, fragmented=fragmented)
+        return (
+            at
+            + text
+            + _l4(
+                ctx, p[0], p[hl:], src, dst, (length - hl) & 0xFFFFFFFF, v6, raw, ports_only=True, fragmented=fragmented
+            )
+        )
     decoder = {4: ipv4, 41: ipv6, 47: _gre, 50: _esp}.get(proto)
     if decoder:
         return at + decoder(ctx, p, length)
@@ -286,7 +331,7 @@ def mpls(ctx: Context, p: bytes, length: int) -> str:
         while True:
             if length - at < 4:
                 return s + (" (invalid)" if len(p) >= length else " (invalid) [|mpls]")
-            e = int.from_bytes(need(p, at + 4)[at:at + 4], "big")
+            e = int.from_bytes(need(p, at + 4)[at : at + 4], "big")
             s += f" (label {e >> 12}, tc {(e >> 9) & 7}{', [S]' if e & 0x100 else ''}, ttl {e & 0xFF})"
             at += 4
             if e & 0x100:
@@ -359,7 +404,8 @@ def _gre(ctx: Context, p: bytes, length: int) -> str:
         if len(p) < at + n or length < at + n:
             raise Cut(s + cut)
         at += n
-        return int.from_bytes(p[at - n:at], "big")
+        return int.from_bytes(p[at - n : at], "big")
+
     try:
         if ver == 1:  # PPTP: key holds the call id
             s += f", call {field(4) & 0xFFFF}" if flags & 0x2000 else ""
@@ -376,7 +422,7 @@ def _gre(ctx: Context, p: bytes, length: int) -> str:
                 af, sreoff, srelen = field(2), field(1), field(1)
                 if af == 0 and srelen == 0:
                     break
-                s += _gre_sre(af, sreoff, srelen, p[at:min(len(p), length)])
+                s += _gre_sre(af, sreoff, srelen, p[at : min(len(p), length)])
                 if s.endswith(cut):
                     return s
                 field(srelen)
@@ -421,5 +467,9 @@ def _gre_sre(af: int, off: int, n: int, b: bytes) -> str:
     for i in range(0, n, size):
         if len(b) < i + size:
             return s + ") [|gre]"
-        s += " " + ("*" if i == off else "") + (ipaddr(b[i:i + 4]) if size == 4 else f"{int.from_bytes(b[i:i + 2], 'big'):x}")
+        s += (
+            " "
+            + ("*" if i == off else "")
+            + (ipaddr(b[i : i + 4]) if size == 4 else f"{int.from_bytes(b[i : i + 2], 'big'):x}")
+        )
     return s + ")"

@@ -10,6 +10,7 @@ spanning tree, ARP), ``ip`` (IPv4, IPv6 and its extension headers, MPLS,
 IP in IP, GRE, ESP, AH), ``icmp`` (ICMP, ICMPv6, IGMP), ``transport`` (TCP and its options, UDP,
 SCTP, DCCP) and ``apps`` (DNS, HTTP, OSPF), so that the tests can compare the two line by line.
 """
+
 from __future__ import annotations
 
 import functools
@@ -34,8 +35,14 @@ def tcpdump_version() -> tuple[int, ...]:
 class Printer(Context):
     """Turn packets into the lines ``tcpdump -n`` prints; keeps tcpdump's per-connection TCP state."""
 
-    def __init__(self, link: bool = False, quiet: bool = False, absolute_seq: bool = False, hex_only: bool = False,
-                 dumps: bool = False) -> None:
+    def __init__(
+        self,
+        link: bool = False,
+        quiet: bool = False,
+        absolute_seq: bool = False,
+        hex_only: bool = False,
+        dumps: bool = False,
+    ) -> None:
         super().__init__(link=link, quiet=quiet, absolute_seq=absolute_seq, dumps=dumps, tcpdump=tcpdump_version())
         self.hex_only = hex_only
 

@@ -8,29 +8,111 @@ print-tcp.c (relative sequence numbers kept per connection in the ``Context``), 
 print-sctp.c and print-dccp.c without -v. Each printer takes the IP layer's addresses as text; DNS and HTTP
 payloads go on to ``apps``.
 """
+
 from __future__ import annotations
 
 from .apps import dns, http
 from .base import Context, ip6addr, ipaddr
 
 TCP_FLAGS = [(0x01, "F"), (0x02, "S"), (0x04, "R"), (0x08, "P"), (0x10, "."), (0x20, "U"), (0x40, "E"), (0x80, "W")]
-TCP_OPTIONS = {0: "eol", 1: "nop", 2: "mss", 3: "wscale", 4: "sackOK", 5: "sack", 6: "echo", 7: "echoreply", 8: "TS",
-               11: "cc", 12: "ccnew", 13: "ccecho", 19: "md5", 20: "scps", 28: "uto", 29: "tcp-ao", 30: "mptcp",
-               34: "tfo", 254: "exp"}  # print-tcp.c's names (4.99.3 prints kind 13 as "", see _tcp_options)
+TCP_OPTIONS = {
+    0: "eol",
+    1: "nop",
+    2: "mss",
+    3: "wscale",
+    4: "sackOK",
+    5: "sack",
+    6: "echo",
+    7: "echoreply",
+    8: "TS",
+    11: "cc",
+    12: "ccnew",
+    13: "ccecho",
+    19: "md5",
+    20: "scps",
+    28: "uto",
+    29: "tcp-ao",
+    30: "mptcp",
+    34: "tfo",
+    254: "exp",
+}  # print-tcp.c's names (4.99.3 prints kind 13 as "", see _tcp_options)
 # the bytes print-tcp.c reads after kind and length, where fixed; the others take what their length says
 TCP_OPTION_DATA = {0: 0, 1: 0, 2: 2, 3: 1, 4: 0, 6: 4, 7: 4, 8: 8, 11: 4, 12: 4, 13: 4, 19: 16, 20: 2, 28: 2}
 MPTCP_SUBTYPES = ["capable", "join", "dss", "add-addr", "rem-addr", "prio", "fail", "fast-close", "unknown"]
-DCCP_TYPES = {0: "DCCP-Request", 1: "DCCP-Response", 2: "DCCP-Data", 3: "DCCP-Ack", 4: "DCCP-DataAck", 5: "DCCP-CloseReq",
-              6: "DCCP-Close", 7: "DCCP-Reset", 8: "DCCP-Sync", 9: "DCCP-SyncAck"}
-DCCP_RESETS = ["unspecified", "closed", "aborted", "no_connection", "packet_error", "option_error", "mandatory_error",
-               "connection_refused", "bad_service_code", "too_busy", "bad_init_cookie", "aggression_penalty"]
-SCTP_CHUNKS = {0: "DATA", 1: "INIT", 2: "INIT ACK", 3: "SACK", 4: "HB REQ", 5: "HB ACK", 6: "ABORT", 7: "SHUTDOWN",
-               8: "SHUTDOWN ACK", 9: "OP ERR", 10: "COOKIE ECHO", 11: "COOKIE ACK", 12: "ECN ECHO", 13: "ECN CWR",
-               14: "SHUTDOWN COMPLETE", 0xC0: "FOR CUM TSN", 0xC1: "REL CTRL", 0xC2: "REL CTRL ACK"}
-SCTP_PPIDS = {1: "ISDN Q.921", 2: "M2UA", 3: "M3UA", 4: "SUA", 5: "M2PA", 6: "V5.2", 7: "H.248", 8: "BICC", 9: "TALI",
-              10: "DUA", 11: "ASAP", 12: "ENRP", 13: "H.323", 14: "Q.IPC", 15: "SIMCO", 16: "DDPSC", 17: "DDPSSC",
-              18: "S1AP", 19: "RUA", 20: "HNBAP", 21: "ForCES HP", 22: "ForCES MP", 23: "ForCES LP", 24: "SBc-AP",
-              25: "NBAP", 27: "X2AP"}
+DCCP_TYPES = {
+    0: "DCCP-Request",
+    1: "DCCP-Response",
+    2: "DCCP-Data",
+    3: "DCCP-Ack",
+    4: "DCCP-DataAck",
+    5: "DCCP-CloseReq",
+    6: "DCCP-Close",
+    7: "DCCP-Reset",
+    8: "DCCP-Sync",
+    9: "DCCP-SyncAck",
+}
+DCCP_RESETS = [
+    "unspecified",
+    "closed",
+    "aborted",
+    "no_connection",
+    "packet_error",
+    "option_error",
+    "mandatory_error",
+    "connection_refused",
+    "bad_service_code",
+    "too_busy",
+    "bad_init_cookie",
+    "aggression_penalty",
+]
+SCTP_CHUNKS = {
+    0: "DATA",
+    1: "INIT",
+    2: "INIT ACK",
+    3: "SACK",
+    4: "HB REQ",
+    5: "HB ACK",
+    6: "ABORT",
+    7: "SHUTDOWN",
+    8: "SHUTDOWN ACK",
+    9: "OP ERR",
+    10: "COOKIE ECHO",
+    11: "COOKIE ACK",
+    12: "ECN ECHO",
+    13: "ECN CWR",
+    14: "SHUTDOWN COMPLETE",
+    0xC0: "FOR CUM TSN",
+    0xC1: "REL CTRL",
+    0xC2: "REL CTRL ACK",
+}
+SCTP_PPIDS = {
+    1: "ISDN Q.921",
+    2: "M2UA",
+    3: "M3UA",
+    4: "SUA",
+    5: "M2PA",
+    6: "V5.2",
+    7: "H.248",
+    8: "BICC",
+    9: "TALI",
+    10: "DUA",
+    11: "ASAP",
+    12: "ENRP",
+    13: "H.323",
+    14: "Q.IPC",
+    15: "SIMCO",
+    16: "DDPSC",
+    17: "DDPSSC",
+    18: "S1AP",
+    19: "RUA",
+    20: "HNBAP",
+    21: "ForCES HP",
+    22: "ForCES MP",
+    23: "ForCES LP",
+    24: "SBc-AP",
+    25: "NBAP",
+    27: "X2AP",
+}
 SCTP_FORCES = {6704: "ForCES HP", 6705: "ForCES MP", 6706: "ForCES LP"}
 
 
@@ -79,8 +161,11 @@ def tcp(ctx: Context, p: bytes, length: int, src: str, dst: str, ports_only: boo
     if hlen < 20:
         return s + f" tcp {(length - hlen) & 0xFFFFFFFF} [bad hdr length {hlen} - too short, < 20]"
     if ctx.quiet:
-        return s + f"tcp {(length - hlen) & 0xFFFFFFFF}" + (
-            f" [bad hdr length {hlen} - too long, > {length}]" if hlen > length else "")
+        return (
+            s
+            + f"tcp {(length - hlen) & 0xFFFFFFFF}"
+            + (f" [bad hdr length {hlen} - too long, > {length}]" if hlen > length else "")
+        )
     fl = "".join(c for bit, c in TCP_FLAGS if flags & bit) or "none"
     s += f"Flags [{fl}]"
     thseq = thack = 0
@@ -111,8 +196,9 @@ def tcp(ctx: Context, p: bytes, length: int, src: str, dst: str, ports_only: boo
     if flags & 0x20:
         s += f", urg {urp}"
     if hlen > 20:
-        opts, complete, ctx.whole = _tcp_options(p[20:hlen], hlen - 20, rev, thseq, thack, flags, ctx.tcpdump,
-                                                 whole_segment=len(p) >= hlen + dlen)
+        opts, complete, ctx.whole = _tcp_options(
+            p[20:hlen], hlen - 20, rev, thseq, thack, flags, ctx.tcpdump, whole_segment=len(p) >= hlen + dlen
+        )
         if not complete:  # cut by the snap length, or a bad option: tcpdump stops there
             return s + ", options [" + opts
         s += ", options [" + opts + "]"
@@ -121,7 +207,7 @@ def tcp(ctx: Context, p: bytes, length: int, src: str, dst: str, ports_only: boo
         ctx.whole = True
         return s + f" [remaining caplen({len(p)}) < header length({hlen})] [|tcp]"
     if dlen > 0 and {sport, dport} & {80, 8080}:
-        s += http(p[hlen:hlen + dlen], dlen, ctx.tcpdump)
+        s += http(p[hlen : hlen + dlen], dlen, ctx.tcpdump)
     return s
 
 
@@ -134,8 +220,16 @@ class _OptionsEnd(Exception):
         ctx.longjmp = longjmp
 
 
-def _tcp_options(b: bytes, total: int, rev: bool, thseq: int, thack: int, flags: int = 0,
-                 version: tuple[int, ...] = (4, 99, 5), whole_segment: bool = True) -> tuple[str, bool, bool]:
+def _tcp_options(
+    b: bytes,
+    total: int,
+    rev: bool,
+    thseq: int,
+    thack: int,
+    flags: int = 0,
+    version: tuple[int, ...] = (4, 99, 5),
+    whole_segment: bool = True,
+) -> tuple[str, bool, bool]:
     """TCP options as print-tcp.c prints them; False when the line ends there (cut by the snap length, or a
     bad option: tcpdump then prints no length); True last when tcpdump quit by longjmp."""
     out, i, hlen, ch, proto = "", 0, total, "", "tcp"
@@ -148,7 +242,8 @@ def _tcp_options(b: bytes, total: int, rev: bool, thseq: int, thack: int, flags:
             raise bad()
         if i + n > len(b):
             raise _OptionsEnd(f" [|{proto}]" + (">" if ch else ""))
-        return b[i:i + n]
+        return b[i : i + n]
+
     try:
         while hlen > 0:
             out += ch
@@ -175,8 +270,10 @@ def _tcp_options(b: bytes, total: int, rev: bool, thseq: int, thack: int, flags:
                     base = thseq if rev else thack
                     for j in range(0, datalen, 8):
                         v = need(j + 8)[j:]
-                        out += (f"{{{(int.from_bytes(v[:4], 'big') - base) & 0xFFFFFFFF}:"
-                                f"{(int.from_bytes(v[4:8], 'big') - base) & 0xFFFFFFFF}}}")
+                        out += (
+                            f"{{{(int.from_bytes(v[:4], 'big') - base) & 0xFFFFFFFF}:"
+                            f"{(int.from_bytes(v[4:8], 'big') - base) & 0xFFFFFFFF}}}"
+                        )
             elif opt == 29:  # TCP-AO (RFC 5925)
                 if datalen < 2:
                     out += " (invalid)"
@@ -206,7 +303,7 @@ def _tcp_options(b: bytes, total: int, rev: bool, thseq: int, thack: int, flags:
                 elif opt == 28:  # user timeout: minutes when the low bit is set, else seconds
                     out += f" 0x{n:x} {(n >> 1) * 60 if n & 1 else n >> 1}"
                 elif opt == 30:
-                    text, ok = _mptcp(b[i - 2:i + datalen], flags)
+                    text, ok = _mptcp(b[i - 2 : i + datalen], flags)
                     out += text
                     if not ok:
                         raise bad()
@@ -256,7 +353,8 @@ def _mptcp(o: bytes, flags: int) -> tuple[str, bool]:
     syn, ack = flags & 0x02, flags & 0x10
 
     def u(a: int, k: int) -> int:
-        return int.from_bytes(o[a:a + k], "big")
+        return int.from_bytes(o[a : a + k], "big")
+
     if sub == 0:  # MP_CAPABLE: version, checksum flag, the keys
         if not ((n in (12, 4) and syn) or (n in (20, 22) and ack and not syn)):
             return out, False
@@ -270,8 +368,11 @@ def _mptcp(o: bytes, flags: int) -> tuple[str, bool]:
             return out, False
         if n != 24:
             out += (" backup" if o[2] & 1 else "") + f" id {o[3]}"
-        out += {12: f" token 0x{u(4, 4):x} nonce 0x{u(8, 4):x}", 16: f" hmac 0x{u(4, 8):x} nonce 0x{u(12, 4):x}",
-                24: f" hmac 0x{o[4:24].hex()}"}[n]
+        out += {
+            12: f" token 0x{u(4, 4):x} nonce 0x{u(8, 4):x}",
+            16: f" hmac 0x{u(4, 8):x} nonce 0x{u(12, 4):x}",
+            24: f" hmac 0x{o[4:24].hex()}",
+        }[n]
     elif sub == 2:  # DSS: data ack and data sequence mapping, each 4 or 8 bytes
         if n < 4 or syn:
             return out, False
@@ -301,7 +402,11 @@ def _mptcp(o: bytes, flags: int) -> tuple[str, bool]:
     elif sub == 3:  # ADD_ADDR: an IPv4 or IPv6 address, maybe a port and an HMAC
         if n not in (8, 10, 16, 18, 20, 22, 28, 30):
             return out, False
-        out += " " + {6: "v0-ip6", 4: "v0-ip4", 1: "v1-echo", 0: "v1"}.get(o[2] & 0xF, "[bad version/echo]") + f" id {o[3]}"
+        out += (
+            " "
+            + {6: "v0-ip6", 4: "v0-ip4", 1: "v1-echo", 0: "v1"}.get(o[2] & 0xF, "[bad version/echo]")
+            + f" id {o[3]}"
+        )
         alen = 4 if n < 20 else 16
         out += " " + (ipaddr(o[4:8]) if alen == 4 else ip6addr(o[4:20]))
         if n in (10, 18, 22, 30):
@@ -339,8 +444,11 @@ def dccp(ctx: Context, p: bytes, length: int, src: str, dst: str) -> str:
     s = f"{src}.{int.from_bytes(p[0:2], 'big')} > {dst}.{int.from_bytes(p[2:4], 'big')}: DCCP"
     hlen = p[4] * 4
     if ctx.quiet:
-        return s + f" {(length - hlen) & 0xFFFFFFFF}" + (
-            f" [bad hdr length {hlen} - too long, > {length}]" if hlen > length else "")
+        return (
+            s
+            + f" {(length - hlen) & 0xFFFFFFFF}"
+            + (f" [bad hdr length {hlen} - too long, > {length}]" if hlen > length else "")
+        )
     t = (p[8] >> 1) & 0xF
     name = DCCP_TYPES.get(t, "")
     extra = {0: 4, 1: 12, 2: 0, 7: 12}.get(t, 8 if t < 10 else 0)  # what follows the generic header
@@ -350,7 +458,7 @@ def dccp(ctx: Context, p: bytes, length: int, src: str, dst: str) -> str:
         return s + "  [|dccp]"
     s += " " + (name or f"unknown-type-{t}") + " "
     if t in (0, 1):
-        s += f"(service={int.from_bytes(p[basic + extra - 4:basic + extra], 'big')}) "
+        s += f"(service={int.from_bytes(p[basic + extra - 4 : basic + extra], 'big')}) "
     elif t == 7:
         code = p[basic + 8]
         s += f"(code={DCCP_RESETS[code] if code < len(DCCP_RESETS) else 'invalid'}) "
@@ -359,7 +467,7 @@ def dccp(ctx: Context, p: bytes, length: int, src: str, dst: str) -> str:
         if len(p) < a + n:
             ctx.whole = True
             return s + " [|dccp]"
-        s += f"(ack={int.from_bytes(p[a:a + n], 'big')}) "
+        s += f"(ack={int.from_bytes(p[a : a + n], 'big')}) "
     return s
 
 
@@ -373,11 +481,14 @@ def sctp(ctx: Context, p: bytes, length: int, src: str, dst: str) -> str:
     if len(p) < 12:
         return " [|sctp]"
     sport, dport = int.from_bytes(p[0:2], "big"), int.from_bytes(p[2:4], "big")
-    s = f"{src}.{sport} > {dst}.{dport}: sctp" + "".join(f"[{SCTP_FORCES[x]}]" for x in (sport, dport) if x in SCTP_FORCES)
+    s = f"{src}.{sport} > {dst}.{dport}: sctp" + "".join(
+        f"[{SCTP_FORCES[x]}]" for x in (sport, dport) if x in SCTP_FORCES
+    )
     at, left, sep, n = 12, length - 12, " (", 0
 
     def u(a: int, k: int) -> int:
-        return int.from_bytes(p[a:a + k], "big")
+        return int.from_bytes(p[a : a + k], "big")
+
     while left:
         n += 1
         if left < 4:
@@ -401,15 +512,19 @@ def sctp(ctx: Context, p: bytes, length: int, src: str, dst: str) -> str:
             if rest < 12:
                 return s + bogus
             ppid = u(body + 8, 4)
-            s += (f"[TSN: {u(body, 4)}] [SID: {u(body + 4, 2)}] [SSEQ {u(body + 6, 2)}] "
-                  f"[PPID {SCTP_PPIDS.get(ppid, f'0x{ppid:x}')}] ")
+            s += (
+                f"[TSN: {u(body, 4)}] [SID: {u(body + 4, 2)}] [SSEQ {u(body + 6, 2)}] "
+                f"[PPID {SCTP_PPIDS.get(ppid, f'0x{ppid:x}')}] "
+            )
             if rest == 12:
                 return s + bogus
         elif ctype in (1, 2):  # INIT, INIT ACK: tag, window, streams, first TSN
             if rest < 16:
                 return s + bogus
-            s += (f"[init tag: {u(body, 4)}] [rwnd: {u(body + 4, 4)}] [OS: {u(body + 8, 2)}] "
-                  f"[MIS: {u(body + 10, 2)}] [init TSN: {u(body + 12, 4)}] ")
+            s += (
+                f"[init tag: {u(body, 4)}] [rwnd: {u(body + 4, 4)}] [OS: {u(body + 8, 2)}] "
+                f"[MIS: {u(body + 10, 2)}] [init TSN: {u(body + 12, 4)}] "
+            )
         elif ctype == 3:  # SACK: cumulative ack, window, gap blocks, duplicate TSNs
             if rest < 12:
                 return s + bogus
@@ -421,8 +536,10 @@ def sctp(ctx: Context, p: bytes, length: int, src: str, dst: str) -> str:
                     break
                 if r < 4:
                     return s + bogus
-                s += (f"\n\t\t[gap ack block #{i + 1}: start = {(cum + u(a, 2)) & 0xFFFFFFFF}, "
-                      f"end = {(cum + u(a + 2, 2)) & 0xFFFFFFFF}] ")
+                s += (
+                    f"\n\t\t[gap ack block #{i + 1}: start = {(cum + u(a, 2)) & 0xFFFFFFFF}, "
+                    f"end = {(cum + u(a + 2, 2)) & 0xFFFFFFFF}] "
+                )
                 a, r = a + 4, r - 4
             for i in range(dups):
                 if not r:
