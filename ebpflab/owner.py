@@ -69,14 +69,12 @@ def give_back_tree(folder: Path, of: Path | None = None, recursive: bool = True)
     return changed
 
 
-def give_back_after_cell(*_: object) -> None:
+def give_back_after_cell(build: Path) -> None:
     """After a notebook cell run as root: what it wrote in the notebook's folder (a capture, a saved plot;
-    not below, a home folder can be large) and in build/ (CO-RE objects) goes to that folder's owner."""
-    from . import REPO
-
+    not below, a home folder can be large) and in ``build`` (CO-RE objects) goes to that folder's owner."""
     try:
         give_back_tree(Path.cwd(), recursive=False)
-        if (REPO / "build").is_dir():
-            give_back_tree(REPO / "build")
+        if build.is_dir():
+            give_back_tree(build)
     except OSError:  # never fail a learner's cell over ownership; the next `make` gives it back anyway
         pass
