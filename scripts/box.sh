@@ -171,8 +171,19 @@ EOF
   # a serial console too: a headless QEMU check reads the boot there
   mkdir -p "$root/etc/default/grub.d"
   printf 'GRUB_TIMEOUT=1\nGRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200n8"\n' >"$root/etc/default/grub.d/ebpflab.cfg"
+  # console=ttyS0 makes systemd start a getty there, but a VirtualBox VM (as Vagrant makes it) has
+  # no serial port: the kernel still lists ttyS0 (type 0, no UART), agetty fails on it ("failed to
+  # get terminal attributes") and systemd restarts it every 10 s for ever (measured under QEMU
+  # with -serial none). Start it only on a real UART; an unmet ExecCondition is not restarted.
+  mkdir -p "$root/etc/systemd/system/serial-getty@.service.d"
+  serial_getty_dropin >"$root/etc/systemd/system/serial-getty@.service.d/ebpflab.conf"
   touch "$root/etc/cloud/cloud-init.disabled"
   img_in_root systemctl enable --quiet systemd-networkd systemd-resolved ssh ebpflab-ssh-hostkeys.service
+}
+
+# The serial getty's drop-in: no getty on a ttyS* without a UART behind it (sysfs type 0).
+serial_getty_dropin() {
+  printf '[Service]\nExecCondition=/usr/bin/grep -qvx 0 /sys/class/tty/%%I/type\n'
 }
 
 # The root's files onto the mounted disk, without what belongs to the build or to this machine.

@@ -6,7 +6,8 @@
 
 A build takes minutes and root; here: bad input is one sentence and exit 2 before anything is
 built, the VirtualBox appliance description is consistent (its disk, controller and MAC address,
-which the box's Vagrantfile repeats), and the catalogue lists each box with its checksum and URL.
+which the box's Vagrantfile repeats), the catalogue lists each box with its checksum and URL, and
+the serial getty starts only where a UART is (VirtualBox VMs have none).
 The functions come from sourcing scripts/box.sh, which then runs nothing.
 """
 
@@ -107,3 +108,14 @@ def test_the_catalogue_lists_each_box_with_its_checksum(tmp_path):
         assert p["url"] == f"https://example.org/boxes/ebpflab-debian-13-amd64-{provider}.box"
         assert p["checksum_type"] == "sha256" and p["checksum"] == hashlib.sha256(body).hexdigest()
         assert p["architecture"] == "amd64" and p["default_architecture"] is True
+
+
+@pytest.mark.parametrize("uart_type, starts", [("4", True), ("0", False)])
+def test_the_serial_getty_starts_only_on_a_real_uart(tmp_path, uart_type, starts):
+    # VirtualBox VMs have no serial port: ttyS0 is then of type 0, and a getty there would fail
+    # and restart for ever. The drop-in's condition, run on a stand-in for the sysfs file.
+    dropin = run_function("serial_getty_dropin", tmp_path)
+    [condition] = [line.split("=", 1)[1] for line in dropin.splitlines() if line.startswith("ExecCondition=")]
+    (tmp_path / "type").write_text(uart_type + "\n")
+    argv = condition.replace("/sys/class/tty/%I/type", str(tmp_path / "type")).split()
+    assert (subprocess.run(argv, timeout=30).returncode == 0) is starts
