@@ -145,8 +145,8 @@ inside() {
   chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 CI=true "${envx[@]}" \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin bash -c "$1"
 }
-# The README's one prerequisite on a minimal system: make; and for a user, sudo (see the README).
-packages=make; [ "$user" = root ] || packages="make sudo"
+# The README's first step on a minimal system: make, and git to clone; for a user, sudo too (see the README).
+packages="make git"; [ "$user" = root ] || packages="make git sudo"
 inside "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $packages >/dev/null" \
   || die "could not install $packages inside the $suite root."
 if [ "$user" = root ]; then
