@@ -361,16 +361,19 @@ def test_lab_00(jupyter, running):
 
 
 def test_lab_02_live_chart_moves_and_starts_at_the_true_rate(jupyter, running):
-    page, cells, live = finished(jupyter, running, "02_first_xdp")
+    page, _cells, live = finished(jupyter, running, "02_first_xdp")
     seen = chart_record(page)
     # Distinct images the page's poll saw: a busy machine paints and polls less often, so ask only that the
     # chart changed twice after its first frame (a chart drawn once at the end shows 1).
     assert seen["images"] >= 3, f"the live chart was redrawn {seen['images']} times while its cell ran"
     assert seen["states"][:3] == ["empty", "status", "chart"], f"status line, then chart: {seen['states']}"
     assert "…" not in cell(page, live).locator(".jp-Cell-outputWrapper").text_content(), "the status line stayed"
-    rate = int(re.search(r"RATE = (\d+)", cells[live].source)[1])
-    first = float(kernel_value(jupyter, "02_first_xdp.ipynb", "print(chart.data['packets/s counted by XDP'][0])"))
-    assert abs(first - rate) <= 0.2 * rate, f"first plotted rate {first:.0f}, configured {rate}"
+    # Judged against what the sender achieved (sent.rate), not the configured RATE: a busy machine sends
+    # fewer (1498/s of 2000 seen with three suites running); a first interval that wrongly counts the
+    # set-up time shows a fraction of either.
+    printed = kernel_value(jupyter, "02_first_xdp.ipynb", "print(chart.data['packets/s counted by XDP'][0], sent.rate)")
+    first, achieved = map(float, printed.split())
+    assert abs(first - achieved) <= 0.2 * achieved, f"first plotted rate {first:.0f}, the sender's {achieved:.0f}/s"
     show(page, cell(page, live).locator(".jp-Cell-outputWrapper"), "02_first_xdp")
 
 
