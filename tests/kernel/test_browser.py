@@ -369,11 +369,13 @@ def test_lab_02_live_chart_moves_and_starts_at_the_true_rate(jupyter, running):
     assert seen["states"][:3] == ["empty", "status", "chart"], f"status line, then chart: {seen['states']}"
     assert "…" not in cell(page, live).locator(".jp-Cell-outputWrapper").text_content(), "the status line stayed"
     # Judged against what the sender achieved (sent.rate), not the configured RATE: a busy machine sends
-    # fewer (1498/s of 2000 seen with three suites running); a first interval that wrongly counts the
-    # set-up time shows a fraction of either.
+    # fewer (1498/s of 2000 seen with three suites running). The first point is one 0.25 s sample of a
+    # paced sender catching up after its start (2471/s seen against 2000/s on a quiet machine), so the
+    # bound is loose; a first interval that wrongly counts the set-up time shows a third or less here, and
+    # tests/unit/test_plots.py checks the rate arithmetic exactly.
     printed = kernel_value(jupyter, "02_first_xdp.ipynb", "print(chart.data['packets/s counted by XDP'][0], sent.rate)")
     first, achieved = map(float, printed.split())
-    assert abs(first - achieved) <= 0.2 * achieved, f"first plotted rate {first:.0f}, the sender's {achieved:.0f}/s"
+    assert 0.5 * achieved <= first <= 1.5 * achieved, f"first plotted rate {first:.0f}, the sender's {achieved:.0f}/s"
     show(page, cell(page, live).locator(".jp-Cell-outputWrapper"), "02_first_xdp")
 
 
