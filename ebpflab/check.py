@@ -10,11 +10,17 @@ stub left as shipped fails with a sentence the learner can act on.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from .errors import CheckFailed
+from . import progress
+from .errors import CheckFailed, LabError
+
+Check = TypeVar("Check", bound=Callable[..., None])
 
 
 def ok(message: str) -> None:
@@ -67,6 +73,58 @@ def filled(value: Any, name: str) -> None:
 
 
 # --- exercises and their reference solutions (CONTRIBUTING.md) ----------------------------------
+EXERCISES: dict[tuple[str, str], Callable[..., None]] = {}  # (lab, exercise) -> its check
+
+
+def exercise(lab: str, name: str) -> Callable[[Check], Check]:
+    """Make a function the check of exercise ``name`` of ``lab`` (ebpflab/exercises/): it records pass or fail.
+
+    The check cell calls it with the exercise cell's answer. A placeholder left in (None, ...) fails at
+    once; anything the learner's code raises becomes one sentence (CheckFailed), never a traceback.
+    """
+
+    def wrap(fn: Check) -> Check:
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> None:
+            try:
+                if any(a is None or a is Ellipsis for a in (*args, *kwargs.values())):
+                    raise CheckFailed(
+                        f"{name}: the answer is not filled in yet: replace the placeholder in the cell above"
+                    )
+                fn(*args, **kwargs)
+            except CheckFailed as exc:
+                progress.record(lab, name, False, str(exc))
+                raise
+            except LabError as exc:  # the learner's C did not compile or verify, a bad value, ...
+                progress.record(lab, name, False, str(exc))
+                raise CheckFailed(str(exc)) from exc
+            except Exception as exc:
+                why = f"your answer raised {type(exc).__name__}: {exc} (run it in a cell of its own to see where)"
+                progress.record(lab, name, False, why)
+                raise CheckFailed(why) from exc
+            progress.record(lab, name, True, "")
+
+        EXERCISES[lab, name] = run
+        return run  # type: ignore[return-value]  # same signature as fn
+
+    return wrap
+
+
+@contextlib.contextmanager
+def refusing(owner: Any, attr: str, what: str) -> Iterator[None]:
+    """While the block runs, ``owner.attr`` (the package's reference for an exercise) fails the check if called."""
+    original = getattr(owner, attr)
+
+    def trap(*args: Any, **kwargs: Any) -> Any:
+        raise CheckFailed(f"your answer calls the kit's own {what}: this exercise asks you to write it yourself")
+
+    setattr(owner, attr, trap)
+    try:
+        yield
+    finally:
+        setattr(owner, attr, original)
+
+
 def solutions(lab: str | Path) -> dict[str, str]:
     """The reference solutions of a lab: the ``# %% exercise: NAME`` blocks of labs/solutions/<lab>.py."""
     from . import LABS_DIR

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from .errors import LabError
@@ -23,6 +24,7 @@ COMMANDS = {
     "url": ("ebpflab.labserver", "print the JupyterLab address with its token"),
     "tcpdump": ("ebpflab.tcpdump.command", "capture packets with XDP and a ring buffer, printed like tcpdump (lab 06)"),
     "export": ("ebpflab.export", "serve the running lab's counters in Prometheus' text format (lab 09)"),
+    "progress": ("ebpflab.progress", "print which exercises you have passed, from the progress file (lab 00)"),
     "events": (
         "ebpflab.security",
         "print exec/open/connect/exit events as JSON lines, filtered in the kernel (lab 10)",
@@ -78,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `ebpflab progress | head`: the reader has had enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 #
 # SPDX-License-Identifier: MIT
 
-"""Files root makes in a participant's checkout go back to the checkout's owner (``make lab``, ``make test``).
+"""Files root makes in a participant's checkout go back to the checkout's owner (lab 00: ``make lab``, ``make test``).
 
 Programs load as root, so JupyterLab, its kernels and pytest run as root, even for a user who ran
 ``make`` with sudo. Whose a file should be is read from the folder it belongs to (the checkout or

@@ -8,7 +8,9 @@ on the running kernel as root (no mocks of BCC or the kernel) and is skipped wit
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,8 @@ from ebpflab.owner import give_back_tree
 TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS))  # shared helpers (httputil, cbpf_corpus) for both trees
 os.environ.setdefault("EBPFLAB_HEADLESS", "1")
+# Checks run by the suite (notebooks, shortcuts) record their outcome here, not in the learner's progress.csv.
+os.environ["EBPFLAB_PROGRESS"] = os.path.join(tempfile.mkdtemp(prefix="ebpflab-progress-"), "progress.csv")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -33,3 +37,4 @@ def pytest_unconfigure(config):
     """`make test` by a user runs pytest through sudo: what it left in their checkout (.pytest_cache,
     tests/artifacts/, build/*.o, __pycache__) goes back to them, as the last thing pytest does."""
     give_back_tree(TESTS.parent)
+    shutil.rmtree(Path(os.environ["EBPFLAB_PROGRESS"]).parent, ignore_errors=True)

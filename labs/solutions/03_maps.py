@@ -4,8 +4,11 @@
 
 """Reference solutions for labs/03_maps.ipynb (the test suite substitutes them for the stubs)."""
 
+
 # %% exercise: busiest
-busiest = max(snapshot, key=lambda src: snapshot[src][1])
+def busiest(snapshot):
+    """The source address (a string such as "198.18.1.10") that sent the most bytes."""
+    return max(snapshot, key=lambda src: snapshot[src][1])
 
 
 # %% exercise: seed
