@@ -25,7 +25,7 @@ from pathlib import Path
 from .maps import PIN_ROOT
 from .netlab import ip, kill_netns_pids, owner_of
 from .system import owner_alive, require_root
-from .tcpdump.capture import FILTER_PREFIX, filter_header_owner
+from .tcpdump.filterfile import FILTER_PREFIX, filter_header_owner
 from .xdp import XDP_MARKS, XdpMark, xdp_programs
 
 

@@ -28,6 +28,7 @@ from ..loader import Program
 from ..netlab import link_info
 from ..system import require_root
 from . import capfilter
+from .filterfile import FILTER_PREFIX
 from .pcap import DEFAULT_SNAPLEN, RECORD, Packet, packets, records
 from .ringbuf import RingReader
 
@@ -44,14 +45,6 @@ PROTOCOL_SLOTS = (
     "other",
     "malformed",
 )  # xdp_capture.c
-FILTER_PREFIX = "ebpflab-filter-"  # + owner tag + "-": the C filter written for clang, in the temp folder
-
-
-def filter_header_owner(name: str) -> str | None:
-    """The owner tag in a filter header's file name (``ebpflab cleanup`` removes a dead owner's); None if it is not one."""
-    if not (name.startswith(FILTER_PREFIX) and name.endswith(".h")):
-        return None
-    return name[len(FILTER_PREFIX) :].split("-", 1)[0]
 
 
 def mono_to_wall_ns() -> int:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from ebpflab import cleanup, maps, traffic
-from ebpflab.tcpdump.capture import FILTER_PREFIX
+from ebpflab.tcpdump.filterfile import FILTER_PREFIX
 
 EBPFLAB = str(Path(sys.executable).parent / "ebpflab")
 SEED = 20261203
