@@ -20,7 +20,7 @@ BPFTOOL := /usr/sbin/bpftool
 lab: setup ## install what is missing, then serve JupyterLab on 127.0.0.1
 	@$(ROOT) $(VENV)/bin/ebpflab lab
 
-test: EXTRA_PACKAGES = prometheus vagrant stress-ng netsniff-ng chromium
+test: EXTRA_PACKAGES = prometheus vagrant stress-ng netsniff-ng chromium qemu-utils
 test: setup ## install what is missing, then run every test (real kernel, real packets)
 	@$(ROOT) $(PY) -m pytest $(PYTEST_ARGS)
 

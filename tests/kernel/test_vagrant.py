@@ -256,7 +256,7 @@ def test_vagrant_box_add_refuses_a_changed_box(tmp_path):
 
 def test_virtualbox_box_ovf_names_its_disk_nic_and_mac_consistently(tmp_path):
     if shutil.which("qemu-img") is None:
-        pytest.skip("qemu-img (qemu-utils) is not installed")
+        pytest.skip("qemu-img (qemu-utils) is not installed: `make test` installs it")
     (tmp_path / "work").mkdir()
     out = tmp_path / "out"
     out.mkdir()
