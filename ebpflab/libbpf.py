@@ -168,7 +168,11 @@ def compile_object(source: Path, out: Path) -> Path:
 
 
 def resolve_object(source: str | Path) -> tuple[str, Path]:
-    """(name, object) for a program in ``bpf/NAME.bpf.c`` or for C text, compiling it when stale."""
+    """(name, object) for a program in ``bpf/NAME.bpf.c``, for C text (compiled when stale), or a compiled ``.o``."""
+    if isinstance(source, Path) and source.suffix == ".o":  # compiled elsewhere (a check's temporary directory)
+        if not source.is_file():
+            raise LabError(f"no compiled object {source}")
+        return source.name.removesuffix(".o").removesuffix(".bpf"), source
     text = str(source)
     if "\n" in text or "{" in text:  # C text from a notebook cell
         digest = hashlib.sha1(text.encode()).hexdigest()[:12]

@@ -41,6 +41,17 @@ def test_the_makefile_compiles_with_the_same_flags_as_the_binding():
     assert rule and f"clang {' '.join(CLANG_FLAGS)} " in rule.group(0)
 
 
+def test_an_object_compiled_elsewhere_loads_from_where_it_lies(tmp_path: Path):
+    """Lab 11's checks compile a learner's C into a temporary directory, never into build/."""
+    obj = compile_object(BPF_DIR / "xdp_count.bpf.c", tmp_path / "answer.bpf.o")
+    with CoreProgram(obj, knobs={"xdp_action": XDP_DROP}) as prog:
+        assert prog.name == "answer" and prog.path == obj
+        assert prog.read_only_globals() == {"xdp_action": XDP_DROP}
+        assert prog["counts"].values() == [0, 0]
+    with pytest.raises(LabError, match="no compiled object"):
+        CoreProgram(tmp_path / "missing.bpf.o").build()
+
+
 def test_core_counter_counts_exactly_what_its_bcc_twin_counts(net):
     frames = mixed_frames(net)
     totals = {}
