@@ -19,10 +19,11 @@ from ..netlab import LabNet
 
 LAB = "05_verifier"
 GALLERY_LIKENESS = 0.9  # a renamed copy scores 1.0; the reference answers score below 0.75
-C_KEYWORDS = frozenset(
+_KEYWORDS = (
     "auto break case char const continue default do double else enum extern float for goto if inline int long "
-    "register return short signed sizeof static struct switch typedef union unsigned void volatile while".split()
+    "register return short signed sizeof static struct switch typedef union unsigned void volatile while"
 )
+C_KEYWORDS = frozenset(_KEYWORDS.split())  # kept as they are: every other name is renamed
 
 
 def tokens(text: str) -> list[str]:
@@ -46,9 +47,7 @@ def refuse_gallery_copy(text: str) -> None:
     """Fail when ``text`` is one of bpf/verifier/'s programs with its names changed."""
     for path in sorted((BPF_DIR / "verifier").glob("*.c")):
         if likeness(text, path.read_text()) > GALLERY_LIKENESS:
-            raise CheckFailed(
-                f"your program is {path.name} from the gallery with other names: write your own program"
-            )
+            raise CheckFailed(f"your program is {path.name} from the gallery with other names: write your own program")
 
 
 def _c_text(answer: Any, name: str) -> str:
