@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import random
-import struct
 import time
 from collections.abc import Callable
 
@@ -18,13 +17,14 @@ from ..loader import Program
 from ..netlab import LabNet
 from ..tcpdump.capfilter import compile_filter
 from ..tcpdump.capture import Capture
+from ..tcpdump.pcap import RECORD
 from ..tcpdump.print import transport
 from ..tcpdump.print.text import Printer
 
 LAB = "06_tcpdump"
 _WANTED = "(tcp and port 8001) or icmp"  # what the kernel-filter exercise asks for, in libpcap's words
 _LETTERS = "FSRP.UEW"  # tcpdump's flag letters, bit 0 first (print-tcp.c)
-PCAP_HEADER = struct.Struct("<IIII")  # ts_sec, ts_usec, caplen, len: a pcap record's header, as in xdp_capture.c
+PCAP_HEADER = RECORD  # ts_sec, ts_usec, caplen, len: the exercise's struct pcap_rec starts as xdp_capture.c's
 
 
 def _wait(done: Callable[[], bool], seconds: float = 5.0) -> bool:
