@@ -142,10 +142,11 @@ def _send_pinned(net: LabNet, frames: list[Any]) -> None:
 def ratelimit(answer: str) -> None:
     """Check ``xdp_ratelimit`` in ``answer`` (C text): each source passes LIMIT packets per window, then drops.
 
-    Three spoofed sources send interleaved: one exactly LIMIT (loses nothing), two 2x and 3x over. An
+    Three spoofed sources send interleaved: one exactly LIMIT (loses nothing), two 2x and 5x over. An
     over-limit source passes at least LIMIT and at most LIMIT * (1 + D / window), D the measured time from
-    the first packet sent to the last one counted (fixed windows and token buckets both fit). After a
-    whole window of silence the cut source passes LIMIT again.
+    the first packet sent to the last one counted (windows begun by a source's first packet and token buckets
+    both fit), or LIMIT per window boundary crossed for windows aligned to multiples of WINDOW_MS since boot.
+    After a whole window of silence the cut source passes LIMIT again.
     """
     if not isinstance(answer, str):
         raise CheckFailed(f"the answer is the C program as a string, not {type(answer).__name__}")
@@ -161,15 +162,16 @@ def ratelimit(answer: str) -> None:
         sink = _UdpCounter(net)
         try:
 
-            def frame(src: str) -> Any:
-                return traffic.udp(net, "client", "server", dport=sink.port, src_ip=src)
+            def frame(src: str) -> bytes:
+                return bytes(traffic.udp(net, "client", "server", dport=sink.port, src_ip=src))  # built once
 
-            sent = {ok_src: limit, heavy: 2 * limit, heavier: 3 * limit}
+            sent = {ok_src: limit, heavy: 2 * limit, heavier: 5 * limit}
             made = {src: frame(src) for src in sent}
             order = [src for src, n in sent.items() for _ in range(n)]
             rng.shuffle(order)
+            first = [made[src] for src in order] + [frame(end1)]
             start = time.monotonic()
-            _send_pinned(net, [made[src] for src in order] + [frame(end1)])
+            _send_pinned(net, first)
             if not sink.until(end1):
                 raise CheckFailed(
                     "the server did not receive the first packet of a fresh source sent after the others: "
@@ -182,14 +184,19 @@ def ratelimit(answer: str) -> None:
                     f"a source that sent exactly LIMIT={limit} packets got {got[ok_src]} through: "
                     "a source within its limit should lose nothing (is the limit per source address?)"
                 )
-            high = int(limit * (1 + seconds / (window_ms / 1000)))
+            window = window_ms / 1000
+            # windows begun by a source's first packet fit in 1 + D/window, as does a token bucket's refill;
+            # windows aligned to multiples of the window since boot (bpf_ktime_get_ns() is CLOCK_MONOTONIC, as
+            # time.monotonic() is) may also be cut by each boundary the sending crossed
+            crossed = int((start + seconds) // window) - int(start // window)
+            high = max(int(limit * (1 + seconds / window)), limit * (1 + crossed))
             for src in (heavy, heavier):
                 if not limit <= got[src] <= high:
                     raise CheckFailed(
                         f"a source that sent {sent[src]} packets within {seconds:.2f} s got {got[src]} through; "
                         f"with LIMIT={limit} per {window_ms} ms it should get {limit} to {high}"
                     )
-            time.sleep(window_ms / 1000 * 1.1)  # a whole window with no packet from anyone: every source may send again
+            time.sleep(window * 1.1)  # a whole window with no packet from anyone: every source may send again
             sink.received.clear()
             _send_pinned(net, [made[heavy]] * limit + [frame(end2)])
             if not sink.until(end2) or sink.received.get(heavy, 0) != limit:
