@@ -39,6 +39,20 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
+def _sentinel_rule(mon: security.ProcessMonitor, top: Path) -> Path:
+    """A file whose open the policy logs: the kernel delivers it whatever the filter says (the evidence)."""
+    path = _write(top / "sentinel", "")
+    mon.deny("open", str(path), action="log")
+    return path
+
+
+def _after_everything(mon: security.ProcessMonitor, sentinel: Path) -> list[security.Event]:
+    """Open the sentinel last and wait for it: the ring delivers in order, so every event before it is in."""
+    subprocess.run(["/bin/cat", str(sentinel)], check=True, timeout=30)
+    mon.wait_for(lambda evs: any(e.path == str(sentinel) and e.action for e in evs))
+    return [e for e in mon.events if not e.action]  # the sentinel's open is the policy's, not the filter's
+
+
 # --- secret-rule -------------------------------------------------------------------------------
 def _read_via_app(app: security.WebApp, program: str, path: Path) -> str:
     """What ``program path`` printed when the app's injection bug ran it in the server's namespace."""
@@ -114,20 +128,25 @@ def keep_filter(answer: str) -> None:
         raise CheckFailed("KEEP_C should be the C text of the exercise cell, with its function keep()")
     rng = random.Random()
     n_server, n_client, n_root = rng.randint(3, 8), rng.randint(3, 8), rng.randint(2, 5)
-    with LabNet() as net:
-        server = security.netns_inode(net["server"])
-        with security.ProcessMonitor(answer, defines={"SERVER_NETNS": server}) as mine:
-            busy = [net.popen(h, sys.executable, "-c", _opener(3000)) for h in ("client", "server")]
-            for p in busy:
-                p.wait(timeout=120)
-            for _ in range(n_client):
-                net.run("client", "/bin/true")
-            for _ in range(n_root):
-                subprocess.run(["/bin/true"], check=True, timeout=30)
-            for _ in range(n_server):  # last: once these arrived, everything before them has (one ring, in order)
-                net.run("server", "/bin/true")
-            mine.wait_for(lambda evs: sum(e.comm == "true" and e.netns == server for e in evs) >= n_server)
-            counts, events = mine.counts(), list(mine.events)
+    top = _scratch_dir(rng)
+    try:
+        with LabNet() as net:
+            server = security.netns_inode(net["server"])
+            with security.ProcessMonitor(answer, defines={"SERVER_NETNS": server}) as mine:
+                sentinel = _sentinel_rule(mine, top)
+                busy = [net.popen(h, sys.executable, "-c", _opener(3000)) for h in ("client", "server")]
+                for p in busy:
+                    p.wait(timeout=120)
+                for _ in range(n_client):
+                    net.run("client", "/bin/true")
+                for _ in range(n_root):
+                    subprocess.run(["/bin/true"], check=True, timeout=30)
+                for _ in range(n_server):
+                    net.run("server", "/bin/true")
+                events = _after_everything(mine, sentinel)
+                counts = mine.counts()
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
     check.that(
         counts["generated"] >= 6000,
         f"{counts['generated']} events generated",
@@ -175,14 +194,12 @@ def audit_opens(answer: str) -> None:
         os.chmod(tool, 0o755)
         wanted = [rng.choice(inside) for _ in range(rng.randint(3, 9))]
         with security.ProcessMonitor(answer, defines={"WATCH_DIR": f'"{watched}/"', "WATCH_UID": uid}) as mine:
+            sentinel = _sentinel_rule(mine, top)
             _open_as(0, inside * 3)  # root: not the uid watched
             _open_as(uid + 1, inside)  # a neighbour's uid
             subprocess.run([str(tool)], user=uid, check=True, timeout=30)  # an exec under the directory
-            _open_as(uid, [beside, Path("/etc/hostname"), *wanted])  # last: the ring delivers in order
-            mine.wait_for(
-                lambda evs: sum(e.uid == uid and e.path.startswith(f"{watched}/") for e in evs) >= len(wanted)
-            )
-            events = list(mine.events)
+            _open_as(uid, [beside, Path("/etc/hostname"), *wanted])
+            events = _after_everything(mine, sentinel)
     finally:
         shutil.rmtree(top, ignore_errors=True)
     right = [e for e in events if e.kind == "open" and e.uid == uid and e.path.startswith(f"{watched}/")]
