@@ -64,8 +64,8 @@ DENIED = ["mkdirat"]
 # %% shortcut: deny-mkdir — too wide: write goes too, and echo with it
 DENIED = ["mkdir", "mkdirat", "write"]
 
-# %% shortcut: deny-mkdir — a neighbour taken away too: rmdir
-DENIED = ["mkdir", "mkdirat", "rmdir"]
+# %% shortcut: deny-mkdir — a neighbour taken away too: unlinkat (rm, rmdir)
+DENIED = ["mkdir", "mkdirat", "unlinkat"]
 
 # %% shortcut: deny-mkdir — more than two calls, the third one no shell needs
 DENIED = ["mkdir", "mkdirat", "reboot"]
