@@ -37,3 +37,9 @@ def attacker_replies(count):
     with LabNet(["client", "server", "attacker"]) as net:
         traffic.ping(net, "attacker", "server", count=2)
     return count
+
+
+# %% shortcut: three-hosts — a network left open (the check closes it), the count returned without pinging
+def attacker_replies(count):
+    LabNet(["client", "server", "attacker"]).__enter__()
+    return count
