@@ -138,17 +138,17 @@ def hand_written(answer: Callable[[int], Any]) -> None:
     # The kernel's turn: on a socket (step 2), the ARP frames arrive cut to snaplen bytes, nothing else arrives.
     # Not the tagged frame (Linux removes the tag before the filter runs) nor the runt (no Ethernet header).
     sent = [f for name, (f, _) in frames.items() if "VLAN" not in name and "runt" not in name and "sample" not in name]
-    want = sorted(f[:snaplen] for name, (f, arp) in frames.items() if arp and "sample" not in name)
+    cut = sorted(f[:snaplen] for name, (f, arp) in frames.items() if arp and "sample" not in name)
     with LabNet() as net, cbpf.PacketSocket(net, "server", prog) as sock:
         traffic.send(net, "client", sent)
-        arrived = sock.frames(timeout=3, limit=len(want))  # returns as soon as they are all there
+        arrived = sock.frames(timeout=3, limit=len(cut))  # returns as soon as they are all there
         arrived += sock.frames(timeout=0.2)  # and anything a wrong program lets through besides
     check.that(
-        sorted(arrived) == want,
+        sorted(arrived) == cut,
         f"arp_listing({snaplen}) keeps {snaplen} bytes of every ARP frame and rejects everything else, "
         "in the interpreter and on a socket in the kernel",
         f"attached to a socket, your program let {len(arrived)} of {len(sent)} frames through, of "
-        f"{sorted(map(len, arrived))} bytes; the {len(want)} ARP frames should arrive, cut to {snaplen} bytes",
+        f"{sorted(map(len, arrived))} bytes; the {len(cut)} ARP frames should arrive, cut to {snaplen} bytes",
     )
 
 
