@@ -2,7 +2,7 @@
 #
 # SPDX-License-Identifier: MIT
 
-"""The checks of lab 03's exercises: the biggest talker, seeding a map for bpftool (lab 03)."""
+"""The checks of lab 03's exercises: the biggest talker, seeding a map for bpftool, UDP ports in a hash (lab 03)."""
 
 from __future__ import annotations
 
@@ -77,3 +77,100 @@ def seed(answer: Callable[[Any], Any]) -> None:
         "bpftool reads packets=42, bytes=4200 for 198.18.9.9, and nothing else",
         f"bpftool read {found or 'an empty map'}; it should read {{'198.18.9.9': (42, 4200)}}",
     )
+
+
+def _udp_port_mix(net: LabNet, rng: random.Random) -> tuple[list[Any], dict[int, int]]:
+    """Frames for the port counter, shuffled, a counted UDP datagram last; and each frame's UDP destination port.
+
+    Random destination ports and sizes; source ports that are never destinations; UDP behind a VLAN tag and
+    over IPv6 (parse_packet() finds those); frames that must not count: TCP to a counted port, a later UDP
+    fragment (no UDP header), a UDP header cut short. A frame maps to its port, or 0 when it must not count.
+    """
+    from scapy.layers.inet import IP, TCP, UDP
+    from scapy.layers.inet6 import IPv6
+    from scapy.layers.l2 import Dot1Q
+
+    ports = rng.sample(range(1024, 60000), 5)
+    sport = rng.choice([p for p in range(60001, 65535) if p not in ports])
+    eth, client, server = traffic.ether(net, "client", "server"), net["client"].ip, net["server"].ip
+    ip = IP(src=client, dst=server)
+    size = lambda: rng.randint(0, 900)  # noqa: E731  (a UDP payload size)
+    counted = [
+        (eth / ip / UDP(sport=sport, dport=port) / (b"u" * size()), port) for port in ports for _ in range(2)
+    ] + [
+        (eth / Dot1Q(vlan=rng.randint(2, 4000)) / ip / UDP(sport=sport, dport=ports[0]) / (b"v" * size()), ports[0]),
+        (eth / IPv6(src="2001:2::1", dst="2001:2::2") / UDP(sport=sport, dport=ports[1]) / (b"6" * size()), ports[1]),
+        (eth / IP(src=client, dst=server, flags="MF") / UDP(sport=sport, dport=ports[2]) / (b"f" * 64), ports[2]),
+    ]
+    ignored = [
+        (eth / ip / TCP(sport=sport, dport=ports[3], flags="S"), 0),
+        (eth / IP(src=client, dst=server, frag=100, proto=17) / (b"x" * 40), 0),
+        (bytes(eth / IP(src=client, dst=server, proto=17) / UDP(sport=sport, dport=ports[4]))[: 14 + 20 + 4], 0),
+    ]
+    mix = counted[:-1] + ignored
+    rng.shuffle(mix)
+    mix.append(counted[-1])  # in order on one CPU: once the last frame is counted, every earlier one was seen
+    return [bytes(f) for f, _ in mix], {i: port for i, (_, port) in enumerate(mix)}
+
+
+def _port_totals(frames: list[bytes], port_of: dict[int, int], per_frame: list[int]) -> dict[int, tuple[int, int]]:
+    """(packets, bytes) per UDP destination port for what was sent: each frame's count times its length."""
+    want: dict[int, tuple[int, int]] = {}
+    for i, n in enumerate(per_frame):
+        port = port_of[i]
+        if port and n:
+            packets, size = want.get(port, (0, 0))
+            want[port] = (packets + n, size + n * len(frames[i]))
+    return want
+
+
+@check.exercise(LAB, "ports")
+def ports(answer: str) -> None:
+    """Check the C program ``answer``: xdp_udp_ports must count packets and bytes per UDP destination port."""
+    if not isinstance(answer, str) or "xdp_udp_ports" not in answer:
+        raise CheckFailed("PORTS_C should be the C text of the exercise cell, with its function xdp_udp_ports")
+    rng = random.Random()
+    with LabNet() as net, Program(answer) as prog, prog.xdp(net["server"], func="xdp_udp_ports"):
+        frames, port_of = _udp_port_mix(net, rng)
+        flows = [
+            traffic.Flow(net, "client", frames, count=len(frames) * rng.randint(20, 40), cpu=cpu) for cpu in (0, 1)
+        ]
+        with flows[0], flows[1]:
+            pass  # leaving the block waits for both senders
+        per_frame = [a + b for a, b in zip(flows[0].wait().per_frame, flows[1].wait().per_frame)]
+        want = _port_totals(frames, port_of, per_frame)
+        table = prog["ports"]
+        deadline = time.monotonic() + 5  # the last frames may still be crossing the veth on a busy machine
+        got: dict[int, tuple[int, int]] = {}
+        while time.monotonic() < deadline:
+            got = {k.value: (v.packets, v.bytes) for k, v in table.items()}
+            if sum(p for p, _ in got.values()) >= sum(p for p, _ in want.values()):
+                break
+            time.sleep(0.02)
+    if not got:
+        raise CheckFailed("the map ports is empty after the check's UDP traffic: does your program update it?")
+    swapped = {int.from_bytes(p.to_bytes(2, "big"), "little") for p in want}
+    if set(got) == swapped:
+        raise CheckFailed("the map's ports are byte-swapped: parse_packet() gives pkt.dport in host order already")
+    for port, (packets, size) in sorted(want.items()):
+        have = got.get(port)
+        if have is None:
+            raise CheckFailed(
+                f"UDP destination port {port} is missing from the map (the check sent it {packets} packets)"
+            )
+        if have[0] != packets:
+            raise CheckFailed(
+                f"port {port}: {have[0]} packets in the map, the check sent {packets} UDP datagrams there "
+                "(IPv4 and IPv6, with or without a VLAN tag; TCP and later fragments do not count)"
+            )
+        if have[1] != size:
+            raise CheckFailed(
+                f"port {port}: {have[1]} bytes in the map, the check sent {size}: add each whole frame's length (pkt.len)"
+            )
+    extra = sorted(set(got) - set(want))
+    if extra:
+        raise CheckFailed(
+            f"the map also holds port(s) {extra[:5]} that no UDP datagram was sent to: "
+            "key the map by the destination port of UDP datagrams only"
+        )
+    check.ok(f"exact packets and bytes for {len(want)} UDP ports, from two CPUs at once, nothing else counted")
