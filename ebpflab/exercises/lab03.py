@@ -52,9 +52,10 @@ def busiest(answer: Callable[[dict[str, tuple[int, int]]], Any]) -> None:
         want = max(snap, key=lambda src: snap[src][1])
         got = answer(dict(snap))
         if got != want:
+            sent = f"{snap[got][1]} bytes" if got in snap else "nothing: it is not a key of the snapshot"
             raise CheckFailed(
-                f"busiest() returned {got!r} for {snap}; the source with the most bytes is {want} "
-                "(the value is (packets, bytes))"
+                f"busiest() returned {got!r}, which sent {sent}, for {snap}; another source sent more "
+                "(each value is (packets, bytes))"
             )
     check.ok("busiest() names the source with the most bytes, on the live map and on 20 other snapshots")
 
