@@ -242,3 +242,40 @@ int count_getppid(void *ctx) { if ((bpf_get_current_pid_tgid() >> 32) == TARGET_
     with pytest.raises(LabError, match="category:event"):
         with Program(src, {"TARGET_PID": 1}) as prog, prog.tracepoint("getppid", "count_getppid"):
             pass
+
+
+def test_btf_prototype_gives_a_kernel_functions_arguments():
+    assert hooks.btf_prototype("tcp_connect") == "int tcp_connect(struct sock *sk)"
+    assert hooks.btf_prototype("tcp_v4_connect").startswith("int tcp_v4_connect(struct sock *sk, struct sockaddr *")
+    with pytest.raises(LabError, match="no function"):
+        hooks.btf_prototype("no_such_function_here")
+
+
+@needs("tracepoint")
+def test_trace_pipe_returns_this_programs_tagged_lines_only():
+    import os
+
+    src = r"""
+TRACEPOINT_PROBE(syscalls, sys_enter_getppid)
+{
+    if ((bpf_get_current_pid_tgid() >> 32) == TARGET_PID) {
+        bpf_trace_printk(MARKER " call %d", 7);
+        bpf_trace_printk("untagged %d", 7);
+    }
+    return 0;
+}
+"""
+    tag = hooks.marker()
+    with (
+        hooks.TracePipe(tag) as pipe,
+        Program(src, {"TARGET_PID": os.getpid(), "MARKER": f'"{tag}"'}),
+    ):
+        for _ in range(5):
+            os.getppid()
+        pipe.wait(5)
+        lines = pipe.sync()
+    assert [ln.message for ln in lines] == [f"{tag} call 7"] * 5
+    assert {ln.pid for ln in lines} == {os.getpid()}
+    with pytest.raises(LabError, match="tag"):
+        hooks.TracePipe("bad tag!")
+
