@@ -279,3 +279,14 @@ TRACEPOINT_PROBE(syscalls, sys_enter_getppid)
     with pytest.raises(LabError, match="tag"):
         hooks.TracePipe("bad tag!")
 
+
+def test_the_kprobe_route_of_the_tcp_connect_exercise_verifies_here():
+    """This kernel has no kprobes, so the notebook runs the tracepoint route: the other one is loaded as a kprobe
+    program under another name (nothing attaches it), so that the verifier still judges it."""
+    from ebpflab.check import solutions
+
+    namespace: dict = {}
+    exec(solutions("08_hooks")["tcp-connect"], namespace)
+    text = namespace["CONNECT_C"].replace("kprobe__tcp_connect", "count_tcp_connect")
+    with Program(text, {"KPROBE": 1, "PORT": 8080, "SERVER": 1}) as prog:
+        prog.load("count_tcp_connect", "kprobe")
