@@ -229,38 +229,41 @@ def tcp_connections(
 
 # --- what BTF says of a kernel function (where no debug info is installed) ------------------------
 @functools.lru_cache(maxsize=1)
-def _btf_types() -> dict[int, tuple[str, str, dict[str, str], list[tuple[str, str]]]]:
-    """``bpftool btf dump`` of the kernel, parsed: id -> (kind, name, attributes, members or parameters)."""
+def _btf_dump() -> tuple[str, list[int]]:
+    """``bpftool btf dump`` of the kernel, and where each type's entry starts (type ids count from 1, in order)."""
     exe = shutil.which("bpftool")
     if exe is None or not Path("/sys/kernel/btf/vmlinux").exists():
         raise LabError("reading BTF needs bpftool and /sys/kernel/btf/vmlinux (a kernel built with BTF)")
     out = subprocess.run([exe, "btf", "dump", "file", "/sys/kernel/btf/vmlinux"], capture_output=True, text=True)
     if out.returncode != 0:
         raise LabError(f"bpftool could not dump the kernel's BTF: {out.stderr.strip()}")
-    types: dict[int, tuple[str, str, dict[str, str], list[tuple[str, str]]]] = {}
-    members: list[tuple[str, str]] = []
-    for line in out.stdout.splitlines():
-        if m := re.match(r"\[(\d+)\] (\w+) '([^']*)'(.*)", line):
-            members = []
-            attrs = dict(re.findall(r"(\w+)=(\S+)", m.group(4)))
-            types[int(m.group(1))] = (m.group(2), m.group(3), attrs, members)
-        elif m := re.match(r"\s+'([^']*)' type_id=(\d+)", line):
-            members.append((m.group(1), m.group(2)))
-    return types
+    return out.stdout, [m.start() for m in re.finditer(r"^\[\d+\] ", out.stdout, flags=re.M)]
+
+
+def _btf_type(tid: int) -> tuple[str, str, dict[str, str], list[tuple[str, int]]]:
+    """Type ``tid``: its kind, name, attributes, and members or parameters as (name, type id)."""
+    text, starts = _btf_dump()
+    entry = text[starts[tid - 1] : starts[tid] if tid < len(starts) else len(text)]
+    head, _, rest = entry.partition("\n")
+    m = re.match(rf"\[{tid}\] (\w+) '([^']*)'(.*)", head)
+    if m is None:
+        raise LabError(f"cannot read BTF type {tid}: {head!r}")
+    members = [(n, int(t)) for n, t in re.findall(r"^\s+'([^']*)' type_id=(\d+)", rest, flags=re.M)]
+    return m.group(1), m.group(2), dict(re.findall(r"(\w+)=(\S+)", m.group(3))), members
 
 
 def _btf_type_name(tid: int, depth: int = 0) -> str:
     """A BTF type as C spells it: ``struct sock *``, ``const char *``, ``u32``."""
     if tid == 0 or depth > 10:
         return "void"
-    kind, name, attrs, _ = _btf_types()[tid]
+    kind, name, attrs, _ = _btf_type(tid)
     inner = int(attrs.get("type_id", 0))
     if kind == "PTR":
         return _btf_type_name(inner, depth + 1) + " *"
     if kind in ("CONST", "VOLATILE"):
         return f"{kind.lower()} {_btf_type_name(inner, depth + 1)}"
     if kind in ("STRUCT", "UNION", "ENUM", "ENUM64"):
-        return f"{kind.lower().rstrip('64')} {name}"
+        return f"{kind.lower().removesuffix('64')} {name}"
     if kind in ("TYPE_TAG", "RESTRICT"):
         return _btf_type_name(inner, depth + 1)
     return name or kind.lower()
@@ -268,11 +271,11 @@ def _btf_type_name(tid: int, depth: int = 0) -> str:
 
 def btf_prototype(function: str) -> str:
     """Kernel function ``function``'s C prototype as the kernel's BTF describes it (what ``bpftrace -lv`` shows)."""
-    funcs = [attrs for kind, name, attrs, _ in _btf_types().values() if kind == "FUNC" and name == function]
-    if not funcs:
+    m = re.search(rf"^\[\d+\] FUNC '{re.escape(function)}' type_id=(\d+)", _btf_dump()[0], flags=re.M)
+    if m is None:
         raise LabError(f"the kernel's BTF describes no function {function!r} (inlined, static, or not in this kernel)")
-    _, _, attrs, params = _btf_types()[int(funcs[0]["type_id"])]
-    args = ", ".join(f"{_btf_type_name(int(t))} {n}".replace("* ", "*") for n, t in params) or "void"
+    _, _, attrs, params = _btf_type(int(m.group(1)))
+    args = ", ".join(f"{_btf_type_name(t)} {n}".replace("* ", "*") for n, t in params) or "void"
     return f"{_btf_type_name(int(attrs.get('ret_type_id', 0)))} {function}({args})".replace("* ", "*")
 
 
