@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import LABS_DIR, doctor
+from . import LABS_DIR, doctor, system
 from .errors import LabError
 from .netlab import LabNet
 
@@ -317,6 +317,8 @@ class TracePipe:
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> TracePipe:
+        system.require_root("reading trace_pipe")
+        system.mount_pseudo_filesystems()  # tracefs, where no init system mounted it
         deadline = time.monotonic() + self.wait_for_pipe
         while True:
             try:
