@@ -290,3 +290,18 @@ def test_the_kprobe_route_of_the_tcp_connect_exercise_verifies_here():
     text = namespace["CONNECT_C"].replace("kprobe__tcp_connect", "count_tcp_connect")
     with Program(text, {"KPROBE": 1, "PORT": 8080, "SERVER": 1}) as prog:
         prog.load("count_tcp_connect", "kprobe")
+
+
+@pytest.mark.parametrize("spec", ["kprobe:tcp_connect", "fentry:tcp_connect", "tracepoint:sock:inet_sock_set_state"])
+def test_the_connection_hook_check_takes_each_kind_the_kernel_offers_and_refuses_the_others(spec):
+    """Lab 08's hook-finding exercise: a kernel-function hook passes where the doctor offers its kind (Debian's
+    kernels), and fails with one sentence naming the doctor's table where it does not (this machine's)."""
+    from ebpflab.errors import CheckFailed
+    from ebpflab.exercises import lab08
+
+    kind = spec.split(":")[0]
+    if HOOKS[kind]:
+        lab08.connection_hook(spec)
+    else:
+        with pytest.raises(CheckFailed, match="does not offer"):
+            lab08.connection_hook(spec)
