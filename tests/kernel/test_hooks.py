@@ -280,9 +280,9 @@ TRACEPOINT_PROBE(syscalls, sys_enter_getppid)
         hooks.TracePipe("bad tag!")
 
 
-def test_the_kprobe_route_of_the_tcp_connect_exercise_verifies_here():
-    """This kernel has no kprobes, so the notebook runs the tracepoint route: the other one is loaded as a kprobe
-    program under another name (nothing attaches it), so that the verifier still judges it."""
+def test_the_kprobe_route_of_the_tcp_connect_exercise_verifies_on_any_kernel():
+    """Where the kernel has no kprobes the notebook runs the tracepoint route: the kprobe one is loaded as a kprobe
+    program under another name (nothing attaches it), so that the verifier judges it on such kernels too."""
     from ebpflab.check import solutions
 
     namespace: dict = {}
