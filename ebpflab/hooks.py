@@ -2,28 +2,37 @@
 #
 # SPDX-License-Identifier: MIT
 
-"""Hook points beyond XDP: tracefs formats, a traced target program, TCP connections (lab 08).
+"""Hook points beyond XDP: tracefs formats, a traced target program, TCP connections, trace_pipe (lab 08).
 
 The doctor's hook table (``ebpflab.doctor.hooks()``) decides what lab 08 runs: ``offered()``
 answers for one hook and says in one sentence why a part is skipped. ``Target`` starts the lab's
 own user-space program (``labs/targets/shop.c``) and stops it; ``tcp_connections()`` makes real
 TCP connections inside the lab network for the socket-level hooks to see. Attaching is
 ``Program``'s job (``prog.tc()``, ``prog.uprobe()``, ``prog.perf_event()``, ``prog.tracepoint()``).
+``btf_prototype()`` reads a kernel function's arguments from BTF where no debug info is installed;
+``TracePipe`` reads back the lines a program prints with ``bpf_trace_printk``.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
+import functools
+import os
 import re
+import secrets
+import select
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import LABS_DIR, doctor
+from . import LABS_DIR, doctor, system
 from .errors import LabError
 from .netlab import LabNet
 
@@ -216,3 +225,170 @@ def tcp_connections(
     finally:
         listener.close()
     return tuples
+
+
+# --- what BTF says of a kernel function (where no debug info is installed) ------------------------
+@functools.lru_cache(maxsize=1)
+def _btf_dump() -> tuple[str, list[int]]:
+    """``bpftool btf dump`` of the kernel, and where each type's entry starts (type ids count from 1, in order)."""
+    exe = shutil.which("bpftool")
+    if exe is None or not Path("/sys/kernel/btf/vmlinux").exists():
+        raise LabError("reading BTF needs bpftool and /sys/kernel/btf/vmlinux (a kernel built with BTF)")
+    out = subprocess.run([exe, "btf", "dump", "file", "/sys/kernel/btf/vmlinux"], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise LabError(f"bpftool could not dump the kernel's BTF: {out.stderr.strip()}")
+    return out.stdout, [m.start() for m in re.finditer(r"^\[\d+\] ", out.stdout, flags=re.M)]
+
+
+def _btf_type(tid: int) -> tuple[str, str, dict[str, str], list[tuple[str, int]]]:
+    """Type ``tid``: its kind, name, attributes, and members or parameters as (name, type id)."""
+    text, starts = _btf_dump()
+    entry = text[starts[tid - 1] : starts[tid] if tid < len(starts) else len(text)]
+    head, _, rest = entry.partition("\n")
+    m = re.match(rf"\[{tid}\] (\w+) '([^']*)'(.*)", head)
+    if m is None:
+        raise LabError(f"cannot read BTF type {tid}: {head!r}")
+    members = [(n, int(t)) for n, t in re.findall(r"^\s+'([^']*)' type_id=(\d+)", rest, flags=re.M)]
+    return m.group(1), m.group(2), dict(re.findall(r"(\w+)=(\S+)", m.group(3))), members
+
+
+def _btf_type_name(tid: int, depth: int = 0) -> str:
+    """A BTF type as C spells it: ``struct sock *``, ``const char *``, ``u32``."""
+    if tid == 0 or depth > 10:
+        return "void"
+    kind, name, attrs, _ = _btf_type(tid)
+    inner = int(attrs.get("type_id", 0))
+    if kind == "PTR":
+        return _btf_type_name(inner, depth + 1) + " *"
+    if kind in ("CONST", "VOLATILE"):
+        return f"{kind.lower()} {_btf_type_name(inner, depth + 1)}"
+    if kind in ("STRUCT", "UNION", "ENUM", "ENUM64"):
+        return f"{kind.lower().removesuffix('64')} {name}"
+    if kind in ("TYPE_TAG", "RESTRICT"):
+        return _btf_type_name(inner, depth + 1)
+    return name or kind.lower()
+
+
+def btf_prototype(function: str) -> str:
+    """Kernel function ``function``'s C prototype as the kernel's BTF describes it (what ``bpftrace -lv`` shows)."""
+    m = re.search(rf"^\[\d+\] FUNC '{re.escape(function)}' type_id=(\d+)", _btf_dump()[0], flags=re.M)
+    if m is None:
+        raise LabError(f"the kernel's BTF describes no function {function!r} (inlined, static, or not in this kernel)")
+    _, _, attrs, params = _btf_type(int(m.group(1)))
+    args = ", ".join(f"{_btf_type_name(t)} {n}".replace("* ", "*") for n, t in params) or "void"
+    return f"{_btf_type_name(int(attrs.get('ret_type_id', 0)))} {function}({args})".replace("* ", "*")
+
+
+# --- bpf_trace_printk's lines, read back from trace_pipe ------------------------------------------
+TRACE_LINE = re.compile(r"^\s*(.*?)-(\d+)\s+\[\d+\].*?: (?:bpf_trace_printk|tracing_mark_write): (.*)$")
+
+
+@dataclass(frozen=True)
+class TraceLine:
+    """One line a program printed: the process that was running, and the message."""
+
+    comm: str
+    pid: int
+    message: str
+
+
+def marker() -> str:
+    """A random tag for a program's lines: trace_pipe is one for the whole machine, shared by every lab."""
+    return f"ebl{secrets.token_hex(4)}"
+
+
+class TracePipe:
+    """Lines tagged ``tag`` from trace_pipe, read in the background while the block runs; a context manager.
+
+    trace_pipe is global and *consumed* by whoever reads it: a line another reader takes is gone. So one
+    reader at a time in the kit (the kernel refuses a second open on recent kernels, a lock does it on older
+    ones), and a program that prints is loaded inside the block, so no other lab's reader takes its lines.
+    """
+
+    def __init__(self, tag: str, wait_for_pipe: float = 60.0) -> None:
+        if not re.fullmatch(r"[A-Za-z0-9_]{4,32}", tag):
+            raise LabError(f"a trace_pipe tag is 4 to 32 letters, digits or _ (see hooks.marker()), not {tag!r}")
+        self.tag, self.wait_for_pipe = tag, wait_for_pipe
+        self.lines: list[TraceLine] = []
+        self._marks: set[str] = set()
+        self._fd = -1
+        self._stop = threading.Event()
+        self._seen = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> TracePipe:
+        system.require_root("reading trace_pipe")
+        system.mount_pseudo_filesystems()  # tracefs, where no init system mounted it
+        deadline = time.monotonic() + self.wait_for_pipe
+        while True:
+            try:
+                self._fd = os.open(TRACING / "trace_pipe", os.O_RDONLY | os.O_NONBLOCK)
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if self._fd >= 0:
+                    os.close(self._fd)
+                    self._fd = -1
+                if exc.errno not in (errno.EBUSY, errno.EAGAIN, errno.EWOULDBLOCK):
+                    raise LabError(f"cannot read {TRACING / 'trace_pipe'}: {exc.strerror}") from None
+                if time.monotonic() > deadline:
+                    raise LabError(
+                        f"{TRACING / 'trace_pipe'} stayed busy for {self.wait_for_pipe:.0f} s: another program "
+                        "reads it (a `cat trace_pipe` in a terminal?); stop it and run the cell again"
+                    ) from None
+                time.sleep(0.05)
+        self._thread = threading.Thread(target=self._read, name="ebpflab-trace_pipe", daemon=True)
+        self._thread.start()
+        return self
+
+    def _read(self) -> None:
+        rest = b""
+        while not self._stop.is_set():
+            if not select.select([self._fd], [], [], 0.05)[0]:
+                continue
+            try:
+                rest += os.read(self._fd, 65536)
+            except BlockingIOError:
+                continue
+            except OSError:
+                return
+            *whole, rest = rest.split(b"\n")
+            found = [
+                TraceLine(m.group(1).strip(), int(m.group(2)), m.group(3))
+                for m in map(TRACE_LINE.match, (ln.decode(errors="replace") for ln in whole))
+                if m and self.tag in m.group(3)
+            ]
+            if found:
+                with self._seen:
+                    self.lines.extend(found)
+                    self._seen.notify_all()
+
+    def wait(self, count: int, timeout: float = 5.0) -> list[TraceLine]:
+        """The tagged lines once ``count`` have arrived, or all there are after ``timeout`` seconds."""
+        with self._seen:
+            self._seen.wait_for(lambda: len(self.printed) >= count, timeout)
+        return self.printed
+
+    def sync(self, timeout: float = 5.0) -> list[TraceLine]:
+        """Every tagged line printed so far: write a mark into the trace and wait until it is read back."""
+        mark = f"{self.tag} sync {secrets.token_hex(4)}"
+        self._marks.add(mark)
+        with open(TRACING / "trace_marker", "w") as f:
+            f.write(mark + "\n")
+        with self._seen:
+            if not self._seen.wait_for(lambda: any(ln.message == mark for ln in self.lines), timeout):
+                raise LabError(f"trace_pipe did not deliver a mark within {timeout:.0f} s")
+        return self.printed
+
+    @property
+    def printed(self) -> list[TraceLine]:
+        """The tagged lines the programs printed (the marks ``sync`` writes left out)."""
+        return [ln for ln in list(self.lines) if ln.message not in self._marks]
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(2)
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1

@@ -242,3 +242,66 @@ int count_getppid(void *ctx) { if ((bpf_get_current_pid_tgid() >> 32) == TARGET_
     with pytest.raises(LabError, match="category:event"):
         with Program(src, {"TARGET_PID": 1}) as prog, prog.tracepoint("getppid", "count_getppid"):
             pass
+
+
+def test_btf_prototype_gives_a_kernel_functions_arguments():
+    assert hooks.btf_prototype("tcp_connect") == "int tcp_connect(struct sock *sk)"
+    assert hooks.btf_prototype("tcp_v4_connect").startswith("int tcp_v4_connect(struct sock *sk, struct sockaddr *")
+    with pytest.raises(LabError, match="no function"):
+        hooks.btf_prototype("no_such_function_here")
+
+
+@needs("tracepoint")
+def test_trace_pipe_returns_this_programs_tagged_lines_only():
+    import os
+
+    src = r"""
+TRACEPOINT_PROBE(syscalls, sys_enter_getppid)
+{
+    if ((bpf_get_current_pid_tgid() >> 32) == TARGET_PID) {
+        bpf_trace_printk(MARKER " call %d", 7);
+        bpf_trace_printk("untagged %d", 7);
+    }
+    return 0;
+}
+"""
+    tag = hooks.marker()
+    with (
+        hooks.TracePipe(tag) as pipe,
+        Program(src, {"TARGET_PID": os.getpid(), "MARKER": f'"{tag}"'}),
+    ):
+        for _ in range(5):
+            os.getppid()
+        pipe.wait(5)
+        lines = pipe.sync()
+    assert [ln.message for ln in lines] == [f"{tag} call 7"] * 5
+    assert {ln.pid for ln in lines} == {os.getpid()}
+    with pytest.raises(LabError, match="tag"):
+        hooks.TracePipe("bad tag!")
+
+
+def test_the_kprobe_route_of_the_tcp_connect_exercise_verifies_on_any_kernel():
+    """Where the kernel has no kprobes the notebook runs the tracepoint route: the kprobe one is loaded as a kprobe
+    program under another name (nothing attaches it), so that the verifier judges it on such kernels too."""
+    from ebpflab.check import solutions
+
+    namespace: dict = {}
+    exec(solutions("08_hooks")["tcp-connect"], namespace)
+    text = namespace["CONNECT_C"].replace("kprobe__tcp_connect", "count_tcp_connect")
+    with Program(text, {"KPROBE": 1, "PORT": 8080, "SERVER": 1}) as prog:
+        prog.load("count_tcp_connect", "kprobe")
+
+
+@pytest.mark.parametrize("spec", ["kprobe:tcp_connect", "fentry:tcp_connect", "tracepoint:sock:inet_sock_set_state"])
+def test_the_connection_hook_check_takes_each_kind_the_kernel_offers_and_refuses_the_others(spec):
+    """Lab 08's hook-finding exercise: a kernel-function hook passes where the doctor offers its kind (Debian's
+    kernels), and fails with one sentence naming the doctor's table where it does not (this machine's)."""
+    from ebpflab.errors import CheckFailed
+    from ebpflab.exercises import lab08
+
+    kind = spec.split(":")[0]
+    if HOOKS[kind]:
+        lab08.connection_hook(spec)
+    else:
+        with pytest.raises(CheckFailed, match="does not offer"):
+            lab08.connection_hook(spec)
