@@ -26,6 +26,8 @@ which a notebook never shows; they are captured at the file-descriptor level and
 
 from __future__ import annotations
 
+import math
+import os
 import re
 import subprocess
 import sys
@@ -264,8 +266,22 @@ def _why(log: str, source: str) -> str:
     return "" if exp.category in ("unknown", "accepted") else f"\n{exp.rule}"
 
 
+def compile_timeout() -> float:
+    """Seconds a compile may take: 120, or ``EBPFLAB_COMPILE_TIMEOUT`` (a machine emulated in software, as in
+    ``make vm-test``, compiles a program that includes kernel headers 20-40 times slower)."""
+    value = os.environ.get("EBPFLAB_COMPILE_TIMEOUT") or "120"
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not 1 <= seconds <= 3600:  # NaN fails too
+        raise LabError(f"EBPFLAB_COMPILE_TIMEOUT must be a number of seconds from 1 to 3600, not {value!r}")
+    return seconds
+
+
 def _survives_compiling(text: str, cflags: list[str]) -> None:
     """Compile C text in a child process first: some LLVM errors (a stack over 512 bytes) end the process."""
+    limit = compile_timeout()
     code = (
         "import sys; from ebpflab.system import import_bcc; "
         "import_bcc().BPF(text=sys.stdin.read().encode(), cflags=sys.argv[1:])"
@@ -276,11 +292,11 @@ def _survives_compiling(text: str, cflags: list[str]) -> None:
             input=text,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=limit,
             cwd=str(BPF_DIR.parent),
         )
     except subprocess.TimeoutExpired:
-        raise CompileError("clang did not finish compiling this program within 120 seconds.", "") from None
+        raise CompileError(f"clang did not finish compiling this program within {limit:g} seconds.", "") from None
     if run.returncode != 0 and "Traceback" not in run.stderr:  # a Python error is left to build() to report
         out = run.stderr.strip()[-2000:]
         raise CompileError(

@@ -72,3 +72,21 @@ def test_bad_argument_is_one_lab_error_sentence(call, word):
     msg = str(info.value)
     assert word in msg, msg
     assert len(msg.splitlines()) == 1, msg
+
+
+@pytest.mark.parametrize("value", ["soon", "nan", "0", "-5", "1e9"])
+def test_a_bad_compile_timeout_is_one_sentence(monkeypatch, value):
+    from ebpflab import loader
+
+    monkeypatch.setenv("EBPFLAB_COMPILE_TIMEOUT", value)
+    with pytest.raises(LabError, match="EBPFLAB_COMPILE_TIMEOUT must be a number of seconds"):
+        loader.compile_timeout()
+
+
+def test_the_compile_timeout_is_120_s_unless_set(monkeypatch):
+    from ebpflab import loader
+
+    monkeypatch.delenv("EBPFLAB_COMPILE_TIMEOUT", raising=False)
+    assert loader.compile_timeout() == 120
+    monkeypatch.setenv("EBPFLAB_COMPILE_TIMEOUT", "900")
+    assert loader.compile_timeout() == 900
