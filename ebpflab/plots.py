@@ -56,8 +56,7 @@ def style() -> None:
     plt.rcParams.update(
         {
             # Japanese text (EBPFLAB_LANG=ja) falls back to Noto Sans CJK (fonts-noto-cjk, installed by setup)
-            "font.family": ["sans-serif"],
-            "font.sans-serif": ["DejaVu Sans", "Noto Sans CJK JP"],
+            "font.family": ["DejaVu Sans", "Noto Sans CJK JP"],
             "font.size": 16 if big else 12,
             "axes.titlesize": 18 if big else 14,
             "axes.labelsize": 16 if big else 13,

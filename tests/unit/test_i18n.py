@@ -118,3 +118,25 @@ def test_japanese_jupyterlab_settings_name_the_language_pack(tmp_path, monkeypat
     assert f"--LabApp.app_settings_dir={tmp_path / 'settings-ja'}" in args
     workspace = json.loads(next((tmp_path / "workspaces-ja").iterdir()).read_text())
     assert "notebook:ja/00_setup.ipynb" in workspace["data"]
+
+
+def test_a_japanese_chart_has_every_glyph(tmp_path):
+    """Titles, legends and axes in Japanese draw with Noto Sans CJK (fonts-noto-cjk, from setup), never boxes."""
+    import warnings
+
+    from matplotlib import font_manager
+
+    from ebpflab import plots
+
+    if "CJK" not in font_manager.findfont("Noto Sans CJK JP", fallback_to_default=True):
+        pytest.skip("fonts-noto-cjk is not installed (`make setup` installs it)")
+    plots.style()
+    fig, ax = plots.plt.subplots()
+    ax.set_title("受信パケット数の推移")
+    ax.plot([0, 1], [0, 1], label="送信元 198.18.1.10")
+    ax.legend()
+    ax.set_xlabel("経過時間 (秒)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)" for every box it draws
+        fig.savefig(tmp_path / "ja.png")
+    plots.plt.close(fig)
