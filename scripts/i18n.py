@@ -6,7 +6,8 @@
 
 """For translators: bring the catalogues in locale/ up to date with the English text, then report.
 
-    scripts/i18n.py update [LANG]   # new English cells become empty entries, changed ones too; gone ones obsolete
+    scripts/i18n.py update [LANG [LAB...]]  # existing catalogues (and the labs named: a new one for each)
+                                            # get new English cells as empty entries; gone ones turn obsolete
     scripts/i18n.py status [LANG]   # per lab: markdown cells, translated, missing
 
 Each lab's catalogue is locale/<LANG>/labs/NN_topic.po (gettext PO, edited with any PO editor or a
@@ -62,9 +63,11 @@ def template(nb: Path, lang: str) -> Catalog:
     return cat
 
 
-def update(lang: str) -> None:
+def update(lang: str, *start: str) -> None:
     for nb in sorted(LABS_DIR.glob("[0-9][0-9]_*.ipynb")):
         path = labs_catalogue(nb.stem, lang)
+        if not path.exists() and nb.stem not in start:
+            continue  # not started: a catalogue is made when a translator names the lab
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists():
             with open(path, "rb") as f:
@@ -91,6 +94,9 @@ def status(lang: str) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in ("update", "status"):
-        print("usage: scripts/i18n.py update|status [LANG]", file=sys.stderr)
+        print("usage: scripts/i18n.py update [LANG [LAB...]] | status [LANG]", file=sys.stderr)
         sys.exit(2)
-    {"update": update, "status": status}[sys.argv[1]](sys.argv[2] if len(sys.argv) > 2 else "ja")
+    if sys.argv[1] == "update":
+        update(sys.argv[2] if len(sys.argv) > 2 else "ja", *sys.argv[3:])
+    else:
+        status(sys.argv[2] if len(sys.argv) > 2 else "ja")
