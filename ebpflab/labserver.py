@@ -183,7 +183,8 @@ def serve() -> int:
         return 1
     lang = language()
     if lang != "en":
-        build(lang)  # labs/ja/: the notebooks in Japanese, made from the English ones and locale/
+        # labs/ja/ (or ja/ in the folder EBPFLAB_LABS serves): the notebooks in Japanese, from the English ones and locale/
+        build(lang, dest=Path(os.environ.get("EBPFLAB_LABS") or LABS_DIR) / lang)
         os.environ["EBPFLAB_LANG"] = lang  # the kernels' messages, charts and checks too
     print(f"\n  Open this address in your browser:\n\n    {url()}\n\n  (Ctrl-C stops JupyterLab.)\n", flush=True)
     # The token lives in the root-only config file; nothing secret on argv, which any user can read.
