@@ -10,7 +10,7 @@ SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # What needs root runs through scripts/as-root.sh, which gives back to the checkout's owner what
 # root left in it: the venv, build/ and the notebooks stay the user's. sudo drops the environment:
 # the kit's settings that are set go along by name (`EBPFLAB_PORT=9999 make lab` works as a user too).
-KIT_ENV := $(strip $(foreach v,EBPFLAB_PORT EBPFLAB_IP EBPFLAB_PRESENT EBPFLAB_NOTEBOOK_WORKERS,$(if $(value $(v)),$(v)='$(value $(v))')))
+KIT_ENV := $(strip $(foreach v,EBPFLAB_PORT EBPFLAB_IP EBPFLAB_PRESENT EBPFLAB_NOTEBOOK_WORKERS EBPFLAB_LANG LANG,$(if $(value $(v)),$(v)='$(value $(v))')))
 ROOT  := $(SUDO) $(if $(SUDO),$(if $(KIT_ENV),env $(KIT_ENV))) scripts/as-root.sh
 # Debian and Ubuntu install bpftool in /usr/sbin, which is not on a user's PATH (only root's and sudo's).
 BPFTOOL := /usr/sbin/bpftool

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from . import LABS_DIR
 from .errors import LabError, NotRootError
+from .i18n import build, language
 
 STATE = Path(os.environ.get("EBPFLAB_STATE", "/var/lib/ebpflab"))
 
@@ -122,12 +123,12 @@ FIRST_LAB = "00_setup.ipynb"
 HIDDEN = ["__pycache__", "*.pyc", "*.pyo", ".DS_Store", "*~", "solutions"]  # JupyterLab's own, and the answers
 
 
-def first_screen_args() -> list[str]:
-    """JupyterLab options for the participant's first screen (see the module docstring)."""
-    workspaces = STATE / "workspaces"
-    _seed_workspace(workspaces)
+def first_screen_args(lang: str = "en") -> list[str]:
+    """JupyterLab options for the participant's first screen (see the module docstring), in ``lang``."""
+    workspaces = STATE / ("workspaces" if lang == "en" else f"workspaces-{lang}")
+    _seed_workspace(workspaces, FIRST_LAB if lang == "en" else f"{lang}/{FIRST_LAB}")
     return [
-        f"--LabApp.app_settings_dir={Path(__file__).parent / 'jupyterlab'}",
+        f"--LabApp.app_settings_dir={app_settings(lang)}",
         f"--LabApp.workspaces_dir={workspaces}",
         f"--FileCheckpoints.checkpoint_dir={STATE / 'checkpoints'}",
         # Folders come first in the file browser: keep the answers out of a participant's first look.
@@ -135,14 +136,30 @@ def first_screen_args() -> list[str]:
     ]
 
 
-def _seed_workspace(folder: Path) -> None:
+def app_settings(lang: str) -> Path:
+    """JupyterLab's default settings (``jupyterlab/overrides.json``); for Japanese, with the language pack's locale."""
+    ours = Path(__file__).parent / "jupyterlab"
+    if lang == "en":
+        return ours
+    folder = STATE / f"settings-{lang}"
+    folder.mkdir(parents=True, exist_ok=True)
+    overrides = json.loads((ours / "overrides.json").read_text())
+    overrides["@jupyterlab/translation-extension:plugin"] = {"locale": LOCALES[lang]}
+    (folder / "overrides.json").write_text(json.dumps(overrides, indent=1) + "\n")
+    return folder
+
+
+LOCALES = {"ja": "ja_JP"}  # the language packs' names (jupyterlab-language-pack-ja-JP)
+
+
+def _seed_workspace(folder: Path, first: str = FIRST_LAB) -> None:
     """Write a default workspace with lab 00 open, unless one exists (the participant's layout wins)."""
     from jupyterlab_server.workspaces_handler import WORKSPACE_EXTENSION, slugify
 
     path = folder / (slugify("default") + WORKSPACE_EXTENSION)
     if path.exists():
         return
-    widget = f"notebook:{FIRST_LAB}"
+    widget = f"notebook:{first}"
     workspace = {
         "data": {
             "layout-restorer:data": {
@@ -150,7 +167,7 @@ def _seed_workspace(folder: Path) -> None:
                 "left": {"collapsed": False, "current": "filebrowser", "widgets": ["filebrowser"]},
                 "relativeSizes": [0.22, 0.78, 0],
             },
-            widget: {"data": {"path": FIRST_LAB, "factory": "Notebook"}},
+            widget: {"data": {"path": first, "factory": "Notebook"}},
         },
         "metadata": {"id": "default"},
     }
@@ -164,9 +181,14 @@ def serve() -> int:
     if jupyter is None:
         print("ebpflab: JupyterLab is not installed in this environment: run `make lab`.", file=sys.stderr)
         return 1
+    lang = language()
+    if lang != "en":
+        # labs/ja/ (or ja/ in the folder EBPFLAB_LABS serves): the notebooks in Japanese, from the English ones and locale/
+        build(lang, dest=Path(os.environ.get("EBPFLAB_LABS") or LABS_DIR) / lang)
+        os.environ["EBPFLAB_LANG"] = lang  # the kernels' messages, charts and checks too
     print(f"\n  Open this address in your browser:\n\n    {url()}\n\n  (Ctrl-C stops JupyterLab.)\n", flush=True)
     # The token lives in the root-only config file; nothing secret on argv, which any user can read.
-    args = [jupyter, "lab", f"--config={server_config()}", *first_screen_args()]
+    args = [jupyter, "lab", f"--config={server_config()}", *first_screen_args(lang)]
     # Notebook cells run `!ebpflab ...`: put this environment's commands first on PATH.
     os.environ["PATH"] = f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"
     os.execv(jupyter, args)

@@ -55,6 +55,8 @@ def style() -> None:
     big = presenting()
     plt.rcParams.update(
         {
+            # Japanese text (EBPFLAB_LANG=ja) falls back to Noto Sans CJK (fonts-noto-cjk, installed by setup)
+            "font.family": ["DejaVu Sans", "Noto Sans CJK JP"],
             "font.size": 16 if big else 12,
             "axes.titlesize": 18 if big else 14,
             "axes.labelsize": 16 if big else 13,

@@ -29,7 +29,7 @@ esac
 # package, only linux-tools-common's wrapper, see below): the first one this release has wins.
 LAB_PACKAGES="bpfcc-tools python3-bpfcc python3-venv python3-pip procps iproute2 iputils-ping
   tcpdump bpftool|linux-tools-common nftables libpcap0.8t64|libpcap0.8 python3-seccomp kmod gcc libc6-dev
-  clang libbpf-dev bpftrace"
+  clang libbpf-dev bpftrace fonts-noto-cjk"
 # Arguments name extra ones (`make test` adds what only tests need); a test skips without them.
 TEST_PACKAGES="$*"
 
