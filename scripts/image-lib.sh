@@ -137,14 +137,19 @@ img_packages() {
   [ -d "$IMG_ROOT/usr/src/linux-headers-$IMG_KVER" ] || img_die "no headers for the guest kernel $IMG_KVER in the chroot."
 }
 
+# img_checkout SRC DIR: the checkout's files (tracked, and new ones git does not ignore) into DIR.
+img_checkout() {
+  (cd "$1" && git ls-files -co --exclude-standard -z | tar --null --ignore-failed-read -T - -cf - 2>/dev/null) |
+    tar -xf - -C "$2"
+}
+
 # img_provision SRC VENV PORT IP: this checkout at /vagrant, provisioned as the Vagrantfile does
 # (`make setup VENV=...`), and its JupyterLab service installed and enabled.
 img_provision() {
   local src=$1 venv=$2 port=$3 ip=$4
   img_say "copying the checkout to /vagrant and running make setup VENV=$venv (log: $IMG_CACHE/setup.log)"
   rm -rf "$IMG_ROOT/vagrant" && mkdir -p "$IMG_ROOT/vagrant"
-  (cd "$src" && git ls-files -co --exclude-standard -z | tar --null --ignore-failed-read -T - -cf - 2>/dev/null) |
-    tar -xf - -C "$IMG_ROOT/vagrant"
+  img_checkout "$src" "$IMG_ROOT/vagrant"
   img_in_root make -C /vagrant setup VENV="$venv" >"$IMG_CACHE/setup.log" 2>&1 \
     || { tail -n 20 "$IMG_CACHE/setup.log" >&2; img_die "make setup failed in the chroot: see $IMG_CACHE/setup.log"; }
   install -m 0755 "$src/vagrant/ebpflab-vm.sh" "$IMG_ROOT/usr/local/bin/ebpflab"
