@@ -82,6 +82,7 @@ if [ -n "${VM_BOOT_ONLY:-}" ]; then
   mount -o loop "$img" "$mnt" || die "cannot mount $img (a loop device) to update its checkout."
   [ -d "$mnt/vagrant" ] || die "$img has no /vagrant: build it again (without VM_BOOT_ONLY)."
   img_checkout "$src" "$mnt/vagrant"
+  install -m 0755 "$src/scripts/vm-test-guest.sh" "$mnt/usr/local/sbin/ebpflab-vm-test"
   echo "$TESTS" | tr -s ' \n' '\n' | sed '/^$/d' >"$mnt/etc/ebpflab-vm-tests"
   umount "$mnt"
   boot_image
