@@ -185,9 +185,11 @@ def action(value: int) -> str:
 
 
 def run_denying(
-    argv: Sequence[str], deny: Sequence[str], errno: int = errno_codes.EPERM, timeout: float = 10
+    argv: Sequence[str], deny: Sequence[str], errno: int = errno_codes.EPERM, timeout: float = 120
 ) -> subprocess.CompletedProcess:
     """Run ``argv`` in a child process under a filter that makes ``deny`` fail with ``errno``."""
+    # The bound only stops a child that hangs: a child Python that loads the filter and then runs a
+    # short shell line took over 10 s in an emulated arm64 VM beside other work (lab 01's mkdir).
     if not argv:
         raise LabError("nothing to run: give a command such as ['uname', '-r']")
     _here(deny, None)  # a misspelt name fails here, in one sentence

@@ -109,10 +109,16 @@ img_packages() {
   list="linux-image-$IMG_KERNEL_FLAVOUR linux-headers-$IMG_KERNEL_FLAVOUR initramfs-tools udev $*"
   if [ ! -e "$stamp" ] || [ "$(cat "$stamp")" != "$list" ]; then
     img_say "installing $IMG_SUITE's linux-image-$IMG_KERNEL_FLAVOUR and its headers${*:+ (with $*)} in the chroot (log: $IMG_CACHE/kernel.log)"
+    # The initramfs is made once, below, not by each package that asks (the kernel's postinst,
+    # then initramfs-tools' trigger: two full runs, about 15 min each under qemu-user for arm64).
+    # INITRD=No silences the kernel's hook; update_initramfs=no the trigger's `update-initramfs -u`.
+    sed -i 's/^update_initramfs=.*/update_initramfs=no/' "$IMG_ROOT/etc/initramfs-tools/update-initramfs.conf" 2>/dev/null || true
     # shellcheck disable=SC2086
     # dpkg --configure -a first: a build stopped mid-install (slow under qemu-user) resumes
-    img_in_root sh -c "apt-get update -qq && dpkg --configure -a && apt-get install -y -q --no-install-recommends $list" \
+    img_in_root INITRD=No sh -c "apt-get update -qq && dpkg --configure -a && apt-get install -y -q --no-install-recommends $list" \
       >"$IMG_CACHE/kernel.log" 2>&1 || img_die "installing the packages failed: see $IMG_CACHE/kernel.log"
+    # back to Debian's default, so that the image's own kernel updates rebuild their initramfs
+    sed -i 's/^update_initramfs=.*/update_initramfs=yes/' "$IMG_ROOT/etc/initramfs-tools/update-initramfs.conf"
     img_resolv "$IMG_ROOT"
     echo ebpflab >"$IMG_ROOT/etc/hostname"
     # the hostname resolves, else every sudo waits for DNS (about 11 s)
@@ -121,8 +127,20 @@ img_packages() {
   fi
   IMG_KVER=$(cd "$IMG_ROOT/boot" && ls vmlinuz-* 2>/dev/null | sed 's/^vmlinuz-//' | sort -V | tail -n 1 || true)
   [ -n "$IMG_KVER" ] || img_die "no kernel in $IMG_ROOT/boot: remove $stamp and run again."
+  if [ ! -e "$IMG_CACHE/initramfs.done" ] || [ ! -s "$IMG_ROOT/boot/initrd.img-$IMG_KVER" ]; then
+    img_say "making the initramfs for $IMG_KVER (log: $IMG_CACHE/initramfs.log)"
+    img_in_root update-initramfs -c -k "$IMG_KVER" >"$IMG_CACHE/initramfs.log" 2>&1 \
+      || img_die "update-initramfs failed in the chroot: see $IMG_CACHE/initramfs.log"
+    echo "$IMG_KVER" >"$IMG_CACHE/initramfs.done"
+  fi
   # setup.sh reads `uname -r` (this machine's kernel); the guest's headers must be there by name
   [ -d "$IMG_ROOT/usr/src/linux-headers-$IMG_KVER" ] || img_die "no headers for the guest kernel $IMG_KVER in the chroot."
+}
+
+# img_checkout SRC DIR: the checkout's files (tracked, and new ones git does not ignore) into DIR.
+img_checkout() {
+  (cd "$1" && git ls-files -co --exclude-standard -z | tar --null --ignore-failed-read -T - -cf - 2>/dev/null) |
+    tar -xf - -C "$2"
 }
 
 # img_provision SRC VENV PORT IP: this checkout at /vagrant, provisioned as the Vagrantfile does
@@ -131,8 +149,7 @@ img_provision() {
   local src=$1 venv=$2 port=$3 ip=$4
   img_say "copying the checkout to /vagrant and running make setup VENV=$venv (log: $IMG_CACHE/setup.log)"
   rm -rf "$IMG_ROOT/vagrant" && mkdir -p "$IMG_ROOT/vagrant"
-  (cd "$src" && git ls-files -co --exclude-standard -z | tar --null --ignore-failed-read -T - -cf - 2>/dev/null) |
-    tar -xf - -C "$IMG_ROOT/vagrant"
+  img_checkout "$src" "$IMG_ROOT/vagrant"
   img_in_root make -C /vagrant setup VENV="$venv" >"$IMG_CACHE/setup.log" 2>&1 \
     || { tail -n 20 "$IMG_CACHE/setup.log" >&2; img_die "make setup failed in the chroot: see $IMG_CACHE/setup.log"; }
   install -m 0755 "$src/vagrant/ebpflab-vm.sh" "$IMG_ROOT/usr/local/bin/ebpflab"

@@ -11,6 +11,7 @@ KERNEL is one sentence and exit 2 before anything is built.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 
@@ -48,3 +49,10 @@ def test_a_wrong_architecture_is_one_sentence():
     res = subprocess.run([str(SCRIPT), "debian-13", "riscv64"], capture_output=True, text=True, timeout=30)
     assert res.returncode == 2
     assert res.stderr.count("\n") == 1 and "amd64 or arm64" in res.stderr
+
+
+def test_boot_only_without_an_image_is_one_sentence(tmp_path):
+    env = {**os.environ, "EBPFLAB_VM_CACHE": str(tmp_path), "VM_BOOT_ONLY": "1"}
+    res = subprocess.run([str(SCRIPT), "debian-13"], capture_output=True, text=True, timeout=60, env=env)
+    assert res.returncode == 2
+    assert res.stderr.count("\n") == 1 and "no image" in res.stderr and "build it first" in res.stderr
