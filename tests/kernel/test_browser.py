@@ -445,38 +445,3 @@ def test_lab_07_live_chart_and_nothing_left_running(jupyter, running):
 
 def test_lab_09_live_chart_and_nothing_left_running(jupyter, running):
     lab_with_live_chart(jupyter, running, "09_aiops")
-
-
-# --- the Japanese edition (make lab LANG=ja) ------------------------------------------------------------
-def test_japanese_first_start_opens_lab_00_in_japanese_with_the_language_pack(tmp_path_factory):
-    """EBPFLAB_LANG=ja: JupyterLab's own menus in Japanese (the official language pack), ja/00_setup.ipynb open
-    first with its Japanese text, and Run All up to the first exercise as in English (no missing-glyph warning)."""
-    tmp = tmp_path_factory.mktemp("jupyterlab-ja")
-    served = tmp / "labs"  # the Japanese notebooks are built into the served folder, never into the checkout's
-    served.mkdir()
-    with lab_server(tmp, EBPFLAB_LANG="ja", EBPFLAB_LABS=str(served)) as j:
-        page = j["page"]
-        page.goto(j["url"])
-        page.locator(".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel", has_text="00_setup.ipynb").wait_for(
-            timeout=60_000
-        )
-        menus = page.locator(".lm-MenuBar-itemLabel").all_inner_texts()
-        assert "ファイル" in menus and "File" not in menus, f"the menus are not in Japanese: {menus}"
-        page.wait_for_selector(f"{PANEL} .jp-MarkdownOutput h1")
-        heading = page.locator(f"{PANEL} .jp-MarkdownOutput h1").first.inner_text()
-        assert "ラボ 00" in heading, heading
-        cells = nbformat.read(served / "ja" / "00_setup.ipynb", as_version=4).cells
-        wait_until(
-            lambda: any(
-                s["path"] == "ja/00_setup.ipynb" and s["kernel"]["execution_state"] == "idle"
-                for s in api(j, "sessions")
-            ),
-            60,
-            "ja/00_setup.ipynb to have an idle kernel",
-        )
-        page.locator(f"{PANEL} .jp-Notebook").click(position={"x": 5, "y": 5})
-        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^実行")).click()
-        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^全てのセルを実行|^すべてのセルを実行")).click()
-        wait_until_done(page)
-        assert_participant_view(page, cells)
-        shoot(page, "00_setup-ja")
