@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -64,6 +65,20 @@ def window_totals(plot: Any) -> dict[str, dict[str, float]]:
             windows[label][s] += plot.data[s][i] * (t - prev)
         prev = t
     return windows
+
+
+def until(done: Callable[[], Any], seconds: float = 5.0) -> bool:
+    """Poll ``done()`` every 20 ms until it holds or ``seconds`` pass; whether it held.
+
+    A check's wait for its own traffic: frames cross a veth asynchronously and arrive late on a busy
+    machine, so a check waits for the count it expects, bounded, never for a fixed time.
+    """
+    deadline = time.monotonic() + seconds
+    while not done():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def filled(value: Any, name: str) -> None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import random
-import time
-from collections.abc import Callable
 
 from .. import check, traffic
 from ..errors import CheckFailed
@@ -27,13 +25,6 @@ def _c_text(answer: object, name: str, func: str) -> str:
     if f"{func}(" not in answer:
         raise CheckFailed(f"{name} should define the function {func}() the check attaches")
     return answer
-
-
-def _wait(done: Callable[[], bool], seconds: float = 5) -> None:
-    """Wait until ``done()`` holds or ``seconds`` pass; packets cross the veth late on a busy machine."""
-    deadline = time.monotonic() + seconds
-    while not done() and time.monotonic() < deadline:
-        time.sleep(0.02)
 
 
 # Once every datagram a right answer passes has arrived, a wrong answer's extra ones are queued at the
@@ -55,7 +46,7 @@ def size_limit(answer: str) -> None:
         passed = [len(f) for f in frames if len(f) <= max_len]
         with prog.xdp(net["server"], func="xdp_size_limit"), traffic.UdpSink(net, "server", port=port) as sink:
             traffic.send(net, "client", frames)
-            _wait(lambda: sink.datagrams >= len(passed))
+            check.until(lambda: sink.datagrams >= len(passed))
             sink.settle(EXTRA)
     want = (len(passed), sum(n - HEADERS for n in passed))
     check.that(
@@ -95,7 +86,7 @@ def drop_port(answer: str) -> None:
         sinks = {p: stack.enter_context(traffic.UdpSink(net, "server", port=p)) for p in others}
         counts = prog["dropped"]
         traffic.send(net, "client", frames)
-        _wait(lambda: counts[0].value >= dropped and all(sinks[p].datagrams >= n for p, n in sent.items()))
+        check.until(lambda: counts[0].value >= dropped and all(sinks[p].datagrams >= n for p, n in sent.items()))
         target.settle(EXTRA)
         counted = counts[0].value
     received = {p: s.datagrams for p, s in sinks.items()}

@@ -26,11 +26,7 @@ def _talkers_snapshot(volumes: dict[str, tuple[int, int]]) -> dict[str, tuple[in
             traffic.send(
                 net, "client", traffic.udp(net, "client", "server", src_ip=src, payload=b"x" * size), count=count
             )
-        deadline = time.monotonic() + 5  # the last frames may still be crossing the veth on a busy machine
-        while sum(v.packets for v in prog["talkers"].values()) < sum(c for c, _ in volumes.values()):
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.02)
+        check.until(lambda: sum(v.packets for v in prog["talkers"].values()) >= sum(c for c, _ in volumes.values()))
         return {maps.ipv4_of(k): (v.packets, v.bytes) for k, v in prog["talkers"].items()}
 
 

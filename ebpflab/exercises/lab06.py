@@ -27,16 +27,6 @@ _LETTERS = "FSRP.UEW"  # tcpdump's flag letters, bit 0 first (print-tcp.c)
 PCAP_HEADER = RECORD  # ts_sec, ts_usec, caplen, len: the exercise's struct pcap_rec starts as xdp_capture.c's
 
 
-def _wait(done: Callable[[], bool], seconds: float = 5.0) -> bool:
-    """Poll ``done()`` until it holds or the deadline passes: frames may still be crossing the veth."""
-    deadline = time.monotonic() + seconds
-    while not done():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
-
-
 # --- exercise 1: a filter in the kernel ----------------------------------------------------------
 def random_mix(net: LabNet, rng: random.Random) -> list[bytes]:
     """Frames around the question: TCP and UDP on port 8001 and near it, ICMP and ICMPv6, IPv6 TCP, ARP, and
@@ -83,14 +73,14 @@ def kernel_filter(answer: str) -> None:
     with LabNet() as net, Capture("eth0", net["server"].netns, answer) as cap:
         frames = random_mix(net, rng)
         traffic.send(net, "client", frames)
-        _wait(lambda: cap.stats()["seen"] >= len(frames))
+        check.until(lambda: cap.stats()["seen"] >= len(frames))
         got: list[bytes] = []
 
         def drained() -> bool:
             got.extend(p.data for p in cap.poll(0))
             return len(got) >= cap.stats()["captured"]
 
-        _wait(drained)
+        check.until(drained)
     reference = compile_filter(_WANTED)
     want = [f for f in frames if reference.matches(f)]
     if got != want:
@@ -154,11 +144,11 @@ def _records(
         if read_during:
             with prog.ring_buffer("events", out.append):
                 traffic.send(net, "client", frames)
-                _wait(lambda: len(out) + dropped() >= len(frames))
+                check.until(lambda: len(out) + dropped() >= len(frames))
         else:  # nobody reads while the frames arrive: a small ring fills up
             traffic.send(net, "client", frames)  # the receive path runs in the sending call: all have arrived
             with prog.ring_buffer("events", out.append):
-                _wait(lambda: len(out) + dropped() >= len(frames))
+                check.until(lambda: len(out) + dropped() >= len(frames))
         t1 = time.monotonic_ns()
         return out, dropped(), t0, t1
 
@@ -249,7 +239,7 @@ def ring_bytes(answer: Callable[[int, int], int]) -> None:
         frames += [bytes(traffic.udp(net, "client", "server", payload=rng.randbytes(n))) for n in (0, 7, 500)]
         rng.shuffle(frames)
         traffic.send(net, "client", frames)
-        _wait(lambda: cap.stats()["captured"] >= len(frames))
+        check.until(lambda: cap.stats()["captured"] >= len(frames))
         used = cap.ring.pending() if cap.ring else 0
     each = [answer(len(f), snaplen) for f in frames]
     if not all(isinstance(n, int) for n in each):
