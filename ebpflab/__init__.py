@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import LabError
+from .messages import _
 
 __version__ = "0.1.0"
 
@@ -42,7 +43,8 @@ def _install_notebook_error_display() -> None:
         # IPython leaves displaying to the handler; the cell is still marked as failed.
         stb = [f"\x1b[31m{etype.__name__}\x1b[0m: {value}"]
         if etype.__name__ == "CheckFailed":  # Run All stops here: say so, or the cells below look broken
-            stb[0] += " \x1b[2m(Run All stops at a failed check: the cells below wait until it passes)\x1b[0m"
+            note = _("(Run All stops at a failed check: the cells below wait until it passes)")
+            stb[0] += f" \x1b[2m{note}\x1b[0m"
         shell._showtraceback(etype, value, stb)
         return stb
 

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from . import progress
 from .errors import CheckFailed, LabError
+from .messages import _
 
 Check = TypeVar("Check", bound=Callable[..., None])
 
@@ -38,15 +39,19 @@ def that(condition: Any, passed: str, failed: str) -> None:
 
 def equal(actual: Any, expected: Any, what: str) -> None:
     """Check that ``what`` is exactly ``expected``."""
-    that(actual == expected, f"{what}: {actual!r}", f"{what} should be {expected!r}, but is {actual!r}")
+    that(
+        actual == expected,
+        _("{what}: {actual!r}", what=what, actual=actual),
+        _("{what} should be {expected!r}, but is {actual!r}", what=what, expected=expected, actual=actual),
+    )
 
 
 def between(actual: float, low: float, high: float, what: str) -> None:
     """Check that ``low <= actual <= high``."""
     that(
         low <= actual <= high,
-        f"{what}: {actual!r} (expected {low}..{high})",
-        f"{what} should be between {low} and {high}, but is {actual!r}",
+        _("{what}: {actual!r} (expected {low}..{high})", what=what, actual=actual, low=low, high=high),
+        _("{what} should be between {low} and {high}, but is {actual!r}", what=what, low=low, high=high, actual=actual),
     )
 
 
@@ -84,7 +89,9 @@ def until(done: Callable[[], Any], seconds: float = 5.0) -> bool:
 def filled(value: Any, name: str) -> None:
     """Fail with a hint while an exercise's answer is still the shipped placeholder (None or ...)."""
     if value is None or value is Ellipsis:
-        raise CheckFailed(f"{name} is not filled in yet: replace the placeholder in the exercise cell above")
+        raise CheckFailed(
+            _("{name} is not filled in yet: replace the placeholder in the exercise cell above", name=name)
+        )
 
 
 # --- exercises and their reference solutions (CONTRIBUTING.md) ----------------------------------
@@ -104,7 +111,10 @@ def exercise(lab: str, name: str) -> Callable[[Check], Check]:
             try:
                 if any(a is None or a is Ellipsis for a in (*args, *kwargs.values())):
                     raise CheckFailed(
-                        f"{name}: the answer is not filled in yet: replace the placeholder in the cell above"
+                        _(
+                            "{name}: the answer is not filled in yet: replace the placeholder in the cell above",
+                            name=name,
+                        )
                     )
                 fn(*args, **kwargs)
             except CheckFailed as exc:
@@ -114,7 +124,11 @@ def exercise(lab: str, name: str) -> Callable[[Check], Check]:
                 progress.record(lab, name, False, str(exc))
                 raise CheckFailed(str(exc)) from exc
             except Exception as exc:
-                why = f"your answer raised {type(exc).__name__}: {exc} (run it in a cell of its own to see where)"
+                why = _(
+                    "your answer raised {error}: {exc} (run it in a cell of its own to see where)",
+                    error=type(exc).__name__,
+                    exc=exc,
+                )
                 progress.record(lab, name, False, why)
                 raise CheckFailed(why) from exc
             progress.record(lab, name, True, "")
@@ -131,7 +145,9 @@ def refusing(owner: Any, attr: str, what: str) -> Iterator[None]:
     original = getattr(owner, attr)
 
     def trap(*args: Any, **kwargs: Any) -> Any:
-        raise CheckFailed(f"your answer calls the kit's own {what}: this exercise asks you to write it yourself")
+        raise CheckFailed(
+            _("your answer calls the kit's own {what}: this exercise asks you to write it yourself", what=what)
+        )
 
     setattr(owner, attr, trap)
     try:
@@ -169,5 +185,6 @@ def fill_in_solutions(nb: Any, lab: str | Path) -> None:
         ex = exercise_of(cell)
         if ex and "exercise" in cell.get("metadata", {}).get("tags", []):
             if ex not in sols:
-                raise CheckFailed(f"no reference solution for exercise {ex!r} in labs/solutions/{Path(lab).stem}.py")
+                path = f"labs/solutions/{Path(lab).stem}.py"
+                raise CheckFailed(_("no reference solution for exercise {ex!r} in {path}", ex=ex, path=path))
             cell.source = sols[ex]

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from .messages import _
+
 
 class LabError(Exception):
     """Something the learner can fix; shown as its message alone (no traceback) in notebooks and the CLI."""
@@ -36,10 +38,11 @@ class VerifierError(LabError):
         self.func = func
         tail = "\n".join(log.rstrip().splitlines()[-12:])
         # Say how to get the rest: in a notebook the exception is sys.last_value after the cell fails.
-        super().__init__(
-            f"{message}\n--- last lines of the verifier log (the whole log: `import sys; "
-            f"print(sys.last_value.log)` in a new cell, or `err.log` after `except VerifierError as err`) ---\n{tail}"
+        how = _(
+            "--- last lines of the verifier log (the whole log: `import sys; print(sys.last_value.log)` "
+            "in a new cell, or `err.log` after `except VerifierError as err`) ---"
         )
+        super().__init__(f"{message}\n{how}\n{tail}")
 
 
 class CheckFailed(LabError):

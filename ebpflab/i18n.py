@@ -11,59 +11,27 @@ committed): the same cells in the same order, markdown from the catalogue, code 
 the English ones, so the two editions cannot drift. A cell whose English changed has no translation
 until a translator gives it one (``scripts/i18n.py update`` marks it; tests/unit/test_i18n.py names it).
 
-The language: ``EBPFLAB_LANG`` (``en`` or ``ja``), else a Japanese ``LANG``/``LC_ALL``/``LC_MESSAGES``.
+The language (``language()``) and the PO reader are ebpflab/messages.py's, which does the same for the
+kit's own sentences.
 """
 
 from __future__ import annotations
 
 import copy
-import functools
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-from . import LABS_DIR, REPO
+from . import LABS_DIR
 from .errors import LabError
+from .messages import LANGUAGES, LOCALE_DIR, _, catalogue
 from .owner import give_back_tree
-
-LANGUAGES = ("en", "ja")
-LOCALE_DIR = REPO / "locale"
-
-
-def language() -> str:
-    """The participant's language: ``EBPFLAB_LANG`` if set, else ``ja`` for a Japanese locale, else ``en``."""
-    chosen = os.environ.get("EBPFLAB_LANG", "").strip()
-    if chosen:
-        lang = chosen.split("_")[0].split(".")[0].lower()
-        if lang not in LANGUAGES:
-            raise LabError(f"EBPFLAB_LANG={chosen!r}: the labs come in {' and '.join(LANGUAGES)}")
-        return lang
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var, "")
-        if value:
-            return "ja" if value.lower().startswith("ja") else "en"
-    return "en"
 
 
 def labs_catalogue(lab: str, lang: str = "ja") -> Path:
     """Where a lab's markdown translations are: ``locale/<lang>/labs/<lab>.po``."""
     return LOCALE_DIR / lang / "labs" / f"{lab}.po"
-
-
-@functools.cache
-def catalogue(path: Path) -> dict[str, str]:
-    """The finished translations of a PO file (msgid -> msgstr); fuzzy and empty entries are left out."""
-    from babel.messages.pofile import read_po
-
-    if not path.exists():
-        return {}
-    with open(path, "rb") as f:
-        cat = read_po(f, abort_invalid=True)
-    return {
-        m.id: m.string for m in cat if isinstance(m.id, str) and isinstance(m.string, str) and m.string and not m.fuzzy
-    }
 
 
 def cell_text(cell: dict[str, Any]) -> str:
@@ -98,7 +66,9 @@ def build(lang: str = "ja", dest: Path | None = None, labs: Path = LABS_DIR) -> 
     what was built last is kept in ``.built.json`` beside it). Delete it to get the current edition.
     """
     if lang not in LANGUAGES or lang == "en":
-        raise LabError(f"there is no edition to build for {lang!r}: the labs are written in English and built in ja")
+        raise LabError(
+            _("there is no edition to build for {lang!r}: the labs are written in English and built in ja", lang=lang)
+        )
     dest = dest or labs / lang
     dest.mkdir(parents=True, exist_ok=True)
     ledger = dest / ".built.json"

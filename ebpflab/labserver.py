@@ -33,7 +33,8 @@ from pathlib import Path
 
 from . import LABS_DIR
 from .errors import LabError, NotRootError
-from .i18n import build, language
+from .i18n import build
+from .messages import language
 
 STATE = Path(os.environ.get("EBPFLAB_STATE", "/var/lib/ebpflab"))
 

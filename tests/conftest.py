@@ -20,6 +20,9 @@ from ebpflab.owner import give_back_tree
 TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS))  # shared helpers (httputil, cbpf_corpus) for both trees
 os.environ.setdefault("EBPFLAB_HEADLESS", "1")
+# The kit's sentences in English whatever this machine's locale (tests compare them); the Japanese runs
+# set EBPFLAB_LANG=ja themselves.
+os.environ["EBPFLAB_LANG"] = "en"
 # Checks run by the suite (notebooks, shortcuts) record their outcome here, not in the learner's progress.csv.
 os.environ["EBPFLAB_PROGRESS"] = os.path.join(tempfile.mkdtemp(prefix="ebpflab-progress-"), "progress.csv")
 

@@ -12,7 +12,7 @@ import json
 import pytest
 from babel.messages.pofile import read_po
 
-from ebpflab import LABS_DIR, LabError, i18n, labserver
+from ebpflab import LABS_DIR, LabError, i18n, labserver, messages
 
 NOTEBOOKS = sorted(LABS_DIR.glob("[0-9][0-9]_*.ipynb"))
 
@@ -34,13 +34,13 @@ def test_language_from_the_environment(monkeypatch, env, lang):
         monkeypatch.delenv(var, raising=False)
     for var, value in env.items():
         monkeypatch.setenv(var, value)
-    assert i18n.language() == lang
+    assert messages.language() == lang
 
 
 def test_an_unknown_language_is_one_sentence(monkeypatch):
     monkeypatch.setenv("EBPFLAB_LANG", "fr")
     with pytest.raises(LabError, match="en and ja"):
-        i18n.language()
+        messages.language()
 
 
 def code_cells(nb: dict) -> list[tuple[str, str]]:
@@ -68,11 +68,11 @@ def test_a_translated_cell_replaces_its_english_and_a_changed_one_stays_english(
         encoding="utf-8",
     )
     monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
-    i18n.catalogue.cache_clear()
+    messages.catalogue.cache_clear()
     try:
         out, missing = i18n.translate_notebook(nb, NOTEBOOKS[0].stem)
     finally:
-        i18n.catalogue.cache_clear()
+        messages.catalogue.cache_clear()
     texts = [i18n.cell_text(c) for c in out["cells"] if c["cell_type"] == "markdown"]
     assert texts[0] == "訳文" and texts[1] == second and second in missing and out["metadata"]["language"] == "ja"
 

@@ -1,0 +1,89 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
+"""The kit's own sentences in the participant's language: errors, checks, the doctor, the CLI, charts (lab 00).
+
+Every sentence a learner reads is written once, in English, inside ``_()`` where it is used::
+
+    raise LabError(_("no lab network named {name!r}", name=name))
+
+``_`` looks the English up in the language's catalogue, then fills in the fields, so that a translation
+puts them where its grammar wants them. Call it when the sentence is shown, never at import (the
+language is read then): a table of sentences made at import marks each with ``N_`` and passes it to
+``_`` when shown. The catalogues are gettext PO files, one per module: ``locale/ja/messages/netlab.po``
+holds ebpflab/netlab.py's sentences (``scripts/i18n.py update`` extracts them with Babel). A sentence
+without a translation is shown in English, and tests/unit/test_messages.py names it.
+
+The language: ``EBPFLAB_LANG`` (``en`` or ``ja``), else a Japanese ``LC_ALL``/``LC_MESSAGES``/``LANG``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+LANGUAGES = ("en", "ja")
+# (not from the package's REPO: errors.py imports this module while the package is being imported)
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+
+def language() -> str:
+    """The participant's language: ``EBPFLAB_LANG`` if set, else ``ja`` for a Japanese locale, else ``en``."""
+    chosen = os.environ.get("EBPFLAB_LANG", "").strip()
+    if chosen:
+        lang = chosen.split("_")[0].split(".")[0].lower()
+        if lang not in LANGUAGES:
+            from .errors import LabError
+
+            raise LabError(  # i18n: as is (both languages: the one asked for is the one that is not there)
+                f"EBPFLAB_LANG={chosen!r}: the labs come in {' and '.join(LANGUAGES)} "
+                f"(ラボは {' と '.join(LANGUAGES)} で用意しています)"
+            )
+        return lang
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            return "ja" if value.lower().startswith("ja") else "en"
+    return "en"
+
+
+@functools.cache
+def catalogue(path: Path) -> dict[str, str]:
+    """The finished translations of a PO file (msgid -> msgstr); fuzzy and empty entries are left out."""
+    from babel.messages.pofile import read_po
+
+    if not path.exists():
+        return {}
+    with open(path, "rb") as f:
+        cat = read_po(f, abort_invalid=True)
+    return {
+        m.id: m.string for m in cat if isinstance(m.id, str) and isinstance(m.string, str) and m.string and not m.fuzzy
+    }
+
+
+def messages_dir(lang: str) -> Path:
+    """Where the kit's sentences in ``lang`` are: ``locale/<lang>/messages/``, one PO file per module."""
+    return LOCALE_DIR / lang / "messages"
+
+
+@functools.cache
+def translations(lang: str) -> dict[str, str]:
+    """Every finished translation of the kit's sentences into ``lang`` (English: none)."""
+    table: dict[str, str] = {}
+    if lang != "en":
+        for po in sorted(messages_dir(lang).glob("*.po")):
+            table.update(catalogue(po))
+    return table
+
+
+def _(message: str, /, **fields: object) -> str:
+    """``message`` in the participant's language, with ``fields`` filled in (str.format) after translating."""
+    text = translations(language()).get(message, message)
+    return text.format(**fields) if fields else text
+
+
+def N_(message: str, /) -> str:
+    """Mark a sentence made at import for translation; ``_`` translates it when it is shown."""
+    return message

@@ -1,0 +1,189 @@
+# SPDX-FileCopyrightText: The ebpflab contributors
+#
+# SPDX-License-Identifier: MIT
+
+"""The kit's own sentences in Japanese (ebpflab/messages.py, locale/ja/messages/): every sentence a learner
+reads goes through ``_()``, has its translation, and keeps its fields; a new English sentence without
+a translation fails here, by name."""
+
+from __future__ import annotations
+
+import ast
+import string
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from ebpflab import REPO, check, messages
+from ebpflab.errors import CheckFailed
+
+sys.path.insert(0, str(REPO / "scripts"))
+from i18n import PACKAGE, module_name, sentences
+
+MODULES = sorted(PACKAGE.rglob("*.py"))
+JA = messages.messages_dir("ja")
+
+
+def po(path: Path) -> dict[str, tuple[str, bool]]:
+    with open(path, "rb") as f:
+        return {m.id: (m.string, bool(m.fuzzy)) for m in read_po(f) if isinstance(m.id, str) and m.id}
+
+
+def extracted() -> dict[str, list[str]]:
+    """Module name -> its sentences, as scripts/i18n.py extracts them."""
+    out = {}
+    for py in MODULES:
+        ids = [m.id for m in sentences(py, "ja") if m.id]
+        if ids:
+            out[module_name(py)] = ids
+    return out
+
+
+@pytest.mark.parametrize("py", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_every_sentence_has_its_japanese(py):
+    module = module_name(py)
+    path = JA / f"{module}.po"
+    table = po(path) if path.exists() else {}
+    missing = []
+    for msgid in (m.id for m in sentences(py, "ja") if m.id):
+        text, fuzzy = table.get(msgid, ("", False))
+        if not text or fuzzy:
+            missing.append(repr(msgid) + (" (fuzzy: check the translation, then drop the mark)" if fuzzy else ""))
+    assert not missing, (
+        f"{len(missing)} sentences of {module} have no Japanese yet: run `scripts/i18n.py update`, translate "
+        f"them in {path.relative_to(REPO)}, then run the tests again:\n" + "\n".join(missing)
+    )
+
+
+def test_no_catalogue_holds_a_sentence_the_code_no_longer_has():
+    found = extracted()
+    stale = []
+    for path in sorted(JA.glob("*.po")):
+        ids = set(found.get(path.stem, []))
+        stale += [f"{path.name}: {msgid!r}" for msgid in po(path) if msgid not in ids]
+    assert not stale, "catalogue entries without their sentence (run `scripts/i18n.py update`):\n" + "\n".join(
+        stale[:40]
+    )
+
+
+def fields(text: str) -> list[str]:
+    return sorted(name for _, name, _, _ in string.Formatter().parse(text) if name is not None)
+
+
+def test_translations_keep_every_field_and_no_other():
+    wrong = []
+    for path in sorted(JA.glob("*.po")):
+        for msgid, (text, _fuzzy) in po(path).items():
+            if not text:
+                continue
+            try:
+                if fields(text) != fields(msgid):
+                    wrong.append(f"{path.name}: {msgid!r} has {fields(msgid)}, its translation {fields(text)}")
+            except ValueError as exc:  # a lone brace: str.format would raise when the sentence is shown
+                wrong.append(f"{path.name}: translation of {msgid!r}: {exc}")
+    assert not wrong, "\n".join(wrong)
+
+
+# Calls whose string arguments a learner reads: the kit's exceptions, prints, check sentences, chart
+# text, the CLI's help. A literal (or f-string) there is a sentence that escaped the catalogue.
+SHOWN_CALLS = {
+    "print",
+    "ok",
+    "that",
+    "equal",
+    "between",
+    "set_title",
+    "set_xlabel",
+    "set_ylabel",
+    "suptitle",
+    "title",
+    "xlabel",
+    "ylabel",
+    "ArgumentParser",
+    "add_parser",
+    "add_argument",
+    "error",
+    "status",
+}
+SHOWN_KEYWORDS = {"help", "description", "label", "title", "epilog"}
+AS_IS = "# i18n: as is"
+
+
+def exception_names() -> set[str]:
+    tree = ast.parse((PACKAGE / "errors.py").read_text())
+    return {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+
+
+def is_sentence(node: ast.AST) -> bool:
+    if isinstance(node, ast.JoinedStr):
+        return any(isinstance(v, ast.Constant) and any(c.isalpha() for c in str(v.value)) for v in node.values)
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and " " in node.value.strip()
+
+
+def call_name(node: ast.Call) -> str:
+    f = node.func
+    return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+
+
+def escaped_sentences(source: str, where: str) -> list[str]:
+    """``where:line: text`` for each sentence shown without ``_()``, and each ``_()`` given an f-string."""
+    shown = SHOWN_CALLS | exception_names()
+    lines = source.splitlines()
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        name = call_name(node)
+        if name in ("_", "N_"):
+            if node.args and isinstance(node.args[0], ast.JoinedStr):
+                out.append(f"{where}:{node.lineno}: _() of an f-string (write the fields as _('... {{x}}', x=...))")
+            continue
+        args = list(node.args) if name in shown else []
+        args += [k.value for k in node.keywords if k.arg in SHOWN_KEYWORDS]
+        for arg in args:
+            parts = arg.values if isinstance(arg, ast.BinOp | ast.BoolOp) and hasattr(arg, "values") else [arg]
+            for part in parts:
+                if is_sentence(part) and AS_IS not in lines[part.lineno - 1] and AS_IS not in lines[node.lineno - 1]:
+                    out.append(f"{where}:{part.lineno}: {ast.unparse(part)[:90]}")
+    return out
+
+
+@pytest.mark.parametrize("py", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_every_sentence_shown_goes_through_the_catalogue(py):
+    escaped = escaped_sentences(py.read_text(), str(py.relative_to(REPO)))
+    assert not escaped, (
+        f"{len(escaped)} sentences a learner reads are not wrapped in _() (ebpflab/messages.py); a line that must "
+        "stay as it is (another program's output, say) ends with `# i18n: as is (why)`:\n" + "\n".join(escaped)
+    )
+
+
+def test_the_escape_finder_finds_an_escaped_sentence():
+    found = escaped_sentences(
+        'raise LabError(f"no such lab {x}")\nprint("done now")\nraise LabError(_("fine {x}", x=1))\n'
+        'p.add_argument("--n", help="how many")\nok(_(f"bad {x}"))\nprint("tcpdump: listening")  # i18n: as is (tcpdump)\n',
+        "m.py",
+    )
+    assert [f.split(":")[1] for f in found] == ["1", "2", "4", "5"], found
+
+
+@pytest.fixture
+def japanese(monkeypatch):
+    monkeypatch.setenv("EBPFLAB_LANG", "ja")
+
+
+def has_japanese(text: str) -> bool:
+    return any("\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff" for c in text)
+
+
+def test_a_failed_check_speaks_japanese_when_chosen(japanese):
+    with pytest.raises(CheckFailed) as err:
+        check.equal(3, 4, "packets")
+    assert has_japanese(str(err.value)) and "packets" in str(err.value) and "4" in str(err.value), str(err.value)
+
+
+def test_a_failed_check_speaks_english_by_default():
+    with pytest.raises(CheckFailed) as err:
+        check.equal(3, 4, "packets")
+    assert str(err.value) == "packets should be 4, but is 3"
