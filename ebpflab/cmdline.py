@@ -16,6 +16,8 @@ import re
 import sys
 from collections.abc import Callable
 
+from .messages import _
+
 
 def bounded_int(what: str, lo: int, hi: int) -> Callable[[str], int]:
     """An argparse type: an integer from ``lo`` to ``hi``, else one sentence saying so."""
@@ -26,7 +28,15 @@ def bounded_int(what: str, lo: int, hi: int) -> Callable[[str], int]:
         except ValueError:
             value = None
         if value is None or not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f"invalid {what} {text!r} (must be an integer from {lo} to {hi})")
+            raise argparse.ArgumentTypeError(
+                _(
+                    "invalid {what} {text!r} (must be an integer from {lo} to {hi})",
+                    what=_(what),
+                    text=text,
+                    lo=lo,
+                    hi=hi,
+                )
+            )
         return value
 
     return parse
@@ -42,7 +52,13 @@ def bounded_float(what: str, lo: float, hi: float) -> Callable[[str], float]:
             value = math.nan
         if not (math.isfinite(value) and lo < value <= hi):
             raise argparse.ArgumentTypeError(
-                f"invalid {what} {text!r} (must be a number above {lo:g} and at most {hi:g})"
+                _(
+                    "invalid {what} {text!r} (must be a number above {lo:g} and at most {hi:g})",
+                    what=_(what),
+                    text=text,
+                    lo=lo,
+                    hi=hi,
+                )
             )
         return value
 
@@ -54,7 +70,15 @@ def name(what: str, pattern: str, longest: int) -> Callable[[str], str]:
 
     def parse(text: str) -> str:
         if not text or len(text) > longest or not re.fullmatch(pattern, text):
-            raise argparse.ArgumentTypeError(f"invalid {what} {text!r} (1 to {longest} characters: {pattern})")
+            raise argparse.ArgumentTypeError(
+                _(
+                    "invalid {what} {text!r} (1 to {longest} characters: {pattern})",
+                    what=_(what),
+                    text=text,
+                    longest=longest,
+                    pattern=pattern,
+                )
+            )
         return text
 
     return parse

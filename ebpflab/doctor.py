@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import bpfcall, system
+from .messages import N_, _
 
 # program and map types (include/uapi/linux/bpf.h).
 PROG_TYPE = {"socket_filter": 1, "kprobe": 2, "sched_cls": 3, "tracepoint": 5, "xdp": 6, "perf_event": 7}
@@ -152,26 +153,28 @@ def enforcement() -> dict[str, bool]:
 
 ENFORCE_WHY = {
     "send_signal": (
-        "lab 10 kills a process from a tracepoint (bpf_send_signal)",
-        "no bpf_send_signal from tracepoints (kernel older than 5.3): lab 10 only observes",
+        N_("lab 10 kills a process from a tracepoint (bpf_send_signal)"),
+        N_("no bpf_send_signal from tracepoints (kernel older than 5.3): lab 10 only observes"),
     ),
     "bpf_lsm": (
-        "lab 10 can also deny an exec with -EPERM (BPF LSM)",
-        "no BPF LSM here (needs CONFIG_BPF_LSM, 'bpf' in the LSM list and BTF trampolines): "
-        "lab 10 kills instead of denying",
+        N_("lab 10 can also deny an exec with -EPERM (BPF LSM)"),
+        N_(
+            "no BPF LSM here (needs CONFIG_BPF_LSM, 'bpf' in the LSM list and BTF trampolines): "
+            "lab 10 kills instead of denying"
+        ),
     ),
 }
 
 
 HOOK_WHY = {
-    "xdp": "labs 02-07 and 09 attach XDP programs",
-    "tc": "lab 08 shows the tc hook (egress)",
-    "ringbuf": "lab 06's tcpdump streams packets through a ring buffer (kernel 5.8+)",
-    "tracepoint": "lab 08 counts system calls with tracepoints",
-    "uprobe": "lab 08 traces a user-space function",
-    "kprobe": "lab 08 uses kprobes where the kernel has them (CONFIG_KPROBES)",
-    "fentry": "lab 08 uses fentry where BTF and ftrace allow",
-    "perf_event": "lab 08 samples stacks with perf events",
+    "xdp": N_("labs 02-07 and 09 attach XDP programs"),
+    "tc": N_("lab 08 shows the tc hook (egress)"),
+    "ringbuf": N_("lab 06's tcpdump streams packets through a ring buffer (kernel 5.8+)"),
+    "tracepoint": N_("lab 08 counts system calls with tracepoints"),
+    "uprobe": N_("lab 08 traces a user-space function"),
+    "kprobe": N_("lab 08 uses kprobes where the kernel has them (CONFIG_KPROBES)"),
+    "fentry": N_("lab 08 uses fentry where BTF and ftrace allow"),
+    "perf_event": N_("lab 08 samples stacks with perf events"),
 }
 NEEDED_HOOKS = {"xdp", "tracepoint"}
 
@@ -182,9 +185,9 @@ def run_checks() -> list[Check]:
         Check(
             "root",
             system.is_root(),
-            "running as root"
+            _("running as root")
             if system.is_root()
-            else "not root: run `sudo ebpflab doctor`, and start the labs with `make lab`",
+            else _("not root: run `sudo ebpflab doctor`, and start the labs with `make lab`"),
         )
     ]
     rel = platform.release()
@@ -193,7 +196,9 @@ def run_checks() -> list[Check]:
         Check(
             "kernel",
             (major, minor) >= (5, 8),
-            f"Linux {rel}" + ("" if (major, minor) >= (5, 8) else ": too old, the labs need 5.8 or newer"),
+            _("Linux {release}", release=rel)
+            if (major, minor) >= (5, 8)
+            else _("Linux {release}: too old, the labs need 5.8 or newer", release=rel),
         )
     )
     btf = Path("/sys/kernel/btf/vmlinux").exists()
@@ -201,9 +206,9 @@ def run_checks() -> list[Check]:
         Check(
             "BTF",
             btf,
-            "/sys/kernel/btf/vmlinux present: CO-RE programs (lab 11) and fentry can run"
+            _("/sys/kernel/btf/vmlinux present: CO-RE programs (lab 11) and fentry can run")
             if btf
-            else "no kernel BTF: lab 11's CO-RE programs and fentry are unavailable",
+            else _("no kernel BTF: lab 11's CO-RE programs and fentry are unavailable"),
             blocking=False,
         )
     )
@@ -213,9 +218,9 @@ def run_checks() -> list[Check]:
         Check(
             "JIT",
             jit_on,
-            "the BPF JIT compiles programs to machine code"
+            _("the BPF JIT compiles programs to machine code")
             if jit_on
-            else "the JIT is off: programs run in the interpreter (slower)",
+            else _("the JIT is off: programs run in the interpreter (slower)"),
             blocking=False,
         )
     )
@@ -223,8 +228,9 @@ def run_checks() -> list[Check]:
     checks.append(Check("headers", path is not None, sentence))
     try:
         bcc = system.import_bcc()
+        where = Path(bcc.__file__ or "?").parent
         checks.append(
-            Check("BCC", True, f"bcc {getattr(bcc, '__version__', '?')} from {Path(bcc.__file__ or '?').parent}")
+            Check("BCC", True, _("bcc {version} from {path}", version=getattr(bcc, "__version__", "?"), path=where))
         )
     except system.MissingBCCError as exc:
         checks.append(Check("BCC", False, str(exc)))
@@ -237,20 +243,25 @@ def run_checks() -> list[Check]:
             Check(
                 fstype,
                 mounted,
-                f"mounted on {mnt}" if mounted else f"not mounted on {mnt}: run as root to mount it",
+                _("mounted on {path}", path=mnt)
+                if mounted
+                else _("not mounted on {path}: run as root to mount it", path=mnt),
                 blocking=fstype != "debugfs",
             )
         )
     root = system.is_root()
     for hook, present in hooks().items():
-        detail = HOOK_WHY[hook] if present else f"not offered by this kernel: {HOOK_WHY[hook]}, so that part is skipped"
+        why = _(HOOK_WHY[hook])
+        detail = why if present else _("not offered by this kernel: {why}, so that part is skipped", why=why)
         if not root:  # probing a hook loads a program: without root nothing can be said about the kernel
-            detail = f"not probed: loading a test program needs root (run `sudo ebpflab doctor`); {HOOK_WHY[hook]}"
+            detail = _("not probed: loading a test program needs root (run `sudo ebpflab doctor`); {why}", why=why)
         elif hook == "kprobe" and not present:
-            detail = "this kernel has no kprobes (CONFIG_KPROBES is off): lab 08 says so and uses tracepoints instead"
+            detail = _(
+                "this kernel has no kprobes (CONFIG_KPROBES is off): lab 08 says so and uses tracepoints instead"
+            )
         checks.append(Check(f"hook: {hook}", present, detail, blocking=hook in NEEDED_HOOKS))
     for way, present in enforcement().items():
-        checks.append(Check(f"enforce: {way}", present, ENFORCE_WHY[way][0 if present else 1], blocking=False))
+        checks.append(Check(f"enforce: {way}", present, _(ENFORCE_WHY[way][0 if present else 1]), blocking=False))
     return checks
 
 
@@ -273,22 +284,24 @@ def toolchain_checks() -> list[Check]:
             "clang",
             found["clang"],
             lambda: _version(["clang", "--version"]),
-            "compiles bpf/*.bpf.c once into CO-RE objects (lab 11)",
+            N_("compiles bpf/*.bpf.c once into CO-RE objects (lab 11)"),
         ),
         (
             "bpftool",
             found["bpftool"],
             lambda: _version(["bpftool", "version"]),
-            "generates build/vmlinux.h from the kernel's BTF (lab 11) and dumps loaded programs (lab 05)",
+            N_("generates build/vmlinux.h from the kernel's BTF (lab 11) and dumps loaded programs (lab 05)"),
         ),
-        ("libbpf", lib, lambda: f"libbpf {lib}", "loads CO-RE objects from Python through ctypes (lab 11)"),
-        ("bpftrace", found["bpftrace"], lambda: _version(["bpftrace", "--version"]), "runs lab 11's one-liners"),
+        ("libbpf", lib, lambda: f"libbpf {lib}", N_("loads CO-RE objects from Python through ctypes (lab 11)")),
+        ("bpftrace", found["bpftrace"], lambda: _version(["bpftrace", "--version"]), N_("runs lab 11's one-liners")),
     ]
     return [
         Check(
             name,
             bool(there),
-            f"{what()}: {enables}" if there else f"not installed (`make lab` installs it); it {enables}",
+            _("{version}: {enables}", version=what(), enables=_(enables))
+            if there
+            else _("not installed (`make lab` installs it); it {enables}", enables=_(enables)),
             blocking=False,
         )
         for name, there, what, enables in rows
@@ -302,9 +315,11 @@ def report(checks: list[Check]) -> str:
     blockers = [c for c in checks if c.blocking and not c.ok]
     lines.append("")
     lines.append(
-        "ready for the labs."
+        _("ready for the labs.")
         if not blockers
-        else f"{len(blockers)} problem(s) block the labs: " + "; ".join(c.name for c in blockers)
+        else _(
+            "{count} problem(s) block the labs: {names}", count=len(blockers), names="; ".join(c.name for c in blockers)
+        )
     )
     return "\n".join(lines)
 
