@@ -29,6 +29,8 @@ if "MPLBACKEND" not in os.environ and not os.environ.get("DISPLAY"):
 import matplotlib.pyplot as plt
 from cycler import cycler
 
+from .messages import N_, _
+
 # Okabe-Ito colours (safe for colour-blind viewers; yellow left out: it vanishes on a projector),
 # each with its own dash pattern so that lines stay apart in grey too. Vermillion is kept for attacks.
 STYLES = [
@@ -86,16 +88,51 @@ def size(width: float, height: float) -> tuple[float, float]:
     return (width * 1.4, height * 1.4) if presenting() else (width, height)
 
 
+def text(template: str, /, **fields: object) -> str:
+    """Chart text in the participant's language: a title, an axis label, a series name, a status line.
+
+    The English is looked up in the catalogues (the kit's, and locale/<lang>/messages/labs.po for the text
+    the labs' code cells pass to the charts), then ``fields`` are filled in: a title with values in it is
+    a template, ``text("ring of {kib} KiB", kib=RING_KIB)``. Text with no entry (an address, a name the
+    lab made up) is shown as given.
+    """
+    if not template:
+        return template  # (the empty msgid is a catalogue's header)
+    return _(template, **fields)
+
+
+def translate_axes(ax: Any) -> None:
+    """Put the title and the axis labels a drawing function set (in English) into the participant's language."""
+    ax.set_title(text(ax.get_title()))
+    ax.set_xlabel(text(ax.get_xlabel()))
+    ax.set_ylabel(text(ax.get_ylabel()))
+
+
 def legend_outside(ax: Any) -> None:
-    """Put the legend to the right of the axes, where it never covers data."""
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
+    """Put the legend to the right of the axes, where it never covers data (its names translated)."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(
+            handles,
+            [text(label) for label in labels],
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            borderaxespad=0.0,
+            frameon=False,
+        )
 
 
 def mark_events(ax: Any, marks: Sequence[tuple[float, str]], color: str = EVENT) -> None:
     """Thin numbered vertical lines at event times; the number above the axes, the text in the legend."""
     for i, (t, label) in enumerate(marks, 1):
-        ax.axvline(t, color=color, linewidth=1.2, linestyle=(0, (2, 2)), zorder=0.5, label=f"{i}: {label} ({t:.1f} s)")
+        ax.axvline(
+            t,
+            color=color,
+            linewidth=1.2,
+            linestyle=(0, (2, 2)),
+            zorder=0.5,
+            label=_("{number}: {event} ({t:.1f} s)", number=i, event=text(label), t=t),
+        )
         ax.annotate(
             str(i),
             (t, 1.0),
@@ -136,7 +173,7 @@ class LivePlot:
         title: str,
         series: Sequence[str],
         *,
-        ylabel: str = "packets/s",
+        ylabel: str = N_("packets/s"),
         min_interval: float = 0.5,
         draw: Callable[[LivePlot], None] | None = None,
         figsize: tuple[float, float] = (8, 3.4),
@@ -191,7 +228,8 @@ class LivePlot:
         self._last = now
         self.ax.clear()
         self._draw_fn(self)
-        self.ax.set_title(self.title)
+        translate_axes(self.ax)  # what a lab's own drawing function wrote, in English
+        self.ax.set_title(text(self.title))
         if self._out is not None:
             from IPython.display import display
 
@@ -203,10 +241,10 @@ class LivePlot:
     def draw_lines(plot: LivePlot) -> None:
         """One line per series against time, plus the marks."""
         for s in plot.series:
-            plot.ax.plot(plot.t, plot.data[s], label=s)
+            plot.ax.plot(plot.t, plot.data[s], label=text(s))
         mark_events(plot.ax, plot.marks)
-        plot.ax.set_xlabel("seconds")
-        plot.ax.set_ylabel(plot.ylabel)
+        plot.ax.set_xlabel(_("seconds"))
+        plot.ax.set_ylabel(text(plot.ylabel))
         plot.ax.set_ylim(bottom=0)  # rates: a dip should look like a dip, not a cliff
         legend_outside(plot.ax)
 
@@ -218,7 +256,7 @@ def watch_rates(
     title: str,
     every: float = 0.25,
     max_seconds: float = 30,
-    ylabel: str = "packets/s",
+    ylabel: str = N_("packets/s"),
 ) -> LivePlot:
     """Sample cumulative counters from ``read()`` while ``until()`` is false and plot their rates live."""
     with LivePlot(title, list(read()), ylabel=ylabel) as plot:
@@ -241,15 +279,15 @@ def watch_rates(
     return plot
 
 
-def bars(values: Mapping[str, float], title: str, xlabel: str = "packets") -> None:
+def bars(values: Mapping[str, float], title: str, xlabel: str = N_("packets")) -> None:
     """A horizontal bar chart shown once (final results, top talkers)."""
     fig, ax = plt.subplots(figsize=size(7, 0.5 * max(len(values), 2) + 1.2))
     names = list(values)
-    ax.barh(names, [values[n] for n in names], color=STYLES[0][0])
+    ax.barh([text(n) for n in names], [values[n] for n in names], color=STYLES[0][0])
     ax.grid(axis="y", visible=False)
     ax.invert_yaxis()
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
+    ax.set_title(text(title))
+    ax.set_xlabel(text(xlabel))
     _show(fig)
 
 
@@ -273,11 +311,15 @@ def _cell_output(claim: bool = False) -> Any:
 _status: tuple[int, object] | None = None
 
 
-def status(text: str) -> None:
-    """Show one line saying what the cell is doing ("compiling…"); the cell's live chart replaces it."""
+def status(line: str, /, **fields: object) -> None:
+    """Show one line saying what the cell is doing ("compiling…"); the cell's live chart replaces it.
+
+    The line is shown in the participant's language; values in it are fields of a template, as in
+    ``status("sending {rate} packets/s …", rate=RATE)``.
+    """
     if headless():
         return
-    _cell_output().outputs = ({"output_type": "stream", "name": "stdout", "text": text + "\n"},)
+    _cell_output().outputs = ({"output_type": "stream", "name": "stdout", "text": text(line, **fields) + "\n"},)
 
 
 def _show(fig: Any) -> None:
@@ -304,7 +346,7 @@ def draw_labnet(net: Any) -> None:
     ax.add_patch(
         FancyBboxPatch((0.1, 0.1), 9.8, 5.8, boxstyle="round,pad=0.05", fill=False, linestyle="--", edgecolor="grey")
     )
-    ax.text(0.3, 5.5, "root namespace: nothing added (no address, no route, no link)", color="#555555")
+    ax.text(0.3, 5.5, _("root namespace: nothing added (no address, no route, no link)"), color="#555555")
     width = 8.6 / len(hosts)
     centers = []
     for i, h in enumerate(hosts):
@@ -319,11 +361,11 @@ def draw_labnet(net: Any) -> None:
         ax.plot(centers, [3.0 - 0.6] * 2, color="black")
         ax.plot([centers[0]] * 2, [3.0, 2.4], color="black")
         ax.plot([centers[1]] * 2, [3.0, 2.4], color="black")
-        ax.text(sum(centers) / 2, 1.9, "veth pair", ha="center")
+        ax.text(sum(centers) / 2, 1.9, _("veth pair"), ha="center")
     else:
         ax.add_patch(FancyBboxPatch((3.5, 0.5), 3.0, 1.0, boxstyle="round,pad=0.05", facecolor="#fef7e0"))
-        ax.text(5.0, 1.0, f"br0 in {net.switch}", ha="center", family="monospace")
+        ax.text(5.0, 1.0, _("br0 in {netns}", netns=net.switch), ha="center", family="monospace")
         for c in centers:
             ax.plot([c, 5.0], [3.0, 1.5], color="black")
-    ax.set_title(f"lab network {net.subnet} (RFC 2544 test range)")
+    ax.set_title(_("lab network {subnet} (RFC 2544 test range)", subnet=net.subnet))
     _show(fig)

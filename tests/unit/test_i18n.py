@@ -140,3 +140,39 @@ def test_a_japanese_chart_has_every_glyph(tmp_path):
         warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)" for every box it draws
         fig.savefig(tmp_path / "ja.png")
     plots.plt.close(fig)
+
+
+def test_a_lab_chart_is_drawn_in_japanese_from_its_english_code(tmp_path, monkeypatch):
+    """Lab 02's code cell says title="xdp_count: packets per second" in both editions: the chart shows the Japanese."""
+    import warnings
+
+    from matplotlib import font_manager
+
+    from ebpflab import plots
+
+    if "CJK" not in font_manager.findfont("Noto Sans CJK JP", fallback_to_default=True):
+        pytest.skip("fonts-noto-cjk is not installed (`make setup` installs it)")
+    monkeypatch.setenv("EBPFLAB_LANG", "ja")
+    plot = plots.LivePlot("xdp_count: packets per second", ["packets/s counted by XDP"])
+    plot.add(0.0, **{"packets/s counted by XDP": 2000})
+    plot.mark(0.0, "block udp/9999")
+    plot.redraw(force=True)
+    texts = [plot.ax.get_title(), plot.ax.get_xlabel(), plot.ax.get_ylabel()]
+    texts += [t.get_text() for t in plot.ax.get_legend().get_texts()]
+    assert texts == [
+        "xdp_count: 1 秒あたりのパケット数",
+        "経過時間（秒）",  # noqa: RUF001 (Japanese brackets)
+        "パケット/秒",
+        "XDP が数えたパケット/秒",
+        "1: udp/9999 を遮断（0.0 秒）",  # noqa: RUF001 (Japanese brackets)
+    ], texts
+    assert plot.data == {"packets/s counted by XDP": [2000.0]}, "the series keep their English names as keys"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph would be drawn as a box, with a warning
+        plot.fig.savefig(tmp_path / "ja.png")
+    assert (
+        plots.text("ring of {kib} KiB at {rate} packets/s", kib=16, rate=2000)
+        == "リングバッファ 16 KiB、2000 パケット/秒"
+    )
+    monkeypatch.setenv("EBPFLAB_LANG", "en")
+    assert plots.text("ring of {kib} KiB at {rate} packets/s", kib=16, rate=2000) == "ring of 16 KiB at 2000 packets/s"

@@ -9,6 +9,7 @@ a translation fails here, by name."""
 from __future__ import annotations
 
 import ast
+import json
 import string
 import sys
 from pathlib import Path
@@ -16,14 +17,27 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from ebpflab import REPO, check, messages
+from ebpflab import LABS_DIR, REPO, check, messages
 from ebpflab.errors import CheckFailed
 
 sys.path.insert(0, str(REPO / "scripts"))
-from i18n import PACKAGE, module_name, sentences
+from i18n import LABS_CHARTS, PACKAGE, chart_text, labs_chart_sentences, module_name, sentences
 
 MODULES = sorted(PACKAGE.rglob("*.py"))
 JA = messages.messages_dir("ja")
+# the text the labs' code cells pass to the charts: one more catalogue, labs.po (scripts/i18n.py)
+CATALOGUES = [*MODULES, LABS_DIR]
+
+
+def catalogue_id(target: Path) -> str:
+    return "labs (chart text)" if target == LABS_DIR else str(target.relative_to(PACKAGE))
+
+
+def catalogue_of(target: Path) -> tuple[str, list[str]]:
+    """A module's (or the labs' charts') catalogue name and the sentences scripts/i18n.py extracts for it."""
+    if target == LABS_DIR:
+        return LABS_CHARTS, [m.id for m in labs_chart_sentences("ja") if m.id]
+    return module_name(target), [m.id for m in sentences(target, "ja") if m.id]
 
 
 def po(path: Path) -> dict[str, tuple[str, bool]]:
@@ -34,20 +48,20 @@ def po(path: Path) -> dict[str, tuple[str, bool]]:
 def extracted() -> dict[str, list[str]]:
     """Module name -> its sentences, as scripts/i18n.py extracts them."""
     out = {}
-    for py in MODULES:
-        ids = [m.id for m in sentences(py, "ja") if m.id]
+    for target in CATALOGUES:
+        module, ids = catalogue_of(target)
         if ids:
-            out[module_name(py)] = ids
+            out[module] = ids
     return out
 
 
-@pytest.mark.parametrize("py", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+@pytest.mark.parametrize("py", CATALOGUES, ids=catalogue_id)
 def test_every_sentence_has_its_japanese(py):
-    module = module_name(py)
+    module, ids = catalogue_of(py)
     path = JA / f"{module}.po"
     table = po(path) if path.exists() else {}
     missing = []
-    for msgid in (m.id for m in sentences(py, "ja") if m.id):
+    for msgid in ids:
         text, fuzzy = table.get(msgid, ("", False))
         if not text or fuzzy:
             missing.append(repr(msgid) + (" (fuzzy: check the translation, then drop the mark)" if fuzzy else ""))
@@ -66,6 +80,35 @@ def test_no_catalogue_holds_a_sentence_the_code_no_longer_has():
     assert not stale, "catalogue entries without their sentence (run `scripts/i18n.py update`):\n" + "\n".join(
         stale[:40]
     )
+
+
+@pytest.mark.parametrize("nb", sorted(LABS_DIR.glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.stem)
+def test_no_lab_gives_a_chart_an_f_string(nb):
+    """Code cells are the same in every language: chart text is looked up as written, so values go in fields."""
+    fstrings = chart_text(nb)[1]
+    assert not fstrings, (
+        f"{nb.name}: chart text written as an f-string cannot be shown in Japanese; make it a template with "
+        'fields, plots.text("ring of {kib} KiB", kib=RING_KIB) (or plots.status("... {n}", n=N)):\n'
+        + "\n".join(fstrings)
+    )
+
+
+def test_the_chart_text_finder_follows_names_to_their_strings(tmp_path):
+    cells = [
+        'SERIES = ["passed", "198.18.0.1"]\nevents = [(0.5, "block it", lambda: fw.block_port(9, "udp"))]',
+        'def read():\n    return {"captured": prog["counts"][0]}\n\n'
+        'def measure(title):\n    plots.watch_rates(read, until=lambda: True, title=title, ylabel="events/s")\n\n'
+        'measure("(a) in Python")\nwith plots.LivePlot("rules", SERIES) as plot:\n'
+        "    _, label, _ = events[0]\n    plot.mark(1.0, label)\n"
+        'plots.bars({"XDP drop": 3}, f"{N} packets", xlabel="ns per packet")\n%time x = 1',
+    ]
+    nb = tmp_path / "99_x.ipynb"
+    nb.write_text(json.dumps({"cells": [{"cell_type": "code", "source": c} for c in cells]}))
+    found, fstrings = chart_text(nb)
+    assert sorted(found) == sorted(
+        ["passed", "block it", "captured", "(a) in Python", "events/s", "rules", "XDP drop", "ns per packet"]
+    ), found
+    assert fstrings == ["cell 1, line 11: f'{N} packets'"], fstrings
 
 
 def fields(text: str) -> list[str]:
