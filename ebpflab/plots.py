@@ -44,6 +44,9 @@ STYLES = [
 ]
 ALERT = "#D55E00"  # the colour of an attack or a failure
 EVENT = "#555555"  # event lines: thin, grey, behind the data
+# fixed-width text (names, addresses) that may hold Japanese: matplotlib falls back from one family in a
+# list to the next, not within the generic "monospace" alias
+MONO = ["monospace", "Noto Sans Mono CJK JP"]
 _present = os.environ.get("EBPFLAB_PRESENT") == "1"
 
 
@@ -353,9 +356,9 @@ def draw_labnet(net: Any) -> None:
         x = 0.7 + i * width
         ax.add_patch(FancyBboxPatch((x, 3.0), width - 0.6, 2.0, boxstyle="round,pad=0.05", facecolor="#e8f0fe"))
         ax.text(x + 0.1, 4.55, h.name, weight="bold")
-        ax.text(x + 0.1, 4.1, h.netns, family="monospace")
-        ax.text(x + 0.1, 3.65, f"{h.iface} {h.ip}", family="monospace")
-        ax.text(x + 0.1, 3.2, h.mac, family="monospace", color="#555555")
+        ax.text(x + 0.1, 4.1, h.netns, family=MONO)
+        ax.text(x + 0.1, 3.65, f"{h.iface} {h.ip}", family=MONO)
+        ax.text(x + 0.1, 3.2, h.mac, family=MONO, color="#555555")
         centers.append(x + (width - 0.6) / 2)
     if net.switch is None:
         ax.plot(centers, [3.0 - 0.6] * 2, color="black")
@@ -364,7 +367,7 @@ def draw_labnet(net: Any) -> None:
         ax.text(sum(centers) / 2, 1.9, _("veth pair"), ha="center")
     else:
         ax.add_patch(FancyBboxPatch((3.5, 0.5), 3.0, 1.0, boxstyle="round,pad=0.05", facecolor="#fef7e0"))
-        ax.text(5.0, 1.0, _("br0 in {netns}", netns=net.switch), ha="center", family="monospace")
+        ax.text(5.0, 1.0, _("br0 in {netns}", netns=net.switch), ha="center", family=MONO)
         for c in centers:
             ax.plot([c, 5.0], [3.0, 1.5], color="black")
     ax.set_title(_("lab network {subnet} (RFC 2544 test range)", subnet=net.subnet))

@@ -176,3 +176,29 @@ def test_a_lab_chart_is_drawn_in_japanese_from_its_english_code(tmp_path, monkey
     )
     monkeypatch.setenv("EBPFLAB_LANG", "en")
     assert plots.text("ring of {kib} KiB at {rate} packets/s", kib=16, rate=2000) == "ring of 16 KiB at 2000 packets/s"
+
+
+def test_the_lab_network_drawing_has_every_glyph_in_japanese(tmp_path, monkeypatch):
+    """draw_labnet's fixed-width labels fall back to Noto Sans Mono CJK ("ebpflab-sw の br0"), never boxes."""
+    import warnings
+    from types import SimpleNamespace
+
+    from matplotlib import font_manager
+
+    from ebpflab import plots
+
+    if "CJK" not in font_manager.findfont("Noto Sans CJK JP", fallback_to_default=True):
+        pytest.skip("fonts-noto-cjk is not installed (`make setup` installs it)")
+    monkeypatch.setenv("EBPFLAB_LANG", "ja")
+    shown = []
+    monkeypatch.setattr(plots, "_show", shown.append)
+    hosts = {
+        n: SimpleNamespace(name=n, netns=f"ebpflab-{n}", iface="eth0", ip=f"198.18.0.{i}", mac="02:00:00:00:00:01")
+        for i, n in enumerate(("a", "b", "c"), 1)
+    }
+    plots.draw_labnet(SimpleNamespace(hosts=hosts, switch="ebpflab-sw", subnet="198.18.0.0/24"))
+    assert shown[0].axes[0].get_title().startswith("ラボ用ネットワーク 198.18.0.0/24")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        shown[0].savefig(tmp_path / "net.png")
+    plots.plt.close(shown[0])
