@@ -147,7 +147,7 @@ def hand_written(answer: Callable[[int], Any]) -> None:
         raise CheckFailed(_("arp_listing should be a function of snaplen that returns the listing as text"))
     rng = random.Random()
     snaplen = rng.choice([n for n in range(20, 121) if n != 64])  # shorter than most ARP frames sent: they are cut
-    with check.refusing(cbpf, "_libpcap", "libpcap (tcpdump's compiler and printer)"):
+    with check.refusing(cbpf, "_libpcap", _("libpcap (tcpdump's compiler and printer)")):
         text = answer(snaplen)
     if not isinstance(text, str):
         raise CheckFailed(
