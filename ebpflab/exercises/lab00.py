@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import check, netlab
 from ..errors import CheckFailed
+from ..messages import _
 from ..netlab import LabNet
 
 LAB = "00_setup"
@@ -48,7 +49,7 @@ def _watching_networks() -> Iterator[list[dict[str, Any]]]:
 def three_hosts(answer: Callable[[int], Any]) -> None:
     """Check ``attacker_replies(count)`` against the echo replies the attacker's own kernel counted."""
     if not callable(answer):
-        raise CheckFailed("attacker_replies should be a function of count that builds the network and pings")
+        raise CheckFailed(_("attacker_replies should be a function of count that builds the network and pings"))
     count = random.randint(3, 6)  # never the 2 of the exercise's text: the number comes from the network
     before = set(netlab._live)
     with _watching_networks() as seen:
@@ -58,24 +59,41 @@ def three_hosts(answer: Callable[[int], Any]) -> None:
             for net in set(netlab._live) - before:  # a network left open is read, then closed, all the same
                 net.close()
     if not seen:
-        raise CheckFailed("attacker_replies() built no lab network: use `with LabNet([...]) as net:` inside it")
+        raise CheckFailed(_("attacker_replies() built no lab network: use `with LabNet([...]) as net:` inside it"))
     three = [counters for counters in seen if set(counters) == HOSTS]
     if not three:
         raise CheckFailed(
-            f"attacker_replies() built networks of {[sorted(c) for c in seen]}; "
-            f"it should build one of exactly the hosts {sorted(HOSTS)}"
+            _(
+                "attacker_replies() built networks of {networks}; it should build one of exactly the hosts {hosts}",
+                networks=[sorted(c) for c in seen],
+                hosts=sorted(HOSTS),
+            )
         )
     counters = three[-1]
     received = counters["attacker"].get("InEchoReps", 0)
     answered = counters["server"].get("OutEchoReps", 0)
     if received != count or answered < count:  # the replies the attacker got are the server's
         raise CheckFailed(
-            f"asked for {count} pings, the server answered {answered} echo requests and the attacker's kernel "
-            f"received {received} echo replies: ping the server {count} times from the attacker"
+            _(
+                "asked for {count} pings, the server answered {answered} echo requests and the attacker's kernel "
+                "received {received} echo replies: ping the server {count} times from the attacker",
+                count=count,
+                answered=answered,
+                received=received,
+            )
         )
     check.that(
         isinstance(got, int) and not isinstance(got, bool) and got == received,
-        f"attacker_replies({count}) returned {got}, the echo replies the attacker's kernel counted",
-        f"attacker_replies({count}) returned {got!r}, but the attacker's kernel counted {received} echo replies: "
-        "return the number of replies ping reported",
+        _(
+            "attacker_replies({count}) returned {got}, the echo replies the attacker's kernel counted",
+            count=count,
+            got=got,
+        ),
+        _(
+            "attacker_replies({count}) returned {got!r}, but the attacker's kernel counted {received} echo replies: "
+            "return the number of replies ping reported",
+            count=count,
+            got=got,
+            received=received,
+        ),
     )

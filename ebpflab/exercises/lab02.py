@@ -12,6 +12,7 @@ import random
 from .. import check, traffic
 from ..errors import CheckFailed
 from ..loader import Program
+from ..messages import _
 from ..netlab import LabNet
 
 LAB = "02_first_xdp"
@@ -21,9 +22,11 @@ HEADERS = 14 + 20 + 8  # Ethernet, IPv4 and UDP headers in front of a datagram's
 def _c_text(answer: object, name: str, func: str) -> str:
     """The learner's C program, or one sentence saying what is expected."""
     if not isinstance(answer, str):
-        raise CheckFailed(f'{name} is the C program as text (r""" ... """), not {type(answer).__name__}')
+        raise CheckFailed(
+            _('{name} is the C program as text (r""" ... """), not {type}', name=name, type=type(answer).__name__)
+        )
     if f"{func}(" not in answer:
-        raise CheckFailed(f"{name} should define the function {func}() the check attaches")
+        raise CheckFailed(_("{name} should define the function {func}() the check attaches", name=name, func=func))
     return answer
 
 
@@ -51,11 +54,24 @@ def size_limit(answer: str) -> None:
     want = (len(passed), sum(n - HEADERS for n in passed))
     check.that(
         (sink.datagrams, sink.bytes) == want,
-        f"MAX_LEN={max_len}: the server received the {want[0]} datagrams of at most {max_len} bytes of frame, "
-        "and none longer",
-        f"with MAX_LEN={max_len}, {len(frames)} frames of {sorted(set(lengths))} bytes were sent; the server "
-        f"received {sink.datagrams} datagrams ({sink.bytes} bytes of payload), it should receive the {want[0]} "
-        f"frames of at most {max_len} bytes ({want[1]} bytes of payload)",
+        _(
+            "MAX_LEN={max_len}: the server received the {count} datagrams of at most {max_len} bytes of frame, "
+            "and none longer",
+            max_len=max_len,
+            count=want[0],
+        ),
+        _(
+            "with MAX_LEN={max_len}, {sent} frames of {lengths} bytes were sent; the server received {datagrams} "
+            "datagrams ({bytes} bytes of payload), it should receive the {count} frames of at most {max_len} bytes "
+            "({payload} bytes of payload)",
+            max_len=max_len,
+            sent=len(frames),
+            lengths=sorted(set(lengths)),
+            datagrams=sink.datagrams,
+            bytes=sink.bytes,
+            count=want[0],
+            payload=want[1],
+        ),
     )
 
 
@@ -92,18 +108,38 @@ def drop_port(answer: str) -> None:
     received = {p: s.datagrams for p, s in sinks.items()}
     if received != sent:
         raise CheckFailed(
-            f"PORT={port}: the server's sockets on other ports received {received} datagrams of {sent} sent: "
-            "pass everything that is not UDP to PORT"
+            _(
+                "PORT={port}: the server's sockets on other ports received {received} datagrams of {sent} sent: "
+                "pass everything that is not UDP to PORT",
+                port=port,
+                received=received,
+                sent=sent,
+            )
         )
     if target.datagrams:
         raise CheckFailed(
-            f"PORT={port}: the server's socket on port {port} received {target.datagrams} of {dropped} datagrams: "
-            "drop them (return XDP_DROP)"
+            _(
+                "PORT={port}: the server's socket on port {port} received {received} of {dropped} datagrams: "
+                "drop them (return XDP_DROP)",
+                port=port,
+                received=target.datagrams,
+                dropped=dropped,
+            )
         )
     check.that(
         counted == dropped,
-        f"PORT={port}: {dropped} datagrams dropped and counted in dropped[0], {sum(sent.values())} to other ports "
-        "and 3 TCP segments to the same port passed",
-        f"PORT={port}: dropped[0] says {counted}, but {dropped} UDP datagrams to port {port} were sent: "
-        "add 1 to slot 0 for each datagram you drop, and only for those",
+        _(
+            "PORT={port}: {dropped} datagrams dropped and counted in dropped[0], {others} to other ports "
+            "and 3 TCP segments to the same port passed",
+            port=port,
+            dropped=dropped,
+            others=sum(sent.values()),
+        ),
+        _(
+            "PORT={port}: dropped[0] says {counted}, but {dropped} UDP datagrams to port {port} were sent: "
+            "add 1 to slot 0 for each datagram you drop, and only for those",
+            port=port,
+            counted=counted,
+            dropped=dropped,
+        ),
     )

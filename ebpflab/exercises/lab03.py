@@ -14,6 +14,7 @@ from typing import Any
 from .. import check, maps, traffic
 from ..errors import CheckFailed
 from ..loader import Program
+from ..messages import _
 from ..netlab import LabNet
 
 LAB = "03_maps"
@@ -39,7 +40,13 @@ def busiest(answer: Callable[[dict[str, tuple[int, int]]], Any]) -> None:
     volumes = {sources[0]: (60, 10), sources[1]: (20, 900), sources[2]: (30, 200), sources[3]: (10, 400)}
     snapshot = _talkers_snapshot(volumes)
     if len(snapshot) != len(volumes):
-        raise CheckFailed(f"the map holds {len(snapshot)} sources after {len(volumes)} senders: run the check again")
+        raise CheckFailed(
+            _(
+                "the map holds {count} sources after {senders} senders: run the check again",
+                count=len(snapshot),
+                senders=len(volumes),
+            )
+        )
     inputs = [snapshot] + [
         {f"198.18.4.{i}": (rng.randint(1, 10**6), rng.randint(64, 10**9)) for i in rng.sample(range(1, 250), 6)}
         for _ in range(20)
@@ -47,18 +54,34 @@ def busiest(answer: Callable[[dict[str, tuple[int, int]]], Any]) -> None:
     for snap in inputs:
         want = max(snap, key=lambda src: snap[src][1])
         got = answer(dict(snap))
-        if got != want:
-            sent = f"{snap[got][1]} bytes" if got in snap else "nothing: it is not a key of the snapshot"
+        if got != want and got in snap:
             raise CheckFailed(
-                f"busiest() returned {got!r}, which sent {sent}, for {snap}; another source sent more "
-                "(each value is (packets, bytes))"
+                _(
+                    "busiest() returned {got!r}, which sent {bytes} bytes, for {snapshot}; another source sent more "
+                    "(each value is (packets, bytes))",
+                    got=got,
+                    bytes=snap[got][1],
+                    snapshot=snap,
+                )
             )
-    check.ok("busiest() names the source with the most bytes, on the live map and on 20 other snapshots")
+        if got != want:
+            raise CheckFailed(
+                _(
+                    "busiest() returned {got!r}, which sent nothing: it is not a key of the snapshot, for {snapshot}; "
+                    "another source sent more (each value is (packets, bytes))",
+                    got=got,
+                    snapshot=snap,
+                )
+            )
+    check.ok(_("busiest() names the source with the most bytes, on the live map and on 20 other snapshots"))
 
 
 def _counters(value: bytes) -> tuple[int, int]:
     """(packets, bytes) from the raw bytes of a ``struct counters``: two little-endian u64."""
     return int.from_bytes(value[:8], "little"), int.from_bytes(value[8:16], "little")
+
+
+SEEDED = {"198.18.9.9": (42, 4200)}  # what seed() should leave in the map, as bpftool reads it
 
 
 @check.exercise(LAB, "seed")
@@ -70,9 +93,11 @@ def seed(answer: Callable[[Any], Any]) -> None:
             dumped = maps.bpftool("map", "dump", "pinned", str(pin))
     found = {".".join(map(str, key)): _counters(value) for key, value in map(maps.raw, dumped)}
     check.that(
-        found == {"198.18.9.9": (42, 4200)},
-        "bpftool reads packets=42, bytes=4200 for 198.18.9.9, and nothing else",
-        f"bpftool read {found or 'an empty map'}; it should read {{'198.18.9.9': (42, 4200)}}",
+        found == SEEDED,
+        _("bpftool reads packets=42, bytes=4200 for 198.18.9.9, and nothing else"),
+        _("bpftool read {found}; it should read {want}", found=found, want=SEEDED)
+        if found
+        else _("bpftool read an empty map; it should read {want}", want=SEEDED),
     )
 
 
@@ -125,7 +150,7 @@ def _port_totals(frames: list[bytes], port_of: dict[int, int], per_frame: list[i
 def ports(answer: str) -> None:
     """Check the C program ``answer``: xdp_udp_ports must count packets and bytes per UDP destination port."""
     if not isinstance(answer, str) or "xdp_udp_ports" not in answer:
-        raise CheckFailed("PORTS_C should be the C text of the exercise cell, with its function xdp_udp_ports")
+        raise CheckFailed(_("PORTS_C should be the C text of the exercise cell, with its function xdp_udp_ports"))
     rng = random.Random()
     with LabNet() as net, Program(answer) as prog, prog.xdp(net["server"], func="xdp_udp_ports"):
         frames, port_of = _udp_port_mix(net, rng)
@@ -145,29 +170,52 @@ def ports(answer: str) -> None:
                 break
             time.sleep(0.02)
     if not got:
-        raise CheckFailed("the map ports is empty after the check's UDP traffic: does your program update it?")
+        raise CheckFailed(_("the map ports is empty after the check's UDP traffic: does your program update it?"))
     swapped = {int.from_bytes(p.to_bytes(2, "big"), "little") for p in want}
     if set(got) == swapped:
-        raise CheckFailed("the map's ports are byte-swapped: parse_packet() gives pkt.dport in host order already")
+        raise CheckFailed(_("the map's ports are byte-swapped: parse_packet() gives pkt.dport in host order already"))
     for port, (packets, size) in sorted(want.items()):
         have = got.get(port)
         if have is None:
             raise CheckFailed(
-                f"UDP destination port {port} is missing from the map (the check sent it {packets} packets)"
+                _(
+                    "UDP destination port {port} is missing from the map (the check sent it {packets} packets)",
+                    port=port,
+                    packets=packets,
+                )
             )
         if have[0] != packets:
             raise CheckFailed(
-                f"port {port}: {have[0]} packets in the map, the check sent {packets} UDP datagrams there "
-                "(IPv4 and IPv6, with or without a VLAN tag; TCP and later fragments do not count)"
+                _(
+                    "port {port}: {counted} packets in the map, the check sent {packets} UDP datagrams there "
+                    "(IPv4 and IPv6, with or without a VLAN tag; TCP and later fragments do not count)",
+                    port=port,
+                    counted=have[0],
+                    packets=packets,
+                )
             )
         if have[1] != size:
             raise CheckFailed(
-                f"port {port}: {have[1]} bytes in the map, the check sent {size}: add each whole frame's length (pkt.len)"
+                _(
+                    "port {port}: {counted} bytes in the map, the check sent {size}: "
+                    "add each whole frame's length (pkt.len)",
+                    port=port,
+                    counted=have[1],
+                    size=size,
+                )
             )
     extra = sorted(set(got) - set(want))
     if extra:
         raise CheckFailed(
-            f"the map also holds port(s) {extra[:5]} that no UDP datagram was sent to: "
-            "key the map by the destination port of UDP datagrams only"
+            _(
+                "the map also holds port(s) {ports} that no UDP datagram was sent to: "
+                "key the map by the destination port of UDP datagrams only",
+                ports=extra[:5],
+            )
         )
-    check.ok(f"exact packets and bytes for {len(want)} UDP ports, from two CPUs at once, nothing else counted")
+    check.ok(
+        _(
+            "exact packets and bytes for {count} UDP ports, from two CPUs at once, nothing else counted",
+            count=len(want),
+        )
+    )

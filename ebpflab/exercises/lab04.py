@@ -14,6 +14,7 @@ from typing import Any
 from .. import check, timing, traffic
 from ..errors import CheckFailed, VerifierError
 from ..loader import Program
+from ..messages import _
 from ..netlab import LabNet
 
 LAB = "04_parsing"
@@ -59,8 +60,12 @@ def _refused(err: VerifierError, func: str) -> CheckFailed:
     said = next((line for line in lines if "invalid access to packet" in line), None)
     said = said or next((line for line in reversed(lines) if not line.startswith(("processed", "verification"))), "")
     return CheckFailed(
-        f"the verifier refuses {func}(): {said!r}; prove each header is inside the frame "
-        "(pointer + 1 > data_end: bail out) before reading it"
+        _(
+            "the verifier refuses {func}(): {said!r}; prove each header is inside the frame "
+            "(pointer + 1 > data_end: bail out) before reading it",
+            func=func,
+            said=said,
+        )
     )
 
 
@@ -75,7 +80,7 @@ def _send_in_order(net: LabNet, frames: list[Any]) -> None:
 def udp_check(answer: str) -> None:
     """Check one line of C in step 4's UDP counter: the verifier accepts it, whole headers count, cut ones do not."""
     if not isinstance(answer, str) or not answer.strip():
-        raise CheckFailed('udp_check should be one line of C, as a string, e.g. "if (...) return XDP_PASS;"')
+        raise CheckFailed(_('udp_check should be one line of C, as a string, e.g. "if (...) return XDP_PASS;"'))
     from scapy.layers.inet import IP, UDP
 
     rng = random.Random()
@@ -99,9 +104,16 @@ def udp_check(answer: str) -> None:
         raise _refused(err, "xdp_udp_count") from None
     check.that(
         counted == sum(counts),
-        f"the verifier accepts the check; {counted} whole UDP headers to port 53 counted, none cut short",
-        f"{counted} packets counted; the check sent {sum(counts)} whole UDP datagrams to port 53 "
-        "(some with no payload at all), plus UDP headers cut after 4 and 7 bytes that must not count",
+        _(
+            "the verifier accepts the check; {counted} whole UDP headers to port 53 counted, none cut short",
+            counted=counted,
+        ),
+        _(
+            "{counted} packets counted; the check sent {sent} whole UDP datagrams to port 53 "
+            "(some with no payload at all), plus UDP headers cut after 4 and 7 bytes that must not count",
+            counted=counted,
+            sent=sum(counts),
+        ),
     )
 
 
@@ -127,14 +139,21 @@ def fragment(answer: Callable[[LabNet], Any]) -> None:
         got = (bucket, info.ip_proto, info.ip_version)
     if got[0] != "fragment":
         raise CheckFailed(
-            f"xdp_parse counted your frame as {bucket!r}, not 'fragment': a later fragment has a non-zero "
-            "fragment offset (IP(frag=...), in 8-byte units)"
+            _(
+                "xdp_parse counted your frame as {bucket!r}, not 'fragment': a later fragment has a non-zero "
+                "fragment offset (IP(frag=...), in 8-byte units)",
+                bucket=bucket,
+            )
         )
     check.that(
         got[1:] == (6, 4),
-        "xdp_parse counts your frame as a later fragment of an IPv4 TCP datagram",
-        f"your frame is a later fragment, but of IP protocol {got[1]} (IPv{got[2]}); the exercise asks for TCP over "
-        "IPv4 (protocol 6)",
+        _("xdp_parse counts your frame as a later fragment of an IPv4 TCP datagram"),
+        _(
+            "your frame is a later fragment, but of IP protocol {proto} (IPv{version}); the exercise asks for TCP "
+            "over IPv4 (protocol 6)",
+            proto=got[1],
+            version=got[2],
+        ),
     )
 
 
@@ -152,27 +171,27 @@ def _guard_cases(net: LabNet, min_ttl: int, rng: random.Random) -> list[tuple[st
     udp = UDP(sport=rng.randint(1024, 65535), dport=rng.randint(1, 65535)) / (b"t" * rng.randint(0, 64))
     rr = [IPOption_RR(routers=["198.18.0.9"] * 2)]
     cases = [
-        ("IPv4, TTL just at the minimum", eth / v4(min_ttl) / udp, "passed"),
-        ("IPv4, TTL one below the minimum", eth / v4(min_ttl - 1) / udp, "low_ttl"),
-        ("IPv4, TTL below the minimum", eth / v4(low) / udp, "low_ttl"),
-        ("IPv4, TTL above the minimum", eth / v4(high) / udp, "passed"),
-        ("IPv4 header alone, nothing after it, TTL low", eth / v4(low, proto=59), "low_ttl"),
-        ("IPv4 header alone, TTL high", eth / v4(high, proto=59), "passed"),
-        ("IPv4 with options, TTL high", eth / v4(high, options=rr) / udp, "options"),
-        ("IPv4 with options, TTL low", eth / v4(low, options=rr) / udp, "options"),
-        ("one VLAN tag, IPv4, TTL low", eth / Dot1Q(vlan=rng.randint(2, 4000)) / v4(low) / udp, "low_ttl"),
-        ("802.1ad + 802.1Q tags, IPv4, TTL low", eth / Dot1AD(vlan=100) / Dot1Q(vlan=5) / v4(low) / udp, "low_ttl"),
-        ("802.1ad + 802.1Q tags, IPv4, TTL high", eth / Dot1AD(vlan=100) / Dot1Q(vlan=5) / v4(high) / udp, "passed"),
-        ("IPv6, hop limit low", eth / v6(low) / udp, "low_ttl"),
-        ("IPv6, hop limit at the minimum", eth / v6(min_ttl) / udp, "passed"),
-        ("IPv6 in a VLAN, hop limit low", eth / Dot1Q(vlan=7) / v6(low) / udp, "low_ttl"),
-        ("ARP", eth / ARP(psrc=src, pdst=dst), "passed"),
-        ("IPv4 header cut short", bytes(eth / v4(high) / udp)[: 14 + 12], "malformed"),
-        ("IPv4 header cut short after the TTL", bytes(eth / v4(low) / udp)[: 14 + 10], "malformed"),
-        ("bad IHL (3 words)", eth / v4(high, ihl=3) / udp, "malformed"),
-        ("datagram shorter than its total length", bytes(eth / v4(high) / udp / (b"x" * 40))[:-20], "malformed"),
-        ("VLAN tag cut short", bytes(eth)[:12] + b"\x81\x00\x00\x05", "malformed"),
-        ("IPv6 header cut short", bytes(eth / v6(high) / udp)[: 14 + 30], "malformed"),
+        (_("IPv4, TTL just at the minimum"), eth / v4(min_ttl) / udp, "passed"),
+        (_("IPv4, TTL one below the minimum"), eth / v4(min_ttl - 1) / udp, "low_ttl"),
+        (_("IPv4, TTL below the minimum"), eth / v4(low) / udp, "low_ttl"),
+        (_("IPv4, TTL above the minimum"), eth / v4(high) / udp, "passed"),
+        (_("IPv4 header alone, nothing after it, TTL low"), eth / v4(low, proto=59), "low_ttl"),
+        (_("IPv4 header alone, TTL high"), eth / v4(high, proto=59), "passed"),
+        (_("IPv4 with options, TTL high"), eth / v4(high, options=rr) / udp, "options"),
+        (_("IPv4 with options, TTL low"), eth / v4(low, options=rr) / udp, "options"),
+        (_("one VLAN tag, IPv4, TTL low"), eth / Dot1Q(vlan=rng.randint(2, 4000)) / v4(low) / udp, "low_ttl"),
+        (_("802.1ad + 802.1Q tags, IPv4, TTL low"), eth / Dot1AD(vlan=100) / Dot1Q(vlan=5) / v4(low) / udp, "low_ttl"),
+        (_("802.1ad + 802.1Q tags, IPv4, TTL high"), eth / Dot1AD(vlan=100) / Dot1Q(vlan=5) / v4(high) / udp, "passed"),
+        (_("IPv6, hop limit low"), eth / v6(low) / udp, "low_ttl"),
+        (_("IPv6, hop limit at the minimum"), eth / v6(min_ttl) / udp, "passed"),
+        (_("IPv6 in a VLAN, hop limit low"), eth / Dot1Q(vlan=7) / v6(low) / udp, "low_ttl"),
+        (_("ARP"), eth / ARP(psrc=src, pdst=dst), "passed"),
+        (_("IPv4 header cut short"), bytes(eth / v4(high) / udp)[: 14 + 12], "malformed"),
+        (_("IPv4 header cut short after the TTL"), bytes(eth / v4(low) / udp)[: 14 + 10], "malformed"),
+        (_("bad IHL (3 words)"), eth / v4(high, ihl=3) / udp, "malformed"),
+        (_("datagram shorter than its total length"), bytes(eth / v4(high) / udp / (b"x" * 40))[:-20], "malformed"),
+        (_("VLAN tag cut short"), bytes(eth)[:12] + b"\x81\x00\x00\x05", "malformed"),
+        (_("IPv6 header cut short"), bytes(eth / v6(high) / udp)[: 14 + 30], "malformed"),
     ]
     return [(name, bytes(frame), verdict) for name, frame, verdict in cases]
 
@@ -181,7 +200,7 @@ def _guard_cases(net: LabNet, min_ttl: int, rng: random.Random) -> list[tuple[st
 def ttl_guard(answer: str) -> None:
     """Check the C program ``answer``: xdp_ttl_guard drops and counts what the exercise says, on real traffic."""
     if not isinstance(answer, str) or "xdp_ttl_guard" not in answer:
-        raise CheckFailed("TTL_GUARD_C should be the C text of the exercise cell, with its function xdp_ttl_guard")
+        raise CheckFailed(_("TTL_GUARD_C should be the C text of the exercise cell, with its function xdp_ttl_guard"))
     rng = random.Random()
     min_ttl = rng.randint(3, 64)
     try:
@@ -191,7 +210,15 @@ def ttl_guard(answer: str) -> None:
             for name, frame, verdict in cases:  # each frame once in the kernel (BPF_PROG_TEST_RUN): the action
                 action, should = timing.measure(fd, frame).action, "XDP_PASS" if verdict == "passed" else "XDP_DROP"
                 if action != should:
-                    raise CheckFailed(f"with MIN_TTL {min_ttl}, {name}: your program returns {action}, not {should}")
+                    raise CheckFailed(
+                        _(
+                            "with MIN_TTL {min_ttl}, {name}: your program returns {action}, not {should}",
+                            min_ttl=min_ttl,
+                            name=name,
+                            action=action,
+                            should=should,
+                        )
+                    )
             table = prog["verdicts"]
             read = lambda: dict(zip(VERDICTS, (table[i].value for i in range(len(VERDICTS)))))  # noqa: E731
             before = read()  # the test runs above counted too
@@ -210,7 +237,18 @@ def ttl_guard(answer: str) -> None:
         raise _refused(err, "xdp_ttl_guard") from None
     check.that(
         got == want,
-        f"with MIN_TTL {min_ttl}, {sum(counts)} crafted frames counted right: {got}",
-        f"with MIN_TTL {min_ttl}, the check sent {sum(counts)} frames and expected the verdicts {want}, "
-        f"but the map holds {got}",
+        _(
+            "with MIN_TTL {min_ttl}, {count} crafted frames counted right: {got}",
+            min_ttl=min_ttl,
+            count=sum(counts),
+            got=got,
+        ),
+        _(
+            "with MIN_TTL {min_ttl}, the check sent {count} frames and expected the verdicts {want}, "
+            "but the map holds {got}",
+            min_ttl=min_ttl,
+            count=sum(counts),
+            want=want,
+            got=got,
+        ),
     )
