@@ -15,6 +15,7 @@ from typing import Any
 from .. import BPF_DIR, check, maps, traffic, verifier
 from ..errors import CheckFailed
 from ..loader import Program
+from ..messages import _
 from ..netlab import LabNet
 
 LAB = "05_verifier"
@@ -47,12 +48,16 @@ def refuse_gallery_copy(text: str) -> None:
     """Fail when ``text`` is one of bpf/verifier/'s programs with its names changed."""
     for path in sorted((BPF_DIR / "verifier").glob("*.c")):
         if likeness(text, path.read_text()) > GALLERY_LIKENESS:
-            raise CheckFailed(f"your program is {path.name} from the gallery with other names: write your own program")
+            raise CheckFailed(
+                _("your program is {name} from the gallery with other names: write your own program", name=path.name)
+            )
 
 
 def _c_text(answer: Any, name: str) -> str:
     if not isinstance(answer, str) or "{" not in answer:
-        raise CheckFailed(f"{name} should be the C program, as a string, not {type(answer).__name__}")
+        raise CheckFailed(
+            _("{name} should be the C program, as a string, not {type}", name=name, type=type(answer).__name__)
+        )
     return answer
 
 
@@ -76,8 +81,20 @@ def bounded_loop(answer: str) -> None:
     defines = {"MAX_BYTES": limit}
     attempt = verifier.verify(text, "sum_bytes", defines=defines)
     if not attempt.accepted:
-        raise CheckFailed(f"the verifier refused sum_bytes() with MAX_BYTES={limit}: {attempt.explanation.rule}")
-    check.ok(f"the verifier accepts your loop with MAX_BYTES={limit} ({attempt.insns} instructions walked)")
+        raise CheckFailed(
+            _(
+                "the verifier refused sum_bytes() with MAX_BYTES={limit}: {rule}",
+                limit=limit,
+                rule=attempt.explanation.rule,
+            )
+        )
+    check.ok(
+        _(
+            "the verifier accepts your loop with MAX_BYTES={limit} ({insns} instructions walked)",
+            limit=limit,
+            insns=attempt.insns,
+        )
+    )
     with LabNet() as net, Program(text, defines) as prog, prog.xdp(net["server"], func="sum_bytes"):
         sizes = [0, 120] + [rng.randint(0, 120) for _ in range(rng.randint(6, 12))]  # 42 to 162 bytes
         frames = [bytes(traffic.udp(net, "client", "server", payload=rng.randbytes(n))) for n in sizes]
@@ -86,16 +103,34 @@ def bounded_loop(answer: str) -> None:
         got = _poll(lambda: prog["byte_sum"][0].value, lambda v: v == want)
     if got != want:
         counted = [sum(f[:n]) for f in frames for n in (limit - 1, limit + 1, len(f))]
-        hint = (
-            " (one byte too few or too many per frame, or all of each frame: look at the loop's bound)"
-            if got == sum(counted[0::3]) or got == sum(counted[1::3]) or got == sum(counted[2::3])
-            else ""
-        )
+        fields = {"count": len(frames), "shortest": min(map(len, frames)), "longest": max(map(len, frames))}
+        if got == sum(counted[0::3]) or got == sum(counted[1::3]) or got == sum(counted[2::3]):
+            raise CheckFailed(
+                _(
+                    "after {count} frames of {shortest} to {longest} bytes with MAX_BYTES={limit}, byte_sum is "
+                    "{got}, not the sum of their first {limit} bytes (one byte too few or too many per frame, or "
+                    "all of each frame: look at the loop's bound)",
+                    limit=limit,
+                    got=got,
+                    **fields,
+                )
+            )
         raise CheckFailed(
-            f"after {len(frames)} frames of {min(map(len, frames))} to {max(map(len, frames))} bytes with "
-            f"MAX_BYTES={limit}, byte_sum is {got}, not the sum of their first {limit} bytes{hint}"
+            _(
+                "after {count} frames of {shortest} to {longest} bytes with MAX_BYTES={limit}, byte_sum is {got}, "
+                "not the sum of their first {limit} bytes",
+                limit=limit,
+                got=got,
+                **fields,
+            )
         )
-    check.ok(f"byte_sum is the sum of the first {limit} bytes of each of {len(frames)} frames of random sizes")
+    check.ok(
+        _(
+            "byte_sum is the sum of the first {limit} bytes of each of {count} frames of random sizes",
+            limit=limit,
+            count=len(frames),
+        )
+    )
 
 
 @check.exercise(LAB, "break-it")
@@ -106,9 +141,13 @@ def break_it(answer: str) -> None:
     yours = verifier.verify(text, "broken_on_purpose")
     check.that(
         not yours.accepted and yours.explanation.category == "map-value-bounds",
-        "refused for an unbounded index into a map value, as intended",
-        f"your program was {'accepted' if yours.accepted else 'refused for ' + yours.explanation.category}, "
-        "not for an unbounded map-value index",
+        _("refused for an unbounded index into a map value, as intended"),
+        _("your program was accepted, not for an unbounded map-value index")
+        if yours.accepted
+        else _(
+            "your program was refused for {category}, not for an unbounded map-value index",
+            category=yours.explanation.category,
+        ),
     )
 
 
@@ -129,8 +168,8 @@ def repair(answer: str) -> None:
     sent = {src: rng.randint(2, 12) for src in sources}
     attempt = verifier.verify(text, "count_sources")
     if not attempt.accepted:
-        raise CheckFailed(f"the verifier still refuses count_sources(): {attempt.explanation.rule}")
-    check.ok("the verifier accepts count_sources()")
+        raise CheckFailed(_("the verifier still refuses count_sources(): {rule}", rule=attempt.explanation.rule))
+    check.ok(_("the verifier accepts count_sources()"))
     with LabNet() as net, Program(text) as prog, prog.xdp(net["server"], func="count_sources"):
         frames = [bytes(traffic.udp(net, "client", "server", src_ip=src)) for src, n in sent.items() for _ in range(n)]
         rng.shuffle(frames)
@@ -143,9 +182,18 @@ def repair(answer: str) -> None:
 
         got = _poll(read, lambda m: sum(m.get(s, 0) for s in sources) >= len(frames))
     if not got:
-        raise CheckFailed(f"per_source is empty after {len(frames)} IPv4 packets: does the program count them?")
+        raise CheckFailed(
+            _("per_source is empty after {count} IPv4 packets: does the program count them?", count=len(frames))
+        )
     check.that(
         got == sent,
-        f"per_source counts the packets of each of {len(sources)} sources exactly, and nothing else",
-        f"per_source holds {got} after the client sent {sent} (and 3 ARP frames, which carry no IPv4 header)",
+        _(
+            "per_source counts the packets of each of {count} sources exactly, and nothing else",
+            count=len(sources),
+        ),
+        _(
+            "per_source holds {got} after the client sent {sent} (and 3 ARP frames, which carry no IPv4 header)",
+            got=got,
+            sent=sent,
+        ),
     )

@@ -14,6 +14,7 @@ from .. import check, traffic
 from ..errors import CheckFailed
 from ..frames import traffic_mix
 from ..loader import Program
+from ..messages import _
 from ..netlab import LabNet
 from ..tcpdump.capfilter import compile_filter
 from ..tcpdump.capture import Capture
@@ -63,12 +64,16 @@ def random_mix(net: LabNet, rng: random.Random) -> list[bytes]:
 def kernel_filter(answer: str) -> None:
     """Check FILTER: it runs in the kernel and keeps exactly what the question asks for, on a random mix."""
     if not isinstance(answer, str):
-        raise CheckFailed(f"FILTER should be a tcpdump expression, as a string, not {type(answer).__name__}")
+        raise CheckFailed(
+            _("FILTER should be a tcpdump expression, as a string, not {type}", type=type(answer).__name__)
+        )
     if not answer.strip():
-        raise CheckFailed("an empty FILTER keeps every packet: write an expression")
+        raise CheckFailed(_("an empty FILTER keeps every packet: write an expression"))
     yours = compile_filter(answer)
     if yours.where != "kernel":
-        raise CheckFailed(f"your filter runs in user space ({yours.reason}): use only the in-kernel subset")
+        raise CheckFailed(
+            _("your filter runs in user space ({reason}): use only the in-kernel subset", reason=yours.reason)
+        )
     rng = random.Random()
     with LabNet() as net, Capture("eth0", net["server"].netns, answer) as cap:
         frames = random_mix(net, rng)
@@ -85,15 +90,34 @@ def kernel_filter(answer: str) -> None:
     want = [f for f in frames if reference.matches(f)]
     if got != want:
         kept, missed = [f for f in got if f not in want], [f for f in want if f not in got]
-        example = (
-            f"it kept {Printer().describe(kept[0], len(kept[0]))!r}, which the question leaves out"
-            if kept
-            else f"it left out {Printer().describe(missed[0], len(missed[0]))!r}"
-            if missed
-            else "the order differs"
+        counts = {"total": len(frames), "got": len(got), "want": len(want)}
+        if kept:
+            raise CheckFailed(
+                _(
+                    "of {total} random packets your filter kept {got}, not {want}: it kept {packet!r}, which the "
+                    "question leaves out",
+                    packet=Printer().describe(kept[0], len(kept[0])),
+                    **counts,
+                )
+            )
+        if missed:
+            raise CheckFailed(
+                _(
+                    "of {total} random packets your filter kept {got}, not {want}: it left out {packet!r}",
+                    packet=Printer().describe(missed[0], len(missed[0])),
+                    **counts,
+                )
+            )
+        raise CheckFailed(
+            _("of {total} random packets your filter kept {got}, not {want}: the order differs", **counts)
         )
-        raise CheckFailed(f"of {len(frames)} random packets your filter kept {len(got)}, not {len(want)}: {example}")
-    check.ok(f"your filter runs in the kernel and kept the {len(want)} right packets of {len(frames)} random ones")
+    check.ok(
+        _(
+            "your filter runs in the kernel and kept the {want} right packets of {total} random ones",
+            want=len(want),
+            total=len(frames),
+        )
+    )
 
 
 # --- exercise 2: TCP flags as tcpdump prints them ------------------------------------------------
@@ -105,7 +129,7 @@ def _flags(byte: int) -> str:
 def tcp_flags(answer: Callable[[int], str]) -> None:
     """Check ``tcp_flags(byte)`` on all 256 bytes against a table of its own, while the kit's table is wrong."""
     if not callable(answer):
-        raise CheckFailed(f"tcp_flags should be a function, not {type(answer).__name__}")
+        raise CheckFailed(_("tcp_flags should be a function, not {type}", type=type(answer).__name__))
     kits = transport.TCP_FLAGS
     saved = list(kits)
     # The kit's table, shuffled in place for the check: an answer that reads it prints the wrong letters.
@@ -117,11 +141,19 @@ def tcp_flags(answer: Callable[[int], str]) -> None:
         kits[:] = saved
     if wrong:
         b, got = wrong[0]
+        fields = {"byte": b, "got": got, "want": _flags(b), "count": len(wrong)}
+        if got == _flags_in(shuffled, b):
+            raise CheckFailed(
+                _(
+                    "tcp_flags({byte:#04x}) is {got!r}, tcpdump prints {want!r}; {count} of 256 bytes differ "
+                    "(write the letters yourself: the kit's table does not count)",
+                    **fields,
+                )
+            )
         raise CheckFailed(
-            f"tcp_flags({b:#04x}) is {got!r}, tcpdump prints {_flags(b)!r}; {len(wrong)} of 256 bytes differ"
-            + (" (write the letters yourself: the kit's table does not count)" if got == _flags_in(shuffled, b) else "")
+            _("tcp_flags({byte:#04x}) is {got!r}, tcpdump prints {want!r}; {count} of 256 bytes differ", **fields)
         )
-    check.ok("tcp_flags matches tcpdump for all 256 flag bytes")
+    check.ok(_("tcp_flags matches tcpdump for all 256 flag bytes"))
 
 
 def _flags_in(table: list[tuple[int, str]], byte: int) -> str:
@@ -159,24 +191,43 @@ def _judge(records: list[bytes], frames: list[bytes], snaplen: int, t0: int, t1:
     lengths = {len(f) for f in frames}
     for rec in records:
         if len(rec) < PCAP_HEADER.size:
-            raise CheckFailed(f"a record of {len(rec)} bytes has no room for the pcap header")
+            raise CheckFailed(_("a record of {size} bytes has no room for the pcap header", size=len(rec)))
         sec, usec, caplen, length = PCAP_HEADER.unpack_from(rec)
         if length not in lengths:
-            raise CheckFailed(f"a record says len={length}: no frame sent had that length (the packet's length)")
+            raise CheckFailed(
+                _("a record says len={length}: no frame sent had that length (the packet's length)", length=length)
+            )
         want = min(length, snaplen)
         if caplen != want:
-            raise CheckFailed(f"a frame of {length} bytes with SNAPLEN={snaplen} has caplen={caplen}, not {want}")
+            raise CheckFailed(
+                _(
+                    "a frame of {length} bytes with SNAPLEN={snaplen} has caplen={caplen}, not {want}",
+                    length=length,
+                    snaplen=snaplen,
+                    caplen=caplen,
+                    want=want,
+                )
+            )
         data = rec[PCAP_HEADER.size : PCAP_HEADER.size + want]
         i = next((i for i, f in sent if len(f) == length and f[:want] == data), None)
         if i is None:
             raise CheckFailed(
-                f"a record of len={length} does not hold the first {want} bytes of the next frames of that length"
+                _(
+                    "a record of len={length} does not hold the first {want} bytes of the next frames of that length",
+                    length=length,
+                    want=want,
+                )
             )
         ts = sec * 10**9 + usec * 1000
         if usec >= 10**6 or not t0 - 10**6 <= ts <= t1 + 10**6:
             raise CheckFailed(
-                f"frame {i}'s time ts_sec={sec}, ts_usec={usec} is not bpf_ktime_get_ns() split into seconds and "
-                "microseconds at its arrival"
+                _(
+                    "frame {index}'s time ts_sec={sec}, ts_usec={usec} is not bpf_ktime_get_ns() split into seconds "
+                    "and microseconds at its arrival",
+                    index=i,
+                    sec=sec,
+                    usec=usec,
+                )
             )
 
 
@@ -184,7 +235,7 @@ def _judge(records: list[bytes], frames: list[bytes], snaplen: int, t0: int, t1:
 def capture(answer: str) -> None:
     """Check CAPTURE_C: frames of random sizes come out of the ring as pcap records; a full ring counts drops."""
     if not isinstance(answer, str) or "capture" not in answer:
-        raise CheckFailed("CAPTURE_C should be the C program with its capture() function, as a string")
+        raise CheckFailed(_("CAPTURE_C should be the C program with its capture() function, as a string"))
     rng = random.Random()
     snaplen = rng.randint(64, 200)
     sizes = [0, 400] + [rng.randint(0, 400) for _ in range(rng.randint(20, 40))]  # 42 to 442 bytes
@@ -198,26 +249,47 @@ def capture(answer: str) -> None:
     records, dropped, t0, t1 = _records(answer, roomy, frames, read_during=True)
     if len(records) + dropped != len(frames):
         raise CheckFailed(
-            f"{len(frames)} frames sent, {len(records)} records read and {dropped} counted as dropped: "
-            "every frame should be one or the other"
+            _(
+                "{sent} frames sent, {read} records read and {dropped} counted as dropped: "
+                "every frame should be one or the other",
+                sent=len(frames),
+                read=len(records),
+                dropped=dropped,
+            )
         )
     if dropped:
-        raise CheckFailed(f"{dropped} of {len(frames)} frames were counted as dropped with a ring of 64 KiB to spare")
+        raise CheckFailed(
+            _(
+                "{dropped} of {sent} frames were counted as dropped with a ring of 64 KiB to spare",
+                dropped=dropped,
+                sent=len(frames),
+            )
+        )
     _judge(records, frames, snaplen, t0, t1)
-    check.ok(f"{len(frames)} frames of 42 to 442 bytes read back as pcap records (SNAPLEN={snaplen}), byte for byte")
+    check.ok(
+        _(
+            "{sent} frames of 42 to 442 bytes read back as pcap records (SNAPLEN={snaplen}), byte for byte",
+            sent=len(frames),
+            snaplen=snaplen,
+        )
+    )
 
     tiny = {"SNAPLEN": snaplen, "RING_PAGES": 1}  # 4 KiB: room for 4096 // (8 + 16 + snaplen) records at most
     frames = frames * 3
     records, dropped, t0, t1 = _records(answer, tiny, frames, read_during=False)
     if dropped == 0:
         raise CheckFailed(
-            f"{len(frames)} frames into a ring of 4 KiB nobody read, and nothing counted as dropped: "
-            "count a failed reserve in `dropped`"
+            _(
+                "{sent} frames into a ring of 4 KiB nobody read, and nothing counted as dropped: "
+                "count a failed reserve in `dropped`",
+                sent=len(frames),
+            )
         )
+    counts = {"read": len(records), "dropped": dropped, "sent": len(frames)}
     check.that(
         len(records) + dropped == len(frames),
-        f"a ring of 4 KiB: {len(records)} records + {dropped} dropped = {len(frames)} frames sent",
-        f"a ring of 4 KiB: {len(records)} records + {dropped} dropped, but {len(frames)} frames were sent",
+        _("a ring of 4 KiB: {read} records + {dropped} dropped = {sent} frames sent", **counts),
+        _("a ring of 4 KiB: {read} records + {dropped} dropped, but {sent} frames were sent", **counts),
     )
     _judge(records, frames, snaplen, t0, t1)
 
@@ -231,7 +303,7 @@ def _ring_bytes(wire_len: int, snaplen: int) -> int:
 def ring_bytes(answer: Callable[[int, int], int]) -> None:
     """Check ``ring_bytes(wire_len, snaplen)`` against the ring of a live capture, then on random sizes."""
     if not callable(answer):
-        raise CheckFailed(f"ring_bytes should be a function, not {type(answer).__name__}")
+        raise CheckFailed(_("ring_bytes should be a function, not {type}", type=type(answer).__name__))
     rng = random.Random()
     snaplen = rng.randint(60, 300)
     with LabNet() as net, Capture("eth0", net["server"].netns, snaplen=snaplen) as cap:
@@ -243,19 +315,41 @@ def ring_bytes(answer: Callable[[int, int], int]) -> None:
         used = cap.ring.pending() if cap.ring else 0
     each = [answer(len(f), snaplen) for f in frames]
     if not all(isinstance(n, int) for n in each):
-        raise CheckFailed(f"ring_bytes({len(frames[0])}, {snaplen}) returned {each[0]!r}: return a number of bytes")
+        raise CheckFailed(
+            _(
+                "ring_bytes({length}, {snaplen}) returned {got!r}: return a number of bytes",
+                length=len(frames[0]),
+                snaplen=snaplen,
+                got=each[0],
+            )
+        )
     yours = sum(each)
     if yours != used:
         raise CheckFailed(
-            f"{len(frames)} frames of {sorted(map(len, frames))} bytes with snaplen={snaplen} took {used} bytes of "
-            f"ring; your ring_bytes() adds up to {yours}"
+            _(
+                "{count} frames of {sizes} bytes with snaplen={snaplen} took {used} bytes of ring; your ring_bytes() "
+                "adds up to {yours}",
+                count=len(frames),
+                sizes=sorted(map(len, frames)),
+                snaplen=snaplen,
+                used=used,
+                yours=yours,
+            )
         )
     cases = [(rng.randint(14, 1514), rng.randint(1, 1600)) for _ in range(200)]
     wrong = [(n, s) for n, s in cases if answer(n, s) != _ring_bytes(n, s)]
     check.that(
         not wrong,
-        f"ring_bytes() matches the {used} bytes the live ring used, and 200 random (length, snaplen) pairs",
-        f"ring_bytes({wrong[0][0]}, {wrong[0][1]}) is {answer(*wrong[0])}: not what the ring would use"
+        _(
+            "ring_bytes() matches the {used} bytes the live ring used, and 200 random (length, snaplen) pairs",
+            used=used,
+        ),
+        _(
+            "ring_bytes({length}, {snaplen}) is {got}: not what the ring would use",
+            length=wrong[0][0],
+            snaplen=wrong[0][1],
+            got=answer(*wrong[0]),
+        )
         if wrong
         else "",
     )

@@ -17,6 +17,7 @@ from .. import check, traffic
 from ..errors import CheckFailed
 from ..firewall import Firewall, Rule
 from ..loader import Program
+from ..messages import _
 from ..netlab import LabNet
 
 LAB = "07_firewall"
@@ -48,33 +49,47 @@ def web(answer: Callable[[Firewall], Any]) -> None:
         fw = Firewall(prog)
         rule = answer(fw)
         if rule is None:
-            raise CheckFailed("close_web(fw) returned None: it is not filled in yet, or it forgets to return the rule")
+            raise CheckFailed(
+                _("close_web(fw) returned None: it is not filled in yet, or it forgets to return the rule")
+            )
         if not isinstance(rule, Rule) or rule not in fw.rules:
-            raise CheckFailed(f"close_web(fw) returned {rule!r:.60}; it should return the rule fw.block_port() added")
+            raise CheckFailed(
+                _("close_web(fw) returned {rule!r:.60}; it should return the rule fw.block_port() added", rule=rule)
+            )
         kinds = {
-            "TCP SYNs to port 80": (traffic.tcp_syn(net, "client", "server", dport=80), True),
-            "UDP datagrams to port 80": (traffic.udp(net, "client", "server", dport=80), False),
-            "TCP SYNs to port 8080": (traffic.tcp_syn(net, "client", "server", dport=8080), False),
-            "DNS datagrams (UDP 53)": (traffic.udp(net, "client", "server", dport=53), False),
+            _("TCP SYNs to port 80"): (traffic.tcp_syn(net, "client", "server", dport=80), True),
+            _("UDP datagrams to port 80"): (traffic.udp(net, "client", "server", dport=80), False),
+            _("TCP SYNs to port 8080"): (traffic.tcp_syn(net, "client", "server", dport=8080), False),
+            _("DNS datagrams (UDP 53)"): (traffic.udp(net, "client", "server", dport=53), False),
         }
         for what, (frame, drop) in rng.sample(list(kinds.items()), len(kinds)):
             count = rng.randint(20, 60)
             dropped, passed = _firewall_batch(fw, net, frame, count)
             want = (count, 0) if drop else (0, count)
             if (dropped, passed) != want:
+                fields = {"count": count, "what": what, "dropped": dropped, "passed": passed}
                 raise CheckFailed(
-                    f"of {count} {what}, the firewall dropped {dropped} and passed {passed}; "
-                    f"it should {'drop' if drop else 'pass'} them all"
+                    _(
+                        "of {count} {what}, the firewall dropped {dropped} and passed {passed}; it should drop them all",
+                        **fields,
+                    )
+                    if drop
+                    else _(
+                        "of {count} {what}, the firewall dropped {dropped} and passed {passed}; it should pass them all",
+                        **fields,
+                    )
                 )
         syns = fw.hits()[str(rule)]
-    check.ok(f"the rule '{rule}' dropped the {syns} SYNs to TCP port 80 and nothing else")
+    check.ok(_("the rule '{rule}' dropped the {syns} SYNs to TCP port 80 and nothing else", rule=rule, syns=syns))
 
 
 @check.exercise(LAB, "prefix")
 def prefix(answer: str) -> None:
     """Check ``bad_block``: a source rule with it drops 198.18.0.64 to .127 and passes every address around them."""
     if not isinstance(answer, str):
-        raise CheckFailed(f"bad_block should be a string such as '198.18.0.0/24', not {type(answer).__name__}")
+        raise CheckFailed(
+            _("bad_block should be a string such as '198.18.0.0/24', not {type}", type=type(answer).__name__)
+        )
     rng = random.Random()
     inside = ["198.18.0.64", "198.18.0.127", *(f"198.18.0.{n}" for n in rng.sample(range(65, 127), 4))]
     outside = ["198.18.0.1", "198.18.0.63", "198.18.0.128", "198.18.1.64", "198.19.0.100"]
@@ -88,13 +103,18 @@ def prefix(answer: str) -> None:
             if _firewall_batch(fw, net, traffic.udp(net, "client", "server", src_ip=addr), 1)[0]
         }
     missed, extra = sorted(set(inside) - dropped), sorted(dropped - set(inside))
+    fields = {"answer": answer, "missed": ", ".join(missed), "extra": ", ".join(extra)}
     check.that(
         not missed and not extra,
-        f"{answer} drops 198.18.0.64 to 198.18.0.127 and passes the addresses around them",
-        f"a source rule for {answer!r} "
-        + (f"let through {', '.join(missed)}" if missed else "")
-        + (" and " if missed and extra else "")
-        + (f"dropped {', '.join(extra)}, which are not in 198.18.0.64-127" if extra else ""),
+        _("{answer} drops 198.18.0.64 to 198.18.0.127 and passes the addresses around them", answer=answer),
+        _(
+            "a source rule for {answer!r} let through {missed} and dropped {extra}, which are not in 198.18.0.64-127",
+            **fields,
+        )
+        if missed and extra
+        else _("a source rule for {answer!r} let through {missed}", **fields)
+        if missed
+        else _("a source rule for {answer!r} dropped {extra}, which are not in 198.18.0.64-127", **fields),
     )
 
 
@@ -149,7 +169,7 @@ def ratelimit(answer: str) -> None:
     After a whole window of silence the cut source passes LIMIT again.
     """
     if not isinstance(answer, str):
-        raise CheckFailed(f"the answer is the C program as a string, not {type(answer).__name__}")
+        raise CheckFailed(_("the answer is the C program as a string, not {type}", type=type(answer).__name__))
     rng = random.Random()
     limit, window_ms = rng.randint(12, 40), 1000
     hosts = rng.sample(range(100, 240), 5)
@@ -174,15 +194,21 @@ def ratelimit(answer: str) -> None:
             _send_pinned(net, first)
             if not sink.until(end1):
                 raise CheckFailed(
-                    "the server did not receive the first packet of a fresh source sent after the others: "
-                    "does your program drop what it should pass?"
+                    _(
+                        "the server did not receive the first packet of a fresh source sent after the others: "
+                        "does your program drop what it should pass?"
+                    )
                 )
             seconds = time.monotonic() - start
             got = {src: sink.received.get(src, 0) for src in sent}
             if got[ok_src] != limit:
                 raise CheckFailed(
-                    f"a source that sent exactly LIMIT={limit} packets got {got[ok_src]} through: "
-                    "a source within its limit should lose nothing (is the limit per source address?)"
+                    _(
+                        "a source that sent exactly LIMIT={limit} packets got {got} through: "
+                        "a source within its limit should lose nothing (is the limit per source address?)",
+                        limit=limit,
+                        got=got[ok_src],
+                    )
                 )
             window = window_ms / 1000
             # windows begun by a source's first packet fit in 1 + D/window, as does a token bucket's refill;
@@ -193,22 +219,40 @@ def ratelimit(answer: str) -> None:
             for src in (heavy, heavier):
                 if not limit <= got[src] <= high:
                     raise CheckFailed(
-                        f"a source that sent {sent[src]} packets within {seconds:.2f} s got {got[src]} through; "
-                        f"with LIMIT={limit} per {window_ms} ms it should get {limit} to {high}"
+                        _(
+                            "a source that sent {sent} packets within {seconds:.2f} s got {got} through; "
+                            "with LIMIT={limit} per {window_ms} ms it should get {limit} to {high}",
+                            sent=sent[src],
+                            seconds=seconds,
+                            got=got[src],
+                            limit=limit,
+                            window_ms=window_ms,
+                            high=high,
+                        )
                     )
             time.sleep(window * 1.1)  # a whole window with no packet from anyone: every source may send again
             sink.received.clear()
             _send_pinned(net, [made[heavy]] * limit + [frame(end2)])
             if not sink.until(end2) or sink.received.get(heavy, 0) != limit:
                 raise CheckFailed(
-                    f"after a whole window of silence, a source cut earlier sent LIMIT={limit} packets and "
-                    f"{sink.received.get(heavy, 0)} got through: its count should start again in a new window"
+                    _(
+                        "after a whole window of silence, a source cut earlier sent LIMIT={limit} packets and "
+                        "{got} got through: its count should start again in a new window",
+                        limit=limit,
+                        got=sink.received.get(heavy, 0),
+                    )
                 )
         finally:
             sink.close()
     check.ok(
-        f"with LIMIT={limit} per {window_ms} ms: the source within its limit lost nothing, those over it got "
-        f"{got[heavy]} and {got[heavier]} through, and a new window let LIMIT through again"
+        _(
+            "with LIMIT={limit} per {window_ms} ms: the source within its limit lost nothing, those over it got "
+            "{heavy} and {heavier} through, and a new window let LIMIT through again",
+            limit=limit,
+            window_ms=window_ms,
+            heavy=got[heavy],
+            heavier=got[heavier],
+        )
     )
 
 
@@ -240,19 +284,19 @@ def _reply_fault(frame: bytes, request: dict[str, Any], net: LabNet) -> str | No
     if frame[0:6] != bytes.fromhex(client.mac.replace(":", "")) or frame[6:12] != bytes.fromhex(
         server.mac.replace(":", "")
     ):
-        return "its Ethernet addresses are not swapped (it should go from the server's MAC to the client's)"
+        return _("its Ethernet addresses are not swapped (it should go from the server's MAC to the client's)")
     ip = frame[14 : 14 + (frame[14] & 0x0F) * 4]
     if socket.inet_ntoa(ip[12:16]) != server.ip or socket.inet_ntoa(ip[16:20]) != client.ip:
-        return "its IP addresses are not swapped (it should go from the server to the client)"
+        return _("its IP addresses are not swapped (it should go from the server to the client)")
     if _checksum(ip):
-        return "its IP header checksum is wrong"
+        return _("its IP header checksum is wrong")
     icmp = frame[14 + len(ip) : 14 + int.from_bytes(ip[2:4], "big")]
     if icmp[0:2] != b"\0\0":
-        return f"its ICMP type and code are {icmp[0]} and {icmp[1]}, not 0 and 0 (echo reply)"
+        return _("its ICMP type and code are {type} and {code}, not 0 and 0 (echo reply)", type=icmp[0], code=icmp[1])
     if _checksum(icmp):
-        return "its ICMP checksum is wrong (update it for the changed type)"
+        return _("its ICMP checksum is wrong (update it for the changed type)")
     if icmp[4:8] != request["ident"] or icmp[8:] != request["payload"]:
-        return "its identifier, sequence number or payload differ from the request's"
+        return _("its identifier, sequence number or payload differ from the request's")
     return None
 
 
@@ -264,7 +308,7 @@ def pong(answer: str) -> None:
     UDP datagrams sent alongside must not come back.
     """
     if not isinstance(answer, str):
-        raise CheckFailed(f"the answer is the C program as a string, not {type(answer).__name__}")
+        raise CheckFailed(_("the answer is the C program as a string, not {type}", type=type(answer).__name__))
     from scapy.layers.inet import ICMP, IP
 
     rng = random.Random()
@@ -295,7 +339,7 @@ def pong(answer: str) -> None:
                     continue
                 proto, ihl = frame[23], (frame[14] & 0x0F) * 4
                 if proto == 17:  # UDP back from the server: something other than an echo request was sent back
-                    raise CheckFailed("a UDP datagram sent to the server came back: answer ICMP echo requests only")
+                    raise CheckFailed(_("a UDP datagram sent to the server came back: answer ICMP echo requests only"))
                 if proto != 1 or len(frame) < 14 + ihl + 8 or frame[14 + ihl] == 3:  # type 3: port unreachable
                     continue
                 key = frame[14 + ihl + 4 : 14 + ihl + 8]
@@ -305,12 +349,26 @@ def pong(answer: str) -> None:
         finally:
             cap.close()
     if not answered:
-        raise CheckFailed(f"none of {len(requests)} echo requests was answered: return XDP_TX for them")
+        raise CheckFailed(_("none of {count} echo requests was answered: return XDP_TX for them", count=len(requests)))
     faults = [f for f in answered.values() if f]
     if faults:
-        raise CheckFailed(f"{len(faults)} of {len(answered)} replies are wrong: the first one: {faults[0]}")
+        raise CheckFailed(
+            _(
+                "{wrong} of {count} replies are wrong: the first one: {fault}",
+                wrong=len(faults),
+                count=len(answered),
+                fault=faults[0],
+            )
+        )
     check.that(
         len(answered) == len(requests),
-        f"all {len(requests)} echo requests (payloads of 0 to 1000 bytes) came back as valid echo replies",
-        f"{len(requests) - len(answered)} of {len(requests)} echo requests got no reply",
+        _(
+            "all {count} echo requests (payloads of 0 to 1000 bytes) came back as valid echo replies",
+            count=len(requests),
+        ),
+        _(
+            "{missing} of {count} echo requests got no reply",
+            missing=len(requests) - len(answered),
+            count=len(requests),
+        ),
     )
