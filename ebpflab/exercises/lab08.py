@@ -19,6 +19,7 @@ from .. import check, doctor, hooks
 from ..errors import CheckFailed, LabError
 from ..hooks import Target
 from ..loader import Program
+from ..messages import _
 from ..netlab import LabNet
 
 LAB = "08_hooks"
@@ -27,7 +28,13 @@ LAB = "08_hooks"
 def _c_text(source: object, name: str) -> str:
     """The learner's C program, or a sentence saying what the answer should be."""
     if not isinstance(source, str) or "{" not in source:
-        raise CheckFailed(f'{name} should be the C program as a string (r""" ... """), not {type(source).__name__}')
+        raise CheckFailed(
+            _(
+                '{name} should be the C program as a string (r""" ... """), not {kind}',
+                name=name,
+                kind=type(source).__name__,
+            )
+        )
     return source
 
 
@@ -43,21 +50,33 @@ def getppid_tracepoint(source: str) -> None:
         Program(text, {"TARGET_PID": target.pid}) as prog,
     ):
         other.go()  # another process calls getppid() while the program runs ...
-        for _ in range(own):
+        for _call in range(own):
             os.getppid()  # ... and so does this one
         target.go()
         target.wait()
         other.wait()
         counted = prog["calls"][0].value
     if counted == n:
-        check.ok(f"your program counted the target's {n} getppid() calls, and none of the other processes' calls")
+        check.ok(
+            _(
+                "your program counted the target's {n} getppid() calls, and none of the other processes' calls",
+                n=n,
+            )
+        )
         return
     if counted > n:
         raise CheckFailed(
-            f"your program counted {counted} getppid() calls, but the target made {n}: the others came from "
-            "other processes (the check called getppid() from two more); compare the calling process with TARGET_PID"
+            _(
+                "your program counted {counted} getppid() calls, but the target made {n}: the others came from "
+                "other processes (the check called getppid() from two more); compare the calling process with "
+                "TARGET_PID",
+                counted=counted,
+                n=n,
+            )
         )
-    raise CheckFailed(f"your program counted {counted} getppid() calls of the target, which made {n}")
+    raise CheckFailed(
+        _("your program counted {counted} getppid() calls of the target, which made {n}", counted=counted, n=n)
+    )
 
 
 @check.exercise(LAB, "uprobe-quantity")
@@ -71,11 +90,21 @@ def uprobe_quantity(source: str) -> None:
         ordered = prog["total"][0].value
     want = sum(3 * i for i in range(1, n + 1))
     if ordered == sum(range(1, n + 1)):
-        raise CheckFailed(f"your total {ordered} is the sum of the items (the first argument); add the quantities")
+        raise CheckFailed(
+            _(
+                "your total {total} is the sum of the items (the first argument); add the quantities",
+                total=ordered,
+            )
+        )
     check.that(
         ordered == want,
-        f"your uprobe summed the quantities of {n} checkout() calls: {ordered}",
-        f"your uprobe's total is {ordered}; the target made {n} calls whose quantities add up to {want}",
+        _("your uprobe summed the quantities of {n} checkout() calls: {total}", n=n, total=ordered),
+        _(
+            "your uprobe's total is {total}; the target made {n} calls whose quantities add up to {want}",
+            total=ordered,
+            n=n,
+            want=want,
+        ),
     )
 
 
@@ -115,21 +144,28 @@ def _hook_exists(kind: str, name: str) -> str | None:
     """Why ``kind:name`` is not a hook on this kernel, or None if it is."""
     if kind == "tracepoint":
         if not re.fullmatch(r"\w+:\w+", name):
-            return f"a tracepoint is named tracepoint:category:event (e.g. tracepoint:sched:sched_switch), not {name!r}"
-        if not (hooks.TRACING / "events" / name.replace(":", "/")).is_dir():
-            return f"this kernel has no tracepoint {name} (no {hooks.TRACING / 'events' / name.replace(':', '/')})"
+            return _(
+                "a tracepoint is named tracepoint:category:event (e.g. tracepoint:sched:sched_switch), not {name!r}",
+                name=name,
+            )
+        events = hooks.TRACING / "events" / name.replace(":", "/")
+        if not events.is_dir():
+            return _("this kernel has no tracepoint {name} (no {path})", name=name, path=events)
         return None
     if not re.fullmatch(r"[A-Za-z_]\w*", name):
-        return f"{name!r} is not a kernel function's name (letters, digits and _; names with a dot are compiler clones)"
+        return _(
+            "{name!r} is not a kernel function's name (letters, digits and _; names with a dot are compiler clones)",
+            name=name,
+        )
     if KINDS[kind] == "fentry":
         try:
             hooks.btf_prototype(name)
         except LabError:  # no bpftool, or no BTF for it
-            return f"the kernel's BTF describes no function {name} (fentry needs one): is the name right?"
+            return _("the kernel's BTF describes no function {name} (fentry needs one): is the name right?", name=name)
         return None
     with open("/proc/kallsyms") as f:
         if not any(line.split()[2:3] == [name] for line in f):
-            return f"there is no kernel function {name} in /proc/kallsyms"
+            return _("there is no kernel function {name} in /proc/kallsyms", name=name)
     return None
 
 
@@ -138,13 +174,13 @@ def _open_connections(net: LabNet, listener: socket.socket, ip: str, port: int, 
     """``count`` TCP connections from the client to ``ip:port``, accepted and held open for the block."""
     socks = []
     try:
-        for _ in range(count):
+        for _conn in range(count):
             with net.inside("client"):
                 c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             socks.append(c)
             c.settimeout(2)
             c.connect((ip, port))
-            conn, _ = listener.accept()
+            conn, _addr = listener.accept()
             socks.append(conn)
         yield
     finally:
@@ -189,17 +225,29 @@ def connection_hook(spec: str) -> None:
     """Attach a counter to the hook the learner named; it must fire for new TCP connections and not otherwise."""
     if not isinstance(spec, str) or spec.count(":") not in (1, 2):
         raise CheckFailed(
-            f"name the hook as bpftrace does, kind:name (e.g. kprobe:vfs_read or tracepoint:sched:sched_switch), "
-            f"not {spec!r}"
+            _(
+                "name the hook as bpftrace does, kind:name (e.g. kprobe:vfs_read or tracepoint:sched:sched_switch), "
+                "not {spec!r}",
+                spec=spec,
+            )
         )
-    kind, _, name = spec.strip().partition(":")
+    kind, _sep, name = spec.strip().partition(":")
     if kind not in KINDS:
-        raise CheckFailed(f"{kind!r} is not a hook kind this check attaches; use one of {', '.join(KINDS)}")
+        raise CheckFailed(
+            _(
+                "{kind!r} is not a hook kind this check attaches; use one of {kinds}",
+                kind=kind,
+                kinds=", ".join(KINDS),
+            )
+        )
     table = doctor.hooks()
     if not table[KINDS[kind]]:
         raise CheckFailed(
-            f"this kernel does not offer {KINDS[kind]} hooks (the doctor's table in step 0): pick a hook of a kind "
-            "it offers"
+            _(
+                "this kernel does not offer {kind} hooks (the doctor's table in step 0): pick a hook of a kind "
+                "it offers",
+                kind=KINDS[kind],
+            )
         )
     why = _hook_exists(kind, name)
     if why:
@@ -225,18 +273,35 @@ def connection_hook(spec: str) -> None:
                 connections = prog["hits"][0].value - before
     if connections < n:
         raise CheckFailed(
-            f"{spec} fired {connections} times while the check made {n} new TCP connections: it does not run "
-            "(every time) a connection is made"
+            _(
+                "{spec} fired {fired} times while the check made {n} new TCP connections: it does not run "
+                "(every time) a connection is made",
+                spec=spec,
+                fired=connections,
+                n=n,
+            )
         )
     if unrelated > rounds // 4:
         raise CheckFailed(
-            f"{spec} fired {unrelated} times while no TCP connection was made ({rounds} getppid() calls, UDP "
-            "datagrams, UDP connect() calls and messages on an open TCP connection): it does not single out "
-            "new connections"
+            _(
+                "{spec} fired {fired} times while no TCP connection was made ({rounds} getppid() calls, UDP "
+                "datagrams, UDP connect() calls and messages on an open TCP connection): it does not single out "
+                "new connections",
+                spec=spec,
+                fired=unrelated,
+                rounds=rounds,
+            )
         )
     check.ok(
-        f"{spec} fired {connections} times for {n} new TCP connections, and {unrelated} times for "
-        f"{rounds} rounds of other activity"
+        _(
+            "{spec} fired {fired} times for {n} new TCP connections, and {unrelated} times for "
+            "{rounds} rounds of other activity",
+            spec=spec,
+            fired=connections,
+            n=n,
+            unrelated=unrelated,
+            rounds=rounds,
+        )
     )
 
 
@@ -246,7 +311,7 @@ def _established(listener: socket.socket, net: LabNet, port: int) -> tuple[socke
         c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     c.settimeout(2)
     c.connect((net["server"].ip, port))
-    conn, _ = listener.accept()
+    conn, _addr = listener.accept()
     conn.settimeout(2)
     return c, conn
 
@@ -282,18 +347,36 @@ def tcp_connect(source: str) -> None:
                 _open_connections(net, to_client_itself, net["client"].ip, port, 2),
             ):
                 counted = prog["connects"][0].value
-    where = "kprobe__tcp_connect" if route == "kprobe" else "the TRACEPOINT_PROBE"
+    if counted == 0 and route == "kprobe":
+        raise CheckFailed(
+            _(
+                "your program counted no connection; this kernel takes the kprobe route (KPROBE=1), "
+                "so the check runs kprobe__tcp_connect"
+            )
+        )
     if counted == 0:
         raise CheckFailed(
-            f"your program counted no connection; this kernel takes the {route} route (KPROBE={defines['KPROBE']}), "
-            f"so the check runs {where}"
+            _(
+                "your program counted no connection; this kernel takes the tracepoint route (KPROBE=0), "
+                "so the check runs the TRACEPOINT_PROBE"
+            )
         )
     if counted != n:
         raise CheckFailed(
-            f"your program counted {counted}; the check made {n} connections to SERVER:PORT and 4 more to another "
-            "port or address, each counted once (compare the destination with SERVER and PORT; mind byte orders)"
+            _(
+                "your program counted {counted}; the check made {n} connections to SERVER:PORT and 4 more to another "
+                "port or address, each counted once (compare the destination with SERVER and PORT; mind byte orders)",
+                counted=counted,
+                n=n,
+            )
         )
-    check.ok(f"your {route} program counted the {n} connections to SERVER:PORT and none of the 4 others")
+    check.ok(
+        _(
+            "your {route} program counted the {n} connections to SERVER:PORT and none of the 4 others",
+            route=route,
+            n=n,
+        )
+    )
 
 
 # --- bpf_trace_printk, read back from trace_pipe ---------------------------------------------------
@@ -320,17 +403,36 @@ def printk(source: str) -> None:
         got.append(tuple(numbers[:2]))
     if not lines:
         raise CheckFailed(
-            f"no line tagged with MARKER reached trace_pipe for {n} connections: does your program call "
-            'bpf_trace_printk(MARKER " ...", ...) for connections to PORT?'
+            _(
+                "no line tagged with MARKER reached trace_pipe for {n} connections: does your program call "
+                'bpf_trace_printk(MARKER " ...", ...) for connections to PORT?',
+                n=n,
+            )
         )
     if len(lines) != n:
         raise CheckFailed(
-            f"{len(lines)} lines reached trace_pipe for {n} connections to PORT: print one per connection"
+            _(
+                "{count} lines reached trace_pipe for {n} connections to PORT: print one per connection",
+                count=len(lines),
+                n=n,
+            )
+        )
+    if sorted(got) != want and any(0 in g for g in got):
+        raise CheckFailed(
+            _(
+                "your lines (e.g. {line!r}) should carry the client's port and then the server's port; "
+                "the check's client used ports {ports} (a client's port of 0: the kernel picks it after SYN_SENT)",
+                line=lines[0].message,
+                ports=sorted(p for p, _ in want),
+            )
         )
     if sorted(got) != want:
-        zero = " (a client's port of 0: the kernel picks it after SYN_SENT)" if any(0 in g for g in got) else ""
         raise CheckFailed(
-            f"your lines (e.g. {lines[0].message!r}) should carry the client's port and then the server's port; "
-            f"the check's client used ports {sorted(p for p, _ in want)}{zero}"
+            _(
+                "your lines (e.g. {line!r}) should carry the client's port and then the server's port; "
+                "the check's client used ports {ports}",
+                line=lines[0].message,
+                ports=sorted(p for p, _ in want),
+            )
         )
-    check.ok(f"{n} lines read back from trace_pipe, one per connection, with both ports right")
+    check.ok(_("{n} lines read back from trace_pipe, one per connection, with both ports right", n=n))

@@ -16,6 +16,7 @@ from .. import check, maps, traffic
 from ..detector import Detector, Evidence
 from ..errors import CheckFailed
 from ..loader import Program
+from ..messages import _
 from ..monitor import monitor_program
 from ..netlab import LabNet
 from ..scenario import Scenario, attacker, benign_senders
@@ -32,7 +33,7 @@ def _benign_series(rng: random.Random, samples: int) -> list[dict[str, float]]:
     as ``Scenario`` sends; the measurement adds up to 30 % on top (a sender catching up after a stall).
     """
     series = []
-    for _ in range(samples):
+    for _sample in range(samples):
         rates = {}
         for s in benign_senders():
             chunks = [
@@ -48,9 +49,9 @@ def _benign_series(rng: random.Random, samples: int) -> list[dict[str, float]]:
 def floor(min_rate: Any) -> None:
     """Check ``MIN_RATE`` on 200 made-up runs (bursty benign senders, a flood at half to full speed), then live."""
     if isinstance(min_rate, bool) or not isinstance(min_rate, (int, float)) or not math.isfinite(min_rate):
-        raise CheckFailed(f"MIN_RATE should be a number of packets per second, not {min_rate!r}")
+        raise CheckFailed(_("MIN_RATE should be a number of packets per second, not {value!r}", value=min_rate))
     rng = random.Random()
-    for _ in range(200):
+    for _run in range(200):
         det = Detector(min_rate=min_rate, peak_factor=0)
         series = _benign_series(rng, 16)
         start = rng.randint(4, 12)  # the flood's first sample, after the warm-up
@@ -64,25 +65,40 @@ def floor(min_rate: Any) -> None:
             if benign:
                 e = flagged[benign[0]]
                 raise CheckFailed(
-                    f"with MIN_RATE {min_rate} a benign sender was flagged: {e.source} at {e.rate:.0f} pkt/s "
-                    "(a burst, or a busy machine's catching up); leave more margin above the benign peak"
+                    _(
+                        "with MIN_RATE {min_rate} a benign sender was flagged: {source} at {rate:.0f} pkt/s "
+                        "(a burst, or a busy machine's catching up); leave more margin above the benign peak",
+                        min_rate=min_rate,
+                        source=e.source,
+                        rate=e.rate,
+                    )
                 )
             if flood_src in flagged and caught_at is None:
                 caught_at = i
         if caught_at is None or caught_at > start + 1:
             raise CheckFailed(
-                f"with MIN_RATE {min_rate} a flood sent at {flood:.0f} pkt/s (a busy machine may manage half of "
-                "3000) was not caught within two samples; the floor must lie well below the flood"
+                _(
+                    "with MIN_RATE {min_rate} a flood sent at {flood:.0f} pkt/s (a busy machine may manage half of "
+                    "3000) was not caught within two samples; the floor must lie well below the flood",
+                    min_rate=min_rate,
+                    flood=flood,
+                )
             )
     with LabNet() as net, monitor_program() as prog, prog.xdp(net["server"]):
         live = Scenario(benign_senders() + attacker(), seed=rng.randrange(10**6), duration=4.0).play(
             net, prog, detector=Detector(min_rate=min_rate, peak_factor=0), interval=INTERVAL, log=None
         )
     if live.time_to_block() is None:
-        raise CheckFailed(f"with MIN_RATE {min_rate} the live flood was never blocked: is the floor below it?")
+        raise CheckFailed(
+            _("with MIN_RATE {min_rate} the live flood was never blocked: is the floor below it?", min_rate=min_rate)
+        )
     check.ok(
-        f"MIN_RATE {min_rate}: no benign sender flagged in 200 made-up runs, every flood caught, "
-        f"and the live flood blocked {live.time_to_block():.1f} s after it started"
+        _(
+            "MIN_RATE {min_rate}: no benign sender flagged in 200 made-up runs, every flood caught, "
+            "and the live flood blocked {seconds:.1f} s after it started",
+            min_rate=min_rate,
+            seconds=live.time_to_block(),
+        )
     )
 
 
@@ -130,30 +146,60 @@ def _compare(yours: Detector, ref: Detector, got: list[Any], want: list[Evidence
     got_src = [getattr(e, "source", e) for e in got]
     if got_src != [e.source for e in want]:
         raise CheckFailed(
-            f"at t = {t} s (rates {sample}, warm-up {yours.warmup} s, k = {yours.k:.2f}, floor {yours.floor:.0f}) "
-            f"your update flagged {got_src}, it should flag {[e.source for e in want]}"
+            _(
+                "at t = {t} s (rates {rates}, warm-up {warmup} s, k = {k:.2f}, floor {floor:.0f}) "
+                "your update flagged {flagged}, it should flag {want}",
+                t=t,
+                rates=sample,
+                warmup=yours.warmup,
+                k=yours.k,
+                floor=yours.floor,
+                flagged=got_src,
+                want=[e.source for e in want],
+            )
         )
     for g, w in zip(got, want):
         for name in ("t", "rate", "baseline", "sigma", "z", "threshold"):
             if not isinstance(getattr(g, name, None), (int, float)) or not _same(getattr(g, name), getattr(w, name)):
                 raise CheckFailed(
-                    f"at t = {t} s the evidence for {w.source} has {name} = {getattr(g, name, None)!r}; "
-                    "an Evidence carries the values before this sample updates anything"
+                    _(
+                        "at t = {t} s the evidence for {source} has {field} = {value!r}; "
+                        "an Evidence carries the values before this sample updates anything",
+                        t=t,
+                        source=w.source,
+                        field=name,
+                        value=getattr(g, name, None),
+                    )
                 )
     if not _same(yours.benign_peak, ref.benign_peak):
         raise CheckFailed(
-            f"after t = {t} s d.benign_peak is {yours.benign_peak!r}: learn the loudest rate of the warm-up"
+            _(
+                "after t = {t} s d.benign_peak is {peak!r}: learn the loudest rate of the warm-up",
+                t=t,
+                peak=yours.benign_peak,
+            )
         )
     if yours.mean.keys() != ref.mean.keys():
         raise CheckFailed(
-            f"after t = {t} s d.mean holds {sorted(yours.mean)}, it should hold {sorted(ref.mean)} "
-            "(a flagged sample is not learnt; a new source starts at its rate)"
+            _(
+                "after t = {t} s d.mean holds {yours}, it should hold {want} "
+                "(a flagged sample is not learnt; a new source starts at its rate)",
+                t=t,
+                yours=sorted(yours.mean),
+                want=sorted(ref.mean),
+            )
         )
     for src in ref.mean:
         if not (_same(yours.mean[src], ref.mean[src]) and _same(yours.var.get(src, math.nan), ref.var[src])):
             raise CheckFailed(
-                f"after t = {t} s the baseline of {src} is mean {yours.mean[src]!r}, var {yours.var.get(src)!r}: "
-                "move both by d.alpha (var <- (1 - alpha) * (var + alpha * diff**2), with diff from the old mean)"
+                _(
+                    "after t = {t} s the baseline of {source} is mean {mean!r}, var {var!r}: "
+                    "move both by d.alpha (var <- (1 - alpha) * (var + alpha * diff**2), with diff from the old mean)",
+                    t=t,
+                    source=src,
+                    mean=yours.mean[src],
+                    var=yours.var.get(src),
+                )
             )
 
 
@@ -163,7 +209,7 @@ def update(answer: Callable[[Detector, float, dict[str, float]], Any]) -> None:
     code, kit = getattr(answer, "__code__", None), Detector.update.__code__
     # the very method, or the notebook's copy of it (step 2's cell compiles the same source again)
     if code is kit or (code is not None and (code.co_code, code.co_varnames) == (kit.co_code, kit.co_varnames)):
-        raise CheckFailed("your answer is Detector.update itself: this exercise asks you to write it yourself")
+        raise CheckFailed(_("your answer is Detector.update itself: this exercise asks you to write it yourself"))
     # the notebook's own copy of the class (step 2's cell) is refused as much as the package's
     theirs = getattr(answer, "__globals__", {}).get("Detector")
     owners = [Detector] + ([theirs] if isinstance(theirs, type) and theirs is not Detector else [])
@@ -172,14 +218,14 @@ def update(answer: Callable[[Detector, float, dict[str, float]], Any]) -> None:
         check.refusing(owners[0], "update", "Detector.update"),
         check.refusing(owners[-1], "update", "Detector.update"),
     ):
-        for _ in range(30):
+        for _series in range(30):
             settings = _random_detector(rng)
             yours, ref = Detector(**settings), Detector(**settings)
             for t, rates in _random_series(rng):
                 want = _reference_update(ref, t, dict(rates))
                 got = answer(yours, t, dict(rates))
                 _compare(yours, ref, list(got or []), want, t, rates)
-    check.ok("your update flags, explains and learns as Detector.update does, on 30 random series and settings")
+    check.ok(_("your update flags, explains and learns as Detector.update does, on 30 random series and settings"))
 
 
 # --- act: drop listed sources above a threshold, in XDP ----------------------------------------
@@ -212,7 +258,7 @@ def _per_source(table: Any) -> dict[str, int]:
 def act(answer: str) -> None:
     """Check ``ACT_C``: listed sources pass THRESHOLD packets, then are dropped and counted; others all pass."""
     if not isinstance(answer, str) or "xdp_act" not in answer:
-        raise CheckFailed("ACT_C should be the C text of the exercise cell, with its function xdp_act")
+        raise CheckFailed(_("ACT_C should be the C text of the exercise cell, with its function xdp_act"))
     rng = random.Random()
     threshold = rng.randint(11, 40)
     a, b = (f"198.18.{rng.randint(20, 29)}.{n}" for n in rng.sample(range(1, 250), 2))
@@ -251,12 +297,22 @@ def act(answer: str) -> None:
     dropped = {s: n for s, n in dropped.items() if n}
     check.that(
         passed == want_passed,
-        f"THRESHOLD {threshold}: the stack received {passed}",
-        f"with THRESHOLD {threshold} and {a}, {b} listed, the stack received {passed} of {sent} sent; "
-        "a listed source's first THRESHOLD packets pass, later ones are dropped; unlisted sources always pass",
+        _("THRESHOLD {threshold}: the stack received {passed}", threshold=threshold, passed=passed),
+        _(
+            "with THRESHOLD {threshold} and {a}, {b} listed, the stack received {passed} of {sent} sent; "
+            "a listed source's first THRESHOLD packets pass, later ones are dropped; unlisted sources always pass",
+            threshold=threshold,
+            a=a,
+            b=b,
+            passed=passed,
+            sent=sent,
+        ),
     )
     check.that(
         dropped == want_dropped,
-        f"dropped counts {dropped}",
-        f"your dropped map holds {dropped}; it should count each dropped packet under its source, and only those",
+        _("dropped counts {dropped}", dropped=dropped),
+        _(
+            "your dropped map holds {dropped}; it should count each dropped packet under its source, and only those",
+            dropped=dropped,
+        ),
     )

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import collections
+import functools
 import os
 import random
 import shutil
@@ -19,6 +20,7 @@ from typing import Any
 
 from .. import check, security
 from ..errors import CheckFailed, LabError
+from ..messages import _
 from ..netlab import LabNet
 
 LAB = "10_runtime_security"
@@ -58,9 +60,9 @@ def _read_via_app(app: security.WebApp, program: str, path: Path) -> str:
     """What ``program path`` printed when the app's injection bug ran it in the server's namespace."""
     expr = f"__import__('subprocess').run(['{program}', '{path}'], capture_output=True).stdout"
     try:
-        _, body = app.calc(expr)
+        _status, body = app.calc(expr)
     except LabError:
-        raise CheckFailed("the web app stopped answering with your rule in place: it must keep serving") from None
+        raise CheckFailed(_("the web app stopped answering with your rule in place: it must keep serving")) from None
     return body
 
 
@@ -79,7 +81,9 @@ def secret_rule(answer: Callable[[Path, Any], Any]) -> None:
             with security.WebApp(net) as app:
                 args = answer(secrets, net["server"])
                 if not isinstance(args, dict):
-                    raise CheckFailed(f"secret_rule() returned {args!r}; return dict(kind=..., path=..., netns=...)")
+                    raise CheckFailed(
+                        _("secret_rule() returned {value!r}; return dict(kind=..., path=..., netns=...)", value=args)
+                    )
                 rule = mon.deny(**args)
                 try:
                     by_cat = _read_via_app(app, "/bin/cat", api)
@@ -91,22 +95,32 @@ def secret_rule(answer: Callable[[Path, Any], Any]) -> None:
                     mon.remove(rule)
     finally:
         shutil.rmtree(top, ignore_errors=True)
-    check.that(key not in by_cat, "the attacker's cat of the key was killed", f"the key leaked through cat: {by_cat!r}")
+    check.that(
+        key not in by_cat,
+        _("the attacker's cat of the key was killed"),
+        _("the key leaked through cat: {output!r}", output=by_cat),
+    )
     check.that(
         key not in by_head,
-        "another program (head) on another file of the directory was killed too",
-        f"head read {other.name} in the secret directory: the rule must cover every file there, for any program",
+        _("another program (head) on another file of the directory was killed too"),
+        _(
+            "head read {file} in the secret directory: the rule must cover every file there, for any program",
+            file=other.name,
+        ),
     )
     check.that(
         "public" in next_door,
-        "a directory next door whose name starts the same stays readable",
-        f"your rule also stops {public.parent.name}/, a directory beside the secret one: end the prefix with '/'",
+        _("a directory next door whose name starts the same stays readable"),
+        _(
+            "your rule also stops {dir}/, a directory beside the secret one: end the prefix with '/'",
+            dir=public.parent.name,
+        ),
     )
-    check.equal(benign, [(200, "42\n"), 200], "benign requests with your rule in place")
+    check.equal(benign, [(200, "42\n"), 200], _("benign requests with your rule in place"))
     check.that(
         key in outside.stdout,
-        "outside the server's namespace the file stays readable",
-        "your rule also stops a process in the client's namespace: give it the server's namespace",
+        _("outside the server's namespace the file stays readable"),
+        _("your rule also stops a process in the client's namespace: give it the server's namespace"),
     )
 
 
@@ -117,15 +131,21 @@ def _opener(n: int) -> str:
 
 def _describe(events: list[security.Event], server: int) -> str:
     """How many events of which kind and namespace: what a filter let through that it should not have."""
-    kinds = collections.Counter(f"{e.kind} {'in the server' if e.netns == server else 'elsewhere'}" for e in events)
-    return ", ".join(f"{n} {k}" for k, n in kinds.most_common())
+    kinds = collections.Counter((e.kind, e.netns == server) for e in events)
+    items = [
+        _("{count} {kind} in the server", count=n, kind=kind)
+        if there
+        else _("{count} {kind} elsewhere", count=n, kind=kind)
+        for (kind, there), n in kinds.most_common()
+    ]
+    return functools.reduce(lambda listed, item: _("{listed}, {item}", listed=listed, item=item), items)
 
 
 @check.exercise(LAB, "keep-filter")
 def keep_filter(answer: str) -> None:
     """Check ``KEEP_C``: every exec in the server's namespace delivered, nothing else (opens there, execs elsewhere)."""
     if not isinstance(answer, str) or "keep(" not in answer:
-        raise CheckFailed("KEEP_C should be the C text of the exercise cell, with its function keep()")
+        raise CheckFailed(_("KEEP_C should be the C text of the exercise cell, with its function keep()"))
     rng = random.Random()
     n_server, n_client, n_root = rng.randint(3, 8), rng.randint(3, 8), rng.randint(2, 5)
     top = _scratch_dir(rng)
@@ -137,11 +157,11 @@ def keep_filter(answer: str) -> None:
                 busy = [net.popen(h, sys.executable, "-c", _opener(3000)) for h in ("client", "server")]
                 for p in busy:
                     p.wait(timeout=120)
-                for _ in range(n_client):
+                for _run in range(n_client):
                     net.run("client", "/bin/true")
-                for _ in range(n_root):
+                for _run in range(n_root):
                     subprocess.run(["/bin/true"], check=True, timeout=30)
-                for _ in range(n_server):
+                for _run in range(n_server):
                     net.run("server", "/bin/true")
                 events = _after_everything(mine, sentinel)
                 counts = mine.counts()
@@ -149,23 +169,48 @@ def keep_filter(answer: str) -> None:
         shutil.rmtree(top, ignore_errors=True)
     check.that(
         counts["generated"] >= 6000,
-        f"{counts['generated']} events generated",
-        "the workload did not run (fewer events than its opens): run the check again",
+        _("{generated} events generated", generated=counts["generated"]),
+        _("the workload did not run (fewer events than its opens): run the check again"),
     )
     execs = sum(e.kind == "exec" and e.comm == "true" and e.netns == server for e in events)
     check.that(
         execs == n_server,
-        f"all {n_server} execs the check started in the server's namespace were delivered",
-        f"your filter delivered {execs} of the {n_server} execs the check started in the server's namespace",
+        _("all {n} execs the check started in the server's namespace were delivered", n=n_server),
+        _(
+            "your filter delivered {execs} of the {n} execs the check started in the server's namespace",
+            execs=execs,
+            n=n_server,
+        ),
     )
     extra = [e for e in events if not (e.kind == "exec" and e.netns == server)]
-    too_much = [_describe(extra, server)] if extra else []
-    too_much += [f"{counts['lost']} more that did not fit in the ring buffer"] if counts["lost"] else []
+    if extra and counts["lost"]:
+        too_much = _(
+            "your filter also let out {extra}; {lost} more that did not fit in the ring buffer: the audit needs "
+            "execs in the server's namespace, and only those",
+            extra=_describe(extra, server),
+            lost=counts["lost"],
+        )
+    elif extra:
+        too_much = _(
+            "your filter also let out {extra}: the audit needs execs in the server's namespace, and only those",
+            extra=_describe(extra, server),
+        )
+    elif counts["lost"]:
+        too_much = _(
+            "your filter also let out {lost} more that did not fit in the ring buffer: the audit needs execs in "
+            "the server's namespace, and only those",
+            lost=counts["lost"],
+        )
+    else:
+        too_much = ""
     check.that(
         not too_much,
-        f"nothing else left the kernel ({counts['delivered']} delivered of {counts['generated']} generated)",
-        f"your filter also let out {'; '.join(too_much)}: the audit needs execs in the server's namespace, "
-        "and only those",
+        _(
+            "nothing else left the kernel ({delivered} delivered of {generated} generated)",
+            delivered=counts["delivered"],
+            generated=counts["generated"],
+        ),
+        too_much,
     )
 
 
@@ -181,7 +226,7 @@ def _open_as(uid: int, paths: list[Path]) -> None:
 def audit_opens(answer: str) -> None:
     """Check ``AUDIT_C``: opens by uid WATCH_UID of files under WATCH_DIR delivered, and nothing else."""
     if not isinstance(answer, str) or "keep(" not in answer:
-        raise CheckFailed("AUDIT_C should be the C text of the exercise cell, with its function keep()")
+        raise CheckFailed(_("AUDIT_C should be the C text of the exercise cell, with its function keep()"))
     rng = random.Random()
     uid = rng.randint(20000, 60000)  # no such user: the kernel does not mind, and no one else runs as it
     top = _scratch_dir(rng)
@@ -206,13 +251,23 @@ def audit_opens(answer: str) -> None:
     wrong = [e for e in events if e not in right]
     check.that(
         len(right) == len(wanted),
-        f"all {len(wanted)} opens by uid {uid} under the watched directory were delivered",
-        f"your filter delivered {len(right)} of the {len(wanted)} opens by uid WATCH_UID of files under WATCH_DIR",
+        _("all {n} opens by uid {uid} under the watched directory were delivered", n=len(wanted), uid=uid),
+        _(
+            "your filter delivered {delivered} of the {n} opens by uid WATCH_UID of files under WATCH_DIR",
+            delivered=len(right),
+            n=len(wanted),
+        ),
     )
     if wrong:
         e = wrong[0]
         raise CheckFailed(
-            f"your filter also delivered {len(wrong)} other events, e.g. {e.kind} of {e.path!r} by uid {e.uid}: "
-            "only opens, only by WATCH_UID, only of paths that start with WATCH_DIR (which ends with '/')"
+            _(
+                "your filter also delivered {count} other events, e.g. {kind} of {path!r} by uid {uid}: "
+                "only opens, only by WATCH_UID, only of paths that start with WATCH_DIR (which ends with '/')",
+                count=len(wrong),
+                kind=e.kind,
+                path=e.path,
+                uid=e.uid,
+            )
         )
-    check.ok("nothing else left the kernel: not root's opens, not a neighbour's, not the directory next door")
+    check.ok(_("nothing else left the kernel: not root's opens, not a neighbour's, not the directory next door"))

@@ -25,6 +25,7 @@ from typing import Any
 from .. import check, hooks, libbpf, traffic
 from ..errors import CheckFailed
 from ..libbpf import XDP_DROP, CoreProgram
+from ..messages import _
 from ..netlab import LabNet
 
 LAB = "11_toolchains"
@@ -39,7 +40,13 @@ SHELL = 'echo ready; read n; i=0; while [ "$i" -lt "$n" ]; do {true} & i=$((i + 
 def _c_text(answer: Any, name: str) -> str:
     """The learner's C program, or one sentence saying what the answer should be."""
     if not isinstance(answer, str) or "{" not in answer:
-        raise CheckFailed(f'{name} should be the whole C program as a string (r""" … """), not {type(answer).__name__}')
+        raise CheckFailed(
+            _(
+                '{name} should be the whole C program as a string (r""" … """), not {kind}',
+                name=name,
+                kind=type(answer).__name__,
+            )
+        )
     return answer
 
 
@@ -71,7 +78,9 @@ def _wait_for(read: Any, at_least: int, seconds: float = 5) -> int:
 def knob(answer: Mapping[str, int]) -> None:
     """Check ``KNOBS``: xdp_count loaded with them drops the echo requests it counts (XDP_DROP, not ABORTED)."""
     if not isinstance(answer, Mapping):
-        raise CheckFailed(f"KNOBS should be a dict {{name of the read-only global: value}}, not {answer!r}")
+        raise CheckFailed(
+            _("KNOBS should be a dict {{name of the read-only global: value}}, not {value!r}", value=answer)
+        )
     pings = random.randint(2, 5)
     with LabNet() as net, CoreProgram("xdp_count", knobs=answer) as prog:
         action = prog.read_only_globals().get("xdp_action")
@@ -80,14 +89,25 @@ def knob(answer: Mapping[str, int]) -> None:
             counted = _wait_for(lambda: prog["counts"][0], pings)
     if action == XDP_ABORTED:
         raise CheckFailed(
-            "xdp_action is 0, XDP_ABORTED: it drops too, but tells every tracer that the program failed "
-            "(step 10); a policy drop is XDP_DROP"
+            _(
+                "xdp_action is 0, XDP_ABORTED: it drops too, but tells every tracer that the program failed "
+                "(step 10); a policy drop is XDP_DROP"
+            )
         )
     check.that(
         action == XDP_DROP and replies == 0 and counted == pings,
-        f"with xdp_action = XDP_DROP set before load, none of {pings} pings came back and XDP counted all {pings}",
-        f"{replies} of {pings} pings came back and XDP counted {counted} echo requests (xdp_action = {action}): "
-        "the program should count and drop each one",
+        _(
+            "with xdp_action = XDP_DROP set before load, none of {pings} pings came back and XDP counted all {pings}",
+            pings=pings,
+        ),
+        _(
+            "{replies} of {pings} pings came back and XDP counted {counted} echo requests (xdp_action = {action}): "
+            "the program should count and drop each one",
+            replies=replies,
+            pings=pings,
+            counted=counted,
+            action=action,
+        ),
     )
 
 
@@ -96,7 +116,7 @@ def core_read(answer: str) -> None:
     """Check the program counts server sockets of its port entering ESTABLISHED, local port read with BPF_CORE_READ."""
     text = _c_text(answer, "CORE_READ_C")
     if "BPF_CORE_READ(" not in _code(text):
-        raise CheckFailed("read the local port with BPF_CORE_READ(sk, …), so that libbpf relocates its offset")
+        raise CheckFailed(_("read the local port with BPF_CORE_READ(sk, …), so that libbpf relocates its offset"))
     port, other = random.sample(range(20000, 60000), 2)
     wanted, others = random.randint(2, 4), random.randint(1, 3)
     with (
@@ -110,10 +130,21 @@ def core_read(answer: str) -> None:
         counted = prog["established"][0]  # each state change ran the program before connect() returned
     check.that(
         counted == wanted,
-        f"{wanted} sockets with local port {port} entered ESTABLISHED, and no other socket was counted",
-        f"counted {counted}, but {wanted} server sockets had local port {port} (the check also made client "
-        f"sockets, whose remote port is {port}, and {others} connections to port {other}): the local port "
-        "of a socket is sk->__sk_common.skc_num, in host byte order",
+        _(
+            "{wanted} sockets with local port {port} entered ESTABLISHED, and no other socket was counted",
+            wanted=wanted,
+            port=port,
+        ),
+        _(
+            "counted {counted}, but {wanted} server sockets had local port {port} (the check also made client "
+            "sockets, whose remote port is {port}, and {others} connections to port {other}): the local port "
+            "of a socket is sk->__sk_common.skc_num, in host byte order",
+            counted=counted,
+            wanted=wanted,
+            port=port,
+            others=others,
+            other=other,
+        ),
     )
 
 
@@ -131,29 +162,42 @@ def children(answer: str) -> None:
         try:
             started = shell.stdout is not None and select.select([shell.stdout], [], [], 10)[0]
             if not started or shell.stdout is None or shell.stdout.readline().strip() != "ready":
-                raise CheckFailed("the check's shell did not start: run the check again")
+                raise CheckFailed(_("the check's shell did not start: run the check again"))
             with CoreProgram(obj) as prog:
                 if "parent_tgid" not in prog.read_only_globals():
                     raise CheckFailed(
-                        "the program has no read-only global parent_tgid: declare it `const volatile` and initialised "
-                        "(= 0), as xdp_count.bpf.c declares xdp_action (step 1)"
+                        _(
+                            "the program has no read-only global parent_tgid: declare it `const volatile` and "
+                            "initialised (= 0), as xdp_count.bpf.c declares xdp_action (step 1)"
+                        )
                     )
             with CoreProgram(obj, knobs={"parent_tgid": shell.pid}) as prog, prog.attach("count_execs"):
-                for _ in range(decoys):  # children of the check, not of the shell
+                for _run in range(decoys):  # children of the check, not of the shell
                     subprocess.run([true], check=True, timeout=10)
                 subprocess.run(["sh", "-c", f"{true} & {true} & wait"], check=True, timeout=10)
                 shell.communicate(f"{wanted}\n", timeout=20)
                 counted = prog["execs"][0]  # every exec ran the program before the shell's wait returned
         except subprocess.TimeoutExpired:
-            raise CheckFailed("the check's processes did not finish within 20 s: run the check again") from None
+            raise CheckFailed(_("the check's processes did not finish within 20 s: run the check again")) from None
         finally:
             if shell.poll() is None:
                 shell.kill()
     others = decoys + 3
     check.that(
         counted == wanted,
-        f"{wanted} programs started by the children of PID {shell.pid} counted, none of the {others} others",
-        f"counted {counted}; the shell (PID {shell.pid}, the knob) started {wanted} programs while the check started "
-        f"{others} of its own: count an exec only when the parent of the task that runs it "
-        "(real_parent, read with BPF_CORE_READ) has the tgid parent_tgid",
+        _(
+            "{wanted} programs started by the children of PID {pid} counted, none of the {others} others",
+            wanted=wanted,
+            pid=shell.pid,
+            others=others,
+        ),
+        _(
+            "counted {counted}; the shell (PID {pid}, the knob) started {wanted} programs while the check started "
+            "{others} of its own: count an exec only when the parent of the task that runs it "
+            "(real_parent, read with BPF_CORE_READ) has the tgid parent_tgid",
+            counted=counted,
+            pid=shell.pid,
+            wanted=wanted,
+            others=others,
+        ),
     )
