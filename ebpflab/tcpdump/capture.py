@@ -116,7 +116,7 @@ class Capture:
         self._tmp: str | None = None
 
     def __enter__(self) -> Capture:
-        require_root("capturing packets with XDP")
+        require_root(_("capturing packets with XDP"))
         info = link_info(self.iface, self.netns)  # a clear error for a wrong name, before compiling
         mtu = int(info.get("mtu", 1500))
         # Enough for any frame the interface can carry with two VLAN tags, and not more than asked.

@@ -260,7 +260,7 @@ def main(args: Any) -> int:
         raise LabError(_("--pcapng chooses the format of -w FILE: give -w too"))
     if args.read:
         return _read(args, expr, snaplen)
-    require_root("capturing packets with XDP")
+    require_root(_("capturing packets with XDP"))
     if args.engine == "core":
         from .corecapture import CoreCapture  # lab 11: the CO-RE object, loaded by libbpf; same interface
 

@@ -66,7 +66,7 @@ class CoreCapture:
         self._stack: ExitStack | None = None
 
     def __enter__(self) -> CoreCapture:
-        require_root("capturing packets with XDP")
+        require_root(_("capturing packets with XDP"))
         info = link_info(self.iface, self.netns)  # an unknown interface is one sentence
         cap_bytes = min(self.snaplen, int(info.get("mtu", 1500)) + 14 + 8, CAP_BYTES)
         stack = ExitStack()
