@@ -18,6 +18,7 @@ import struct
 from typing import Any
 
 from .errors import LabError
+from .messages import _
 from .system import LIBC
 
 # bpf() commands.
@@ -59,7 +60,7 @@ def number() -> int:
     """The bpf() system call number here; LabError on an architecture the kit does not know."""
     nr = SYS_BPF.get(abi())
     if nr is None:
-        raise LabError(f"ebpflab does not know the bpf() system call number on {platform.machine()}")
+        raise LabError(_("ebpflab does not know the bpf() system call number on {machine}", machine=platform.machine()))
     return nr
 
 

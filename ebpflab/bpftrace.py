@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import LabError
+from .messages import _
 from .system import require_root
 
 # bpftrace 0.17 warns about RLIMIT_MEMLOCK on kernels that account BPF memory to cgroups (5.11+).
@@ -37,7 +38,7 @@ def run(
     require_root("bpftrace")
     exe = shutil.which("bpftrace")
     if exe is None:
-        raise LabError("bpftrace is not installed: run `make lab` (it installs Debian's bpftrace).")
+        raise LabError(_("bpftrace is not installed: run `make lab` (it installs Debian's bpftrace)."))
     # BEGIN runs once every probe is attached: the one sure sign that tracing has started.
     argv = [exe, "-B", "line", "-e", f'BEGIN {{ printf("{_READY}\\n"); }} {program}']
     stop = random.randint(1 << 29, (1 << 30) - 1)  # no such PID: getpgid(stop) only fires the probe
@@ -67,9 +68,9 @@ def run(
             reader.join(1)
             err = next(
                 (ln.strip() for ln in lines if ln.startswith(("ERROR", "FATAL")) and not any(n in ln for n in _NOISE)),
-                "".join(lines).strip()[-300:] or f"it did not attach within {timeout:.0f} s",
+                "".join(lines).strip()[-300:] or _("it did not attach within {timeout:.0f} s", timeout=timeout),
             )
-            raise LabError(f"bpftrace refused the program: {err}")
+            raise LabError(_("bpftrace refused the program: {err}", err=err))
         if during is not None:
             during()
             # Stop it from inside: bpftrace 0.17 sometimes sleeps through a SIGINT sent from a
@@ -78,7 +79,7 @@ def run(
                 os.getpgid(stop)
         proc.wait(timeout=max(1.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
-        raise LabError(f"bpftrace did not finish within {timeout:.0f} s") from None
+        raise LabError(_("bpftrace did not finish within {timeout:.0f} s", timeout=timeout)) from None
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -17,6 +17,7 @@ import struct
 from pathlib import Path
 
 from .errors import LabError
+from .messages import _
 
 VMLINUX = Path("/sys/kernel/btf/vmlinux")
 KIND_STRUCT, KIND_UNION, KIND_PTR = 4, 5, 2
@@ -42,10 +43,12 @@ def _types() -> tuple[list[tuple[int, int, int, int, list[tuple[int, int, int]]]
     try:
         raw = VMLINUX.read_bytes()
     except OSError:
-        raise LabError(f"this kernel has no BTF ({VMLINUX} is missing), so struct offsets cannot be read") from None
+        raise LabError(
+            _("this kernel has no BTF ({path} is missing), so struct offsets cannot be read", path=VMLINUX)
+        ) from None
     magic, _ver, _flags, hdr_len, type_off, type_len, str_off, str_len = struct.unpack_from("<HBBIIIII", raw)
     if magic != 0xEB9F:
-        raise LabError(f"{VMLINUX} is not BTF in this machine's byte order")
+        raise LabError(_("{path} is not BTF in this machine's byte order", path=VMLINUX))
     strings = raw[hdr_len + str_off : hdr_len + str_off + str_len]
     types: list = [(0, 0, 0, 0, [])]  # type id 0 is void
     names: dict[str, list[int]] = {}
@@ -98,7 +101,7 @@ def offset(path: str) -> int:
     sname, *fields = path.split(".")
     ids = names.get(sname, [])
     if not ids or not fields:
-        raise LabError(f"no struct {sname} in this kernel's BTF")
+        raise LabError(_("no struct {sname} in this kernel's BTF", sname=sname))
     for tid in ids:  # a name may have several definitions; take the first that has the members
         total, cur = 0, tid
         for f in fields:
@@ -109,4 +112,6 @@ def offset(path: str) -> int:
             cur = found[1]
         else:
             return total
-    raise LabError(f"struct {sname} has no member {'.'.join(fields)} in this kernel's BTF")
+    raise LabError(
+        _("struct {sname} has no member {member} in this kernel's BTF", sname=sname, member=".".join(fields))
+    )

@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
 from .errors import LabError
+from .messages import _
 
 # Instruction classes, sizes, modes, operations and sources, as in <linux/filter.h> / <pcap/bpf.h>.
 LD, LDX, ST, STX, ALU, JMP, RET, MISC = range(8)
@@ -181,7 +182,7 @@ def _libpcap() -> ctypes.CDLL:
         try:
             lib = ctypes.CDLL(name)
         except OSError:
-            raise LabError("libpcap is not installed (Debian: libpcap0.8); run `make lab` to install it") from None
+            raise LabError(_("libpcap is not installed (Debian: libpcap0.8); run `make lab` to install it")) from None
         lib.pcap_open_dead.restype = ctypes.c_void_p
         lib.pcap_open_dead.argtypes = [ctypes.c_int, ctypes.c_int]
         lib.pcap_compile.argtypes = [
@@ -208,22 +209,28 @@ def _libpcap() -> ctypes.CDLL:
 def compile(expr: str, optimize: bool = True, snaplen: int = SNAPLEN) -> list[Insn]:  # the builtin's name, on purpose
     """Compile a tcpdump filter expression for Ethernet with libpcap, as tcpdump does."""
     if not isinstance(expr, str):
-        raise BadFilter(f"a filter expression is a string, not {type(expr).__name__}")
+        raise BadFilter(_("a filter expression is a string, not {type}", type=type(expr).__name__))
     if "\0" in expr:  # C would stop reading there and silently compile the part before it
-        raise BadFilter(f"the filter expression {expr!r} contains a NUL character")
+        raise BadFilter(_("the filter expression {expr!r} contains a NUL character", expr=expr))
     try:
         raw = expr.encode()
     except UnicodeEncodeError:
-        raise BadFilter(f"the filter expression {expr!r} is not valid text (it holds an unpaired surrogate)") from None
+        raise BadFilter(
+            _("the filter expression {expr!r} is not valid text (it holds an unpaired surrogate)", expr=expr)
+        ) from None
     if not isinstance(snaplen, int) or not 1 <= snaplen <= SNAPLEN:
-        raise BadFilter(f"snaplen must be an integer from 1 to {SNAPLEN}, not {snaplen!r}")
+        raise BadFilter(
+            _("snaplen must be an integer from 1 to {largest}, not {snaplen!r}", largest=SNAPLEN, snaplen=snaplen)
+        )
     lib = _libpcap()
     with _pcap_lock:
         p = lib.pcap_open_dead(DLT_EN10MB, snaplen)
         prog = _BpfProgram()
         try:
             if lib.pcap_compile(p, ctypes.byref(prog), raw, int(bool(optimize)), 0xFFFFFFFF) != 0:
-                raise BadFilter(f"tcpdump cannot compile {expr!r}: {lib.pcap_geterr(p).decode()}")
+                raise BadFilter(
+                    _("tcpdump cannot compile {expr!r}: {error}", expr=expr, error=lib.pcap_geterr(p).decode())
+                )
             out = [Insn(i.code, i.jt, i.jf, i.k) for i in prog.bf_insns[: prog.bf_len]]
             lib.pcap_freecode(ctypes.byref(prog))
             return out
@@ -246,7 +253,7 @@ def libpcap_filter(program: Sequence[Sequence[int]]) -> Callable[..., int]:
     lib = _libpcap()
     # bpf_filter trusts its program (an unknown opcode aborts the process): libpcap's check too.
     if lib.bpf_validate(arr, len(prog)) != 1:
-        raise BadProgram("libpcap's bpf_validate refuses the program")
+        raise BadProgram(_("libpcap's bpf_validate refuses the program"))
 
     def run(packet: bytes, wire_len: int | None = None) -> int:
         data = bytes(packet)
@@ -264,15 +271,17 @@ def libpcap_run(program: Sequence[Sequence[int]], packet: bytes) -> int:
 def _insns(program: object) -> list[Insn]:
     """The program as Insns of plain integers, or BadProgram (a shape check only)."""
     if isinstance(program, (str, bytes)) or program is None:
-        raise BadProgram(f"a program is a list of (code, jt, jf, k) tuples of integers, not {type(program).__name__}")
+        raise BadProgram(
+            _("a program is a list of (code, jt, jf, k) tuples of integers, not {type}", type=type(program).__name__)
+        )
     try:
         prog = [Insn(*(operator.index(v) for v in i)) for i in program]  # type: ignore[attr-defined]  # checked by the except
     except (TypeError, ValueError):
-        raise BadProgram("a program is a list of (code, jt, jf, k) tuples of integers") from None
+        raise BadProgram(_("a program is a list of (code, jt, jf, k) tuples of integers")) from None
     for pc, (code, jt, jf, k) in enumerate(prog):
         if not (0 <= code <= 0xFFFF and 0 <= jt <= 255 and 0 <= jf <= 255 and 0 <= k <= MASK):
             raise BadProgram(
-                f"instruction {pc}: a field is out of range (code 16 bits, jt/jf 8 bits, k 32 bits unsigned)"
+                _("instruction {pc}: a field is out of range (code 16 bits, jt/jf 8 bits, k 32 bits unsigned)", pc=pc)
             )
     return prog
 
@@ -281,35 +290,70 @@ def validate(program: Iterable[Sequence[int]]) -> list[Insn]:
     """Return the program as Insns, or raise BadProgram saying why the kernel would refuse it."""
     prog = _insns(program)
     if not prog:
-        raise BadProgram("the program is empty: it needs at least a `ret`")
+        raise BadProgram(_("the program is empty: it needs at least a `ret`"))
     if len(prog) > MAXINSNS:
-        raise BadProgram(f"the program has {len(prog)} instructions; classic BPF allows at most {MAXINSNS}")
+        raise BadProgram(
+            _("the program has {count} instructions; classic BPF allows at most {most}", count=len(prog), most=MAXINSNS)
+        )
     for pc, (code, jt, jf, k) in enumerate(prog):
-        where = f"instruction {pc} ({code:#06x})"
         if code not in CODES:
-            raise BadProgram(f"{where}: unknown opcode (not one the kernel's classic BPF accepts)")
+            raise BadProgram(
+                _(
+                    "instruction {pc} ({code:#06x}): unknown opcode (not one the kernel's classic BPF accepts)",
+                    pc=pc,
+                    code=code,
+                )
+            )
         cls = code & 0x07
         if code in (LD | MEM, LDX | MEM, ST, STX) and k >= MEMWORDS:
-            raise BadProgram(f"{where}: scratch memory M[{k}] does not exist (M[0]..M[15])")
+            raise BadProgram(
+                _(
+                    "instruction {pc} ({code:#06x}): scratch memory M[{k}] does not exist (M[0]..M[15])",
+                    pc=pc,
+                    code=code,
+                    k=k,
+                )
+            )
         if code in (ALU | DIV | K, ALU | MOD | K) and k == 0:
-            raise BadProgram(f"{where}: division by the constant 0")
+            raise BadProgram(_("instruction {pc} ({code:#06x}): division by the constant 0", pc=pc, code=code))
         if code in (ALU | LSH | K, ALU | RSH | K) and k >= 32:
-            raise BadProgram(f"{where}: shift by {k} (at most 31)")
+            raise BadProgram(_("instruction {pc} ({code:#06x}): shift by {k} (at most 31)", pc=pc, code=code, k=k))
         if cls == LD and code & 0xE0 == ABS and k >= SKF_AD_OFF and (k - SKF_AD_OFF) not in ANCILLARY:
             raise BadProgram(
-                f"{where}: offset {k - (1 << 32)} is in the kernel's ancillary area "
-                f"(SKF_AD_OFF + 0..{max(ANCILLARY)}) but names no field it knows"
+                _(
+                    "instruction {pc} ({code:#06x}): offset {offset} is in the kernel's ancillary area "
+                    "(SKF_AD_OFF + 0..{last}) but names no field it knows",
+                    pc=pc,
+                    code=code,
+                    offset=k - (1 << 32),
+                    last=max(ANCILLARY),
+                )
             )
         if code == JMP | JA:
             if k >= len(prog) - pc - 1:
-                raise BadProgram(f"{where}: `ja` jumps to {pc + 1 + k}, past the end of the program")
+                raise BadProgram(
+                    _(
+                        "instruction {pc} ({code:#06x}): `ja` jumps to {target}, past the end of the program",
+                        pc=pc,
+                        code=code,
+                        target=pc + 1 + k,
+                    )
+                )
         elif cls == JMP and pc + 1 + max(jt, jf) >= len(prog):
             raise BadProgram(
-                f"{where}: a conditional jump goes to {pc + 1 + max(jt, jf)}, past the end "
-                f"of the program ({len(prog)} instructions)"
+                _(
+                    "instruction {pc} ({code:#06x}): a conditional jump goes to {target}, past the end "
+                    "of the program ({count} instructions)",
+                    pc=pc,
+                    code=code,
+                    target=pc + 1 + max(jt, jf),
+                    count=len(prog),
+                )
             )
     if prog[-1].code not in (RET | K, RET | A_SRC):
-        raise BadProgram(f"the last instruction ({len(prog) - 1}) is not a `ret`: the machine could run off the end")
+        raise BadProgram(
+            _("the last instruction ({pc}) is not a `ret`: the machine could run off the end", pc=len(prog) - 1)
+        )
     _check_scratch_memory(prog)
     return prog
 
@@ -327,7 +371,7 @@ def _check_scratch_memory(prog: list[Insn]) -> None:
         if code in (ST, STX):
             valid |= 1 << k
         elif code in (LD | MEM, LDX | MEM) and not valid >> k & 1:
-            raise BadProgram(f"instruction {pc} reads M[{k}], which may not have been stored yet")
+            raise BadProgram(_("instruction {pc} reads M[{k}], which may not have been stored yet", pc=pc, k=k))
         elif code == JMP | JA:
             masks[pc + 1 + k] &= valid
             valid = 0xFFFF
@@ -386,31 +430,40 @@ def trace(
 
 def _packet(packet: object) -> bytes:
     if isinstance(packet, (str, int)) or packet is None:
-        raise LabError(f"a packet is bytes or a scapy packet, not {type(packet).__name__}")
+        raise LabError(_("a packet is bytes or a scapy packet, not {type}", type=type(packet).__name__))
     try:
         return bytes(packet)  # type: ignore[call-overload]
     except (TypeError, ValueError):  # ValueError: a list holding a number that is not a byte
         raise LabError(
-            f"a packet is bytes (or a list of numbers 0..255) or a scapy packet, not {packet!r:.60}"
+            _("a packet is bytes (or a list of numbers 0..255) or a scapy packet, not {packet!r:.60}", packet=packet)
         ) from None
 
 
 def _wirelen(wirelen: object) -> int | None:
     if wirelen is not None and (isinstance(wirelen, bool) or not isinstance(wirelen, int) or not 0 <= wirelen <= MASK):
-        raise LabError(f"wirelen is the packet's length on the wire, an integer from 0 to {MASK}, not {wirelen!r}")
+        raise LabError(
+            _(
+                "wirelen is the packet's length on the wire, an integer from 0 to {largest}, not {wirelen!r}",
+                largest=MASK,
+                wirelen=wirelen,
+            )
+        )
     return wirelen
 
 
 def _byteorder(byteorder: object) -> Literal["big", "little"]:
     if byteorder not in ("big", "little"):
-        raise LabError(f"byteorder is 'big' or 'little', not {byteorder!r}")
+        raise LabError(_("byteorder is 'big' or 'little', not {byteorder!r}", byteorder=byteorder))
     return byteorder
 
 
 def _semantics(semantics: object) -> str:
     if semantics not in SEMANTICS:
         raise LabError(
-            f"semantics is 'libpcap' or 'kernel' (whose machine to follow where they differ), not {semantics!r}"
+            _(
+                "semantics is 'libpcap' or 'kernel' (whose machine to follow where they differ), not {semantics!r}",
+                semantics=semantics,
+            )
         )
     return semantics
 
@@ -465,9 +518,13 @@ def _execute(
             elif mode == ABS:
                 if kernel and k >= SKF_AD_OFF:
                     raise LabError(
-                        f"instruction {pc} reads the kernel's ancillary field {ANCILLARY[k - SKF_AD_OFF]!r} "
-                        "(socket-buffer metadata): only the kernel knows it; run it with semantics='libpcap' "
-                        "(which rejects the packet there) or attach the program to a socket"
+                        _(
+                            "instruction {pc} reads the kernel's ancillary field {field!r} "
+                            "(socket-buffer metadata): only the kernel knows it; run it with semantics='libpcap' "
+                            "(which rejects the packet there) or attach the program to a socket",
+                            pc=pc,
+                            field=ANCILLARY[k - SKF_AD_OFF],
+                        )
                     )
                 v = load(k, size)
             elif mode == IND:
@@ -621,14 +678,16 @@ _LINE = re.compile(r"^\s*(?:\((\d+)\))?\s*([a-z]+)\s*(.*?)\s*$")
 def assemble(text: str) -> list[Insn]:
     """Turn a listing in tcpdump -d style (line numbers optional) back into a program."""
     if not isinstance(text, str):
-        raise BadProgram(f"a listing to assemble is a string in tcpdump -d style, not {type(text).__name__}")
+        raise BadProgram(
+            _("a listing to assemble is a string in tcpdump -d style, not {type}", type=type(text).__name__)
+        )
     prog: list[Insn] = []
     lines = [ln.split(";")[0] for ln in text.splitlines()]
     for ln in (ln for ln in lines if ln.strip()):
         pc = len(prog)
         m = _LINE.match(ln)
         if not m:
-            raise BadProgram(f"line {pc}: cannot read {ln.strip()!r}")
+            raise BadProgram(_("line {pc}: cannot read {line!r}", pc=pc, line=ln.strip()))
         op, rest = m.group(2), m.group(3)
         jumps = re.search(r"\s*jt\s+(\d+)\s+jf\s+(\d+)$", rest)
         jt = jf = 0
@@ -636,7 +695,7 @@ def assemble(text: str) -> list[Insn]:
             jt, jf = int(jumps.group(1)) - pc - 1, int(jumps.group(2)) - pc - 1
             rest = rest[: jumps.start()].strip()
             if min(jt, jf) < 0 or max(jt, jf) > 255:
-                raise BadProgram(f"line {pc}: jumps go forward only, at most 256 instructions ahead")
+                raise BadProgram(_("line {pc}: jumps go forward only, at most 256 instructions ahead", pc=pc))
         prog.append(_assemble_one(pc, op, rest, jt, jf, ln.strip()))
     return prog
 
@@ -646,10 +705,10 @@ def _assemble_one(pc: int, op: str, arg: str, jt: int, jf: int, line: str) -> In
         try:
             return int(s, 0) & MASK
         except ValueError:
-            raise BadProgram(f"line {pc}: {s!r} is not a number in {line!r}") from None
+            raise BadProgram(_("line {pc}: {word!r} is not a number in {line!r}", pc=pc, word=s, line=line)) from None
 
     def bad() -> BadProgram:
-        return BadProgram(f"line {pc}: cannot assemble {line!r}")
+        return BadProgram(_("line {pc}: cannot assemble {line!r}", pc=pc, line=line))
 
     def word_operand(cls: int) -> Insn | None:
         """The packet length, a scratch word or a constant, loaded into A (LD) or X (LDX)."""
@@ -695,7 +754,9 @@ def _assemble_one(pc: int, op: str, arg: str, jt: int, jf: int, line: str) -> In
     if op == "ja":
         target = num(arg)
         if target <= pc:
-            raise BadProgram(f"line {pc}: `ja {target}` jumps backwards; classic BPF only jumps forward")
+            raise BadProgram(
+                _("line {pc}: `ja {target}` jumps backwards; classic BPF only jumps forward", pc=pc, target=target)
+            )
         return Insn(JMP | JA, 0, 0, target - pc - 1)
     jmp = {v: k for k, v in _JMP_NAMES.items()}
     if op in jmp:
@@ -712,7 +773,7 @@ def _assemble_one(pc: int, op: str, arg: str, jt: int, jf: int, line: str) -> In
         raise bad()
     if op in ("tax", "txa"):
         return Insn(MISC | (TAX if op == "tax" else TXA), 0, 0, 0)
-    raise BadProgram(f"line {pc}: unknown instruction {op!r} in {line!r}")
+    raise BadProgram(_("line {pc}: unknown instruction {op!r} in {line!r}", pc=pc, op=op, line=line))
 
 
 # --- packets to try programs on -----------------------------------------------------------------
@@ -754,17 +815,21 @@ def verdicts(program: Sequence[Sequence[int]], packets: dict[str, bytes]) -> dic
     """Run the program on each named packet: {name: return value}."""
     prog = validate(program)
     if not isinstance(packets, dict):
-        raise LabError(f"packets is a dict of name -> frame (like cbpf.sample_packets()), not {type(packets).__name__}")
+        raise LabError(
+            _(
+                "packets is a dict of name -> frame (like cbpf.sample_packets()), not {type}",
+                type=type(packets).__name__,
+            )
+        )
     return {name: interpret(prog, data) for name, data in packets.items()}
 
 
 def verdict_table(program: Sequence[Sequence[int]], packets: dict[str, bytes]) -> str:
     """The verdicts as a small text table (accept/reject, bytes kept)."""
-    rows = [f"{'packet':<20} {'bytes':>5}  verdict"]
+    rows = [_("packet               bytes  verdict")]  # one line: the translation aligns its own wide characters
     for name, value in verdicts(program, packets).items():
-        rows.append(
-            f"{name:<20} {len(packets[name]):>5}  {f'accept (keep up to {value} bytes)' if value else 'reject'}"
-        )
+        verdict = _("accept (keep up to {value} bytes)", value=value) if value else _("reject")
+        rows.append(f"{name:<20} {len(packets[name]):>5}  {verdict}")
     return "\n".join(rows)
 
 
@@ -781,7 +846,7 @@ def attach(sock: socket.socket, program: Sequence[Sequence[int]]) -> None:
     try:
         sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, bytes(fprog))
     except OSError as exc:
-        raise BadProgram(f"the kernel refused the program: {exc.strerror}") from None
+        raise BadProgram(_("the kernel refused the program: {reason}", reason=exc.strerror)) from None
 
 
 class PacketSocket:
@@ -813,7 +878,7 @@ class PacketSocket:
 
     def frames(self, timeout: float = 0.2, limit: int = 100_000) -> list[bytes]:
         """Every frame received so far, waiting up to ``timeout`` seconds for the next one."""
-        assert self.sock is not None, "use `with PacketSocket(...) as ps:`"
+        assert self.sock is not None, _("use `with PacketSocket(...) as ps:`")
         self.sock.settimeout(timeout)
         out: list[bytes] = []
         while len(out) < limit:

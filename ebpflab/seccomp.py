@@ -31,6 +31,7 @@ from typing import Any
 
 from . import cbpf
 from .errors import LabError
+from .messages import _
 
 # The action is the top 16 bits of what the filter returns (<linux/seccomp.h>); the low 16 are data.
 ACTIONS = {
@@ -49,7 +50,7 @@ def _libseccomp() -> Any:
     try:
         import seccomp as lib  # the distribution's binding (python3-seccomp), not this module
     except ImportError:
-        raise LabError("libseccomp's Python module is missing (Debian: python3-seccomp); run `make lab`") from None
+        raise LabError(_("libseccomp's Python module is missing (Debian: python3-seccomp); run `make lab`")) from None
     return lib
 
 
@@ -64,7 +65,13 @@ def _arch(lib: Any, arch: str | None) -> int:
     try:
         return getattr(lib.Arch, arch.upper())
     except AttributeError:
-        raise LabError(f"libseccomp knows no architecture named {arch!r}; try one of {', '.join(KIT_ARCHES)}") from None
+        raise LabError(
+            _(
+                "libseccomp knows no architecture named {arch!r}; try one of {arches}",
+                arch=arch,
+                arches=", ".join(KIT_ARCHES),
+            )
+        ) from None
 
 
 def _resolve(name: str, arch: str | None = None) -> int:
@@ -89,11 +96,20 @@ def syscall_number(name: str | int, arch: str | None = None) -> int:
         return name
     nr = _resolve(name, arch)
     if nr < 0:  # -1 (__NR_SCMP_ERROR) for an unknown name, a pseudo number for another arch's call
-        where = f"on {arch}" if arch else "on this architecture"
-        other = elsewhere(name, arch)
-        raise LabError(
-            f"no system call named {name!r} {where}" + (f" (there is one on {', '.join(other)})" if other else "")
-        )
+        other = ", ".join(elsewhere(name, arch))
+        if arch and other:
+            msg = _(
+                "no system call named {name!r} on {arch} (there is one on {other})", name=name, arch=arch, other=other
+            )
+        elif arch:
+            msg = _("no system call named {name!r} on {arch}", name=name, arch=arch)
+        elif other:
+            msg = _(
+                "no system call named {name!r} on this architecture (there is one on {other})", name=name, other=other
+            )
+        else:
+            msg = _("no system call named {name!r} on this architecture", name=name)
+        raise LabError(msg)
     return nr
 
 
@@ -105,7 +121,11 @@ def syscall_name(nr: int, arch: str | None = None) -> str:
     except (ValueError, TypeError):
         name = None
     if not name:
-        raise LabError(f"no system call number {nr} on {arch or 'this architecture'}")
+        raise LabError(
+            _("no system call number {nr} on {arch}", nr=nr, arch=arch)
+            if arch
+            else _("no system call number {nr} on this architecture", nr=nr)
+        )
     return name.decode() if isinstance(name, bytes) else name
 
 
@@ -158,7 +178,7 @@ def pfc(syscalls: Sequence[str], errno: int = errno_codes.EPERM, arch: str | Non
 def seccomp_data(syscall: str | int, args: Sequence[int] = (), arch: str | int | None = None, ip: int = 0) -> bytes:
     """A ``struct seccomp_data`` for one system call on this machine, or on ``arch`` (a name, or an AUDIT_ARCH_* value as is)."""
     if len(args) > 6:
-        raise LabError("a system call has at most 6 arguments")
+        raise LabError(_("a system call has at most 6 arguments"))
     lib = _libseccomp()
     named = arch if isinstance(arch, str) else None
     audit_arch = (
@@ -178,7 +198,7 @@ def judge(prog: Sequence[Sequence[int]], syscall: str | int, args: Sequence[int]
 def action(value: int) -> str:
     """A filter's return value in words: 'ALLOW', 'ERRNO(1) EPERM', 'KILL_THREAD', ..."""
     act, data = value & 0xFFFF0000, value & 0xFFFF
-    name = ACTIONS.get(act, f"unknown action {act:#x}")
+    name = ACTIONS.get(act) or _("unknown action {act:#x}", act=act)
     if name == "ERRNO":
         return f"ERRNO({data}) {errno_codes.errorcode.get(data, '?')}"
     return name
@@ -191,34 +211,39 @@ def run_denying(
     # The bound only stops a child that hangs: a child Python that loads the filter and then runs a
     # short shell line took over 10 s in an emulated arm64 VM beside other work (lab 01's mkdir).
     if not argv:
-        raise LabError("nothing to run: give a command such as ['uname', '-r']")
+        raise LabError(_("nothing to run: give a command such as ['uname', '-r']"))
     _here(deny, None)  # a misspelt name fails here, in one sentence
     deny_args = [a for name in ([deny] if isinstance(deny, str) else deny) for a in ("--deny", name)]
     cmd = [sys.executable, "-m", "ebpflab.seccomp", *deny_args, "--errno", str(errno), "--", *argv]
     try:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise LabError(f"{argv[0]} did not finish within {timeout} s under the filter") from None
+        raise LabError(
+            _("{command} did not finish within {timeout} s under the filter", command=argv[0], timeout=timeout)
+        ) from None
 
 
 def main(args: Sequence[str] | None = None) -> int:
     """The child's side: load the filter into this process, then exec the command (the filter stays)."""
     p = argparse.ArgumentParser(
-        prog="python -m ebpflab.seccomp", description="run a command with some system calls failing (seccomp-bpf)"
+        prog="python -m ebpflab.seccomp", description=_("run a command with some system calls failing (seccomp-bpf)")
     )
-    p.add_argument("--deny", action="append", required=True, help="a system call to fail (repeatable)")
+    p.add_argument("--deny", action="append", required=True, help=_("a system call to fail (repeatable)"))
     p.add_argument("--errno", type=int, default=errno_codes.EPERM)
     p.add_argument("command", nargs="+")
     opts = p.parse_args(args)
     try:
         deny_filter(opts.deny, opts.errno).load()
     except LabError as exc:
-        print(f"ebpflab.seccomp: {exc}", file=sys.stderr)
+        print(f"ebpflab.seccomp: {exc}", file=sys.stderr)  # i18n: as is (name, then a translated LabError)
         return 2
     try:
         os.execvp(opts.command[0], opts.command)
     except OSError as exc:
-        print(f"ebpflab.seccomp: cannot run {opts.command[0]}: {exc.strerror}", file=sys.stderr)
+        print(
+            _("ebpflab.seccomp: cannot run {command}: {reason}", command=opts.command[0], reason=exc.strerror),
+            file=sys.stderr,
+        )
         return 127
 
 

@@ -17,6 +17,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from .messages import N_, _
+
 TAIL_LINES = 8
 # BCC's line annotations number the lines of its rewritten copy (main.c), which starts with
 # this many lines of its own before the learner's first line.
@@ -43,9 +45,13 @@ class LogRule:
 
 def _pkt_detail(m: re.Match) -> str:
     off, size, rng = int(m["off"]), int(m["size"]), int(m["r"])
-    return (
-        f"The instruction reads {size} byte(s) at offset {off} of the packet pointer, but the checks "
-        f"so far prove only {rng} byte(s) exist there (bytes {off}..{off + size - 1} are needed)."
+    return _(
+        "The instruction reads {size} byte(s) at offset {off} of the packet pointer, but the checks "
+        "so far prove only {range} byte(s) exist there (bytes {off}..{last} are needed).",
+        size=size,
+        off=off,
+        range=rng,
+        last=off + size - 1,
     )
 
 
@@ -53,165 +59,195 @@ RULES = [
     LogRule(
         "packet-variable-offset",
         r"invalid access to packet, off=(?P<off>-?\d+) size=(?P<size>\d+), R\d+\(id=[1-9]\d*,off=-?\d+,r=(?P<r>\d+)\)",
-        "A packet pointer moved by a variable amount needs its own bounds check: the earlier check "
-        "covered the old pointer, not this one.",
-        "After adding the variable offset, check the new pointer itself: `if ((void *)(p + 1) > data_end) return XDP_PASS;`.",
+        N_(
+            "A packet pointer moved by a variable amount needs its own bounds check: the earlier check "
+            "covered the old pointer, not this one."
+        ),
+        N_(
+            "After adding the variable offset, check the new pointer itself: `if ((void *)(p + 1) > data_end) return XDP_PASS;`."
+        ),
         _pkt_detail,
     ),
     LogRule(
         "packet-bounds",
         r"invalid access to packet, off=(?P<off>-?\d+) size=(?P<size>\d+), R\d+\(.*?r=(?P<r>\d+)\)",
-        "A packet byte may be read only after a comparison with data_end proves it is inside the packet.",
-        "Compare the end of what you read with data_end first, e.g. `if (data + sizeof(*eth) > data_end) return XDP_PASS;`, "
-        "and make the check cover the last byte you read.",
+        N_("A packet byte may be read only after a comparison with data_end proves it is inside the packet."),
+        N_(
+            "Compare the end of what you read with data_end first, e.g. `if (data + sizeof(*eth) > data_end) return XDP_PASS;`, "
+            "and make the check cover the last byte you read."
+        ),
         _pkt_detail,
     ),
     LogRule(
         "packet-bounds",
         r"invalid access to packet",
-        "A packet byte may be read only after a comparison with data_end proves it is inside the packet.",
-        "Compare the end of what you read with data_end before reading.",
+        N_("A packet byte may be read only after a comparison with data_end proves it is inside the packet."),
+        N_("Compare the end of what you read with data_end before reading."),
     ),
     LogRule(
         "pkt-end-arith",
         r"pointer arithmetic on pkt_end prohibited",
-        "data_end may only be compared with, never moved: the check must move the packet pointer instead.",
-        "Write the check as `if (data + N > data_end)` rather than adjusting data_end.",
+        N_("data_end may only be compared with, never moved: the check must move the packet pointer instead."),
+        N_("Write the check as `if (data + N > data_end)` rather than adjusting data_end."),
     ),
     LogRule(
         "null-check",
         r"invalid mem access '(?P<t>\w*or_null)'",
-        "A pointer that may be NULL (a map lookup's result, a reservation) must be tested before it is used.",
-        "Test it first: `if (!value) return XDP_PASS;` (or `if (value) { ... }`).",
+        N_("A pointer that may be NULL (a map lookup's result, a reservation) must be tested before it is used."),
+        N_("Test it first: `if (!value) return XDP_PASS;` (or `if (value) { ... }`)."),
     ),
     LogRule(
         "scalar-deref",
         r"invalid mem access '(scalar|inv)'",
-        "Only pointers the verifier produced itself may be dereferenced: this register holds a plain number, "
-        "either an integer cast to a pointer or a packet pointer a helper such as bpf_xdp_adjust_head() invalidated.",
-        "Read through a pointer the verifier tracks (ctx->data, a map value); after a helper that changes the packet, "
-        "reload data/data_end from ctx and check the bounds again.",
+        N_(
+            "Only pointers the verifier produced itself may be dereferenced: this register holds a plain number, "
+            "either an integer cast to a pointer or a packet pointer a helper such as bpf_xdp_adjust_head() invalidated."
+        ),
+        N_(
+            "Read through a pointer the verifier tracks (ctx->data, a map value); after a helper that changes the packet, "
+            "reload data/data_end from ctx and check the bounds again."
+        ),
     ),
     LogRule(
         "uninit-stack",
         r"invalid (indirect )?read from stack|invalid read from stack|!read_ok.*stack",
-        "Stack memory must be written before it is read (by your code or by a helper you pass it to).",
-        "Initialise the variable (`__u32 key = 0;`, `struct s x = {};` or __builtin_memset).",
+        N_("Stack memory must be written before it is read (by your code or by a helper you pass it to)."),
+        N_("Initialise the variable (`__u32 key = 0;`, `struct s x = {};` or __builtin_memset)."),
     ),
     LogRule(
         "stack-bounds",
         r"invalid (indirect )?(write to|access to) stack|invalid (write to|variable-offset \w+) stack|"
         r"invalid stack off|stack (depth|limit)|combined stack size",
-        "Every stack access must stay inside its buffer, and a program has at most 512 bytes of stack.",
-        "Pass sizeof(buf) as the size, keep buffers small, and move big data into a per-CPU array map.",
+        N_("Every stack access must stay inside its buffer, and a program has at most 512 bytes of stack."),
+        N_("Pass sizeof(buf) as the size, keep buffers small, and move big data into a per-CPU array map."),
     ),
     LogRule(
         "loop",
         r"infinite loop detected|back-edge from insn|unbounded loop|loop is not bounded",
-        "Every loop must provably end: the verifier found a loop whose exit depends on nothing that changes.",
-        "Give the loop a constant upper bound (`for (int i = 0; i < MAX; i++)`) and break out early when done.",
+        N_("Every loop must provably end: the verifier found a loop whose exit depends on nothing that changes."),
+        N_("Give the loop a constant upper bound (`for (int i = 0; i < MAX; i++)`) and break out early when done."),
     ),
     LogRule(
         "too-complex",
         r"BPF program is too large|is too complex|too many states|The sequence of \d+ jumps is too complex",
-        "The verifier simulates every path of the program and gives up after 1,000,000 instructions (or too many "
-        "pending branches), even if the program is correct.",
-        "Do less per run: give loops a constant trip count and test the data inside them, cut branches inside "
-        "loops, or split the work (bpf_loop(), tail calls).",
+        N_(
+            "The verifier simulates every path of the program and gives up after 1,000,000 instructions (or too many "
+            "pending branches), even if the program is correct."
+        ),
+        N_(
+            "Do less per run: give loops a constant trip count and test the data inside them, cut branches inside "
+            "loops, or split the work (bpf_loop(), tail calls)."
+        ),
     ),
     LogRule(
         "unreachable",
         r"unreachable insn (?P<insn>\d+)",
-        "Every instruction must be reachable: dead code after an unconditional exit or jump is refused.",
-        "Remove the dead instructions (they usually come from hand-written assembly).",
+        N_("Every instruction must be reachable: dead code after an unconditional exit or jump is refused."),
+        N_("Remove the dead instructions (they usually come from hand-written assembly)."),
     ),
     LogRule(
         "return-value",
         r"At program exit the register R0 (has|is)",
-        "A program may only return the values its program type defines (checked at every exit).",
-        "Return one of the type's verdicts, e.g. 0 or 1 for a cgroup socket-buffer program.",
+        N_("A program may only return the values its program type defines (checked at every exit)."),
+        N_("Return one of the type's verdicts, e.g. 0 or 1 for a cgroup socket-buffer program."),
     ),
     LogRule(
         "return-value",
         r"R0 !read_ok",
-        "Every path must set the return value (R0) before the program exits.",
-        "Make every path end with `return <verdict>;`.",
+        N_("Every path must set the return value (R0) before the program exits."),
+        N_("Make every path end with `return <verdict>;`."),
     ),
     LogRule(
         "helper",
         r"unknown func (?P<f>\w+)|program of this type cannot use helper (?P<g>\w+)|helper call is not allowed",
-        "A program may call only the helpers its program type offers: this one does not exist for this type.",
-        "Use the helper made for this program type (e.g. bpf_xdp_load_bytes() in XDP instead of bpf_skb_load_bytes()).",
+        N_("A program may call only the helpers its program type offers: this one does not exist for this type."),
+        N_(
+            "Use the helper made for this program type (e.g. bpf_xdp_load_bytes() in XDP instead of bpf_skb_load_bytes())."
+        ),
     ),
     LogRule(
         "gpl",
         r"cannot call GPL-restricted function",
-        "Some helpers are only for GPL-licensed programs.",
-        "Declare a GPL-compatible license (BCC: `#define BPF_LICENSE GPL`).",
+        N_("Some helpers are only for GPL-licensed programs."),
+        N_("Declare a GPL-compatible license (BCC: `#define BPF_LICENSE GPL`)."),
     ),
     LogRule(
         "helper-args",
         r"R\d+ type=\w+ expected=",
-        "Each helper argument must have the type the helper expects (a map, a stack buffer, a function, ...).",
-        "Pass the kind of pointer the helper's documentation asks for.",
+        N_("Each helper argument must have the type the helper expects (a map, a stack buffer, a function, ...)."),
+        N_("Pass the kind of pointer the helper's documentation asks for."),
     ),
     LogRule(
         "ctx-access",
         r"invalid bpf_context access",
-        "The context may be read only through its documented fields, and written only where the program type allows.",
-        "Read ctx fields, and change the packet through helpers (bpf_xdp_adjust_head(), bpf_xdp_adjust_tail()).",
+        N_(
+            "The context may be read only through its documented fields, and written only where the program type allows."
+        ),
+        N_("Read ctx fields, and change the packet through helpers (bpf_xdp_adjust_head(), bpf_xdp_adjust_tail())."),
     ),
     LogRule(
         "pointer-leak",
         r"leaks addr|leaking pointer",
-        "Kernel addresses must not reach user space (through a map, a return value or a helper argument).",
-        "Store the numbers user space needs, never pointers.",
+        N_("Kernel addresses must not reach user space (through a map, a return value or a helper argument)."),
+        N_("Store the numbers user space needs, never pointers."),
     ),
     LogRule(
         "packet-variable-offset",
         r"math between pkt pointer and register with unbounded min value",
-        "A packet pointer may only move by an amount the verifier can bound: this offset has no known minimum.",
-        "Bound the offset first (an unsigned type, `off &= 0xff` or `if (off > MAX) return XDP_PASS;`), then check the new pointer.",
+        N_("A packet pointer may only move by an amount the verifier can bound: this offset has no known minimum."),
+        N_(
+            "Bound the offset first (an unsigned type, `off &= 0xff` or `if (off > MAX) return XDP_PASS;`), then check the new pointer."
+        ),
     ),
     LogRule(
         "map-value-bounds",
         r"math between map_value pointer and register with unbounded min value",
-        "A map-value pointer may only move by an amount the verifier can bound: this index has no known minimum.",
-        "Use an unsigned index and check it against the value's size first.",
+        N_("A map-value pointer may only move by an amount the verifier can bound: this index has no known minimum."),
+        N_("Use an unsigned index and check it against the value's size first."),
     ),
     LogRule(
         "pointer-arith",
         r"(pointer arithmetic|bitwise operator|operator) .*(on|with) pointer prohibited|"
         r"pointer arithmetic .* prohibited|math between .* pointer",
-        "Only some arithmetic on pointers is allowed (adding a bounded number); other operations make the pointer untrackable.",
-        "Do the arithmetic on integers, then add a bounded offset to the pointer.",
+        N_(
+            "Only some arithmetic on pointers is allowed (adding a bounded number); other operations make the pointer untrackable."
+        ),
+        N_("Do the arithmetic on integers, then add a bounded offset to the pointer."),
     ),
     LogRule(
         "map-value-bounds",
         r"invalid access to map value|unbounded memory access|min value is negative|"
         r"value is outside of the allowed memory range",
-        "An access inside a map value must be bounded by the value's size: the verifier needs a range check on the index.",
-        "Check the index first (`if (i < N)`), so that the verifier knows its range.",
+        N_(
+            "An access inside a map value must be bounded by the value's size: the verifier needs a range check on the index."
+        ),
+        N_("Check the index first (`if (i < N)`), so that the verifier knows its range."),
     ),
     LogRule(
         "reference-leak",
         r"Unreleased reference id=\d+ alloc_insn=(?P<insn>\d+)|Unreleased reference",
-        "Every acquired reference (a ring-buffer reservation, a socket) must be released on every path.",
-        "Submit or discard the reservation on every path (`ringbuf_submit` / `ringbuf_discard`).",
-        lambda m: f"The reference taken at instruction {m['insn']} is still held at this exit." if m["insn"] else "",
+        N_("Every acquired reference (a ring-buffer reservation, a socket) must be released on every path."),
+        N_("Submit or discard the reservation on every path (`ringbuf_submit` / `ringbuf_discard`)."),
+        lambda m: (
+            _("The reference taken at instruction {insn} is still held at this exit.", insn=m["insn"])
+            if m["insn"]
+            else ""
+        ),
     ),
     LogRule(
         "divide-by-zero",
         r"div by zero",
-        "A division by the constant zero is refused; by a register that may be zero, eBPF defines x / 0 = 0 and x % 0 = x.",
-        "Test the divisor and decide what zero means before dividing.",
+        N_(
+            "A division by the constant zero is refused; by a register that may be zero, eBPF defines x / 0 = 0 and x % 0 = x."
+        ),
+        N_("Test the divisor and decide what zero means before dividing."),
     ),
     # BCC prints this instead of the log when the kernel answers E2BIG without one
     LogRule(
         "too-complex",
         r"Argument list too long",
-        "The verifier gave up: the program is too large or has too many paths to walk (E2BIG).",
-        "Do less per run: lower the loop bounds, cut branches inside loops, or split the work.",
+        N_("The verifier gave up: the program is too large or has too many paths to walk (E2BIG)."),
+        N_("Do less per run: lower the loop bounds, cut branches inside loops, or split the work."),
     ),
 ]
 
@@ -236,16 +272,19 @@ class Explanation:
         if self.detail:
             parts.append(self.detail)
         if self.insn is not None:
-            parts.append(f"Failing instruction: {self.insn}: {self.insn_text}")
+            insn = f"{self.insn}: {self.insn_text}"
+            parts.append(_("Failing instruction: {insn}", insn=insn))
         if self.line_text:
-            where = f"line {self.line}" if self.line else "C source"
-            parts.append(f"C source ({where}): {self.line_text}")
+            if self.line:
+                parts.append(_("C source (line {line}): {text}", line=self.line, text=self.line_text))
+            else:
+                parts.append(_("C source (C source): {text}", text=self.line_text))
         if self.message:
-            parts.append(f"Kernel's words: {self.message}")
+            parts.append(_("Kernel's words: {message}", message=self.message))
         if self.fix:
-            parts.append(f"Fix: {self.fix}")
+            parts.append(_("Fix: {fix}", fix=self.fix))
         if self.category == "unknown" and self.tail:
-            parts.append("Last lines of the log:\n" + "\n".join(f"  > {t}" for t in self.tail))
+            parts.append(_("Last lines of the log:") + "\n" + "\n".join(f"  > {t}" for t in self.tail))
         return "\n".join(parts)
 
     def _repr_html_(self) -> str:
@@ -253,15 +292,19 @@ class Explanation:
         if self.detail:
             rows.append(html.escape(self.detail))
         if self.insn is not None:
-            rows.append(f"Failing instruction: <code>{self.insn}: {html.escape(self.insn_text)}</code>")
+            insn = f"<code>{self.insn}: {html.escape(self.insn_text)}</code>"
+            rows.append(_("Failing instruction: {insn}", insn=insn))
         if self.line_text:
-            rows.append(
-                f"C source{f' line {self.line}' if self.line else ''}: <code>{html.escape(self.line_text)}</code>"
-            )
+            code = f"<code>{html.escape(self.line_text)}</code>"
+            if self.line:
+                rows.append(_("C source line {line}: {code}", line=self.line, code=code))
+            else:
+                rows.append(_("C source: {code}", code=code))
         if self.message:
-            rows.append(f"Kernel's words: <code>{html.escape(self.message)}</code>")
+            message = f"<code>{html.escape(self.message)}</code>"
+            rows.append(_("Kernel's words: {message}", message=message))
         if self.fix:
-            rows.append(f"Fix: {html.escape(self.fix)}")
+            rows.append(_("Fix: {fix}", fix=html.escape(self.fix)))
         if self.category == "unknown" and self.tail:
             rows.append("<pre style='background:#fee'>" + html.escape("\n".join(self.tail)) + "</pre>")
         return "<div>" + "<br>".join(rows) + "</div>"
@@ -326,19 +369,30 @@ def explain(log: str, source: str | None = None, lines_of: Mapping[int, tuple[in
         if stats and not any("Failed to load" in ln or "failed" in ln.lower() for ln in lines):
             return Explanation(
                 "accepted",
-                f"The verifier accepted the program after walking {stats[1]} instructions ({stats[3]} states kept).",
+                _(
+                    "The verifier accepted the program after walking {insns} instructions ({states} states kept).",
+                    insns=stats[1],
+                    states=stats[3],
+                ),
             )
-        last = tail[-1] if tail else "(the log is empty)"
+        last = tail[-1] if tail else _("(the log is empty)")
         return Explanation(
             "unknown",
-            "The verifier refused the program with a message this kit does not recognise "
-            "yet: read the highlighted last lines of the log, the last one is the reason.",
+            _(
+                "The verifier refused the program with a message this kit does not recognise "
+                "yet: read the highlighted last lines of the log, the last one is the reason."
+            ),
             message=last,
-            tail=tail or ["(the log is empty: load with log_level=1 or 2)"],
+            tail=tail or [_("(the log is empty: load with log_level=1 or 2)")],
         )
     i, rule, m = found
     exp = Explanation(
-        rule.category, rule.rule, rule.detail(m) if rule.detail else "", rule.fix, message=lines[i].strip(), tail=tail
+        rule.category,
+        _(rule.rule),
+        rule.detail(m) if rule.detail else "",
+        _(rule.fix),
+        message=lines[i].strip(),
+        tail=tail,
     )
     for j in range(i, -1, -1):  # the instruction the complaint is about: the last one shown before it
         im = INSN_RE.match(lines[j])

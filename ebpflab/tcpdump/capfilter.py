@@ -62,6 +62,7 @@ from ..cbpf import (
     XOR,
 )
 from ..errors import LabError
+from ..messages import _
 
 KERNEL_WORDS = {
     "host",
@@ -112,10 +113,13 @@ class Filter:
     def describe(self) -> str:
         """One sentence saying where the filter runs and why."""
         if self.empty:
-            return "no filter: every packet is copied"
+            return _("no filter: every packet is copied")
         if self.where == "kernel":
-            return f"filter compiled into the XDP program ({len(self.insns)} classic BPF instructions turned into C)"
-        return f"filter applied in user space by libpcap ({self.reason})"
+            return _(
+                "filter compiled into the XDP program ({count} classic BPF instructions turned into C)",
+                count=len(self.insns),
+            )
+        return _("filter applied in user space by libpcap ({reason})", reason=self.reason)
 
     def matches(self, data: bytes, wire_len: int | None = None) -> bool:
         """Does libpcap's own filter keep this packet? (Used for the user-space fallback.)"""
@@ -142,7 +146,7 @@ def in_kernel_subset(expr: str) -> str:
         word = tok.lower()
         if word in KERNEL_WORDS or re.fullmatch(r"[0-9a-fA-F:.]+(/\d+)?|\d+", tok):
             continue
-        return f"{tok!r} is outside the in-kernel subset"
+        return _("{word!r} is outside the in-kernel subset", word=tok)
     return ""
 
 
@@ -155,10 +159,10 @@ def compile_filter(expr: str, snaplen: int = 262144) -> Filter:
         f.insns = [(c, jt, jf, k) for c, jt, jf, k in cbpf.compile(f.expr, snaplen=snaplen)]
     except cbpf.BadFilter as exc:
         msg = str(exc).split(": ", 1)[-1]
-        raise FilterError(f"cannot compile filter expression {f.expr!r}: {msg}") from None
+        raise FilterError(_("cannot compile filter expression {expr!r}: {reason}", expr=f.expr, reason=msg)) from None
     f.reason = in_kernel_subset(f.expr)
     if not f.reason and any(_ancillary(i) for i in f.insns):
-        f.reason = "it needs Linux ancillary data"
+        f.reason = _("it needs Linux ancillary data")
     f.where = "user" if f.reason else "kernel"
     return f
 
@@ -210,7 +214,7 @@ def to_c(insns: list[tuple[int, int, int, int]]) -> str:
             elif mode == LEN:
                 s += "A = len;"
             else:
-                raise LabError(f"cannot translate classic BPF instruction {code:#x}")
+                raise LabError(_("cannot translate classic BPF instruction {code:#x}", code=code))
         elif cls == LDX:
             if mode == IMM:
                 s += f"X = {k}u;"
@@ -221,7 +225,7 @@ def to_c(insns: list[tuple[int, int, int, int]]) -> str:
             elif mode == MSH:  # the IPv4 header length
                 s += _load(1, f"{k}u", "X") + " X = (X & 0xf) << 2;"
             else:
-                raise LabError(f"cannot translate classic BPF instruction {code:#x}")
+                raise LabError(_("cannot translate classic BPF instruction {code:#x}", code=code))
         elif cls == ST:
             s += f"M[{k & 15}] = A;"
         elif cls == STX:

@@ -25,6 +25,7 @@ from typing import Any
 from .. import system
 from ..errors import CompileError, LabError, VerifierError
 from ..loader import Program
+from ..messages import _
 from ..netlab import link_info
 from ..system import require_root
 from . import capfilter
@@ -78,17 +79,31 @@ class Capture:
     ) -> None:
         self.iface, self.netns, self.mode = iface, netns, mode
         if isinstance(snaplen, bool) or not isinstance(snaplen, int) or not 0 <= snaplen <= DEFAULT_SNAPLEN:
-            raise LabError(f"snaplen must be an integer from 0 (whole packets) to {DEFAULT_SNAPLEN}, not {snaplen!r}")
+            raise LabError(
+                _(
+                    "snaplen must be an integer from 0 (whole packets) to {largest}, not {snaplen!r}",
+                    largest=DEFAULT_SNAPLEN,
+                    snaplen=snaplen,
+                )
+            )
         if isinstance(ring_kib, bool) or not isinstance(ring_kib, int) or not 4 <= ring_kib <= MAX_RING_KIB:
             raise LabError(
-                f"ring_kib (the ring buffer size in KiB) must be an integer from 4 to {MAX_RING_KIB}, not {ring_kib!r}"
+                _(
+                    "ring_kib (the ring buffer size in KiB) must be an integer from 4 to {largest}, not {ring_kib!r}",
+                    largest=MAX_RING_KIB,
+                    ring_kib=ring_kib,
+                )
             )
         if not isinstance(iface, str) or not iface or len(iface) > 15:
-            raise LabError(f"iface must be an interface name of 1 to 15 characters, not {iface!r}")
+            raise LabError(_("iface must be an interface name of 1 to 15 characters, not {iface!r}", iface=iface))
         if netns is not None and (not isinstance(netns, str) or not netns or "/" in netns or netns in (".", "..")):
-            raise LabError(f"netns must be the name of a network namespace (or None for this one), not {netns!r}")
+            raise LabError(
+                _("netns must be the name of a network namespace (or None for this one), not {netns!r}", netns=netns)
+            )
         if not 0.01 <= wake_ms <= 10_000:  # NaN fails this too
-            raise LabError(f"wake_ms is the longest wait for a batch, between 0.01 and 10000 ms, not {wake_ms}")
+            raise LabError(
+                _("wake_ms is the longest wait for a batch, between 0.01 and 10000 ms, not {wake_ms}", wake_ms=wake_ms)
+            )
         self.wake_ns = int(wake_ms * 1e6)
         self.snaplen = snaplen if snaplen > 0 else DEFAULT_SNAPLEN
         self.filter = capfilter.compile_filter(expr, self.snaplen)
@@ -101,7 +116,7 @@ class Capture:
         self._tmp: str | None = None
 
     def __enter__(self) -> Capture:
-        require_root("capturing packets with XDP")
+        require_root(_("capturing packets with XDP"))
         info = link_info(self.iface, self.netns)  # a clear error for a wrong name, before compiling
         mtu = int(info.get("mtu", 1500))
         # Enough for any frame the interface can carry with two VLAN tags, and not more than asked.
@@ -113,7 +128,7 @@ class Capture:
                 raise
             # The generated C is too much for clang or the verifier: libpcap filters in user space instead.
             self.filter.where = "user"
-            self.filter.reason = f"the generated C did not build or verify: {str(exc).splitlines()[0]}"
+            self.filter.reason = _("the generated C did not build or verify: {error}", error=str(exc).splitlines()[0])
             self._start()
         return self
 
@@ -159,14 +174,14 @@ class Capture:
 
     def _program(self) -> Program:
         if self.prog is None:
-            raise LabError("the capture is not running: use `with Capture(...) as cap:`")
+            raise LabError(_("the capture is not running: use `with Capture(...) as cap:`"))
         return self.prog
 
     def poll_records(self, timeout: float = 0.1) -> tuple[bytes, int]:
         """Wait up to ``timeout`` seconds; return the pcap records that arrived (to append to a
         pcap file as they are) and how many there are."""
         if self.ring is None:
-            raise LabError("the capture is not running: use `with Capture(...) as cap:`")
+            raise LabError(_("the capture is not running: use `with Capture(...) as cap:`"))
         self.ring.wait(timeout)
         data, n = self.ring.read()
         if self.filter.where == "user" and n:

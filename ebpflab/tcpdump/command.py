@@ -22,6 +22,7 @@ from typing import Any
 from ..cbpf import DLT_EN10MB
 from ..cmdline import bounded_float, bounded_int, name, quiet_stdout
 from ..errors import LabError
+from ..messages import N_, _
 from ..system import require_root
 from . import capfilter
 from .capture import MAX_RING_KIB, Capture
@@ -29,16 +30,16 @@ from .pcap import DEFAULT_SNAPLEN, LINK_TYPES, PcapngWriter, PcapWriter, as_ethe
 from .print.base import hexdump
 from .print.text import Printer
 
-DESCRIPTION = """\
+DESCRIPTION = N_("""\
 Capture packets arriving on an interface with an XDP program that copies them into a BPF ring
 buffer, and print them the way `tcpdump -n` does, or write them to a pcap file (pcapng with
 --pcapng) that tcpdump and Wireshark read. With -r, read a pcap or pcapng file instead of capturing.
 
 XDP runs on the receive path only, so only packets arriving on IFACE are seen (like
 `tcpdump -Q in`). Capture never changes the traffic: the program always returns XDP_PASS.
-"""
+""")
 
-EPILOG = """\
+EPILOG = N_("""\
 expression:
   A tcpdump filter expression (pcap-filter(7)). The common subset -- host, src/dst host, net,
   port, src/dst port, tcp, udp, icmp, ip, ip6, arp, vlan, and/or/not, parentheses -- is compiled
@@ -58,14 +59,14 @@ examples:
 
 exit status: 0 on success, 2 with one line on stderr for bad input (unknown interface or
 namespace, unparsable expression, unwritable file, not root); no program is left attached.
-"""
+""")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """tcpdump's flags, for what this tool supports."""
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-    parser.description = DESCRIPTION
-    parser.epilog = EPILOG
+    parser.description = _(DESCRIPTION)
+    parser.epilog = _(EPILOG)
     parser.usage = (
         "ebpflab tcpdump [-i IFACE] [--netns NS] [-n] [-c COUNT] [-s SNAPLEN] [-w FILE [--pcapng]] [-r FILE]\n"
         "                       [-e] [-x | -X] [-q] [-S] [-t] [-B KIB] [--stats] [--timeout SECONDS]\n"
@@ -77,22 +78,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="iface",
         default="eth0",
         metavar="IFACE",
-        type=name("interface name", r"[^/\s:]+", 15),
-        help="interface to capture on (default: eth0)",
+        type=name(_("interface name"), r"[^/\s:]+", 15),
+        help=_("interface to capture on (default: eth0)"),
     )
     a(
         "--netns",
         metavar="NS",
-        type=name("namespace name", r"[A-Za-z0-9_][A-Za-z0-9_.-]*", 64),
-        help="network namespace of the interface (default: this one)",
+        type=name(_("namespace name"), r"[A-Za-z0-9_][A-Za-z0-9_.-]*", 64),
+        help=_("network namespace of the interface (default: this one)"),
     )
-    a("-n", dest="numeric", action="store_true", help="do not resolve addresses or ports (always the case)")
+    a("-n", dest="numeric", action="store_true", help=_("do not resolve addresses or ports (always the case)"))
     a(
         "-c",
         dest="count",
-        type=bounded_int("packet count", 1, 2**31 - 1),
+        type=bounded_int(_("packet count"), 1, 2**31 - 1),
         metavar="COUNT",
-        help="exit after COUNT packets",
+        help=_("exit after COUNT packets"),
     )
     a(
         "-s",
@@ -100,57 +101,57 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=bounded_int("snaplen", 0, DEFAULT_SNAPLEN),
         default=DEFAULT_SNAPLEN,
         metavar="SNAPLEN",
-        help=f"copy at most SNAPLEN bytes of each packet (default and 0: {DEFAULT_SNAPLEN})",
+        help=_("copy at most SNAPLEN bytes of each packet (default and 0: {largest})", largest=DEFAULT_SNAPLEN),
     )
     a(
         "-w",
         dest="write",
         metavar="FILE",
         type=name("file name", r"[^\0]+", 4096),
-        help="write raw packets to a pcap file ('-' for stdout) instead of printing",
+        help=_("write raw packets to a pcap file ('-' for stdout) instead of printing"),
     )
     a(
         "--pcapng",
         action="store_true",
-        help="with -w: write pcapng (Wireshark's format) instead of classic pcap; costs more CPU per packet",
+        help=_("with -w: write pcapng (Wireshark's format) instead of classic pcap; costs more CPU per packet"),
     )
     a(
         "-r",
         dest="read",
         metavar="FILE",
         type=name("file name", r"[^\0]+", 4096),
-        help="read packets from a pcap file instead of capturing",
+        help=_("read packets from a pcap file instead of capturing"),
     )
-    a("-e", dest="link", action="store_true", help="print the link-level header (MACs, ethertype, VLAN tags)")
+    a("-e", dest="link", action="store_true", help=_("print the link-level header (MACs, ethertype, VLAN tags)"))
     dump = parser.add_mutually_exclusive_group()
-    dump.add_argument("-x", dest="hex", action="store_true", help="print each packet's data in hex")
-    dump.add_argument("-X", dest="hexascii", action="store_true", help="print each packet's data in hex and ASCII")
-    a("-q", dest="quiet", action="store_true", help="quick output: less protocol information")
-    a("-S", dest="absolute", action="store_true", help="print absolute TCP sequence numbers")
-    a("-t", dest="no_time", action="store_true", help="do not print a timestamp on each line")
-    a("-Q", dest="direction", default="in", choices=["in"], help="direction: XDP sees arriving packets only")
+    dump.add_argument("-x", dest="hex", action="store_true", help=_("print each packet's data in hex"))
+    dump.add_argument("-X", dest="hexascii", action="store_true", help=_("print each packet's data in hex and ASCII"))
+    a("-q", dest="quiet", action="store_true", help=_("quick output: less protocol information"))
+    a("-S", dest="absolute", action="store_true", help=_("print absolute TCP sequence numbers"))
+    a("-t", dest="no_time", action="store_true", help=_("do not print a timestamp on each line"))
+    a("-Q", dest="direction", default="in", choices=["in"], help=_("direction: XDP sees arriving packets only"))
     a(
         "-B",
         dest="buffer_kib",
-        type=bounded_int("buffer size", 4, MAX_RING_KIB),
+        type=bounded_int(_("buffer size"), 4, MAX_RING_KIB),
         default=4096,
         metavar="KIB",
-        help=f"ring buffer size in KiB, 4 to {MAX_RING_KIB} (default 4096)",
+        help=_("ring buffer size in KiB, 4 to {largest} (default 4096)", largest=MAX_RING_KIB),
     )
-    a("--stats", action="store_true", help="print the XDP program's counters when done")
+    a("--stats", action="store_true", help=_("print the XDP program's counters when done"))
     a(
         "--timeout",
-        type=bounded_float("timeout", 0, 7 * 86400),
+        type=bounded_float(_("timeout"), 0, 7 * 86400),
         metavar="SECONDS",
-        help="stop after SECONDS (ebpflab's addition, for scripts)",
+        help=_("stop after SECONDS (ebpflab's addition, for scripts)"),
     )
     a(
         "--engine",
         choices=["bcc", "core"],
         default="bcc",
-        help="bcc: lab 06's program compiled by BCC (default); core: lab 11's CO-RE object loaded by libbpf",
+        help=_("bcc: lab 06's program compiled by BCC (default); core: lab 11's CO-RE object loaded by libbpf"),
     )
-    a("expression", nargs="*", help="filter expression (see below)")
+    a("expression", nargs="*", help=_("filter expression (see below)"))
 
 
 class Output:
@@ -177,7 +178,8 @@ class Output:
             self.writer.write(pkt)
             return
         if pkt.caplen > pkt.len:  # tcpdump prints no time and no decode for a header that lies
-            _stdout(sys.stdout.write, f"[Invalid header: len({pkt.len}) < caplen({pkt.caplen})]\n")
+            invalid = f"[Invalid header: len({pkt.len}) < caplen({pkt.caplen})]\n"  # i18n: as is (tcpdump's output)
+            _stdout(sys.stdout.write, invalid)
             return
         p = self.printer
         text = p.describe(pkt.data, pkt.len) if self.args.no_time else p.line(pkt)
@@ -222,7 +224,7 @@ def _stdout(fn: Any, *args: Any) -> None:
         raise
     except OSError as exc:
         quiet_stdout()
-        raise LabError(f"cannot write to standard output: {exc.strerror or exc}") from None
+        raise LabError(_("cannot write to standard output: {reason}", reason=exc.strerror or exc)) from None
 
 
 def drain(cap: Capture, out: Output, count: int | None, timeout: float = 0.0) -> bool:
@@ -253,12 +255,12 @@ def main(args: Any) -> int:
     expr = " ".join(args.expression)
     snaplen = args.snaplen if args.snaplen > 0 else DEFAULT_SNAPLEN
     if args.count is not None and args.count < 1:
-        raise LabError("-c needs a positive packet count")
+        raise LabError(_("-c needs a positive packet count"))
     if args.pcapng and not args.write:
-        raise LabError("--pcapng chooses the format of -w FILE: give -w too")
+        raise LabError(_("--pcapng chooses the format of -w FILE: give -w too"))
     if args.read:
         return _read(args, expr, snaplen)
-    require_root("capturing packets with XDP")
+    require_root(_("capturing packets with XDP"))
     if args.engine == "core":
         from .corecapture import CoreCapture  # lab 11: the CO-RE object, loaded by libbpf; same interface
 
@@ -282,13 +284,14 @@ def main(args: Any) -> int:
             except BaseException:
                 out.discard()  # nothing was captured: leave no empty file behind
                 raise
-            where = f" in {args.netns}" if args.netns else ""
+            where = f" in {args.netns}" if args.netns else ""  # i18n: as is (tcpdump's output)
             deadline = time.monotonic() + args.timeout if args.timeout else None
             try:  # from "listening" on, a Ctrl-C ends the capture normally
-                print(f"ebpflab tcpdump: {cap.filter.describe()}", file=sys.stderr)
+                described = f"ebpflab tcpdump: {cap.filter.describe()}"  # i18n: as is (name, translated sentence)
+                print(described, file=sys.stderr)
                 print(
-                    f"listening on {args.iface}{where} (XDP, ingress), link-type EN10MB (Ethernet), "
-                    f"snapshot length {snaplen} bytes",
+                    f"listening on {args.iface}{where} (XDP, ingress), link-type EN10MB (Ethernet), "  # i18n: as is (tcpdump's output)
+                    f"snapshot length {snaplen} bytes",  # i18n: as is (tcpdump's output)
                     file=sys.stderr,
                     flush=True,
                 )
@@ -325,8 +328,15 @@ def _read(args: Any, expr: str, snaplen: int) -> int:
     flt = capfilter.compile_filter(expr, snaplen)
     linktype, packets = open_capture(args.read)  # a bad file header fails here, before any output
     if linktype != DLT_EN10MB and (args.link or args.write):
-        raise LabError(f"{args.read} holds link type {LINK_TYPES[linktype]}: -e and -w need Ethernet captures")
-    print(f"reading from file {args.read}, link-type {LINK_TYPES[linktype]}", file=sys.stderr)
+        raise LabError(
+            _(
+                "{path} holds link type {linktype}: -e and -w need Ethernet captures",
+                path=args.read,
+                linktype=LINK_TYPES[linktype],
+            )
+        )
+    banner = f"reading from file {args.read}, link-type {LINK_TYPES[linktype]}"  # i18n: as is (tcpdump's output)
+    print(banner, file=sys.stderr)
     out = Output(args, snaplen)
     try:
         for pkt in packets:
@@ -349,8 +359,9 @@ def _read(args: Any, expr: str, snaplen: int) -> int:
 def _closing(count: int, stats: dict[str, int], extended: bool) -> None:
     """tcpdump's closing counts on stderr."""
     err = sys.stderr
-    print(f"\n{count} packet{'s' if count != 1 else ''} captured", file=err)
-    print(f"{stats.get('seen', 0)} packets received by filter", file=err)
-    print(f"{stats.get('dropped', 0)} packets dropped by kernel", file=err)
+    print(f"\n{count} packet{'s' if count != 1 else ''} captured", file=err)  # i18n: as is (tcpdump's output)
+    print(f"{stats.get('seen', 0)} packets received by filter", file=err)  # i18n: as is (tcpdump's output)
+    print(f"{stats.get('dropped', 0)} packets dropped by kernel", file=err)  # i18n: as is (tcpdump's output)
     if extended:
-        print("xdp counters: " + ", ".join(f"{k} {v}" for k, v in stats.items()), file=err)
+        counters = ", ".join(f"{k} {v}" for k, v in stats.items())
+        print("xdp counters: " + counters, file=err)  # i18n: as is (the XDP program's counter names)

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import LabError
 from ..libbpf import CoreProgram
+from ..messages import _
 from ..netlab import link_info
 from ..system import require_root
 from . import capfilter
@@ -46,8 +47,11 @@ class CoreCapture:
     ) -> None:
         if ring_kib != RING_KIB:
             raise LabError(
-                f"the CO-RE capture's ring buffer is {RING_KIB} KiB, fixed in bpf/xdp_capture.bpf.c; "
-                "-B sizes the BCC engine's ring"
+                _(
+                    "the CO-RE capture's ring buffer is {kib} KiB, fixed in bpf/xdp_capture.bpf.c; "
+                    "-B sizes the BCC engine's ring",
+                    kib=RING_KIB,
+                )
             )
         self.iface, self.netns, self.mode = iface, netns, mode
         self.snaplen = snaplen if snaplen > 0 else DEFAULT_SNAPLEN
@@ -62,7 +66,7 @@ class CoreCapture:
         self._stack: ExitStack | None = None
 
     def __enter__(self) -> CoreCapture:
-        require_root("capturing packets with XDP")
+        require_root(_("capturing packets with XDP"))
         info = link_info(self.iface, self.netns)  # an unknown interface is one sentence
         cap_bytes = min(self.snaplen, int(info.get("mtu", 1500)) + 14 + 8, CAP_BYTES)
         stack = ExitStack()
@@ -99,7 +103,7 @@ class CoreCapture:
     def poll(self, timeout: float = 0.1) -> list[Packet]:
         """Wait up to ``timeout`` seconds for records; return every packet read so far."""
         if self.prog is None:
-            raise LabError("the capture is not running: use `with CoreCapture(...) as cap:`")
+            raise LabError(_("the capture is not running: use `with CoreCapture(...) as cap:`"))
         deadline = time.monotonic() + max(0.0, timeout)
         while not self._pending and time.monotonic() < deadline:
             time.sleep(0.01)

@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 
 from ..cbpf import DLT_EN10MB
 from ..errors import LabError
+from ..messages import _
 
 DEFAULT_SNAPLEN = 262144  # tcpdump's default and largest snap length: whole packets
 
@@ -72,12 +73,18 @@ class PcapWriter:
     def __init__(self, path: str | Path, snaplen: int = DEFAULT_SNAPLEN) -> None:
         self.path = str(path)
         if isinstance(snaplen, bool) or not isinstance(snaplen, int) or not 1 <= snaplen <= DEFAULT_SNAPLEN:
-            raise LabError(f"snaplen must be an integer from 1 to {DEFAULT_SNAPLEN}, not {snaplen!r}")
+            raise LabError(
+                _(
+                    "snaplen must be an integer from 1 to {largest}, not {snaplen!r}",
+                    largest=DEFAULT_SNAPLEN,
+                    snaplen=snaplen,
+                )
+            )
         self.failed = False
         try:
             self.f: BinaryIO = open(path, "wb") if self.path != "-" else os.fdopen(os.dup(1), "wb")  # noqa: SIM115 (closed by close())
         except OSError as exc:
-            raise LabError(f"cannot write {self.path}: {exc.strerror}") from None
+            raise LabError(_("cannot write {path}: {reason}", path=self.path, reason=exc.strerror)) from None
         self._io(self.f.write, self._header(snaplen))
 
     def _header(self, snaplen: int) -> bytes:
@@ -92,8 +99,11 @@ class PcapWriter:
             raise
         except OSError as exc:
             self.failed = True
+            reason = exc.strerror or exc
             raise LabError(
-                f"cannot write {'standard output' if self.path == '-' else self.path}: {exc.strerror or exc}"
+                _("cannot write to standard output: {reason}", reason=reason)
+                if self.path == "-"
+                else _("cannot write {path}: {reason}", path=self.path, reason=reason)
             ) from None
 
     def write(self, pkt: Packet) -> None:
@@ -180,7 +190,13 @@ def read_pcap(path: str | Path) -> Iterator[Packet]:
     """
     linktype, packets = open_capture(path)
     if linktype != DLT_EN10MB:
-        raise LabError(f"{path} holds link type {LINK_TYPES.get(linktype, linktype)}; only Ethernet (1) is read here")
+        raise LabError(
+            _(
+                "{path} holds link type {linktype}; only Ethernet (1) is read here",
+                path=path,
+                linktype=LINK_TYPES.get(linktype, linktype),
+            )
+        )
     return packets
 
 
@@ -189,11 +205,13 @@ def open_capture(path: str | Path) -> tuple[int, Iterator[Packet]]:
     try:
         f = open(path, "rb")  # noqa: SIM115 (the packets are read lazily; closed after the last one)
     except OSError as exc:
-        raise LabError(f"cannot read {path}: {exc.strerror}") from None
+        raise LabError(_("cannot read {path}: {reason}", path=path, reason=exc.strerror)) from None
     try:
         head = f.read(24)
         if len(head) < 4:
-            raise LabError(f"truncated dump file; tried to read 4 file header bytes, only got {len(head)}")
+            raise LabError(
+                f"truncated dump file; tried to read 4 file header bytes, only got {len(head)}"  # i18n: as is (libpcap's words)
+            )
         if head[:4] == PCAPNG:
             linktype, packets = _pcapng(f, head, path)
         else:
@@ -203,7 +221,9 @@ def open_capture(path: str | Path) -> tuple[int, Iterator[Packet]]:
         raise
     if linktype not in LINK_TYPES:
         f.close()
-        raise LabError(f"{path} holds link type {linktype}, which this tool does not decode")
+        raise LabError(
+            _("{path} holds link type {linktype}, which this tool does not decode", path=path, linktype=linktype)
+        )
     return linktype, packets
 
 
@@ -213,9 +233,11 @@ def _pcap(f: BinaryIO, head: bytes, path: Any) -> tuple[int, Iterator[Packet]]:
         if magic in (0xA1B2C3D4, 0xA1B23C4D):
             break
     else:
-        raise LabError(f"{path}: unknown file format")
+        raise LabError(f"{path}: unknown file format")  # i18n: as is (libpcap's words)
     if len(head) < 24:
-        raise LabError(f"truncated dump file; tried to read 24 file header bytes, only got {len(head) - 4}")
+        raise LabError(
+            f"truncated dump file; tried to read 24 file header bytes, only got {len(head) - 4}"  # i18n: as is (libpcap's words)
+        )
     nano = magic == 0xA1B23C4D
     snaplen, linktype = struct.unpack(endian + "II", head[16:24])
 
@@ -227,14 +249,24 @@ def _pcap(f: BinaryIO, head: bytes, path: Any) -> tuple[int, Iterator[Packet]]:
                 if not h:
                     return
                 if len(h) < 16:
-                    raise LabError(f"truncated dump file; tried to read 16 header bytes, only got {len(h)}")
+                    raise LabError(
+                        f"truncated dump file; tried to read 16 header bytes, only got {len(h)}"  # i18n: as is (libpcap's words)
+                    )
                 sec, frac, caplen, wire = rec.unpack(h)
                 if caplen > MAX_SNAPLEN:
-                    bound = f"snaplen of {snaplen}" if caplen > snaplen else f"maximum of {MAX_SNAPLEN}"
-                    raise LabError(f"invalid packet capture length {caplen}, bigger than {bound}")
+                    bound = (
+                        f"snaplen of {snaplen}"
+                        if caplen > snaplen
+                        else f"maximum of {MAX_SNAPLEN}"  # i18n: as is (libpcap's words)
+                    )
+                    raise LabError(
+                        f"invalid packet capture length {caplen}, bigger than {bound}"  # i18n: as is (libpcap's words)
+                    )
                 data = f.read(caplen)
                 if len(data) < caplen:
-                    raise LabError(f"truncated dump file; tried to read {caplen} captured bytes, only got {len(data)}")
+                    raise LabError(
+                        f"truncated dump file; tried to read {caplen} captured bytes, only got {len(data)}"  # i18n: as is (libpcap's words)
+                    )
                 yield Packet(sec * 1_000_000_000 + frac * (1 if nano else 1000), wire, data)
 
     return linktype & 0xFFFF, packets()
@@ -243,31 +275,39 @@ def _pcap(f: BinaryIO, head: bytes, path: Any) -> tuple[int, Iterator[Packet]]:
 def _pcapng(f: BinaryIO, head: bytes, path: Any) -> tuple[int, Iterator[Packet]]:
     """pcapng (Wireshark's format): section header, interface descriptions, packet blocks; others skipped."""
     if len(head) < 12:
-        raise LabError(f"truncated pcapng dump file; tried to read 12 file header bytes, only got {len(head)}")
+        raise LabError(
+            f"truncated pcapng dump file; tried to read 12 file header bytes, only got {len(head)}"  # i18n: as is (libpcap's words)
+        )
     endian = "<" if head[8:12] == b"\x4d\x3c\x2b\x1a" else ">" if head[8:12] == b"\x1a\x2b\x3c\x4d" else None
     if endian is None:
-        raise LabError(f"{path}: unknown file format")
+        raise LabError(f"{path}: unknown file format")  # i18n: as is (libpcap's words)
     u32 = struct.Struct(endian + "I")
 
     def blocks() -> Iterator[tuple[int, bytes]]:
         total = u32.unpack(head[4:8])[0]
         if total < 28 or total % 4:
-            raise LabError(f"{path}: bad pcapng section header length {total}")
+            raise LabError(_("{path}: bad pcapng section header length {total}", path=path, total=total))
         rest = f.read(total - 24)
         if len(rest) < total - 24:
-            raise LabError(f"truncated pcapng dump file; tried to read {total} bytes, only got {len(rest) + 24}")
+            raise LabError(
+                f"truncated pcapng dump file; tried to read {total} bytes, only got {len(rest) + 24}"  # i18n: as is (libpcap's words)
+            )
         while True:
             h = f.read(8)
             if not h:
                 return
             if len(h) < 8:
-                raise LabError(f"truncated pcapng dump file; tried to read 8 block header bytes, only got {len(h)}")
+                raise LabError(
+                    f"truncated pcapng dump file; tried to read 8 block header bytes, only got {len(h)}"  # i18n: as is (libpcap's words)
+                )
             btype, total = struct.unpack(endian + "II", h)
             if total < 12 or total % 4 or total > 16 << 20:
-                raise LabError(f"{path}: bad pcapng block length {total}")
+                raise LabError(_("{path}: bad pcapng block length {total}", path=path, total=total))
             body = f.read(total - 8)
             if len(body) < total - 8:
-                raise LabError(f"truncated pcapng dump file; tried to read {total} bytes, only got {len(body) + 8}")
+                raise LabError(
+                    f"truncated pcapng dump file; tried to read {total} bytes, only got {len(body) + 8}"  # i18n: as is (libpcap's words)
+                )
             yield btype, body[:-4]
 
     it = blocks()
@@ -285,7 +325,14 @@ def _pcapng(f: BinaryIO, head: bytes, path: Any) -> tuple[int, Iterator[Packet]]
                 per_sec = 2 ** (r & 0x7F) if r & 0x80 else 10**r
             off += 4 + (length + 3) // 4 * 4
         if ifaces and linktype != ifaces[0][0]:
-            raise LabError(f"{path} mixes link types {ifaces[0][0]} and {linktype}; this tool reads one")
+            raise LabError(
+                _(
+                    "{path} mixes link types {first} and {linktype}; this tool reads one",
+                    path=path,
+                    first=ifaces[0][0],
+                    linktype=linktype,
+                )
+            )
         ifaces.append((linktype, snaplen, per_sec))
 
     first: list[tuple[int, bytes]] = []
@@ -295,7 +342,7 @@ def _pcapng(f: BinaryIO, head: bytes, path: Any) -> tuple[int, Iterator[Packet]]
             break
         first.append((btype, body))
     if not ifaces:
-        raise LabError(f"{path} describes no interface")
+        raise LabError(_("{path} describes no interface", path=path))
 
     def packets() -> Iterator[Packet]:
         with f:
@@ -308,9 +355,13 @@ def _pcapng(f: BinaryIO, head: bytes, path: Any) -> tuple[int, Iterator[Packet]]
                     else:
                         iface, _, hi, lo, caplen, wire = struct.unpack(endian + "HHIIII", body[:20])
                     if iface >= len(ifaces):
-                        raise LabError(f"{path}: a packet on interface {iface}, which is not described")
+                        raise LabError(
+                            _("{path}: a packet on interface {iface}, which is not described", path=path, iface=iface)
+                        )
                     if caplen > len(body) - 20 or caplen > MAX_SNAPLEN:
-                        raise LabError(f"invalid packet capture length {caplen}, bigger than its block")
+                        raise LabError(
+                            _("invalid packet capture length {caplen}, bigger than its block", caplen=caplen)
+                        )
                     per_sec = ifaces[iface][2]
                     ts = (hi << 32) | lo
                     yield Packet(

@@ -27,6 +27,8 @@ import struct
 
 import numpy as np
 
+from ..messages import _
+
 BUSY, DISCARD, HDR = 1 << 31, 1 << 30, 8
 U32 = struct.Struct("I")  # the kernel writes the record headers in the machine's own byte order
 MIN_RUN = 8  # shorter runs are cheaper one by one
@@ -37,7 +39,7 @@ class RingReader:
 
     def __init__(self, map_fd: int, size: int) -> None:
         if size <= 0 or size & (size - 1) or size % mmap.PAGESIZE:
-            raise ValueError(f"a ring buffer's size is a power of two and a number of pages, not {size}")
+            raise ValueError(_("a ring buffer's size is a power of two and a number of pages, not {size}", size=size))
         page = mmap.PAGESIZE
         self.size, self.mask, self.base = size, size - 1, page
         self.consumer = mmap.mmap(map_fd, page, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE, offset=0)
