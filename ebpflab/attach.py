@@ -20,6 +20,7 @@ from typing import Any
 
 from . import xdp
 from .errors import LabError
+from .messages import _
 from .netlab import Host, call_in
 from .system import call_bcc, import_bcc
 from .xdp import XDP_MODES
@@ -59,9 +60,20 @@ def tc_attached(fns: Mapping[str, Any], host: Host) -> Iterator[None]:
         except NetlinkError as exc:
             if exc.code == errno.EEXIST:
                 raise LabError(
-                    f"{host.name}:{host.iface} already has a clsact qdisc (another lab attached tc programs)"
+                    _(
+                        "{host}:{iface} already has a clsact qdisc (another lab attached tc programs)",
+                        host=host.name,
+                        iface=host.iface,
+                    )
                 ) from None
-            raise LabError(f"could not add the clsact qdisc on {host.name}:{host.iface}: {exc}") from None
+            raise LabError(
+                _(
+                    "could not add the clsact qdisc on {host}:{iface}: {error}",
+                    host=host.name,
+                    iface=host.iface,
+                    error=exc,
+                )
+            ) from None
         try:
             for direction, fn in fns.items():
                 ipr.tc(
@@ -77,7 +89,14 @@ def tc_attached(fns: Mapping[str, Any], host: Host) -> Iterator[None]:
                 )
         except NetlinkError as exc:
             ipr.tc("del", "clsact", idx)
-            raise LabError(f"could not attach a tc program on {host.name}:{host.iface}: {exc}") from None
+            raise LabError(
+                _(
+                    "could not attach a tc program on {host}:{iface}: {error}",
+                    host=host.name,
+                    iface=host.iface,
+                    error=exc,
+                )
+            ) from None
 
     def detach(ipr: Any, idx: int) -> None:
         ipr.tc("del", "clsact", idx)  # removes the filters with it
@@ -112,7 +131,8 @@ def tracepoint_attached(bpf: Any, fn: Any, tp: str) -> Iterator[Any]:
     key = tp.encode()
     if key not in bpf.tracepoint_fds:  # TRACEPOINT_PROBE functions: BCC attached them while building
         _raise_on(
-            call_bcc(bpf.attach_tracepoint, tp=key, fn_name=fn.name), f"could not attach {fn.name.decode()} to {tp}"
+            call_bcc(bpf.attach_tracepoint, tp=key, fn_name=fn.name),
+            _("could not attach {func} to {tracepoint}", func=fn.name.decode(), tracepoint=tp),
         )
     try:
         yield fn
@@ -126,7 +146,12 @@ def uprobe_attached(bpf: Any, fn: Any, binary: str, sym: str, pid: int = -1, ret
     attach, detach = (bpf.attach_uretprobe, bpf.detach_uretprobe) if ret else (bpf.attach_uprobe, bpf.detach_uprobe)
     _raise_on(
         call_bcc(attach, name=binary, sym=sym, fn_name=fn.name, pid=pid),
-        f"could not attach {fn.name.decode()} to {sym}() in {Path(binary).name}",
+        _(
+            "could not attach {func} to {symbol}() in {binary}",
+            func=fn.name.decode(),
+            symbol=sym,
+            binary=Path(binary).name,
+        ),
     )
     try:
         yield fn
@@ -138,12 +163,12 @@ def uprobe_attached(bpf: Any, fn: Any, binary: str, sym: str, pid: int = -1, ret
 def cpu_clock_attached(bpf: Any, fn: Any, sample_hz: int) -> Iterator[Any]:
     """Run ``fn`` ``sample_hz`` times a second on every CPU (the software cpu-clock perf event) for the block."""
     if not 1 <= sample_hz <= 10_000:
-        raise LabError("sample_hz must be between 1 and 10000")
+        raise LabError(_("sample_hz must be between 1 and 10000"))
     bcc = import_bcc()
     ev = {"ev_type": bcc.PerfType.SOFTWARE, "ev_config": bcc.PerfSWConfig.CPU_CLOCK}
     _raise_on(
         call_bcc(bpf.attach_perf_event, **ev, fn_name=fn.name, sample_freq=sample_hz),
-        f"could not attach {fn.name.decode()} to the cpu-clock perf event",
+        _("could not attach {func} to the cpu-clock perf event", func=fn.name.decode()),
     )
     try:
         yield fn
@@ -154,4 +179,6 @@ def cpu_clock_attached(bpf: Any, fn: Any, sample_hz: int) -> Iterator[Any]:
 def _raise_on(res: Any, what: str) -> None:
     """LabError with the last line BCC printed (or its exception) when the call failed."""
     if res.error is not None:
-        raise LabError(f"{what}: {(res.log.strip().splitlines() or [str(res.error)])[-1]}")
+        raise LabError(
+            f"{what}: {(res.log.strip().splitlines() or [str(res.error)])[-1]}"
+        )  # i18n: as is (what is translated; BCC's last line)

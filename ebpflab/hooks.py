@@ -34,6 +34,7 @@ from typing import Any
 
 from . import LABS_DIR, doctor, system
 from .errors import LabError
+from .messages import N_, _
 from .netlab import LabNet
 
 TRACING = Path("/sys/kernel/tracing")
@@ -54,8 +55,10 @@ TCP_STATES = {
     12: "NEW_SYN_RECV",
 }
 SKIPPED = {
-    "kprobe": "this kernel has no kprobes (CONFIG_KPROBES is off), so this part is skipped and the lab goes on",
-    "fentry": "this kernel cannot attach fentry programs (BTF trampolines), so this part is skipped and the lab goes on",
+    "kprobe": N_("this kernel has no kprobes (CONFIG_KPROBES is off), so this part is skipped and the lab goes on"),
+    "fentry": N_(
+        "this kernel cannot attach fentry programs (BTF trampolines), so this part is skipped and the lab goes on"
+    ),
 }
 
 
@@ -63,11 +66,10 @@ def offered(hook: str, table: Mapping[str, bool] | None = None) -> bool:
     """True if the kernel offers ``hook`` (per the doctor); otherwise print why the part is skipped."""
     table = doctor.hooks() if table is None else table
     if hook not in table:
-        raise LabError(f"unknown hook {hook!r}; the doctor knows: {', '.join(table)}")
+        raise LabError(_("unknown hook {hook!r}; the doctor knows: {known}", hook=hook, known=", ".join(table)))
     if not table[hook]:
-        print(
-            f"– {hook}: " + SKIPPED.get(hook, "not offered by this kernel, so this part is skipped and the lab goes on")
-        )
+        why = SKIPPED.get(hook, N_("not offered by this kernel, so this part is skipped and the lab goes on"))
+        print(_("– {hook}: {why}", hook=hook, why=_(why)))
     return bool(table[hook])
 
 
@@ -89,7 +91,9 @@ def tracepoint_format(category: str, event: str) -> list[Field]:
     try:
         text = path.read_text()
     except FileNotFoundError:
-        raise LabError(f"no tracepoint {category}:{event} on this kernel (no {path})") from None
+        raise LabError(
+            _("no tracepoint {category}:{event} on this kernel (no {path})", category=category, event=event, path=path)
+        ) from None
     fields = []
     for m in re.finditer(r"field:(.+?);\s*offset:(\d+);\s*size:(\d+);", text):
         decl = m.group(1).strip()
@@ -111,10 +115,10 @@ def build_target(name: str = "shop") -> Path:
     """Compile ``labs/targets/<name>.c`` (with symbols and frame pointers) and return the binary."""
     src = TARGETS / f"{name}.c"
     if not src.exists():
-        raise LabError(f"no target program {src}")
+        raise LabError(_("no target program {path}", path=src))
     cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
     if cc is None:
-        raise LabError("no C compiler to build the lab's target program: run `make lab` (it installs gcc)")
+        raise LabError(_("no C compiler to build the lab's target program: run `make lab` (it installs gcc)"))
     BUILD_DIR.mkdir(exist_ok=True)
     out = BUILD_DIR / name
     if out.exists() and out.stat().st_mtime >= src.stat().st_mtime:
@@ -124,7 +128,7 @@ def build_target(name: str = "shop") -> Path:
         [cc, "-O1", "-g", "-fno-omit-frame-pointer", "-o", str(tmp), str(src)], capture_output=True, text=True
     )
     if res.returncode != 0:
-        raise LabError(f"{src.name} did not compile:\n{res.stderr.strip()}")
+        raise LabError(_("{file} did not compile:", file=src.name) + "\n" + res.stderr.strip())
     tmp.replace(out)  # atomic: a parallel run never executes a half-written binary
     return out
 
@@ -134,9 +138,9 @@ class Target:
 
     def __init__(self, mode: str, n: int, name: str = "shop") -> None:
         if mode not in ("syscalls", "calls", "busy"):
-            raise LabError(f"unknown mode {mode!r}: use syscalls, calls or busy")
+            raise LabError(_("unknown mode {mode!r}: use syscalls, calls or busy", mode=mode))
         if not 0 <= int(n) <= 10_000_000:
-            raise LabError("n must be between 0 and 10,000,000")
+            raise LabError(_("n must be between 0 and 10,000,000"))
         self.mode, self.n = mode, int(n)
         self.path = build_target(name)
         self.proc: subprocess.Popen | None = None
@@ -144,7 +148,7 @@ class Target:
     @property
     def pid(self) -> int:
         """The target's process id."""
-        assert self.proc is not None, "use `with Target(...) as t:`"
+        assert self.proc is not None, _("use `with Target(...) as t:`")
         return self.proc.pid
 
     def __enter__(self) -> Target:
@@ -169,9 +173,9 @@ class Target:
         try:
             out, err = self.proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise LabError(f"the target did not finish within {timeout} s") from None
+            raise LabError(_("the target did not finish within {timeout} s", timeout=timeout)) from None
         if self.proc.returncode != 0:
-            raise LabError(f"the target failed ({self.proc.returncode}): {err.strip()}")
+            raise LabError(_("the target failed ({code}): {error}", code=self.proc.returncode, error=err.strip()))
         return out.strip()
 
     def __exit__(self, *exc: Any) -> None:
@@ -192,7 +196,7 @@ def tcp_connections(
 ) -> list[tuple[str, int, str, int]]:
     """Open ``count`` TCP connections client→server:port, send ``payload`` on each, close; return the 4-tuples."""
     if not 1 <= port <= 65535 or not 0 <= count <= 100:
-        raise LabError("port must be 1..65535 and count 0..100")
+        raise LabError(_("port must be 1..65535 and count 0..100"))
     with net.inside(server):
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     tuples = []
@@ -201,13 +205,13 @@ def tcp_connections(
         listener.bind((net[server].ip, port))
         listener.listen(count or 1)
         listener.settimeout(timeout)
-        for _ in range(count):
+        for _conn in range(count):
             with net.inside(client):
                 c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             with c:
                 c.settimeout(timeout)
                 c.connect((net[server].ip, port))
-                conn, _ = listener.accept()
+                conn, _peer = listener.accept()
                 with conn:
                     conn.settimeout(timeout)
                     c.sendall(payload)
@@ -221,7 +225,15 @@ def tcp_connections(
                     c.shutdown(socket.SHUT_WR)  # the client closes first (it goes through TIME_WAIT)
                     conn.recv(1)
     except OSError as exc:
-        raise LabError(f"TCP connection {client}→{server}:{port} failed: {exc.strerror or exc}") from None
+        raise LabError(
+            _(
+                "TCP connection {client}→{server}:{port} failed: {error}",
+                client=client,
+                server=server,
+                port=port,
+                error=exc.strerror or exc,
+            )
+        ) from None
     finally:
         listener.close()
     return tuples
@@ -233,10 +245,10 @@ def _btf_dump() -> tuple[str, list[int]]:
     """``bpftool btf dump`` of the kernel, and where each type's entry starts (type ids count from 1, in order)."""
     exe = shutil.which("bpftool")
     if exe is None or not Path("/sys/kernel/btf/vmlinux").exists():
-        raise LabError("reading BTF needs bpftool and /sys/kernel/btf/vmlinux (a kernel built with BTF)")
+        raise LabError(_("reading BTF needs bpftool and /sys/kernel/btf/vmlinux (a kernel built with BTF)"))
     out = subprocess.run([exe, "btf", "dump", "file", "/sys/kernel/btf/vmlinux"], capture_output=True, text=True)
     if out.returncode != 0:
-        raise LabError(f"bpftool could not dump the kernel's BTF: {out.stderr.strip()}")
+        raise LabError(_("bpftool could not dump the kernel's BTF: {error}", error=out.stderr.strip()))
     return out.stdout, [m.start() for m in re.finditer(r"^\[\d+\] ", out.stdout, flags=re.M)]
 
 
@@ -244,10 +256,10 @@ def _btf_type(tid: int) -> tuple[str, str, dict[str, str], list[tuple[str, int]]
     """Type ``tid``: its kind, name, attributes, and members or parameters as (name, type id)."""
     text, starts = _btf_dump()
     entry = text[starts[tid - 1] : starts[tid] if tid < len(starts) else len(text)]
-    head, _, rest = entry.partition("\n")
+    head, _sep, rest = entry.partition("\n")
     m = re.match(rf"\[{tid}\] (\w+) '([^']*)'(.*)", head)
     if m is None:
-        raise LabError(f"cannot read BTF type {tid}: {head!r}")
+        raise LabError(_("cannot read BTF type {tid}: {head!r}", tid=tid, head=head))
     members = [(n, int(t)) for n, t in re.findall(r"^\s+'([^']*)' type_id=(\d+)", rest, flags=re.M)]
     return m.group(1), m.group(2), dict(re.findall(r"(\w+)=(\S+)", m.group(3))), members
 
@@ -256,7 +268,7 @@ def _btf_type_name(tid: int, depth: int = 0) -> str:
     """A BTF type as C spells it: ``struct sock *``, ``const char *``, ``u32``."""
     if tid == 0 or depth > 10:
         return "void"
-    kind, name, attrs, _ = _btf_type(tid)
+    kind, name, attrs, _members = _btf_type(tid)
     inner = int(attrs.get("type_id", 0))
     if kind == "PTR":
         return _btf_type_name(inner, depth + 1) + " *"
@@ -273,8 +285,13 @@ def btf_prototype(function: str) -> str:
     """Kernel function ``function``'s C prototype as the kernel's BTF describes it (what ``bpftrace -lv`` shows)."""
     m = re.search(rf"^\[\d+\] FUNC '{re.escape(function)}' type_id=(\d+)", _btf_dump()[0], flags=re.M)
     if m is None:
-        raise LabError(f"the kernel's BTF describes no function {function!r} (inlined, static, or not in this kernel)")
-    _, _, attrs, params = _btf_type(int(m.group(1)))
+        raise LabError(
+            _(
+                "the kernel's BTF describes no function {function!r} (inlined, static, or not in this kernel)",
+                function=function,
+            )
+        )
+    _kind, _name, attrs, params = _btf_type(int(m.group(1)))
     args = ", ".join(f"{_btf_type_name(t)} {n}".replace("* ", "*") for n, t in params) or "void"
     return f"{_btf_type_name(int(attrs.get('ret_type_id', 0)))} {function}({args})".replace("* ", "*")
 
@@ -307,7 +324,9 @@ class TracePipe:
 
     def __init__(self, tag: str, wait_for_pipe: float = 60.0) -> None:
         if not re.fullmatch(r"[A-Za-z0-9_]{4,32}", tag):
-            raise LabError(f"a trace_pipe tag is 4 to 32 letters, digits or _ (see hooks.marker()), not {tag!r}")
+            raise LabError(
+                _("a trace_pipe tag is 4 to 32 letters, digits or _ (see hooks.marker()), not {tag!r}", tag=tag)
+            )
         self.tag, self.wait_for_pipe = tag, wait_for_pipe
         self.lines: list[TraceLine] = []
         self._marks: set[str] = set()
@@ -317,7 +336,7 @@ class TracePipe:
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> TracePipe:
-        system.require_root("reading trace_pipe")
+        system.require_root(_("reading trace_pipe"))
         system.mount_pseudo_filesystems()  # tracefs, where no init system mounted it
         deadline = time.monotonic() + self.wait_for_pipe
         while True:
@@ -330,11 +349,17 @@ class TracePipe:
                     os.close(self._fd)
                     self._fd = -1
                 if exc.errno not in (errno.EBUSY, errno.EAGAIN, errno.EWOULDBLOCK):
-                    raise LabError(f"cannot read {TRACING / 'trace_pipe'}: {exc.strerror}") from None
+                    raise LabError(
+                        _("cannot read {path}: {error}", path=TRACING / "trace_pipe", error=exc.strerror)
+                    ) from None
                 if time.monotonic() > deadline:
                     raise LabError(
-                        f"{TRACING / 'trace_pipe'} stayed busy for {self.wait_for_pipe:.0f} s: another program "
-                        "reads it (a `cat trace_pipe` in a terminal?); stop it and run the cell again"
+                        _(
+                            "{path} stayed busy for {seconds:.0f} s: another program "
+                            "reads it (a `cat trace_pipe` in a terminal?); stop it and run the cell again",
+                            path=TRACING / "trace_pipe",
+                            seconds=self.wait_for_pipe,
+                        )
                     ) from None
                 time.sleep(0.05)
         self._thread = threading.Thread(target=self._read, name="ebpflab-trace_pipe", daemon=True)
@@ -377,7 +402,7 @@ class TracePipe:
             f.write(mark + "\n")
         with self._seen:
             if not self._seen.wait_for(lambda: any(ln.message == mark for ln in self.lines), timeout):
-                raise LabError(f"trace_pipe did not deliver a mark within {timeout:.0f} s")
+                raise LabError(_("trace_pipe did not deliver a mark within {timeout:.0f} s", timeout=timeout))
         return self.printed
 
     @property

@@ -36,6 +36,7 @@ from typing import Any
 
 from . import BPF_DIR, REPO, rings, xdp
 from .errors import CompileError, LabError, VerifierError
+from .messages import _
 from .netlab import Host, socket_if_nametoindex
 from .system import capture_stderr, require_root
 
@@ -60,7 +61,7 @@ class _Lib:
             lib = ctypes.CDLL(name, use_errno=True)
         except OSError:
             raise LabError(
-                "libbpf is not installed: run `make lab` (it installs libbpf1), or `apt-get install libbpf1`."
+                _("libbpf is not installed: run `make lab` (it installs libbpf1), or `apt-get install libbpf1`.")
             ) from None
         P, I, U, S = ctypes.c_void_p, ctypes.c_int, ctypes.c_uint32, ctypes.c_char_p  # noqa: E741 (C's int, beside P, U, S)
         for fn, res, args in [
@@ -131,19 +132,21 @@ def vmlinux_h() -> Path:
         return VMLINUX_H
     if not KERNEL_BTF.exists():
         raise LabError(
-            "this kernel has no BTF (/sys/kernel/btf/vmlinux): CO-RE programs need a kernel "
-            "built with CONFIG_DEBUG_INFO_BTF=y (Debian's kernels are)."
+            _(
+                "this kernel has no BTF (/sys/kernel/btf/vmlinux): CO-RE programs need a kernel "
+                "built with CONFIG_DEBUG_INFO_BTF=y (Debian's kernels are)."
+            )
         )
     # Debian installs it in /usr/sbin, which a PATH inherited from an ordinary user lacks.
     bpftool = shutil.which("bpftool") or shutil.which("bpftool", path="/usr/sbin:/sbin")
     if bpftool is None:
-        raise LabError("bpftool is not installed: run `make lab` (it installs bpftool).")
+        raise LabError(_("bpftool is not installed: run `make lab` (it installs bpftool)."))
     BUILD_DIR.mkdir(exist_ok=True)
     res = subprocess.run(
         [bpftool, "btf", "dump", "file", str(KERNEL_BTF), "format", "c"], capture_output=True, text=True
     )
     if res.returncode != 0:
-        raise LabError(f"bpftool could not dump the kernel's BTF: {res.stderr.strip()}")
+        raise LabError(_("bpftool could not dump the kernel's BTF: {error}", error=res.stderr.strip()))
     tmp = VMLINUX_H.with_suffix(".tmp")
     tmp.write_text(res.stdout)
     tmp.replace(VMLINUX_H)
@@ -154,7 +157,7 @@ def compile_object(source: Path, out: Path) -> Path:
     """Compile one ``.bpf.c`` file with clang into a CO-RE object (what `make` does for bpf/)."""
     clang = shutil.which("clang")
     if clang is None:
-        raise LabError("clang is not installed: run `make lab` (it installs clang and llvm).")
+        raise LabError(_("clang is not installed: run `make lab` (it installs clang and llvm)."))
     vmlinux_h()
     out.parent.mkdir(parents=True, exist_ok=True)
     res = subprocess.run(
@@ -163,7 +166,7 @@ def compile_object(source: Path, out: Path) -> Path:
         text=True,
     )
     if res.returncode != 0:
-        raise CompileError(f"{source.name} did not compile:", res.stderr)
+        raise CompileError(_("{file} did not compile:", file=source.name), res.stderr)
     return out
 
 
@@ -171,7 +174,7 @@ def resolve_object(source: str | Path) -> tuple[str, Path]:
     """(name, object) for a program in ``bpf/NAME.bpf.c``, for C text (compiled when stale), or a compiled ``.o``."""
     if isinstance(source, Path) and source.suffix == ".o":  # compiled elsewhere (a check's temporary directory)
         if not source.is_file():
-            raise LabError(f"no compiled object {source}")
+            raise LabError(_("no compiled object {path}", path=source))
         return source.name.removesuffix(".o").removesuffix(".bpf"), source
     text = str(source)
     if "\n" in text or "{" in text:  # C text from a notebook cell
@@ -190,7 +193,7 @@ def resolve_object(source: str | Path) -> tuple[str, Path]:
         compile_object(src, obj)
     if not obj.exists():
         known = ", ".join(sorted(p.name.removesuffix(".bpf.c") for p in BPF_DIR.glob("*.bpf.c")))
-        raise LabError(f"no CO-RE program {name!r}; programs in bpf/*.bpf.c: {known}")
+        raise LabError(_("no CO-RE program {name!r}; programs in bpf/*.bpf.c: {known}", name=name, known=known))
     return name, obj
 
 
@@ -212,13 +215,13 @@ class CoreMap:
     def __getitem__(self, key: int) -> int:
         value = ctypes.create_string_buffer(self.value_size)
         if lib().bpf_map_lookup_elem(self.fd, self._key(key), value) != 0:
-            raise LabError(f"map {self.name} has no key {key!r} ({_err()})")
+            raise LabError(_("map {map} has no key {key!r} ({error})", map=self.name, key=key, error=_err()))
         return int.from_bytes(value.raw, sys.byteorder)
 
     def __setitem__(self, key: int, value: int) -> None:
         buf = ctypes.create_string_buffer(int(value).to_bytes(self.value_size, sys.byteorder), self.value_size)
         if lib().bpf_map_update_elem(self.fd, self._key(key), buf, 0) != 0:
-            raise LabError(f"could not write key {key!r} of map {self.name}: {_err()}")
+            raise LabError(_("could not write key {key!r} of map {map}: {error}", key=key, map=self.name, error=_err()))
 
     def values(self) -> list[int]:
         """Every slot of an array map, in key order."""
@@ -253,12 +256,19 @@ class CoreProgram:
 
     def build(self) -> CoreProgram:
         """Compile if needed, open the object and write the knobs into its read-only globals."""
-        require_root("loading eBPF programs")
+        require_root(_("loading eBPF programs"))
         self.name, self.path = resolve_object(self.source)
         with capture_stderr() as cap:
             obj = lib().bpf_object__open_file(str(self.path).encode(), None)
         if not obj:
-            raise LabError(f"libbpf could not open {self.path.name}: {_err()} {cap.text.strip()}".strip())
+            raise LabError(
+                _(
+                    "libbpf could not open {file}: {error} {log}",
+                    file=self.path.name,
+                    error=_err(),
+                    log=cap.text.strip(),
+                ).strip()
+            )
         self.obj = obj
         if self.knobs:
             self._set_rodata(self.knobs)
@@ -273,7 +283,7 @@ class CoreProgram:
         """(map, {name: (offset, size)}, bytes) of the .rodata section, before load."""
         L = lib()
         if self.obj is None:
-            raise LabError("build the program first: use `with CoreProgram(...) as prog:`")
+            raise LabError(_("build the program first: use `with CoreProgram(...) as prog:`"))
         ptr = L.bpf_object__find_map_by_name(self.obj, b".rodata")
         btf = L.bpf_object__btf(self.obj)
         if not ptr or not btf:
@@ -295,26 +305,43 @@ class CoreProgram:
 
     def _set_rodata(self, knobs: Mapping[str, int]) -> None:
         if self.loaded:
-            raise LabError("read-only globals are fixed at load time: set knobs= before the program is loaded")
+            raise LabError(_("read-only globals are fixed at load time: set knobs= before the program is loaded"))
         ptr, layout, data = self._rodata()
         buf = bytearray(data)
         for name, value in knobs.items():
             if name not in layout:
-                known = ", ".join(layout) or "none"
-                raise LabError(f"{self.name} has no read-only global {name!r}; it has: {known}")
+                if not layout:
+                    raise LabError(
+                        _("{program} has no read-only global {name!r}; it has: none", program=self.name, name=name)
+                    )
+                raise LabError(
+                    _(
+                        "{program} has no read-only global {name!r}; it has: {known}",
+                        program=self.name,
+                        name=name,
+                        known=", ".join(layout),
+                    )
+                )
             off, size = layout[name]
             try:
                 buf[off : off + size] = int(value).to_bytes(size, sys.byteorder, signed=int(value) < 0)
             except (OverflowError, TypeError, ValueError):
-                raise LabError(f"{name} holds {size} bytes: {value!r} does not fit") from None
+                raise LabError(
+                    _("{name} holds {size} bytes: {value!r} does not fit", name=name, size=size, value=value)
+                ) from None
         raw = ctypes.create_string_buffer(bytes(buf), len(buf))
         if lib().bpf_map__set_initial_value(ptr, raw, len(buf)) != 0:
-            raise LabError(f"libbpf refused the new values of {', '.join(knobs)}: {_err()}")
+            raise LabError(_("libbpf refused the new values of {knobs}: {error}", knobs=", ".join(knobs), error=_err()))
 
     def load(self) -> CoreProgram:
         """Hand the object to the kernel: libbpf relocates it (CO-RE), creates maps, the verifier runs."""
         if self.closed:
-            raise LabError(f"{self.name} was destroyed when its `with` block ended: load it again in a new block")
+            raise LabError(
+                _(
+                    "{program} was destroyed when its `with` block ended: load it again in a new block",
+                    program=self.name,
+                )
+            )
         if self.obj is None:
             self.build()
         if self.loaded:
@@ -323,7 +350,11 @@ class CoreProgram:
             ret = lib().bpf_object__load(self.obj)
         self.log = cap.text
         if ret != 0:
-            raise VerifierError(f"libbpf could not load {self.name}: {_err(ret)}", cap.text, program=self.name)
+            raise VerifierError(
+                _("libbpf could not load {program}: {error}", program=self.name, error=_err(ret)),
+                cap.text,
+                program=self.name,
+            )
         self.loaded = True
         return self
 
@@ -332,7 +363,7 @@ class CoreProgram:
         func = func or self.name
         ptr = lib().bpf_object__find_program_by_name(self.obj, func.encode())
         if not ptr:
-            raise LabError(f"{self.name} has no program {func!r}")
+            raise LabError(_("{program} has no program {func!r}", program=self.name, func=func))
         return ptr
 
     def fd(self, func: str | None = None) -> int:
@@ -363,7 +394,11 @@ class CoreProgram:
         with capture_stderr() as cap:
             link = lib().bpf_program__attach(ptr)
         if not link:
-            raise LabError(f"could not attach {func or self.name}: {_err()} {cap.text.strip()}".strip())
+            raise LabError(
+                _(
+                    "could not attach {func}: {error} {log}", func=func or self.name, error=_err(), log=cap.text.strip()
+                ).strip()
+            )
         try:
             yield
         finally:
@@ -376,7 +411,7 @@ class CoreProgram:
         cb = _SAMPLE_FN(rings.sample_fn(on_record, errors))  # kept alive by this frame while libbpf may call it
         rb = lib().ring_buffer__new(self[name].fd, cb, None, None)
         if not rb:
-            raise LabError(f"libbpf could not open ring buffer {name}: {_err()}")
+            raise LabError(_("libbpf could not open ring buffer {name}: {error}", name=name, error=_err()))
         try:
             with rings.polled(
                 name,
@@ -392,7 +427,7 @@ class CoreProgram:
         self.load()
         ptr = lib().bpf_object__find_map_by_name(self.obj, name.encode())
         if not ptr:
-            raise LabError(f"{self.name} has no map named {name!r}")
+            raise LabError(_("{program} has no map named {name!r}", program=self.name, name=name))
         return CoreMap(name, ptr)
 
     def close(self) -> None:
@@ -407,7 +442,7 @@ class CoreProgram:
 # --- the proof that no headers are needed ------------------------------------------------------
 def without_headers(code: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run Python ``code`` as root in a new mount namespace where /lib/modules and /usr/src are empty."""
-    require_root("hiding the kernel headers in a mount namespace")
+    require_root(_("hiding the kernel headers in a mount namespace"))
     script = 'mount -t tmpfs none /lib/modules && mount -t tmpfs none /usr/src && exec "$@"'
     try:
         return subprocess.run(
@@ -419,5 +454,5 @@ def without_headers(code: str, timeout: float = 120) -> subprocess.CompletedProc
         )
     except subprocess.TimeoutExpired:
         raise LabError(
-            f"the program in the header-less mount namespace did not finish within {timeout:.0f} s"
+            _("the program in the header-less mount namespace did not finish within {timeout:.0f} s", timeout=timeout)
         ) from None

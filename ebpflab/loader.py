@@ -38,6 +38,7 @@ from typing import Any
 
 from . import BPF_DIR, attach, rings, xdp
 from .errors import CompileError, LabError, VerifierError
+from .messages import _
 from .netlab import Host
 from .system import call_bcc, headers, import_bcc, require_root
 from .verifierlog import explain
@@ -64,7 +65,7 @@ def resolve_source(source: str | Path) -> tuple[str, str, Path | None]:
             if c.is_file():
                 return c.stem, inline_c_includes(c.read_text(), c.parent), c
         known = ", ".join(sorted(p.stem for p in BPF_DIR.glob("*.c")))
-        raise LabError(f"no BPF program {str(source)!r}; programs in bpf/: {known}")
+        raise LabError(_("no BPF program {name!r}; programs in bpf/: {known}", name=str(source), known=known))
     return "<text>", str(source), None
 
 
@@ -85,7 +86,7 @@ def defines_to_cflags(defines: Mapping[str, Any] | None) -> list[str]:
     flags = []
     for name, value in (defines or {}).items():
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise LabError(f"{name!r} is not a valid C macro name")
+            raise LabError(_("{name!r} is not a valid C macro name", name=name))
         if isinstance(value, bool):
             value = int(value)
         flags.append(f"-D{name}={value}")
@@ -121,7 +122,7 @@ class Program:
 
     def build(self) -> Program:
         """Compile the C program to eBPF bytecode (no kernel involved yet)."""
-        require_root("compiling and loading eBPF programs")
+        require_root(_("compiling and loading eBPF programs"))
         bcc = import_bcc()
         where = (
             str(self.path.relative_to(BPF_DIR.parent))
@@ -134,18 +135,32 @@ class Program:
         if res.error is not None:
             refused = re.search(r"could not open bpf map: (\S+?), error: (.+)", res.log)
             if refused:  # clang was done: the kernel would not make a map of the size asked for
-                sizes = ", ".join(f"{k}={v}" for k, v in self.defines.items() if isinstance(v, int)) or "its defaults"
+                sizes = ", ".join(f"{k}={v}" for k, v in self.defines.items() if isinstance(v, int)) or _(
+                    "its defaults"
+                )
                 raise LabError(
-                    f"{where} compiled, but the kernel refused to create its map {refused.group(1)!r} "
-                    f"({refused.group(2).strip()}) with the sizes asked for ({sizes})."
+                    _(
+                        "{where} compiled, but the kernel refused to create its map {map!r} "
+                        "({error}) with the sizes asked for ({sizes}).",
+                        where=where,
+                        map=refused.group(1),
+                        error=refused.group(2).strip(),
+                        sizes=sizes,
+                    )
                 ) from None
             if "Failed to compile" not in str(res.error):
                 # BCC attaches kprobe__/tracepoint__-named functions itself while building.
-                raise LabError(f"{where} compiled, but BCC could not attach it: {res.error}") from None
+                raise LabError(
+                    _("{where} compiled, but BCC could not attach it: {error}", where=where, error=res.error)
+                ) from None
             if headers()[0] is None:  # BCC compiles against this kernel's headers (lab 11 shows CO-RE does not)
-                raise CompileError(f"BCC cannot compile {where}: {headers()[1]}.", "") from None
+                raise CompileError(_("BCC cannot compile {where}: {why}.", where=where, why=headers()[1]), "") from None
             out = _clean_clang(res.log) or str(res.error)
-            raise CompileError(f"{where} did not compile{_stack_hint(out)}:", out) from None
+            if _stack_hint(out):
+                raise CompileError(
+                    _("{where} did not compile; a BPF program has at most 512 bytes of stack:", where=where), out
+                ) from None
+            raise CompileError(_("{where} did not compile:", where=where), out) from None
         self.bpf, self.warnings = res.value, res.log
         return self
 
@@ -173,14 +188,26 @@ class Program:
         func = func or self.name
         kind = PROG_TYPES.get(prog_type.lower())
         if kind is None:
-            raise LabError(f"unknown program type {prog_type!r}; known: {', '.join(PROG_TYPES)}")
+            raise LabError(
+                _(
+                    "unknown program type {prog_type!r}; known: {known}",
+                    prog_type=prog_type,
+                    known=", ".join(PROG_TYPES),
+                )
+            )
         res = call_bcc(self.bpf.load_func, func.encode(), getattr(bcc.BPF, kind))
         self.log = res.log
         if res.error is not None:
             if "Unknown program" in str(res.error):
-                raise LabError(f"{self.name} has no function {func!r}") from None
+                raise LabError(_("{program} has no function {func!r}", program=self.name, func=func)) from None
             raise VerifierError(
-                f"the verifier rejected {func}() from {self.name}: {res.error}{_why(res.log, self.text)}",
+                _(
+                    "the verifier rejected {func}() from {program}: {error}",
+                    func=func,
+                    program=self.name,
+                    error=res.error,
+                )
+                + _why(res.log, self.text),
                 res.log,
                 program=self.name,
                 func=func,
@@ -201,14 +228,14 @@ class Program:
         wanted = {d: f for d, f in (("ingress", ingress), ("egress", egress)) if f}
         if not wanted:
             raise LabError(
-                "say which function goes on ingress and/or egress, e.g. prog.tc(host, egress='tc_count_egress')"
+                _("say which function goes on ingress and/or egress, e.g. prog.tc(host, egress='tc_count_egress')")
             )
         return attach.tc_attached({d: self._function(f, "tc") for d, f in wanted.items()}, host)
 
     def tracepoint(self, tp: str, func: str | None = None) -> AbstractContextManager[Any]:
         """Run ``func`` (by default TRACEPOINT_PROBE's function) at tracepoint ``category:event`` for the block."""
         if tp.count(":") != 1:
-            raise LabError(f"name a tracepoint as category:event (e.g. sock:inet_sock_set_state), not {tp!r}")
+            raise LabError(_("name a tracepoint as category:event (e.g. sock:inet_sock_set_state), not {tp!r}", tp=tp))
         fn = self._function(func or "tracepoint__" + tp.replace(":", "__"), "tracepoint")
         return attach.tracepoint_attached(self.bpf, fn, tp)
 
@@ -235,11 +262,11 @@ class Program:
     # --- maps ---------------------------------------------------------------------------
     def __getitem__(self, name: str) -> Any:
         if self.bpf is None:
-            raise LabError(f"{self.name} is not built yet: use `with Program(...) as prog:`")
+            raise LabError(_("{program} is not built yet: use `with Program(...) as prog:`", program=self.name))
         try:
             return self.bpf[name.encode()]
         except KeyError:
-            raise LabError(f"{self.name} has no map named {name!r}") from None
+            raise LabError(_("{program} has no map named {name!r}", program=self.name, name=name)) from None
 
     def disassemble(self, func: str | None = None, prog_type: str = "xdp") -> str:
         """The eBPF bytecode of ``func`` as text (what the kernel will verify)."""
@@ -256,7 +283,9 @@ class Program:
         prog_id = str(xdp.prog_id(self.fd(func, prog_type)))
         res = subprocess.run(["bpftool", "prog", "dump", "xlated", "id", prog_id], capture_output=True, text=True)
         if res.returncode != 0:
-            raise LabError(f"bpftool could not dump program {prog_id}: {res.stderr.strip() or 'is bpftool installed?'}")
+            if not res.stderr.strip():
+                raise LabError(_("bpftool could not dump program {id}: is bpftool installed?", id=prog_id))
+            raise LabError(_("bpftool could not dump program {id}: {error}", id=prog_id, error=res.stderr.strip()))
         return res.stdout
 
 
@@ -275,7 +304,9 @@ def compile_timeout() -> float:
     except ValueError:
         seconds = math.nan
     if not 1 <= seconds <= 3600:  # NaN fails too
-        raise LabError(f"EBPFLAB_COMPILE_TIMEOUT must be a number of seconds from 1 to 3600, not {value!r}")
+        raise LabError(
+            _("EBPFLAB_COMPILE_TIMEOUT must be a number of seconds from 1 to 3600, not {value!r}", value=value)
+        )
     return seconds
 
 
@@ -296,12 +327,24 @@ def _survives_compiling(text: str, cflags: list[str]) -> None:
             cwd=str(BPF_DIR.parent),
         )
     except subprocess.TimeoutExpired:
-        raise CompileError(f"clang did not finish compiling this program within {limit:g} seconds.", "") from None
+        raise CompileError(
+            _("clang did not finish compiling this program within {limit:g} seconds.", limit=limit), ""
+        ) from None
     if run.returncode != 0 and "Traceback" not in run.stderr:  # a Python error is left to build() to report
         out = run.stderr.strip()[-2000:]
+        if _stack_hint(out):
+            raise CompileError(
+                _(
+                    "clang stopped the whole process while compiling this program (it would have taken "
+                    "the notebook's kernel with it); a BPF program has at most 512 bytes of stack:"
+                ),
+                out,
+            )
         raise CompileError(
-            "clang stopped the whole process while compiling this program (it would have taken "
-            f"the notebook's kernel with it){_stack_hint(out)}:",
+            _(
+                "clang stopped the whole process while compiling this program (it would have taken "
+                "the notebook's kernel with it):"
+            ),
             out,
         )
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from . import bpfcall, system
 from .errors import LabError
+from .messages import _
 
 PIN_ROOT = Path("/sys/fs/bpf/ebpflab")  # every lab's pins, a folder per owner tag
 
@@ -35,7 +36,7 @@ def ipv4_key(addr: str) -> int:
     try:
         packed = ipaddress.IPv4Address(addr).packed
     except ValueError:
-        raise LabError(f"{addr!r} is not an IPv4 address") from None
+        raise LabError(_("{addr!r} is not an IPv4 address", addr=addr)) from None
     return struct.unpack("=I", packed)[0]
 
 
@@ -47,7 +48,7 @@ def ipv4_of(key: Any) -> str:
 def top(table: Any, n: int = 10, by: str = "bytes") -> list[tuple[str, int, int]]:
     """The ``n`` biggest talkers of a map ``__be32 -> {packets, bytes}``: (address, packets, bytes)."""
     if by not in ("bytes", "packets"):
-        raise LabError(f"top() ranks by 'bytes' or 'packets', not {by!r}")
+        raise LabError(_("top() ranks by 'bytes' or 'packets', not {by!r}", by=by))
     rows = [(ipv4_of(k), v.packets, v.bytes) for k, v in table.items()]
     rows.sort(key=lambda r: r[2] if by == "bytes" else r[1], reverse=True)
     return rows[:n]
@@ -62,16 +63,20 @@ def pin_dir() -> Path:
 def pinned(table: Any, name: str) -> Iterator[Path]:
     """Pin a BCC map as ``/sys/fs/bpf/ebpflab/<pid>_<start>/<name>`` for the block, then unpin it."""
     if not name or "/" in name or name.startswith("."):
-        raise LabError(f"{name!r} is not a plain file name for a pin")
+        raise LabError(_("{name!r} is not a plain file name for a pin", name=name))
     if not os.path.ismount("/sys/fs/bpf"):
-        raise LabError("the bpf file system is not mounted on /sys/fs/bpf: run `make lab` (scripts/setup.sh mounts it)")
+        raise LabError(
+            _("the bpf file system is not mounted on /sys/fs/bpf: run `make lab` (scripts/setup.sh mounts it)")
+        )
     folder = pin_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     try:
         bpfcall.obj_pin(table.map_fd, str(path))
     except OSError as exc:
-        raise LabError(f"could not pin map {name} at {path}: {exc.strerror}") from None
+        raise LabError(
+            _("could not pin map {name} at {path}: {error}", name=name, path=path, error=exc.strerror)
+        ) from None
     try:
         yield path
     finally:
@@ -86,13 +91,13 @@ def bpftool(*args: str) -> Any:
         (p for p in ("/usr/sbin/bpftool", "/sbin/bpftool") if os.path.exists(p)), None
     )
     if exe is None:
-        raise LabError("bpftool is not installed: run `make lab` (scripts/setup.sh installs it)")
+        raise LabError(_("bpftool is not installed: run `make lab` (scripts/setup.sh installs it)"))
     res = subprocess.run([exe, "-j", *args], capture_output=True, text=True, timeout=30)
     if res.returncode != 0:
         msg = res.stderr.strip() or res.stdout.strip()
         with suppress(ValueError, KeyError, TypeError):
             msg = json.loads(res.stdout)["error"]
-        raise LabError(f"`bpftool {' '.join(args)}` failed: {msg}")
+        raise LabError(_("`{command}` failed: {error}", command="bpftool " + " ".join(args), error=msg))
     return json.loads(res.stdout) if res.stdout.strip() else None
 
 

@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .errors import LabError
+from .messages import _
 
 
 def sample_fn(on_record: Callable[[bytes], Any], errors: list[Exception]) -> Callable[[Any, Any, int], int]:
@@ -63,4 +64,4 @@ def polled(name: str, poll: Callable[[], Any], consume: Callable[[], Any], error
         t.join()
         consume()  # what arrived after the last poll
     if errors:
-        raise LabError(f"the ring buffer callback failed: {errors[0]!r}")
+        raise LabError(_("the ring buffer callback failed: {error!r}", error=errors[0]))

@@ -28,12 +28,15 @@ from typing import Any
 from . import BPF_DIR, LABS_DIR, btf, maps
 from .errors import LabError
 from .loader import Program
+from .messages import N_, _
 from .netlab import LabNet
 
 KINDS = {"exec": 1, "open": 2, "connect": 3, "exit": 4}
 KIND_NAMES = {v: k for k, v in KINDS.items()}
 ACTIONS = {"log": 1, "kill": 2}
 ACTION_NAMES = {0: "", 1: "logged", 2: "killed"}
+# how tree() marks an exec the policy acted on, one sentence per action
+ACTION_MARKS = {"logged": N_("✘ logged (rule {rule})"), "killed": N_("✘ killed (rule {rule})")}
 POLICY_KINDS = ("exec", "open")
 PATH_LEN = 128
 STATS = ("generated", "delivered", "lost", "policy_hits")
@@ -63,7 +66,7 @@ def lsm_denied(path: str, netns: Any = 0) -> Iterator[Program]:
     """Deny exec of ``path`` (exactly) with -EPERM through BPF LSM, for the block; where the doctor offers it."""
     raw = path.encode()
     if not path or len(raw) >= PATH_LEN:
-        raise LabError(f"an exec path must be 1..{PATH_LEN - 1} bytes")
+        raise LabError(_("an exec path must be 1..{max} bytes", max=PATH_LEN - 1))
     with Program("sec_lsm_exec", lsm_defines()) as prog:
         key = prog["deny"].Key()
         key.netns = netns_inode(netns) if netns else 0
@@ -82,7 +85,7 @@ def netns_inode(where: Any) -> int:
             return os.stat(path).st_ino
         except OSError:
             pass
-    raise LabError(f"no network namespace {name!r} (not in /run/netns)")
+    raise LabError(_("no network namespace {name!r} (not in /run/netns)", name=name))
 
 
 @dataclass
@@ -144,13 +147,22 @@ class Rule:
 def rule_key(prog: Program, kind: str, path: str, netns: int = 0) -> Any:
     """The LPM-trie key of a rule: (kind, netns, path) and how many of its bits must match."""
     if kind not in POLICY_KINDS:
-        raise LabError(f"unknown kind {kind!r} for a policy rule; use one of: {', '.join(POLICY_KINDS)}")
+        raise LabError(
+            _("unknown kind {kind!r} for a policy rule; use one of: {known}", kind=kind, known=", ".join(POLICY_KINDS))
+        )
     if not isinstance(path, str) or not path.strip("*"):
-        raise LabError("a policy rule needs a path, e.g. '/bin/sh' or '/etc/*' (empty paths match nothing)")
+        raise LabError(_("a policy rule needs a path, e.g. '/bin/sh' or '/etc/*' (empty paths match nothing)"))
     prefix = path.endswith("*")
     raw = path.rstrip("*").encode() + (b"" if prefix else b"\0")  # an exact rule includes the final zero byte
     if len(raw) > PATH_LEN:
-        raise LabError(f"path {path[:40]!r}… is {len(raw)} bytes; the policy map holds at most {PATH_LEN - 1}")
+        raise LabError(
+            _(
+                "path {path!r}… is {size} bytes; the policy map holds at most {max}",
+                path=path[:40],
+                size=len(raw),
+                max=PATH_LEN - 1,
+            )
+        )
     key = prog["policy"].Key()
     key.prefixlen = 64 + 8 * len(raw)
     key.kind, key.netns = KINDS[kind], netns
@@ -221,7 +233,7 @@ class ProcessMonitor:
     def deny(self, kind: str, path: str, netns: Any = 0, action: str = "kill") -> Rule:
         """Add a policy entry: the kernel acts (``kill`` or ``log``) when a process does ``kind`` on ``path``."""
         if action not in ACTIONS:
-            raise LabError(f"unknown action {action!r}; use one of: {', '.join(ACTIONS)}")
+            raise LabError(_("unknown action {action!r}; use one of: {known}", action=action, known=", ".join(ACTIONS)))
         ns = netns_inode(netns) if netns else 0
         key = rule_key(self.prog, kind, path, ns)
         rule = Rule(kind, path, ns, action, next(self._ids))
@@ -275,9 +287,9 @@ class ProcessMonitor:
 def _check_watch(netns: Any = 0, comm: str = "", kinds: Iterable[str] = (), prefix: str = "") -> None:
     bad = [k for k in kinds if k not in KINDS]
     if bad:
-        raise LabError(f"unknown kind {bad[0]!r}; use any of: {', '.join(KINDS)}")
+        raise LabError(_("unknown kind {kind!r}; use any of: {known}", kind=bad[0], known=", ".join(KINDS)))
     if len(comm.encode()) > 15 or len(prefix.encode()) > 64:
-        raise LabError("comm is at most 15 bytes and a path prefix at most 64")
+        raise LabError(_("comm is at most 15 bytes and a path prefix at most 64"))
     if netns:
         netns_inode(netns)
 
@@ -300,10 +312,12 @@ class WebApp:
                 return self
             except LabError:
                 if self.proc.poll() is not None:
-                    raise LabError(f"the web app stopped: {self.proc.stderr.read().decode().strip()}") from None
+                    raise LabError(
+                        _("the web app stopped: {error}", error=self.proc.stderr.read().decode().strip())
+                    ) from None
                 time.sleep(0.1)
         self.__exit__()
-        raise LabError("the web app did not answer within 10 s")
+        raise LabError(_("the web app did not answer within 10 s"))
 
     def __exit__(self, *exc: Any) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -330,7 +344,7 @@ class WebApp:
         try:
             return self.net.call(client, request)
         except (OSError, http.client.HTTPException) as exc:
-            raise LabError(f"GET {path} failed: {exc}") from None
+            raise LabError(_("GET {path} failed: {error}", path=path, error=exc)) from None
 
     def calc(self, expr: str) -> tuple[int, str]:
         """A request to the buggy endpoint: ``/calc?expr=...``."""
@@ -356,7 +370,12 @@ def tree(events: Iterable[Event], root: int | None = None) -> str:
 
     def walk(pid: int, depth: int) -> None:
         for e in sorted(children.get(pid, []), key=lambda e: e.ns):
-            mark = f"   ✘ {e.action} (rule {e.rule})" if e.action else ""
+            mark = ""
+            if e.action:
+                said = ACTION_MARKS.get(e.action)
+                mark = "   " + (
+                    _(said, rule=e.rule) if said else _("✘ {action} (rule {rule})", action=e.action, rule=e.rule)
+                )
             lines.append(f"{'   ' * depth}└─ {e.pid} {e.comm:<10} {e.path}{mark}")
             if depth < 8:
                 walk(e.pid, depth + 1)
@@ -378,7 +397,7 @@ def table(events: Iterable[Event], limit: int = 20) -> str:
             f"{e.netns:>10}  {e.path}{'  ← ' + e.action if e.action else ''}"
         )
     if len(evs) > limit:
-        rows.append(f"… {len(evs) - limit} more")
+        rows.append(_("… {count} more", count=len(evs) - limit))
     return "\n".join(rows)
 
 
@@ -392,19 +411,22 @@ def kill_times(events: Iterable[Event]) -> list[float]:
 # --- `ebpflab events` --------------------------------------------------------------------------
 def add_arguments(p: Any) -> None:
     """Options of ``ebpflab events``."""
-    p.add_argument("--netns", default="", help="only this network namespace (a name in /run/netns, or its inode)")
-    p.add_argument("--comm", default="", help="only processes whose name starts with this")
+    p.add_argument("--netns", default="", help=_("only this network namespace (a name in /run/netns, or its inode)"))
+    p.add_argument("--comm", default="", help=_("only processes whose name starts with this"))
     p.add_argument(
-        "--kind", action="append", default=[], help=f"only these kinds ({', '.join(KINDS)}); repeat or comma-separate"
+        "--kind",
+        action="append",
+        default=[],
+        help=_("only these kinds ({kinds}); repeat or comma-separate", kinds=", ".join(KINDS)),
     )
-    p.add_argument("--path", default="", help="only events whose file or program starts with this (up to 64 bytes)")
+    p.add_argument("--path", default="", help=_("only events whose file or program starts with this (up to 64 bytes)"))
     from .cmdline import bounded_int
 
     p.add_argument(
         "--count",
-        type=bounded_int("event count", 0, 2**31 - 1),
+        type=bounded_int(_("event count"), 0, 2**31 - 1),
         default=0,
-        help="stop after this many events (default: until Ctrl-C)",
+        help=_("stop after this many events (default: until Ctrl-C)"),
     )
 
 
@@ -419,7 +441,7 @@ def main(args: Any) -> int:
     kinds = [k for arg in args.kind for k in arg.split(",") if k]
     netns = int(args.netns) if str(args.netns).isdigit() else args.netns
     if args.count < 0:
-        raise LabError("--count must be 0 (no limit) or more")
+        raise LabError(_("--count must be 0 (no limit) or more"))
     done = threading.Event()
     printed, piped = [0], threading.Event()
 
@@ -440,7 +462,7 @@ def main(args: Any) -> int:
         on_event=show, keep_events=False, watch={"netns": netns, "comm": args.comm, "kinds": kinds, "prefix": args.path}
     )
     with mon:
-        print("ebpflab events: watching (Ctrl-C stops)", file=sys.stderr, flush=True)
+        print(_("ebpflab events: watching (Ctrl-C stops)"), file=sys.stderr, flush=True)
         try:
             while not done.wait(0.2):
                 pass
@@ -450,5 +472,12 @@ def main(args: Any) -> int:
     if piped.is_set():
         quiet_stdout()  # what Python flushes at exit would meet the closed pipe again
         return 0
-    print(f"ebpflab events: {c['generated']} generated, {c['delivered']} delivered", file=sys.stderr)
+    print(
+        _(
+            "ebpflab events: {generated} generated, {delivered} delivered",
+            generated=c["generated"],
+            delivered=c["delivered"],
+        ),
+        file=sys.stderr,
+    )
     return 0

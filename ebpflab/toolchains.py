@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import REPO
 from .errors import LabError
+from .messages import _
 
 _CHILD = {  # what each child imports, then what it does once imported
     "bcc": ("from ebpflab.loader import Program as P", "with P('{name}') as p: p.load()"),
@@ -50,7 +51,7 @@ class Startup:
 def startup(engine: str, name: str = "xdp_count", timeout: float = 120) -> Startup:
     """Load ``name`` once with ``engine`` ("bcc", "libbpf" or "python" for the bare interpreter) in a child."""
     if engine not in _CHILD:
-        raise LabError(f"unknown engine {engine!r}; use one of {', '.join(_CHILD)}")
+        raise LabError(_("unknown engine {engine!r}; use one of {known}", engine=engine, known=", ".join(_CHILD)))
     imports, work = _CHILD[engine]
     code = _TIMED.format(imports=imports, work=work.format(name=name))
     try:
@@ -58,9 +59,18 @@ def startup(engine: str, name: str = "xdp_count", timeout: float = 120) -> Start
             [sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, cwd=str(REPO)
         )
     except subprocess.TimeoutExpired:
-        raise LabError(f"loading {name} with {engine} took more than {timeout:.0f} s") from None
+        raise LabError(
+            _("loading {name} with {engine} took more than {timeout:.0f} s", name=name, engine=engine, timeout=timeout)
+        ) from None
     if run.returncode != 0:
-        raise LabError(f"loading {name} with {engine} failed: {run.stderr.strip().splitlines()[-1:]}")
+        raise LabError(
+            _(
+                "loading {name} with {engine} failed: {error}",
+                name=name,
+                engine=engine,
+                error=run.stderr.strip().splitlines()[-1:],
+            )
+        )
     res = json.loads(run.stdout.strip().splitlines()[-1])
     return Startup(engine, res["import"], res["load"], res["max_rss_kib"] / 1024)
 

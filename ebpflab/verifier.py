@@ -23,6 +23,7 @@ from typing import Any
 from . import BPF_DIR, bpfcall
 from .errors import LabError, VerifierError
 from .loader import Program, resolve_source
+from .messages import N_, _
 from .system import import_bcc
 from .verifierlog import INSN_RE, SOURCE_RE, STATS_RE, Explanation, explain, line_map, source_line
 
@@ -48,12 +49,21 @@ class Verdict:
     @property
     def verdict(self) -> str:
         """One line: accepted/rejected and the verifier's effort."""
-        effort = (
-            f"{self.insns} instructions processed, {self.states} states"
-            if self.insns is not None
-            else "no figures in the log"
+        fields: dict[str, object] = {"func": self.func, "program": self.name, "prog_type": self.prog_type}
+        if self.insns is None:
+            if self.accepted:
+                return _("{func}() from {program}: ACCEPTED as {prog_type} (no figures in the log)", **fields)
+            return _("{func}() from {program}: REJECTED as {prog_type} (no figures in the log)", **fields)
+        fields.update(insns=self.insns, states=self.states)
+        if self.accepted:
+            return _(
+                "{func}() from {program}: ACCEPTED as {prog_type} ({insns} instructions processed, {states} states)",
+                **fields,
+            )
+        return _(
+            "{func}() from {program}: REJECTED as {prog_type} ({insns} instructions processed, {states} states)",
+            **fields,
         )
-        return f"{self.func}() from {self.name}: {'ACCEPTED' if self.accepted else 'REJECTED'} as {self.prog_type} ({effort})"
 
     def annotated_log(self, last: int = 60) -> str:
         """The log's last lines as HTML: C lines in blue, the failing instruction and message in red."""
@@ -61,9 +71,12 @@ class Verdict:
         skipped = max(0, len(lines) - last)
         exp, out = self.explanation, []
         if skipped:
-            out.append(
-                f"<span style='color:#888'>... {skipped} earlier lines (the whole log: <code>print(result.log)</code> on the value <code>verifier.verify()</code> returned)</span>"
+            earlier = _(
+                "... {skipped} earlier lines (the whole log: <code>print(result.log)</code> on the value "
+                "<code>verifier.verify()</code> returned)",
+                skipped=skipped,
             )
+            out.append(f"<span style='color:#888'>{earlier}</span>")
         annotated = any(SOURCE_RE.match(ln) for ln in lines)
         shown = None
         for ln in lines[skipped:]:
@@ -72,7 +85,8 @@ class Verdict:
             if not annotated and im and int(im[1]) in self.lines_of and self.lines_of[int(im[1])] != shown:
                 shown = self.lines_of[int(im[1])]  # the log lost its C lines: add them from the compiler
                 line, text = source_line(shown[1], shown[0], self.source)
-                out.append(f"<span style='color:#1f5fbf'>; {html.escape(text)}  [line {line}]</span>")
+                where = _("; {code}  [line {line}]", code=html.escape(text), line=line)
+                out.append(f"<span style='color:#1f5fbf'>{where}</span>")
             if SOURCE_RE.match(ln):
                 out.append(f"<span style='color:#1f5fbf'>{esc}</span>")
             elif ln.strip() == exp.message or (exp.category == "unknown" and ln in exp.tail):
@@ -116,7 +130,10 @@ def verify(
     flags = {1: bcc.DEBUG_BPF, 2: bcc.DEBUG_BPF_REGISTER_STATE}
     if log_level not in flags:
         raise LabError(
-            f"log_level must be 1 (the failing path) or 2 (every instruction with register states), not {log_level!r}"
+            _(
+                "log_level must be 1 (the failing path) or 2 (every instruction with register states), not {log_level!r}",
+                log_level=log_level,
+            )
         )
     name, text, _path = resolve_source(source_or_path)
     func = func or _default_func(name)
@@ -167,11 +184,12 @@ class Pair:
     @property
     def label(self) -> str:
         """What the broken version's header says the kernel does with it, in words."""
-        return {
-            "rejected": "rejected",
-            "accepted": "accepted by every kernel",
-            "root-accepted": "rejected for unprivileged loaders; recent kernels accept it from root",
-        }.get(self.expect, self.expect)
+        said = {
+            "rejected": N_("rejected"),
+            "accepted": N_("accepted by every kernel"),
+            "root-accepted": N_("rejected for unprivileged loaders; recent kernels accept it from root"),
+        }.get(self.expect)
+        return _(said) if said else self.expect
 
     def as_labelled(self, broken: Verdict) -> bool:
         """True when the kernel's verdict on the broken version matches the header's Expect line.
@@ -208,7 +226,7 @@ def gallery() -> list[Pair]:
     pairs = []
     for broken in sorted(GALLERY_DIR.glob("*.broken.c")):
         stem = broken.name[: -len(".broken.c")]
-        number, _, name = stem.partition("_")
+        number, _sep, name = stem.partition("_")
         meta = _header(broken)
         pairs.append(
             Pair(
@@ -230,7 +248,8 @@ def pair(key: str | int) -> Pair:
     for p in gallery():
         if str(key).zfill(2) == p.number or key == p.name or key == f"{p.number}_{p.name}":
             return p
-    raise LabError(f"no gallery pair {key!r}; pairs: {', '.join(p.number + '_' + p.name for p in gallery())}")
+    known = ", ".join(p.number + "_" + p.name for p in gallery())
+    raise LabError(_("no gallery pair {key!r}; pairs: {known}", key=key, known=known))
 
 
 def unprivileged_loading() -> str:
@@ -238,12 +257,13 @@ def unprivileged_loading() -> str:
     try:
         mode = Path("/proc/sys/kernel/unprivileged_bpf_disabled").read_text().strip()
     except OSError:
-        return "This kernel does not say whether unprivileged BPF is allowed."
+        return _("This kernel does not say whether unprivileged BPF is allowed.")
     if mode == "0":
-        return "Unprivileged users may load some programs here (unprivileged_bpf_disabled=0)."
-    return (
-        f"Unprivileged users cannot load any program here (unprivileged_bpf_disabled={mode}): "
-        "the gallery shows what a privileged loader (root) gets."
+        return _("Unprivileged users may load some programs here (unprivileged_bpf_disabled=0).")
+    return _(
+        "Unprivileged users cannot load any program here (unprivileged_bpf_disabled={mode}): "
+        "the gallery shows what a privileged loader (root) gets.",
+        mode=mode,
     )
 
 
@@ -277,15 +297,17 @@ def unprivileged_attempt() -> str:
     try:
         run = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"Could not run a process as user nobody to try ({exc})."
+        return _("Could not run a process as user nobody to try ({error}).", error=exc)
     said = (run.stdout.strip() or run.stderr.strip()).splitlines()
-    answer = said[-1] if said else "no answer"
+    answer = said[-1] if said else _("no answer")
     if answer == "loaded":
-        return (
+        return _(
             "As user nobody without capabilities, a 2-instruction socket filter loads: unprivileged rules apply here, "
             "to socket filters only (XDP always needs CAP_BPF and CAP_NET_ADMIN)."
         )
-    return f"As user nobody without capabilities, even a 2-instruction socket filter is refused: {answer}."
+    return _(
+        "As user nobody without capabilities, even a 2-instruction socket filter is refused: {answer}.", answer=answer
+    )
 
 
 def show(key: str | int, fixed: bool = False, log_level: int = 1) -> Verdict:
@@ -306,8 +328,8 @@ def picker(log_level: int = 1) -> Any:
     from .plots import headless
 
     pairs = gallery()
-    choose = w.Dropdown(options=[(p.title, p.number) for p in pairs], description="program")
-    toggle = w.ToggleButton(value=False, description="show the fix", icon="wrench")
+    choose = w.Dropdown(options=[(p.title, p.number) for p in pairs], description=_("program"))
+    toggle = w.ToggleButton(value=False, description=_("show the fix"), icon="wrench")
     out = w.Output()
 
     def page() -> str:
@@ -316,11 +338,14 @@ def picker(log_level: int = 1) -> Any:
         res = verify(path, prog_type=p.prog_type, log_level=2 if toggle.value else log_level)
         return (
             f"<h4>{html.escape(p.title)}: {html.escape(p.rule)}</h4>"
-            f"<p>Labelled: broken version <b>{html.escape(p.label)}</b>; fixed version accepted.</p>"
-            f"<pre style='font-size:85%'>{html.escape(path.read_text())}</pre>" + res._repr_html_()
+            + "<p>"
+            + _("Labelled: broken version <b>{label}</b>; fixed version accepted.", label=html.escape(p.label))
+            + "</p>"
+            + f"<pre style='font-size:85%'>{html.escape(path.read_text())}</pre>"
+            + res._repr_html_()
         )
 
-    def render(*_: Any) -> None:
+    def render(*_changed: Any) -> None:
         try:
             text = page()
         except LabError as exc:  # a widget callback has no cell to show the error in
@@ -338,13 +363,13 @@ def picker(log_level: int = 1) -> Any:
         value=1,
         min=1,
         max=len(pairs),
-        description="or no.",
+        description=_("or no."),
         layout=w.Layout(width="9em"),
         style={"description_width": "initial"},
     )
     number.observe(lambda ch: setattr(choose, "index", ch["new"] - 1), names="value")
     choose.observe(lambda ch: setattr(number, "value", ch["new"] + 1), names="index")
-    hint = w.HTML("<span style='color:#555'>keyboard: click the number, then ↑ ↓</span>")
+    hint = w.HTML("<span style='color:#555'>" + _("keyboard: click the number, then ↑ ↓") + "</span>")
     choose.observe(render, names="value")
     toggle.observe(render, names="value")
     render()

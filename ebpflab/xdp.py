@@ -22,6 +22,7 @@ from typing import Any
 
 from . import system
 from .errors import LabError
+from .messages import _
 from .netlab import Host, link_info, netns
 
 XDP_MODES = {"generic": 1 << 1, "native": 1 << 2, "offload": 1 << 3}
@@ -39,7 +40,7 @@ def where(host_or_iface: Host | str, ns: str | None = None) -> tuple[str, str | 
     """(interface, namespace, label) for a lab host's eth0, or for interface ``host_or_iface`` in ``ns``."""
     if isinstance(host_or_iface, Host):
         return host_or_iface.iface, host_or_iface.netns, f"{host_or_iface.name}:{host_or_iface.iface}"
-    return host_or_iface, ns, host_or_iface + (f" in {ns}" if ns else "")
+    return host_or_iface, ns, _("{iface} in {netns}", iface=host_or_iface, netns=ns) if ns else host_or_iface
 
 
 @contextmanager
@@ -64,10 +65,22 @@ def attached(
             busy = [p.get("name") or f"id {p.get('id')}" for p in xdp_programs(iface, ns)]
             if busy:
                 raise LabError(
-                    f"{label} already runs the XDP program {busy[0]!r}: XDP allows one program per "
-                    "interface, so detach it first (leave the other `with` block)"
+                    _(
+                        "{where} already runs the XDP program {program!r}: XDP allows one program per "
+                        "interface, so detach it first (leave the other `with` block)",
+                        where=label,
+                        program=busy[0],
+                    )
                 )
-            raise LabError(f"could not attach {name} to {label} in {mode} mode: {why}".strip())
+            raise LabError(
+                _(
+                    "could not attach {name} to {where} in {mode} mode: {why}",
+                    name=name,
+                    where=label,
+                    mode=mode,
+                    why=why,
+                ).strip()
+            )
         try:
             yield
         finally:
@@ -80,7 +93,7 @@ def attached(
 def marked(fd: int, iface: str, ns: str | None, mode: str) -> Iterator[None]:
     """Check ``mode``, then keep an ``XdpMark`` naming the program behind ``fd`` for the block."""
     if mode not in XDP_MODES:
-        raise LabError(f"unknown XDP mode {mode!r}; use one of {', '.join(XDP_MODES)}")
+        raise LabError(_("unknown XDP mode {mode!r}; use one of {modes}", mode=mode, modes=", ".join(XDP_MODES)))
     mark = XdpMark(system.owner_tag(), iface, ns, prog_id(fd)).write()
     try:
         yield
