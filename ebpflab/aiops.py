@@ -24,6 +24,7 @@ from typing import Any
 from .detector import Detector, Evidence
 from .errors import LabError
 from .firewall import Firewall
+from .messages import _
 from .monitor import Monitor, Sample
 
 # --- act -----------------------------------------------------------------------------------------
@@ -39,8 +40,15 @@ class Action:
     evidence: Evidence | None = None
 
     def __str__(self) -> str:
-        why = f" because {self.evidence}" if self.evidence else " (cool-down over)"
-        return f"t={self.t:5.1f}s {self.action:<7} {self.source}{why}"
+        if self.evidence:
+            return _(
+                "t={t:5.1f}s {action:<7} {source} because {evidence}",
+                t=self.t,
+                action=self.action,
+                source=self.source,
+                evidence=self.evidence,
+            )
+        return _("t={t:5.1f}s {action:<7} {source} (cool-down over)", t=self.t, action=self.action, source=self.source)
 
 
 class Actor:
@@ -50,9 +58,9 @@ class Actor:
         self, fw: Firewall, policy: str = "cooldown", cooldown: float = 10.0, log: Callable[[str], None] | None = print
     ) -> None:
         if policy not in ("cooldown", "keep"):
-            raise LabError(f"policy {policy!r} is not 'cooldown' or 'keep'")
+            raise LabError(_("policy {policy!r} is not 'cooldown' or 'keep'", policy=policy))
         if cooldown <= 0:
-            raise LabError("cooldown must be a positive number of seconds")
+            raise LabError(_("cooldown must be a positive number of seconds"))
         self.fw, self.policy, self.cooldown, self.log = fw, policy, cooldown, log
         self.actions: list[Action] = []
         self.blocked: dict[str, tuple[float, Any]] = {}  # source -> (since, rule)

@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 
 from .maps import PIN_ROOT
+from .messages import _
 from .netlab import ip, kill_netns_pids, owner_of
 from .system import owner_alive, require_root
 from .tcpdump.filterfile import FILTER_PREFIX, filter_header_owner
@@ -76,7 +77,7 @@ def detach_xdp_mark(path: Path) -> None:
 
 def cleanup(everything: bool = False, dry_run: bool = False) -> list[str]:
     """Remove leftovers and return what was removed (or would be, with ``dry_run``)."""
-    require_root("cleaning up lab namespaces")
+    require_root(_("cleaning up lab namespaces"))
     found = leftovers(everything)
     if dry_run:
         return found
@@ -95,20 +96,18 @@ def cleanup(everything: bool = False, dry_run: bool = False) -> list[str]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``ebpflab cleanup``."""
-    parser.add_argument("--all", action="store_true", help="also remove those of labs still running")
-    parser.add_argument("--dry-run", "-n", action="store_true", help="only list what would be removed")
+    parser.add_argument("--all", action="store_true", help=_("also remove those of labs still running"))
+    parser.add_argument("--dry-run", "-n", action="store_true", help=_("only list what would be removed"))
 
 
 def main(args: argparse.Namespace) -> int:
     """``ebpflab cleanup``: remove leftovers and print what was removed."""
     everything, dry_run = args.all, args.dry_run
     removed = cleanup(everything, dry_run)
-    verb = "would remove" if dry_run else "removed"
     for item in removed:
-        print(f"{verb} {item}")
-    if not removed:
-        print(
-            "nothing to clean up"
-            + ("" if everything else " (labs still running are left alone; --all removes them too)")
-        )
+        print(_("would remove {item}", item=item) if dry_run else _("removed {item}", item=item))
+    if not removed and everything:
+        print(_("nothing to clean up"))
+    elif not removed:
+        print(_("nothing to clean up (labs still running are left alone; --all removes them too)"))
     return 0

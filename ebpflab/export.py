@@ -29,6 +29,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from . import bpfcall, maps
 from .errors import LabError
 from .maps import PIN_ROOT
+from .messages import _
 from .monitor import SrcStats, source_counters
 from .system import owner_alive
 
@@ -92,12 +93,16 @@ class LabCollector:
 
         per_source = {
             f: CounterMetricFamily(
-                f"ebpflab_source_{f}", f"{f.capitalize()} seen by XDP per IPv4 source", labels=["lab", "source"]
+                f"ebpflab_source_{f}",
+                f"{f.capitalize()} seen by XDP per IPv4 source",  # i18n: as is (Prometheus HELP text, one language)
+                labels=["lab", "source"],
             )
             for f in ("packets", "bytes", "syns", "dropped")
         }
-        passed = CounterMetricFamily("ebpflab_firewall_passed", "Packets that matched no firewall rule", labels=["lab"])
-        rules = CounterMetricFamily(
+        passed = CounterMetricFamily(  # i18n: as is (Prometheus HELP text, one language)
+            "ebpflab_firewall_passed", "Packets that matched no firewall rule", labels=["lab"]
+        )
+        rules = CounterMetricFamily(  # i18n: as is (Prometheus HELP text, one language)
             "ebpflab_firewall_rule_hits", "Packets dropped per firewall rule id", labels=["lab", "rule"]
         )
         for folder in running_labs(self.root):
@@ -137,13 +142,15 @@ def serve(port: int = 0, root: Path = PIN_ROOT) -> Iterator[Exporter]:
     from prometheus_client import CollectorRegistry, make_wsgi_app
 
     if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-        raise LabError(f"port must be a TCP port number, an integer from 0 (any free port) to 65535, not {port!r}")
+        raise LabError(
+            _("port must be a TCP port number, an integer from 0 (any free port) to 65535, not {port!r}", port=port)
+        )
     registry = CollectorRegistry(auto_describe=True)
     registry.register(LabCollector(root))
     try:
         server = make_server("127.0.0.1", int(port), make_wsgi_app(registry), handler_class=_Quiet)
     except OSError as exc:
-        raise LabError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+        raise LabError(_("cannot listen on 127.0.0.1:{port}: {error}", port=port, error=exc.strerror)) from None
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="ebpflab-export", daemon=True
     )
@@ -161,25 +168,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from .cmdline import bounded_float, bounded_int
 
     parser.add_argument(
-        "--port", type=bounded_int("port", 0, 65535), default=9435, help="TCP port on 127.0.0.1 (default 9435)"
+        "--port", type=bounded_int("port", 0, 65535), default=9435, help=_("TCP port on 127.0.0.1 (default 9435)")
     )
     parser.add_argument(
         "--seconds",
         type=bounded_float("duration", 0, 7 * 86400),
         default=None,
-        help="stop after this many seconds (default: Ctrl-C)",
+        help=_("stop after this many seconds (default: Ctrl-C)"),
     )
 
 
 def main(args: argparse.Namespace) -> int:
     """``ebpflab export``: serve until Ctrl-C, SIGTERM or ``--seconds``."""
 
-    def stop(*_: Any) -> None:
+    def stop(*_signal: Any) -> None:
         raise KeyboardInterrupt  # SIGTERM stops it as cleanly as Ctrl-C
 
     signal.signal(signal.SIGTERM, stop)
     with serve(args.port) as exp:
-        print(f"serving the running labs' counters at {exp.url} (Ctrl-C stops)", flush=True)
+        print(_("serving the running labs' counters at {url} (Ctrl-C stops)", url=exp.url), flush=True)
         deadline = None if args.seconds is None else time.monotonic() + args.seconds
         try:
             while deadline is None or time.monotonic() < deadline:

@@ -27,6 +27,8 @@ from typing import Any
 from . import maps
 from .errors import LabError
 from .loader import Program
+from .messages import _
+from .system import ljust
 
 IP_PROTOCOLS = {"tcp": 6, "udp": 17}
 DEFAULT_MAX_RULES = 64  # MAX_RULES in bpf/xdp_firewall.c when no define is given
@@ -50,11 +52,15 @@ def parse_prefix(text: str) -> ipaddress.IPv4Network:
     try:
         net = ipaddress.ip_network(text, strict=False)
     except ValueError:
-        raise LabError(f"{text!r} is not an IPv4 address or prefix (examples: 198.18.0.7, 198.18.0.0/24)") from None
+        raise LabError(
+            _("{text!r} is not an IPv4 address or prefix (examples: 198.18.0.7, 198.18.0.0/24)", text=text)
+        ) from None
     if net.version != 4:
-        raise LabError(f"{text!r} is an IPv6 prefix; this firewall's source table holds IPv4 prefixes only")
+        raise LabError(
+            _("{text!r} is an IPv6 prefix; this firewall's source table holds IPv4 prefixes only", text=text)
+        )
     if "/" in text and net.network_address != ipaddress.ip_interface(text).ip:
-        raise LabError(f"{text!r} has bits set after the prefix length; did you mean {net}?")
+        raise LabError(_("{text!r} has bits set after the prefix length; did you mean {net}?", text=text, net=net))
     return net
 
 
@@ -90,9 +96,11 @@ class Firewall:
     def block_port(self, port: int, proto: str = "udp") -> Rule:
         """Drop every TCP or UDP packet to destination ``port``."""
         if proto not in IP_PROTOCOLS:
-            raise LabError(f"protocol {proto!r} is not one of {', '.join(IP_PROTOCOLS)}")
+            raise LabError(
+                _("protocol {proto!r} is not one of {protocols}", proto=proto, protocols=", ".join(IP_PROTOCOLS))
+            )
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-            raise LabError(f"port {port!r} is not a port number (1 to 65535)")
+            raise LabError(_("port {port!r} is not a port number (1 to 65535)", port=port))
         match = f"{proto}/{port}"
         self._refuse_duplicate("port", match)
         table = self.prog["port_rules"]
@@ -105,7 +113,11 @@ class Firewall:
         """Delete a rule (a Rule or its text, e.g. ``"src 198.18.0.0/24"``); its packets pass again."""
         found = next((r for r in self._rules.values() if r == rule or str(r) == str(rule)), None)
         if found is None:
-            raise LabError(f"no rule {str(rule)!r}; rules in force: {', '.join(map(str, self.rules)) or 'none'}")
+            if not self.rules:
+                raise LabError(_("no rule {rule!r}; rules in force: none", rule=str(rule)))
+            raise LabError(
+                _("no rule {rule!r}; rules in force: {rules}", rule=str(rule), rules=", ".join(map(str, self.rules)))
+            )
         if found.kind == "src":
             del self.prog["src_rules"][self._src_key(ipaddress.IPv4Network(found.match))]
         else:
@@ -135,9 +147,10 @@ class Firewall:
 
     def describe(self) -> str:
         """The rules in force with their hit counts, one per line."""
-        rows = [f"{'id':>3}  {'rule':<24} dropped"]
+        rule, dropped, passed = _("rule"), _("dropped"), _("(no rule: passed)")
+        rows = [f"{'id':>3}  {ljust(rule, 24)} {dropped}"]
         rows += [f"{r.id:>3}  {r!s:<24} {n}" for r, n in zip(self.rules, self.hits().values())]
-        return "\n".join([*rows, f"     {'(no rule: passed)':<24} {self.passed()}"])
+        return "\n".join([*rows, f"     {ljust(passed, 24)} {self.passed()}"])
 
     # --- plumbing ------------------------------------------------------------------------
     def _src_key(self, net: ipaddress.IPv4Network) -> Any:
@@ -147,7 +160,9 @@ class Firewall:
     def _refuse_duplicate(self, kind: str, match: str) -> None:
         for r in self._rules.values():
             if r.kind == kind and r.match == match:
-                raise LabError(f"rule '{r}' already exists (id {r.id}); remove it first or leave it as it is")
+                raise LabError(
+                    _("rule '{rule}' already exists (id {id}); remove it first or leave it as it is", rule=r, id=r.id)
+                )
 
     def _free_id(self, kind: str) -> int:
         # Source rules use ids 1..MAX_RULES, port rules MAX_RULES+1..2*MAX_RULES (hits[] is that big).
@@ -156,8 +171,12 @@ class Firewall:
             if i not in self._rules:
                 return i
         raise LabError(
-            f"the {kind} rule table is full ({self.max_rules} rules); remove a rule or rebuild "
-            f"the program with a larger MAX_RULES define"
+            _(
+                "the {kind} rule table is full ({max} rules); remove a rule or rebuild "
+                "the program with a larger MAX_RULES define",
+                kind=kind,
+                max=self.max_rules,
+            )
         )
 
     def _insert(self, table: Any, key: Any, rule: Rule) -> None:
@@ -171,6 +190,8 @@ class Firewall:
                 or "full" in str(exc).lower()
                 or "Argument list too long" in str(exc)
             ):
-                raise LabError(f"the kernel's {rule.kind} rule table is full; remove a rule first") from None
-            raise LabError(f"could not add rule '{rule}': {exc}") from None
+                raise LabError(
+                    _("the kernel's {kind} rule table is full; remove a rule first", kind=rule.kind)
+                ) from None
+            raise LabError(_("could not add rule '{rule}': {error}", rule=rule, error=exc)) from None
         self._rules[rule.id] = rule

@@ -34,7 +34,7 @@ from pathlib import Path
 from . import LABS_DIR
 from .errors import LabError, NotRootError
 from .i18n import build
-from .messages import language
+from .messages import _, language
 
 STATE = Path(os.environ.get("EBPFLAB_STATE", "/var/lib/ebpflab"))
 
@@ -43,7 +43,7 @@ def port() -> int:
     """The port to serve on: EBPFLAB_PORT, or 8888."""
     text = os.environ.get("EBPFLAB_PORT", "8888")
     if not text.isdigit() or not 1 <= int(text) <= 65535:
-        raise LabError(f"EBPFLAB_PORT must be a TCP port number from 1 to 65535, not {text!r}")
+        raise LabError(_("EBPFLAB_PORT must be a TCP port number from 1 to 65535, not {text!r}", text=text))
     return int(text)
 
 
@@ -72,7 +72,7 @@ def token() -> str:
         return path.read_text().strip()
     except PermissionError:
         raise NotRootError(
-            f"the JupyterLab token in {path} is readable by root only: run the command with sudo."
+            _("the JupyterLab token in {path} is readable by root only: run the command with sudo.", path=path)
         ) from None
 
 
@@ -115,7 +115,7 @@ def url() -> str:
 def main(args: argparse.Namespace) -> int:
     """``ebpflab lab`` serves JupyterLab; ``ebpflab url`` prints its address."""
     if args.command == "url":
-        print(url())
+        print(url())  # i18n: as is (the address alone: the VM's provisioning reads it)
         return 0
     return serve()
 
@@ -180,14 +180,21 @@ def serve() -> int:
     """Replace this process with JupyterLab (foreground; Ctrl-C stops it)."""
     jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or shutil.which("jupyter")
     if jupyter is None:
-        print("ebpflab: JupyterLab is not installed in this environment: run `make lab`.", file=sys.stderr)
+        print(_("ebpflab: JupyterLab is not installed in this environment: run `make lab`."), file=sys.stderr)
         return 1
     lang = language()
     if lang != "en":
         # labs/ja/ (or ja/ in the folder EBPFLAB_LABS serves): the notebooks in Japanese, from the English ones and locale/
         build(lang, dest=Path(os.environ.get("EBPFLAB_LABS") or LABS_DIR) / lang)
         os.environ["EBPFLAB_LANG"] = lang  # the kernels' messages, charts and checks too
-    print(f"\n  Open this address in your browser:\n\n    {url()}\n\n  (Ctrl-C stops JupyterLab.)\n", flush=True)
+    print(
+        "\n  "
+        + _("Open this address in your browser:")
+        + f"\n\n    {url()}\n\n  "
+        + _("(Ctrl-C stops JupyterLab.)")
+        + "\n",
+        flush=True,
+    )
     # The token lives in the root-only config file; nothing secret on argv, which any user can read.
     args = [jupyter, "lab", f"--config={server_config()}", *first_screen_args(lang)]
     # Notebook cells run `!ebpflab ...`: put this environment's commands first on PATH.

@@ -34,7 +34,8 @@ from typing import Any
 
 from . import system
 from .errors import LabError
-from .system import LIBC, require_root
+from .messages import _
+from .system import LIBC, ljust, require_root
 
 PREFIX = "ebl"
 NAMESPACE = re.compile(rf"^{PREFIX}-(\d+(?:_\d+)?)-")  # ebl-<owner tag>-…: the tag is system.owner_tag()
@@ -55,9 +56,11 @@ def check_lab_address(addr: str) -> str:
     try:
         ip = ipaddress.ip_address(addr)
     except ValueError:
-        raise LabError(f"{addr!r} is not an IPv4 address") from None
+        raise LabError(_("{addr!r} is not an IPv4 address", addr=addr)) from None
     if ip not in LAB_RANGE:
-        raise LabError(f"{addr} is outside the lab range 198.18.0.0/15: lab traffic never uses other addresses")
+        raise LabError(
+            _("{addr} is outside the lab range 198.18.0.0/15: lab traffic never uses other addresses", addr=addr)
+        )
     return addr
 
 
@@ -66,18 +69,19 @@ def ip(*args: str, netns: str | None = None, check: bool = True) -> subprocess.C
     cmd = ["ip"] + (["-n", netns] if netns else []) + list(args)
     res = subprocess.run(cmd, capture_output=True, text=True)
     if check and res.returncode != 0:
-        raise LabError(f"`{' '.join(cmd)}` failed: {res.stderr.strip()}")
+        raise LabError(_("`{command}` failed: {stderr}", command=" ".join(cmd), stderr=res.stderr.strip()))
     return res
 
 
 def link_info(iface: str, netns: str | None = None) -> dict:
     """`ip -j -d link show` for one interface (its XDP programs included); LabError naming it when it does not exist."""
     if netns and not os.path.exists(f"/run/netns/{netns}"):
-        raise LabError(f"network namespace {netns!r} does not exist")
+        raise LabError(_("network namespace {netns!r} does not exist", netns=netns))
     res = ip("-j", "-d", "link", "show", "dev", iface, netns=netns, check=False)
     if res.returncode != 0 or not res.stdout.strip():
-        where = f" in namespace {netns}" if netns else ""
-        raise LabError(f"no interface named {iface!r}{where}")
+        if netns:
+            raise LabError(_("no interface named {iface!r} in namespace {netns}", iface=iface, netns=netns))
+        raise LabError(_("no interface named {iface!r}", iface=iface))
     return json.loads(res.stdout)[0]
 
 
@@ -86,13 +90,15 @@ def netns(name: str) -> Iterator[None]:
     """Run the body with this thread inside network namespace ``name`` (setns), then switch back."""
     path = f"/run/netns/{name}"
     if not os.path.exists(path):
-        raise LabError(f"network namespace {name!r} does not exist (was the lab network closed?)")
+        raise LabError(_("network namespace {name!r} does not exist (was the lab network closed?)", name=name))
     # setns only moves the calling thread, so other threads (and Jupyter) stay where they are.
     home = os.open("/proc/thread-self/ns/net", os.O_RDONLY)
     target = os.open(path, os.O_RDONLY)
     try:
         if LIBC.setns(target, CLONE_NEWNET) != 0:
-            raise LabError(f"cannot enter namespace {name}: {os.strerror(ctypes.get_errno())}")
+            raise LabError(
+                _("cannot enter namespace {name}: {error}", name=name, error=os.strerror(ctypes.get_errno()))
+            )
         try:
             yield
         finally:
@@ -126,7 +132,7 @@ def socket_if_nametoindex(name: str) -> int:
     try:
         return socket.if_nametoindex(name)
     except OSError:
-        raise LabError(f"no interface named {name!r} here") from None
+        raise LabError(_("no interface named {name!r} here", name=name)) from None
 
 
 class LabNet:
@@ -139,29 +145,37 @@ class LabNet:
 
     def __init__(self, hosts: Sequence[str] = ("client", "server"), subnet: str = "198.18.0.0/24") -> None:
         if isinstance(hosts, str) or not isinstance(hosts, (list, tuple)):
-            raise LabError(f"hosts is a list of host names, e.g. ['client', 'server'], not {hosts!r}")
+            raise LabError(_("hosts is a list of host names, e.g. ['client', 'server'], not {hosts!r}", hosts=hosts))
         bad = [h for h in hosts if not isinstance(h, str) or not HOST_NAME.fullmatch(h)]
         if bad:
             raise LabError(
-                f"host name {bad[0]!r} is not allowed: use 1 to 15 characters a-z, 0-9 and '-', "
-                "starting with a letter or digit"
+                _(
+                    "host name {name!r} is not allowed: use 1 to 15 characters a-z, 0-9 and '-', "
+                    "starting with a letter or digit",
+                    name=bad[0],
+                )
             )
         if not isinstance(subnet, str):
-            raise LabError(f"subnet is an IPv4 prefix in 198.18.0.0/15 such as '198.18.0.0/24', not {subnet!r}")
+            raise LabError(
+                _("subnet is an IPv4 prefix in 198.18.0.0/15 such as '198.18.0.0/24', not {subnet!r}", subnet=subnet)
+            )
         try:
             net = ipaddress.ip_network(subnet)
         except ValueError:
             raise LabError(
-                f"subnet {subnet!r} is not an IPv4 prefix such as '198.18.0.0/24' (host bits must be 0)"
+                _(
+                    "subnet {subnet!r} is not an IPv4 prefix such as '198.18.0.0/24' (host bits must be 0)",
+                    subnet=subnet,
+                )
             ) from None
         if not isinstance(net, ipaddress.IPv4Network) or not net.subnet_of(LAB_RANGE):
-            raise LabError(f"subnet {subnet} is outside the lab range 198.18.0.0/15")
+            raise LabError(_("subnet {subnet} is outside the lab range 198.18.0.0/15", subnet=subnet))
         if len(hosts) < 2 or len(set(hosts)) != len(hosts):
-            raise LabError("a lab network needs two or more hosts with different names")
+            raise LabError(_("a lab network needs two or more hosts with different names"))
         if len(hosts) > 2 and "sw" in hosts:
-            raise LabError("host name 'sw' is taken by the switch of a network with three or more hosts")
+            raise LabError(_("host name 'sw' is taken by the switch of a network with three or more hosts"))
         if len(hosts) > min(net.num_addresses - 2, 250):
-            raise LabError(f"subnet {subnet} is too small for {len(hosts)} hosts")
+            raise LabError(_("subnet {subnet} is too small for {count} hosts", subnet=subnet, count=len(hosts)))
         self.subnet = net
         self.tag = f"{PREFIX}-{system.owner_tag()}-{next(_counter)}"
         addrs = list(net.hosts())
@@ -174,7 +188,7 @@ class LabNet:
 
     # --- build and destroy -------------------------------------------------------------
     def __enter__(self) -> LabNet:
-        require_root("building the lab network")
+        require_root(_("building the lab network"))
         try:
             self._build()
         except BaseException:
@@ -291,17 +305,35 @@ class LabNet:
         try:
             return self.hosts[name]
         except KeyError:
-            raise LabError(f"no host named {name!r} in this lab network; hosts: {', '.join(self.hosts)}") from None
+            raise LabError(
+                _("no host named {name!r} in this lab network; hosts: {hosts}", name=name, hosts=", ".join(self.hosts))
+            ) from None
 
     def describe(self) -> str:
         """A table of hosts, namespaces, interfaces and addresses."""
-        rows = [f"{'host':<10} {'namespace':<24} {'iface':<6} {'address':<16} mac"]
+        rows = [
+            " ".join(
+                [
+                    ljust(_("host"), 10),
+                    ljust(_("namespace"), 24),
+                    ljust(_("iface"), 6),
+                    ljust(_("address"), 16),
+                    _("mac"),
+                ]
+            )
+        ]
         rows += [
             f"{h.name:<10} {h.netns:<24} {h.iface:<6} {h.ip + '/' + str(self.subnet.prefixlen):<16} {h.mac}"
             for h in self.hosts.values()
         ]
-        link = "one veth pair" if self.switch is None else f"veth pairs to bridge br0 in {self.switch}"
-        return "\n".join(rows) + f"\nlinks: {link}; no default route; IPv6 off; static neighbours"
+        if self.switch is None:
+            links = _("links: one veth pair; no default route; IPv6 off; static neighbours")
+        else:
+            links = _(
+                "links: veth pairs to bridge br0 in {switch}; no default route; IPv6 off; static neighbours",
+                switch=self.switch,
+            )
+        return "\n".join(rows) + "\n" + links
 
     # --- running things inside -----------------------------------------------------------
     def run_ns(
@@ -310,7 +342,15 @@ class LabNet:
         """Run a command in namespace ``ns`` and wait (bounded by ``timeout`` seconds)."""
         res = subprocess.run(["ip", "netns", "exec", ns, *cmd], capture_output=True, text=True, timeout=timeout, **kw)
         if check and res.returncode != 0:
-            raise LabError(f"`{' '.join(cmd)}` in {ns} failed ({res.returncode}): {(res.stderr or res.stdout).strip()}")
+            raise LabError(
+                _(
+                    "`{command}` in {ns} failed ({code}): {output}",
+                    command=" ".join(cmd),
+                    ns=ns,
+                    code=res.returncode,
+                    output=(res.stderr or res.stdout).strip(),
+                )
+            )
         return res
 
     def run(

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 
 from .errors import LabError
 from .firewall import IP_PROTOCOLS
+from .messages import _
 from .netlab import LabNet
 
 
@@ -36,9 +37,11 @@ class NftDrop:
 def nft_drop(net: LabNet, host: str, port: int, proto: str = "udp", hook: str = "input") -> Iterator[NftDrop]:
     """Drop ``proto`` packets to ``port`` with nftables on ``host`` (its namespace only) for the block."""
     if proto not in IP_PROTOCOLS:
-        raise LabError(f"protocol {proto!r} is not one of {', '.join(IP_PROTOCOLS)}")
+        raise LabError(
+            _("protocol {proto!r} is not one of {protocols}", proto=proto, protocols=", ".join(IP_PROTOCOLS))
+        )
     if hook not in ("input", "prerouting"):
-        raise LabError("hook must be 'input' or 'prerouting'")
+        raise LabError(_("hook must be 'input' or 'prerouting'"))
     ruleset = (
         f"table inet ebpflab {{\n chain {hook} {{ type filter hook {hook} priority 0; policy accept;\n"
         f"  {proto} dport {int(port)} counter drop\n }}\n}}\n"

@@ -30,9 +30,12 @@ from pathlib import Path
 
 from . import LABS_DIR, REPO
 from .errors import LabError
+from .messages import N_, _
 from .owner import give_back
+from .system import ljust, rjust
 
 FIELDS = ("time", "lab", "exercise", "result", "detail")
+RESULTS = {"pass": N_("pass"), "fail": N_("fail")}  # the file's words, as the table shows them
 
 
 @dataclass(frozen=True)
@@ -76,9 +79,11 @@ def read(file: Path | None = None) -> list[dict[str, str]]:
     except FileNotFoundError:
         return []
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise LabError(f"cannot read the progress file {file}: {exc}") from exc
+        raise LabError(_("cannot read the progress file {file}: {error}", file=file, error=exc)) from exc
     if rows and set(FIELDS) - set(rows[0]):
-        raise LabError(f"{file} is not a progress file: its header is not {','.join(FIELDS)}")
+        raise LabError(
+            _("{file} is not a progress file: its header is not {header}", file=file, header=",".join(FIELDS))
+        )
     return rows
 
 
@@ -103,15 +108,16 @@ def table(rows: list[dict[str, str]], known: list[Exercise]) -> str:
         tries[key] = tries.get(key, 0) + 1
     keys = [(e.lab, e.name) for e in known] + sorted(k for k in latest if k not in {(e.lab, e.name) for e in known})
     minutes = {(e.lab, e.name): e.minutes for e in known}
-    lines = [f"{'lab':<22} {'exercise':<22} {'min':>3}  {'result':<6} {'tries':>5}  last try (UTC)"]
+    head = [ljust(_("lab"), 22), ljust(_("exercise"), 22), rjust(_("min"), 3), "", ljust(_("result"), 6)]
+    lines = [" ".join([*head, rjust(_("tries"), 5), "", _("last try (UTC)")])]
     for key in keys:
         last = latest.get(key)
         mins = str(minutes[key]) if minutes.get(key) else ""
         when = last["time"].replace("T", " ").rstrip("Z")[:16] if last else ""
-        result = last["result"] if last else "-"
-        lines.append(f"{key[0]:<22} {key[1]:<22} {mins:>3}  {result:<6} {tries.get(key, 0):>5}  {when}")
+        result = RESULTS.get(last["result"], last["result"]) if last else "-"
+        lines.append(f"{key[0]:<22} {key[1]:<22} {mins:>3}  {ljust(_(result), 6)} {tries.get(key, 0):>5}  {when}")
     passed = sum(1 for k in keys if latest.get(k, {}).get("result") == "pass")
-    lines.append(f"{passed} of {len(keys)} exercises passed")
+    lines.append(_("{passed} of {total} exercises passed", passed=passed, total=len(keys)))
     return "\n".join(lines)
 
 
@@ -122,13 +128,13 @@ def show(file: Path | None = None) -> None:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """Options of ``ebpflab progress``."""
-    p.add_argument("--file", type=Path, help="a progress file to read (default: $EBPFLAB_PROGRESS or progress.csv)")
+    p.add_argument("--file", type=Path, help=_("a progress file to read (default: $EBPFLAB_PROGRESS or progress.csv)"))
 
 
 def main(args: argparse.Namespace) -> int:
     """``ebpflab progress``: print the table."""
     file = args.file
     if file is not None and not file.is_file():
-        raise LabError(f"no progress file at {file}")
+        raise LabError(_("no progress file at {file}", file=file))
     show(file)
     return 0

@@ -27,6 +27,7 @@ from .detector import Detector, Evidence
 from .errors import LabError
 from .firewall import Firewall
 from .loader import Program
+from .messages import N_, _
 from .monitor import Monitor, Sample
 from .netlab import LabNet
 
@@ -101,10 +102,10 @@ class Result:
         after = [s for s in self.samples if s.since > t]  # the block landed just after sample t was read
         return {a: sum(s.dropped.get(a, 0.0) for s in after) / max(len(after), 1) for a in self.attackers}
 
-    def plot(self, ax: Any = None, title: str = "monitor → detect → act") -> Any:
+    def plot(self, ax: Any = None, title: str = N_("monitor → detect → act")) -> Any:
         """Traffic per source, the detection floor, drops and the block/unblock moments on one time axis."""
         return draw_story(
-            ax, self.samples, self.thresholds, self.actions, self.attackers, self.attack_start, title, self.baselines
+            ax, self.samples, self.thresholds, self.actions, self.attackers, self.attack_start, _(title), self.baselines
         )
 
 
@@ -130,7 +131,7 @@ def draw_story(
     from . import plots
 
     if ax is None:
-        _, ax = plt.subplots(figsize=plots.size(10, 4.2))
+        _fig, ax = plt.subplots(figsize=plots.size(10, 4.2))
     t = [s.t for s in samples]
     sources = sorted({src for s in samples for src in s.pps}, key=lambda a: ipaddress.IPv4Address(a))
     if attackers:
@@ -145,7 +146,7 @@ def draw_story(
             edgecolor=plots.ALERT,
             linewidth=0,
             zorder=1,
-            label="attack dropped in XDP",
+            label=_("attack dropped in XDP"),
         )
     calm = iter(plots.STYLES * 8)
     for src in sources:
@@ -165,18 +166,27 @@ def draw_story(
                 alpha=0.6,
                 zorder=1.5,
             )
-    ax.plot(t, thresholds, color="#333333", linewidth=1.6, linestyle=(0, (5, 3)), label="detection floor")
+    ax.plot(t, thresholds, color="#333333", linewidth=1.6, linestyle=(0, (5, 3)), label=_("detection floor"))
     if baselines:
-        ax.plot([], [], ":", color="#666666", linewidth=1.2, label="EWMA baselines (dotted)")
-    marks = [(attack_start, "attack starts")] if attack_start is not None else []
-    plots.mark_events(ax, marks + [(a.t, f"{a.action} {a.source}") for a in actions])
+        ax.plot([], [], ":", color="#666666", linewidth=1.2, label=_("EWMA baselines (dotted)"))
+    marks = [(attack_start, _("attack starts"))] if attack_start is not None else []
+    plots.mark_events(ax, marks + [(a.t, _event(a)) for a in actions])
     ax.set_yscale("log")
     ax.set_ylim(bottom=10)
-    ax.set_xlabel("seconds")
-    ax.set_ylabel("packets/s")
+    ax.set_xlabel(_("seconds"))
+    ax.set_ylabel(_("packets/s"))
     ax.set_title(title)
     plots.legend_outside(ax)
     return ax
+
+
+def _event(action: Action) -> str:
+    """The legend's name of what the actor did: ``block 198.18.66.6`` or ``unblock 198.18.66.6``."""
+    if action.action == "block":
+        return _("block {source}", source=action.source)
+    if action.action == "unblock":
+        return _("unblock {source}", source=action.source)
+    return f"{action.action} {action.source}"
 
 
 class Scenario:
@@ -184,7 +194,7 @@ class Scenario:
 
     def __init__(self, senders: list[Sender], seed: int = 0, duration: float = 4.5, chunk: float = 0.25) -> None:
         if duration > 30:
-            raise LabError("keep a scenario under 30 seconds")
+            raise LabError(_("keep a scenario under 30 seconds"))
         self.senders, self.seed, self.duration, self.chunk = senders, seed, duration, chunk
         self.t0 = 0.0  # the last run's clock origin (time.monotonic())
         self.started: dict[str, float] = {}  # when each sender really began, seconds after t0

@@ -16,6 +16,7 @@ from typing import Any
 
 from .errors import LabError
 from .loader import Program
+from .messages import _
 
 
 def set_rps(netns_name: str, iface: str, cpus: list[int]) -> None:
@@ -25,7 +26,14 @@ def set_rps(netns_name: str, iface: str, cpus: list[int]) -> None:
     cmd = f"for q in /sys/class/net/{iface}/queues/rx-*; do echo {mask:x} > $q/rps_cpus; done"
     res = subprocess.run(["ip", "netns", "exec", netns_name, "sh", "-c", cmd], capture_output=True, text=True)
     if res.returncode != 0:
-        raise LabError(f"could not set RPS on {iface} in {netns_name}: {res.stderr.strip()}")
+        raise LabError(
+            _(
+                "could not set RPS on {iface} in {netns}: {stderr}",
+                iface=iface,
+                netns=netns_name,
+                stderr=res.stderr.strip(),
+            )
+        )
 
 
 NET_RX_SOFTIRQ = 3

@@ -27,6 +27,7 @@ from types import ModuleType
 from typing import Any
 
 from .errors import MissingBCCError, NotRootError
+from .messages import _
 
 # Where distributions put BCC's pure-Python module (Debian/Ubuntu, Fedora, Arch).
 SYSTEM_BCC_DIRS = [
@@ -46,9 +47,11 @@ def is_root() -> bool:
 
 
 def require_root(what: str = "this") -> None:
-    """Raise NotRootError with one sentence when not running as root."""
+    """Raise NotRootError with one sentence when not running as root (``what``: a phrase, given through ``_()``)."""
     if not is_root():
-        raise NotRootError(f"{what} needs root: start JupyterLab with `make lab`, or run the command with sudo.")
+        raise NotRootError(
+            _("{what} needs root: start JupyterLab with `make lab`, or run the command with sudo.", what=what)
+        )
 
 
 # --- who made it: how `ebpflab cleanup` tells a running lab from the leftovers of a dead one ---------
@@ -74,7 +77,7 @@ def owner_tag() -> str:
 
 def owner_alive(tag: str) -> bool:
     """True while the process that wrote ``tag`` runs (a bare pid, from older kits, is judged by the pid)."""
-    pid, _, start = tag.partition("_")
+    pid, _sep, start = tag.partition("_")
     if not pid.isdigit() or (start and not start.isdigit()):
         return False
     now = start_time(int(pid))
@@ -103,12 +106,18 @@ def import_bcc() -> ModuleType:
         except Exception as exc:  # e.g. libbcc.so.0 missing
             del sys.modules["bcc"]
             raise MissingBCCError(
-                f"found BCC at {init.parent} but it did not load ({exc}); reinstall python3-bpfcc."
+                _(
+                    "found BCC at {path} but it did not load ({error}); reinstall python3-bpfcc.",
+                    path=init.parent,
+                    error=exc,
+                )
             ) from None
         return module
     raise MissingBCCError(
-        "BCC is not installed: run `make lab` (it installs bpfcc-tools and python3-bpfcc), "
-        "or `apt-get install python3-bpfcc`. The PyPI package named bcc is unrelated: do not pip-install it."
+        _(
+            "BCC is not installed: run `make lab` (it installs bpfcc-tools and python3-bpfcc), "
+            "or `apt-get install python3-bpfcc`. The PyPI package named bcc is unrelated: do not pip-install it."
+        )
     )
 
 
@@ -161,11 +170,29 @@ def headers() -> tuple[Path | None, str]:
     """The kernel headers BCC will use, and a sentence saying whether they match the running kernel."""
     build = Path("/lib/modules") / platform.release() / "build"
     if not build.exists():
-        return None, f"no kernel headers at {build}: run `make lab` to install them"
+        return None, _("no kernel headers at {path}: run `make lab` to install them", path=build)
     target = build.resolve()
     if platform.release() in target.name:
-        return target, f"headers for this kernel ({target})"
-    return target, f"generic headers linked in ({target.name}); fine for XDP, tc and tracepoints"
+        return target, _("headers for this kernel ({path})", path=target)
+    return target, _("generic headers linked in ({name}); fine for XDP, tc and tracepoints", name=target.name)
+
+
+# --- columns of a table a learner reads: a Japanese character takes two columns in a terminal ----------
+def text_width(text: str) -> int:
+    """How many terminal columns ``text`` takes (wide and full-width characters count two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def ljust(text: str, width: int) -> str:
+    """``text`` padded with spaces on the right to ``width`` columns (``str.ljust`` for English)."""
+    return text + " " * (width - text_width(text))
+
+
+def rjust(text: str, width: int) -> str:
+    """``text`` padded with spaces on the left to ``width`` columns (``str.rjust`` for English)."""
+    return " " * (width - text_width(text)) + text
 
 
 def is_mounted(path: str) -> bool:

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from .errors import LabError
+from .messages import _
 from .netlab import LabNet
 
 
@@ -58,7 +59,9 @@ def tap(net: LabNet, host: str, bpf_filter: str = "", timeout: float = 10) -> It
         while "listening on" not in line:
             left = deadline - time.monotonic()
             if left <= 0 or p.poll() is not None or not select.select([stderr], [], [], left)[0]:
-                raise LabError(f"tcpdump did not start on {host}: {line.strip() or 'no output'}")
+                raise LabError(
+                    _("tcpdump did not start on {host}: {output}", host=host, output=line.strip() or _("no output"))
+                )
             line = stderr.readline()
         yield t
     finally:

@@ -23,6 +23,7 @@ from typing import Protocol
 
 from . import bpfcall
 from .errors import LabError
+from .messages import _
 
 XDP_ACTIONS = {0: "XDP_ABORTED", 1: "XDP_DROP", 2: "XDP_PASS", 3: "XDP_TX", 4: "XDP_REDIRECT"}
 XDP_ABORTED, XDP_DROP, XDP_PASS, XDP_TX, XDP_REDIRECT = range(5)
@@ -70,22 +71,27 @@ def _fd(program_or_fd: ProgramOrFd) -> int:
         return int(fd())
     if isinstance(fd, int):  # a function BCC returned
         return fd
-    raise LabError(f"test_run needs a loaded program (prog.load()) or its fd, not {type(program_or_fd).__name__}")
+    raise LabError(
+        _("test_run needs a loaded program (prog.load()) or its fd, not {type}", type=type(program_or_fd).__name__)
+    )
 
 
 def measure(program_or_fd: ProgramOrFd, packet: bytes, repeat: int = 1) -> TestRun:
     """Run a loaded program ``repeat`` times on ``packet`` in the kernel; return time, retval, output."""
     packet = bytes(packet)  # scapy packets too
     if len(packet) < 14:
-        raise LabError("the test packet must hold at least an Ethernet header (14 bytes)")
+        raise LabError(_("the test packet must hold at least an Ethernet header (14 bytes)"))
     if not 1 <= repeat <= 100_000_000:
-        raise LabError("repeat must be between 1 and 100000000")
+        raise LabError(_("repeat must be between 1 and 100000000"))
     try:
         ns, retval, data_out = bpfcall.prog_test_run(_fd(program_or_fd), packet, repeat)
     except OSError as exc:
         raise LabError(
-            f"BPF_PROG_TEST_RUN failed: {exc.strerror} (is the program loaded, and of a type "
-            "the kernel can test-run, such as XDP?)"
+            _(
+                "BPF_PROG_TEST_RUN failed: {error} (is the program loaded, and of a type "
+                "the kernel can test-run, such as XDP?)",
+                error=exc.strerror,
+            )
         ) from None
     return TestRun(ns=float(ns), retval=retval, repeat=repeat, data_out=data_out)
 
@@ -100,4 +106,4 @@ TestRun.__test__ = False  # type: ignore[attr-defined]  # not a pytest test clas
 
 def ns_per_packet(program_or_fd: ProgramOrFd, packet: bytes, repeat: int = 100_000, rounds: int = 5) -> float:
     """Median over ``rounds`` of ``ns_per_run`` (the machine is shared, single runs are noisy)."""
-    return statistics.median(ns_per_run(program_or_fd, packet, repeat) for _ in range(rounds))
+    return statistics.median(ns_per_run(program_or_fd, packet, repeat) for _round in range(rounds))

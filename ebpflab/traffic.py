@@ -23,6 +23,7 @@ from typing import Any
 
 from .errors import LabError
 from .frames import l3
+from .messages import _
 from .netlab import LabNet, check_lab_address
 
 MAX_SECONDS = 60.0
@@ -47,23 +48,24 @@ class Sent:
 def _bytes(frame: object) -> bytes:
     if frame is None or isinstance(frame, (str, int, float)):
         raise LabError(
-            f"a frame is bytes or a scapy packet (e.g. traffic.udp(net, 'client', 'server')), not {frame!r:.40}"
+            _(
+                "a frame is bytes or a scapy packet (e.g. traffic.udp(net, 'client', 'server')), not {frame!r:.40}",
+                frame=frame,
+            )
         )
     try:
         data = bytes(frame)  # type: ignore[call-overload]  # scapy packets and raw bytes alike
     except (TypeError, ValueError):
-        raise LabError(f"a frame is bytes or a scapy packet, not {type(frame).__name__}") from None
+        raise LabError(_("a frame is bytes or a scapy packet, not {type}", type=type(frame).__name__)) from None
     if not 14 <= len(data) <= 65535:
-        raise LabError(f"a frame is 14 to 65535 bytes long (an Ethernet header at least), not {len(data)}")
+        raise LabError(_("a frame is 14 to 65535 bytes long (an Ethernet header at least), not {size}", size=len(data)))
     _check_addresses(data)
     return data
 
 
-def _number(name: str, value: object, lo: float, hi: float, what: str) -> float:
-    """``value`` if it is a real number with lo < value <= hi (NaN never is), else one sentence."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo < value <= hi:
-        raise LabError(f"{name} must be {what}, not {value!r}")
-    return value
+def _is_number(value: object, lo: float, hi: float) -> bool:
+    """Whether ``value`` is a real number with lo < value <= hi (NaN never is)."""
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and lo < value <= hi
 
 
 def _check_addresses(data: bytes) -> None:
@@ -83,7 +85,9 @@ def ether(net: LabNet, src: str, dst: str) -> Any:
 
 def _port(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 65535:
-        raise LabError(f"{name} must be a port number, an integer from 0 to 65535, not {value!r}")
+        raise LabError(
+            _("{name} must be a port number, an integer from 0 to 65535, not {value!r}", name=name, value=value)
+        )
     return value
 
 
@@ -101,7 +105,7 @@ def udp(
 
     _port("dport", dport), _port("sport", sport)
     if not isinstance(payload, (bytes, bytearray)):
-        raise LabError(f"payload must be bytes, e.g. b'hello', not {type(payload).__name__}")
+        raise LabError(_("payload must be bytes, e.g. b'hello', not {type}", type=type(payload).__name__))
     return (
         ether(net, src, dst)
         / IP(src=check_lab_address(src_ip or net[src].ip), dst=net[dst].ip)
@@ -127,7 +131,7 @@ def icmp_echo(net: LabNet, src: str, dst: str, seq: int = 1) -> Any:
     from scapy.layers.inet import ICMP, IP
 
     if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= 65535:
-        raise LabError(f"seq must be an integer from 0 to 65535, not {seq!r}")
+        raise LabError(_("seq must be an integer from 0 to 65535, not {seq!r}", seq=seq))
     return ether(net, src, dst) / IP(src=net[src].ip, dst=net[dst].ip) / ICMP(id=0xEB, seq=seq) / (b"\0" * 32)
 
 
@@ -146,24 +150,31 @@ def send(
     if not isinstance(frames, (list, tuple)):
         frames = [frames]
     if not frames:
-        raise LabError("nothing to send: the frame list is empty")
+        raise LabError(_("nothing to send: the frame list is empty"))
     data = [_bytes(f) for f in frames]
     if count is None and duration is None:
         count = len(data)
     count = MAX_PACKETS if count is None else count
     if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_PACKETS:
-        raise LabError(f"count must be a whole number of packets from 0 to {MAX_PACKETS}, not {count!r}")
-    if duration is not None:  # NaN compares false with everything: it must not slip past the time bound
-        _number(
-            "duration",
-            duration,
-            -1e-300,
-            float("inf"),
-            f"a number of seconds, 0 or more (at most {MAX_SECONDS:g} are used)",
+        raise LabError(
+            _("count must be a whole number of packets from 0 to {max}, not {count!r}", max=MAX_PACKETS, count=count)
+        )
+    if duration is not None and not _is_number(duration, -1e-300, float("inf")):  # NaN must not slip past the bound
+        raise LabError(
+            _(
+                "duration must be a number of seconds, 0 or more (at most {max:g} are used), not {value!r}",
+                max=MAX_SECONDS,
+                value=duration,
+            )
         )
     limit = min(duration if duration is not None else MAX_SECONDS, MAX_SECONDS)
-    if rate is not None:
-        _number("rate", rate, 0, 1e9, "a positive number of packets per second (or None: as fast as possible)")
+    if rate is not None and not _is_number(rate, 0, 1e9):
+        raise LabError(
+            _(
+                "rate must be a positive number of packets per second (or None: as fast as possible), not {value!r}",
+                value=rate,
+            )
+        )
     sock = net.call(host, _raw_socket, net[host].iface)
     show = _Progress(limit) if (progress or (progress is None and (duration or 0) > 3)) else None
     try:
@@ -180,7 +191,7 @@ def _raw_socket(iface: str) -> socket.socket:
         s.bind((iface, 0))
     except OSError as exc:
         s.close()
-        raise LabError(f"cannot send on {iface!r}: {exc.strerror}") from None
+        raise LabError(_("cannot send on {iface!r}: {error}", iface=iface, error=exc.strerror)) from None
     return s
 
 
@@ -212,7 +223,7 @@ def _send_loop(
                 else:
                     time.sleep(pause)
                 continue
-        for _ in range(min(batch, count - i)):
+        for _frame in range(min(batch, count - i)):
             frame = data[i % n]
             try:
                 sock.send(frame)
@@ -220,7 +231,7 @@ def _send_loop(
                 if exc.errno == 105:  # ENOBUFS: the queue is full, retry shortly
                     time.sleep(0.0005)
                     break
-                raise LabError(f"sending failed: {exc.strerror}") from None
+                raise LabError(_("sending failed: {error}", error=exc.strerror)) from None
             sent.per_frame[i % n] += 1
             sent.bytes += len(frame)
             i += 1
@@ -369,7 +380,7 @@ def ping(net: LabNet, src: str, dst: str, count: int = 3, interval: float = 0.2,
     for line in res.stdout.splitlines():
         if "received" in line:
             return int(line.split(",")[1].split()[0])
-    raise LabError(f"ping did not run: {res.stderr.strip() or res.stdout.strip()}")
+    raise LabError(_("ping did not run: {output}", output=res.stderr.strip() or res.stdout.strip()))
 
 
 class _Progress:
@@ -384,7 +395,7 @@ class _Progress:
             from IPython.display import display
 
             if get_ipython() is not None:
-                self.handle = display("sending…", display_id=True)
+                self.handle = display(_("sending…"), display_id=True)
         except ImportError:
             pass
 
@@ -392,13 +403,18 @@ class _Progress:
         if elapsed - self.last < 0.5:
             return
         self.last = elapsed
-        text = f"sending… {packets} packets in {elapsed:.1f} s (stops by {self.limit:.0f} s)"
+        text = _(
+            "sending… {packets} packets in {elapsed:.1f} s (stops by {limit:.0f} s)",
+            packets=packets,
+            elapsed=elapsed,
+            limit=self.limit,
+        )
         if self.handle is not None:
             self.handle.update(text)
 
     def done(self) -> None:
         if self.handle is not None:
-            self.handle.update("sending: done")
+            self.handle.update(_("sending: done"))
 
 
 def frames_from(packets: Iterable[object]) -> list[bytes]:
