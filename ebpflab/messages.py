@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 from pathlib import Path
 
 LANGUAGES = ("en", "ja")
@@ -58,8 +59,11 @@ def catalogue(path: Path) -> dict[str, str]:
         return {}
     with open(path, "rb") as f:
         cat = read_po(f, abort_invalid=True)
+    # (the entry with the empty msgid is the file's header, never a translation)
     return {
-        m.id: m.string for m in cat if isinstance(m.id, str) and isinstance(m.string, str) and m.string and not m.fuzzy
+        m.id: m.string
+        for m in cat
+        if isinstance(m.id, str) and m.id and isinstance(m.string, str) and m.string and not m.fuzzy
     }
 
 
@@ -69,18 +73,25 @@ def messages_dir(lang: str) -> Path:
 
 
 @functools.cache
-def translations(lang: str) -> dict[str, str]:
-    """Every finished translation of the kit's sentences into ``lang`` (English: none)."""
-    table: dict[str, str] = {}
-    if lang != "en":
-        for po in sorted(messages_dir(lang).glob("*.po")):
-            table.update(catalogue(po))
-    return table
+def tables(lang: str) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """The translations into ``lang``: per module (keyed by the module's name), and all of them in one table."""
+    per_module = {po.stem: catalogue(po) for po in sorted(messages_dir(lang).glob("*.po"))} if lang != "en" else {}
+    merged: dict[str, str] = {}
+    for table in per_module.values():
+        merged.update(table)
+    return per_module, merged
 
 
 def _(message: str, /, **fields: object) -> str:
     """``message`` in the participant's language, with ``fields`` filled in (str.format) after translating."""
-    text = translations(language()).get(message, message)
+    lang = language()
+    text = message
+    if lang != "en" and message:
+        per_module, merged = tables(lang)
+        # The calling module's own catalogue first: a short sentence ("min", "rule") may mean one thing in
+        # one module and another elsewhere. Then any catalogue (chart text from the labs' code cells).
+        module = sys._getframe(1).f_globals.get("__name__", "")
+        text = per_module.get(module, {}).get(message) or merged.get(message, message)
     return text.format(**fields) if fields else text
 
 

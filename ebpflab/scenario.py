@@ -175,7 +175,7 @@ def draw_story(
     ax.set_ylim(bottom=10)
     ax.set_xlabel(_("seconds"))
     ax.set_ylabel(_("packets/s"))
-    ax.set_title(title)
+    ax.set_title(plots.text(title))
     plots.legend_outside(ax)
     return ax
 
