@@ -2,12 +2,16 @@
 #
 # SPDX-License-Identifier: MIT
 
-"""Every lab notebook, executed end to end on the real kernel (nbclient), twice:
+"""Every lab notebook, executed end to end on the real kernel (nbclient), twice in each language:
 
 - ``solutions``: each exercise cell is replaced by its reference solution from
   ``labs/solutions/NN_topic.py``; every cell, every check included, must pass;
 - ``stubs``: the notebook as shipped; each exercise's check cell must fail with CheckFailed
   (a check that cannot fail is a defect) and every other cell must pass.
+
+The Japanese edition (ebpflab/i18n.py: the same code cells, markdown from locale/ja/labs/) runs with
+EBPFLAB_LANG=ja, so that every sentence the kit shows there comes from locale/ja/messages/: a
+translation that breaks a sentence's fields fails here, and a stub's failed check must speak Japanese.
 
 Executed copies (and each kernel's stderr) are kept in ``tests/artifacts/`` for a human to look at.
 
@@ -19,6 +23,7 @@ ports, as two participants' notebooks on one VM would. Each test waits for its o
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import sys
@@ -30,6 +35,7 @@ import pytest
 from nbclient import NotebookClient
 
 from ebpflab.check import exercise_of, fill_in_solutions
+from ebpflab.i18n import translate_notebook
 
 LABS = Path(__file__).resolve().parents[2] / "labs"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -44,10 +50,12 @@ def tags(cell) -> list[str]:
     return cell.get("metadata", {}).get("tags", [])
 
 
-def execute(nb, name: str, allow_errors: bool):
+def execute(nb, name: str, allow_errors: bool, lang: str = "en"):
     """Run a notebook in a fresh kernel from this interpreter and keep the executed copy."""
     # `!ebpflab ...` in a cell must find this environment's command, as under `make lab`.
-    env = dict(os.environ, EBPFLAB_HEADLESS="1", PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    env = dict(
+        os.environ, EBPFLAB_HEADLESS="1", EBPFLAB_LANG=lang, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}"
+    )
     client = NotebookClient(
         nb,
         timeout=CELL_TIMEOUT,
@@ -72,19 +80,34 @@ def errors(cell) -> list[dict]:
     return [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
 
 
-def with_solutions(path: Path):
+def read(path: Path, lang: str):
+    """The lab in ``lang``: the English notebook, or the Japanese one built from it (every cell translated)."""
+    if lang == "en":
+        return nbformat.read(path, as_version=4)
+    nb, untranslated = translate_notebook(json.loads(path.read_text(encoding="utf-8")), path.stem, lang)
+    assert not untranslated, f"{len(untranslated)} markdown cells of {path.name} have no {lang} translation"
+    return nbformat.from_dict(nb)
+
+
+def with_solutions(path: Path, lang: str = "en"):
     """The notebook with every exercise filled in from labs/solutions/, executed; no cell may fail."""
-    nb = nbformat.read(path, as_version=4)
+    nb = read(path, lang)
     fill_in_solutions(nb, path)
-    return execute(nb, f"{path.stem}.solutions.ipynb", allow_errors=False)
+    return execute(nb, f"{path.stem}{SUFFIX[lang]}.solutions.ipynb", allow_errors=False, lang=lang)
 
 
-def as_shipped(path: Path):
+def as_shipped(path: Path, lang: str = "en"):
     """The notebook as shipped (stubs in the exercises), executed; failing cells are kept, not raised."""
-    return execute(nbformat.read(path, as_version=4), f"{path.stem}.stubs.ipynb", allow_errors=True)
+    return execute(read(path, lang), f"{path.stem}{SUFFIX[lang]}.stubs.ipynb", allow_errors=True, lang=lang)
 
 
-RUNNERS = {"test_notebook_with_solutions": with_solutions, "test_notebook_stubs_fail_their_checks": as_shipped}
+SUFFIX = {"en": "", "ja": ".ja"}
+RUNNERS = {
+    "test_notebook_with_solutions": (with_solutions, "en"),
+    "test_notebook_stubs_fail_their_checks": (as_shipped, "en"),
+    "test_japanese_notebook_with_solutions": (with_solutions, "ja"),
+    "test_japanese_notebook_stubs_fail_their_checks": (as_shipped, "ja"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +118,8 @@ def runs(request) -> dict[tuple[str, str], Future]:
     for item in request.session.items:
         if item.module is request.module and item.originalname in RUNNERS:
             path = item.callspec.params["path"]
-            futures[item.originalname, path.stem] = pool.submit(RUNNERS[item.originalname], path)
+            run, lang = RUNNERS[item.originalname]
+            futures[item.originalname, path.stem] = pool.submit(run, path, lang)
     yield futures
     # Interrupted or stopped early (-x): drop what has not started, wait for what runs (it cleans up).
     pool.shutdown(wait=True, cancel_futures=True)
@@ -107,14 +131,40 @@ def test_notebook_with_solutions(path: Path, runs):
     runs["test_notebook_with_solutions", path.stem].result()
 
 
+WITH_EXERCISES = [p for p in NOTEBOOKS if any("exercise" in tags(c) for c in nbformat.read(p, as_version=4).cells)]
+
+
 @pytest.mark.notebook
-@pytest.mark.parametrize(
-    "path",
-    [p for p in NOTEBOOKS if any("exercise" in tags(c) for c in nbformat.read(p, as_version=4).cells)],
-    ids=lambda p: p.stem,
-)
+@pytest.mark.parametrize("path", WITH_EXERCISES, ids=lambda p: p.stem)
 def test_notebook_stubs_fail_their_checks(path: Path, runs):
-    nb = runs["test_notebook_stubs_fail_their_checks", path.stem].result()
+    stubs_fail(runs["test_notebook_stubs_fail_their_checks", path.stem].result())
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_japanese_notebook_with_solutions(path: Path, runs):
+    nb = runs["test_japanese_notebook_with_solutions", path.stem].result()
+    shown = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    if path in WITH_EXERCISES:  # its checks said ✔ in Japanese
+        assert japanese(shown), f"no Japanese in what the cells of {path.name} printed"
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", WITH_EXERCISES, ids=lambda p: p.stem)
+def test_japanese_notebook_stubs_fail_their_checks(path: Path, runs):
+    nb = runs["test_japanese_notebook_stubs_fail_their_checks", path.stem].result()
+    stubs_fail(nb)
+    for i, cell in enumerate(nb.cells):
+        for err in errors(cell) if cell.cell_type == "code" else []:
+            assert japanese(err["evalue"]), f"cell {i}: the failed check speaks English: {err['evalue']}"
+
+
+def japanese(text: str) -> bool:
+    return any("\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff" for c in text)
+
+
+def stubs_fail(nb) -> None:
+    """Each exercise's check cell failed with CheckFailed; every other cell passed."""
     checks = 0
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
