@@ -86,7 +86,7 @@ def read(path: Path, lang: str):
         return nbformat.read(path, as_version=4)
     nb, untranslated = translate_notebook(json.loads(path.read_text(encoding="utf-8")), path.stem, lang)
     assert not untranslated, f"{len(untranslated)} markdown cells of {path.name} have no {lang} translation"
-    return nbformat.from_dict(nb)
+    return nbformat.reads(json.dumps(nb), as_version=4)  # (as nbformat.read: each source one string)
 
 
 def with_solutions(path: Path, lang: str = "en"):
