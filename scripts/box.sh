@@ -68,7 +68,7 @@ start=$(date +%s)
 efi=""   # the EFI system partition's UUID (arm64)
 extra_tools=() extra_packages=()
 if [ "$arch" = arm64 ]; then
-  extra_tools=(mkfs.vfat:dosfstools)
+  extra_tools=(mkfs.vfat:dosfstools mcopy:mtools)
   # fsck.vfat for the EFI partition at boot, as Debian's installer gives an EFI system
   extra_packages=(dosfstools)
 fi
@@ -113,11 +113,10 @@ uuid=$(blkid -s UUID -o value "${loop}$rootpart")
 mount "${loop}$rootpart" "$mnt"
 copy_root
 if [ "$arch" = arm64 ]; then
-  # mounted after the copy: rsync cannot give a FAT directory the root's owner and modes
+  # written with mtools, never mounted here (see install_grub_efi)
   mkfs.vfat -F 32 -n EFI "${loop}p1" >/dev/null
   efi=$(blkid -s UUID -o value "${loop}p1")
   mkdir -p "$mnt/boot/efi"
-  mount "${loop}p1" "$mnt/boot/efi"
 fi
 fstab >"$mnt/etc/fstab"
 install_grub
@@ -280,11 +279,11 @@ copy_root() {
 install_grub() {
   say "installing GRUB ($IMG_GRUB_TARGET) on the disk"
   img_mount_chroot "$mnt"
-  local args; mapfile -t args < <(grub_install_args)
-  img_in "$mnt" grub-install "${args[@]}" >"$IMG_CACHE/grub.log" 2>&1 \
-    || die "grub-install failed: see $IMG_CACHE/grub.log"
   if [ "$arch" = arm64 ]; then
-    [ -s "$mnt/boot/efi/EFI/BOOT/BOOTAA64.EFI" ] || die "grub-install wrote no EFI/BOOT/BOOTAA64.EFI: see $IMG_CACHE/grub.log"
+    install_grub_efi
+  else
+    img_in "$mnt" grub-install --target="$IMG_GRUB_TARGET" --modules="part_msdos ext2" "$loop" >"$IMG_CACHE/grub.log" 2>&1 \
+      || die "grub-install failed: see $IMG_CACHE/grub.log"
   fi
   img_in "$mnt" update-grub >>"$IMG_CACHE/grub.log" 2>&1 || die "update-grub failed: see $IMG_CACHE/grub.log"
   # Without udev's /dev/disk/by-uuid in the chroot, grub-mkconfig names the loop device.
@@ -295,15 +294,36 @@ install_grub() {
   [ -L "$mnt/etc/resolv.conf" ] || rm -f "$mnt/etc/resolv.conf"
 }
 
-# grub-install's arguments. amd64: BIOS, into the disk's gap. arm64: UEFI, to the removable path on
-# the EFI partition (mounted at /boot/efi), no NVRAM entry (this machine's firmware is not the VM's).
-# One argument a line.
-grub_install_args() {
-  if [ "$arch" = arm64 ]; then
-    printf '%s\n' "--target=$IMG_GRUB_TARGET" --efi-directory=/boot/efi --removable --no-nvram "--modules=part_gpt ext2"
-  else
-    printf '%s\n' "--target=$IMG_GRUB_TARGET" "--modules=part_msdos ext2" "$loop"
+# GRUB for UEFI, as `grub-install --target=arm64-efi --removable --no-nvram` installs it: the modules
+# in /boot/grub/arm64-efi, a core image that finds the root by UUID and reads /boot/grub from it, on
+# the EFI partition's removable path (EFI/BOOT/BOOTAA64.EFI, which the firmware of a new VM boots
+# without an NVRAM entry). grub-install itself needs the EFI partition mounted, and refuses any
+# directory that is not FAT; this machine's kernel may have no FAT driver (6.18 here has none), so
+# the image is made with grub-mkimage in the chroot and copied onto the partition with mtools.
+install_grub_efi() {
+  grub_load_cfg >"$mnt/boot/grub-load.cfg"
+  img_in "$mnt" sh -c 'set -e
+    mkdir -p /boot/grub/arm64-efi /boot/grub/fonts
+    cp /usr/lib/grub/arm64-efi/*.mod /usr/lib/grub/arm64-efi/*.lst /boot/grub/arm64-efi/
+    cp /usr/share/grub/unicode.pf2 /boot/grub/fonts/
+    mv /boot/grub-load.cfg /boot/grub/arm64-efi/load.cfg
+    grub-mkimage -O arm64-efi -o /boot/grub/arm64-efi/core.efi -c /boot/grub/arm64-efi/load.cfg -p /boot/grub \
+      part_gpt ext2 search_fs_uuid' >"$IMG_CACHE/grub.log" 2>&1 || die "grub-mkimage failed: see $IMG_CACHE/grub.log"
+  if ! { mmd -i "${loop}p1" ::/EFI ::/EFI/BOOT &&
+    mcopy -i "${loop}p1" "$mnt/boot/grub/arm64-efi/core.efi" "::/$(grub_efi_path)"; } >>"$IMG_CACHE/grub.log" 2>&1; then
+    die "could not copy GRUB onto the EFI partition (mtools): see $IMG_CACHE/grub.log"
   fi
+  mdir -b -i "${loop}p1" "::/$(grub_efi_path)" >/dev/null 2>&1 || die "no $(grub_efi_path) on the EFI partition."
+}
+
+# The removable path of an arm64 EFI loader, as the UEFI specification names it.
+grub_efi_path() { echo EFI/BOOT/BOOTAA64.EFI; }
+
+# The core image's embedded configuration (grub-install writes the same load.cfg): the root by its
+# UUID, whatever the disk is called in the VM, and GRUB's files there.
+grub_load_cfg() {
+  echo "search.fs_uuid $uuid root"
+  echo "set prefix=(\$root)'/boot/grub'"
 }
 
 mount_disk() {
