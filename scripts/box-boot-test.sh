@@ -7,10 +7,12 @@
 # `make box-boot-test [BOX=debian-13] [ARCH=amd64|arm64]`: the libvirt box `make box` built, booted
 # as it is, without Vagrant or libvirt: its disk (a qcow2 overlay on a copy of box.img; the box file
 # is only read) under QEMU with user networking, SSH forwarded from a free port on 127.0.0.1. Logs
-# in as `vagrant` with Vagrant's insecure key (Debian's vagrant package) and checks: the
-# architecture, no failed unit, the JupyterLab service on the VM's NAT address only, its token
-# (403 without, 200 with), `sudo ebpflab doctor`; for arm64 also the EFI partition and GRUB's
-# removable path. arm64 boots QEMU's virt board with EDK2 as pflash (the code read-only, a copy of
+# in as `vagrant` with Vagrant's insecure key (Debian's vagrant package), then does what `vagrant up`
+# does next with vagrant/Vagrantfile: the checkout into /vagrant (the box has none: the venv's kit is
+# installed from there), the setup step (which must only compile lab 11's objects) and a restart of
+# the service. Then checks: the architecture, no failed unit, the JupyterLab service on the VM's NAT
+# address only, its token (403 without, 200 with), `sudo ebpflab doctor`; for arm64 also the EFI
+# partition and GRUB's removable path. arm64 boots QEMU's virt board with EDK2 as pflash (the code read-only, a copy of
 # the variables), TCG on an x86_64 machine (-cpu max,pauth-impdef=on, as `make vm-test`).
 # amd64: QEMU's PC with its BIOS, TCG (BOX_BOOT_ACCEL=kvm for KVM).
 # Environment: BOX_BOOT_FILE (the .box; default build/box/ebpflab-<BOX>-<ARCH>-libvirt.box),
@@ -102,6 +104,19 @@ until in_vm true 2>/dev/null; do
   sleep 10
 done
 say "ok: ssh as vagrant with Vagrant's insecure key after $(( $(date +%s) - t0 )) s"
+
+# What vagrant up does after SSH (vagrant/Vagrantfile): the checkout into /vagrant (vagrant-libvirt's
+# rsync folder, owned by vagrant), the setup step, the service restarted.
+(cd "$src" && git ls-files -co --exclude-standard -z | tar --null --ignore-failed-read -T - -cf - 2>/dev/null) |
+  in_vm 'sudo mkdir -p /vagrant && sudo tar -xf - -C /vagrant --no-same-owner && sudo chown -R vagrant:vagrant /vagrant' \
+  || fail "could not copy the checkout to /vagrant"
+setup_out=$(in_vm 'sudo sh -c "sha256sum --status -c /opt/ebpflab/venv/.pyproject.sha256 && touch /opt/ebpflab/venv/.installed
+  make --no-print-directory -C /vagrant setup VENV=/opt/ebpflab/venv" 2>&1') || { echo "$setup_out"; fail "the setup step failed"; }
+# the box is provisioned: no package, no venv; only lab 11's objects for this checkout
+other=$(echo "$setup_out" | grep -v 'ebpflab setup: \(generating build/vmlinux.h\|compiling bpf/\)' || true)
+[ -z "$other" ] || { echo "$setup_out"; fail "the provisioned box's setup step did more than compile lab 11's objects"; }
+in_vm 'sudo systemctl restart ebpflab-jupyter' || fail "could not restart ebpflab-jupyter"
+say "ok: the checkout in /vagrant, the setup step printed $(echo -n "$setup_out" | grep -c . || true) lines (lab 11's objects only), the service restarted"
 
 got=$(in_vm uname -m)
 [ "$got" = "$uname" ] || fail "uname -m is '$got', not $uname"
