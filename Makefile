@@ -109,7 +109,7 @@ box: ## build the lab VM's boxes: make box BOX=debian-13|debian-12 [ARCH=amd64|a
 	  scripts/box.sh $(BOX) $(ARCH)
 
 # The libvirt box `make box` built, booted with QEMU as it is (no Vagrant, no libvirt, no root): SSH as vagrant,
-# the service, the token, the doctor (scripts/box-boot-test.sh). arm64 under TCG: about N minutes.
+# the service, the token, the doctor (scripts/box-boot-test.sh). arm64 under TCG: about 6 minutes.
 .PHONY: box-boot-test
 box-boot-test: ## boot build/box's libvirt box with QEMU and check it: make box-boot-test BOX=... ARCH=amd64|arm64
 	@scripts/box-boot-test.sh $(BOX) $(ARCH)
