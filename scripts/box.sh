@@ -384,12 +384,14 @@ EOF
   fi
   cat <<'EOF'
 # ebpflab's libvirt box for arm64 (scripts/box.sh): QEMU's virt board booted by EDK2 (UEFI), which
-# starts GRUB from the disk's removable path (EFI/BOOT/BOOTAA64.EFI). For an arm64 Linux host with
-# KVM. Elsewhere (QEMU's TCG: no KVM, or an x86_64 host) a project's Vagrantfile sets
-#   libvirt.driver = "qemu"; libvirt.cpu_mode = "custom"; libvirt.cpu_model = "max"
-# (host-passthrough needs KVM).
+# starts GRUB from the disk's removable path (EFI/BOOT/BOOTAA64.EFI).
+require "rbconfig"
+# KVM runs an aarch64 guest only on an arm64 host. Elsewhere QEMU's TCG emulates it (slow), with its
+# "max" CPU (host-passthrough needs KVM). A project's Vagrantfile that sets libvirt.driver overrides
+# the driver chosen here.
+KVM = RbConfig::CONFIG["host_cpu"].match?(/\A(aarch64|arm64)/) && File.exist?("/dev/kvm")
 # The firmware as a ROM (QEMU's -bios), read-only: no NVRAM file per VM to make, keep or remove;
-# nothing is stored in it (GRUB was installed without an NVRAM entry).
+# nothing is stored in it (GRUB is on the removable path, with no NVRAM entry).
 FIRMWARE = [
   "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd",   # Debian, Ubuntu: qemu-efi-aarch64
   "/usr/share/edk2/aarch64/QEMU_EFI.fd",       # Fedora: edk2-aarch64
@@ -400,10 +402,17 @@ Vagrant.configure("2") do |config|
     libvirt.machine_type = "virt"
     libvirt.machine_arch = "aarch64"
     libvirt.loader = FIRMWARE
-    libvirt.cpu_mode = "host-passthrough"
-    # ACPI (Debian's arm64 kernel takes either); the interrupt controller is left to libvirt
-    # (GICv3, or v2 on a host that has only that)
-    libvirt.features = ["acpi"]
+    if KVM
+      libvirt.cpu_mode = "host-passthrough"
+    else
+      libvirt.driver = "qemu"
+      libvirt.cpu_mode = "custom"
+      libvirt.cpu_model = "max"
+    end
+    # No ACPI: libvirt refuses it on aarch64 unless the firmware is a UEFI it knows as such (a pflash
+    # with NVRAM), "ACPI requires UEFI on this architecture"; the kernel reads QEMU's device tree.
+    # (vagrant-libvirt's default, acpi apic pae, describes a PC.)
+    libvirt.features = []
     libvirt.inputs = []
     # headless: the serial console (ttyAMA0) is `virsh console`'s
     libvirt.graphics_type = "none"
