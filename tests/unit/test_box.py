@@ -157,18 +157,38 @@ module Vagrant
     $config = config
   end
 end
+# the host, as the test says it is: its CPU, and whether it has /dev/kvm
+require "rbconfig"
+RbConfig::CONFIG["host_cpu"] = ENV.fetch("STUB_HOST_CPU", RbConfig::CONFIG["host_cpu"])
+if ENV.key?("STUB_KVM")
+  class << File
+    alias_method :real_exist?, :exist?
+    def exist?(path) = path == "/dev/kvm" ? ENV["STUB_KVM"] == "1" : real_exist?(path)
+  end
+end
 load ARGV[0]
 puts JSON.generate($config.vm.providers.transform_values(&:values))
 """
 
 
 @pytest.mark.skipif(shutil.which("ruby") is None, reason="ruby (which Vagrant runs on) is not installed")
-@pytest.mark.parametrize("arch", ["amd64", "arm64"])
-def test_the_libvirt_box_describes_the_machine(tmp_path, arch):
-    # The box's Vagrantfile as Vagrant loads it (Ruby), with a stand-in for Vagrant.configure.
+@pytest.mark.parametrize(
+    "arch, host_cpu, kvm",
+    [("amd64", "x86_64", "1"), ("arm64", "aarch64", "1"), ("arm64", "x86_64", "1"), ("arm64", "aarch64", "0")],
+)
+def test_the_libvirt_box_describes_the_machine(tmp_path, arch, host_cpu, kvm):
+    # The box's Vagrantfile as Vagrant loads it (Ruby), with a stand-in for Vagrant.configure, on a
+    # host with this CPU, with or without /dev/kvm.
     (tmp_path / "Vagrantfile").write_text(run_function(target(arch) + "libvirt_vagrantfile", tmp_path))
     (tmp_path / "stub.rb").write_text(RUBY_STUB)
-    res = subprocess.run(["ruby", "stub.rb", "Vagrantfile"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    res = subprocess.run(
+        ["ruby", "stub.rb", "Vagrantfile"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "STUB_HOST_CPU": host_cpu, "STUB_KVM": kvm},
+    )
     assert res.returncode == 0, res.stderr
     libvirt = json.loads(res.stdout)["libvirt"]
     assert libvirt["disk_bus"] == "virtio" and libvirt["nic_model_type"] == "virtio"
@@ -178,8 +198,13 @@ def test_the_libvirt_box_describes_the_machine(tmp_path, arch):
     # vagrant-libvirt 0.11's defaults describe a PC; QEMU's virt board booted by EDK2 instead
     assert libvirt["machine_type"] == "virt" and libvirt["machine_arch"] == "aarch64"
     assert libvirt["loader"].endswith(".fd") and "nvram" not in libvirt
-    assert libvirt["cpu_mode"] == "host-passthrough"
-    assert libvirt["features"] == ["acpi"]  # not apic or pae (x86)
+    if host_cpu == "aarch64" and kvm == "1":  # KVM: the host's CPU
+        assert libvirt["cpu_mode"] == "host-passthrough" and "driver" not in libvirt
+    else:  # TCG: QEMU's max CPU (host-passthrough needs KVM)
+        assert libvirt["driver"] == "qemu"
+        assert libvirt["cpu_mode"] == "custom" and libvirt["cpu_model"] == "max"
+    # no ACPI (libvirt refuses it on aarch64 with a ROM firmware), and not x86's apic or pae
+    assert libvirt["features"] == []
     assert libvirt["inputs"] == []  # no PS/2 mouse on virt
     assert libvirt["graphics_type"] == "none"  # no Cirrus VGA either
 
