@@ -4,16 +4,21 @@
 #
 # SPDX-License-Identifier: MIT
 
-# `make box [BOX=debian-13|debian-12] [ARCH=amd64]`: the kit's own Vagrant boxes, built from
+# `make box [BOX=debian-13|debian-12] [ARCH=amd64|arm64]`: the kit's own Vagrant boxes, built from
 # Debian's packages on this machine (no Vagrant catalogue needed), with the same stages as
 # `make vm-test` (scripts/image-lib.sh): debootstrap, Debian's standard kernel, `make setup
 # VENV=/opt/ebpflab/venv` in a chroot, the JupyterLab service. Then a partitioned disk with GRUB,
 # openssh-server and sudo, DHCP on any NIC (systemd-networkd), SSH host keys and machine-id made
 # at first boot, and three outputs in build/box/ (ebpflab-<release>-<arch>-...):
 #   -libvirt.box      vagrant-libvirt box: box.img (compressed qcow2), metadata.json, Vagrantfile
-#   -virtualbox.box   VirtualBox box: box.ovf, a streamOptimized VMDK, Vagrantfile (base_mac)
+#   -virtualbox.box   VirtualBox box: box.ovf, a streamOptimized VMDK, Vagrantfile (base_mac);
+#                     amd64 only (see virtualbox_skip)
 #   -cloud.qcow2      the same image without the vagrant user, cloud-init enabled (NoCloud,
 #                     ConfigDrive): for Lima, virt-install or any cloud
+# amd64: an MBR disk, one ext4 partition, GRUB for BIOS. arm64 (built on an amd64 machine too: the
+# chroot's programs run under qemu-user): a GPT disk with an EFI system partition and the ext4
+# root, GRUB for UEFI on the removable path (EFI/BOOT/BOOTAA64.EFI), which the firmware of a new
+# VM boots without an NVRAM entry; its console is QEMU virt's PL011 (ttyAMA0).
 # and the catalogue: metadata.json (metadata-debian-12.json for debian-12) and SHA256SUMS.
 # Environment: BOX_BASE_URL (where the files will be served; default: the Vagrantfile's
 # BOX_BASE_URL, else file:// + build/box), BOX_VERSION (default: the Vagrantfile's BOX_VERSION, the
@@ -40,7 +45,6 @@ die() { img_die "$@"; }
 
 release=${1:-debian-13} arch=${2:-amd64}
 img_target "$release" "$arch"
-[ "$arch" = amd64 ] || die "only ARCH=amd64 is built so far (got '$arch')."
 [ "$(id -u)" = 0 ] || die "run as root (or through sudo): building the image needs chroot, mounts and loop devices."
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=$src/build/box
@@ -61,19 +65,29 @@ catalogue=$out/metadata.json
 venv=/opt/ebpflab/venv   # as in vagrant/Vagrantfile
 start=$(date +%s)
 
+efi=""   # the EFI system partition's UUID (arm64)
+extra_tools=() extra_packages=()
+if [ "$arch" = arm64 ]; then
+  extra_tools=(mkfs.vfat:dosfstools mcopy:mtools)
+  # fsck.vfat for the EFI partition at boot, as Debian's installer gives an EFI system
+  extra_packages=(dosfstools)
+fi
 img_need_tools debootstrap:debootstrap qemu-img:qemu-utils sfdisk:fdisk mkfs.ext4:e2fsprogs \
-  losetup:mount rsync:rsync python3:python3
+  losetup:mount rsync:rsync python3:python3 "${extra_tools[@]}"
 img_cache "${EBPFLAB_BOX_CACHE:-/var/cache/ebpflab/box}/$IMG_SUITE-$arch"
 root=$IMG_ROOT work=$IMG_CACHE/work mnt=$IMG_CACHE/mnt
+rootpart=$(root_partition)
 loop=""
 cleanup() {
   img_unmount_all "$root"
   img_unmount_all "$mnt"
   mountpoint -q "$mnt" && umount -l "$mnt"
   [ -z "$loop" ] || losetup -d "$loop" 2>/dev/null || true
+  img_foreign_done
 }
 trap cleanup EXIT
 trap 'cleanup; exit 1' INT TERM
+img_foreign  # arm64 on this amd64 machine: the chroot's programs under qemu-user (binfmt_misc)
 
 # --- the root filesystem (cached): as `make vm-test`, plus what a Vagrant box needs ------------
 img_debootstrap
@@ -81,23 +95,30 @@ img_mount_chroot "$root"
 # sshd and sudo for Vagrant, dbus for hostnamectl (config.vm.hostname), rsync for rsync synced
 # folders, resolved and timesyncd for DNS and the clock, GRUB; cloud-init (disabled but for the
 # cloud image).
-img_packages openssh-server sudo dbus systemd-resolved systemd-timesyncd rsync less "$IMG_GRUB_PKG" cloud-init
+img_packages openssh-server sudo dbus systemd-resolved systemd-timesyncd rsync less "$IMG_GRUB_PKG" cloud-init \
+  "${extra_packages[@]}"
 img_provision "$src" "$venv" 8888 nat
 configure_root
 img_unmount_all "$root"
 
-# --- the disk: one partition, ext4, GRUB (BIOS) ------------------------------------------------
+# --- the disk: amd64 one partition, ext4, GRUB (BIOS); arm64 EFI + ext4, GRUB (UEFI) ----------
 rm -rf "$work" && mkdir -p "$work" "$mnt" "$out"
 raw=$work/disk.raw
 say "making a ${disk_gb} GiB disk with GRUB from $root"
 truncate -s "${disk_gb}G" "$raw"
-echo 'start=2048, type=83, bootable' | sfdisk -q "$raw" >/dev/null
+partition_table | sfdisk -q "$raw" >/dev/null
 img_attach "$raw"; loop=$IMG_LOOP
-mkfs.ext4 -q -L ebpflab "${loop}p1"
-uuid=$(blkid -s UUID -o value "${loop}p1")
-mount "${loop}p1" "$mnt"
+mkfs.ext4 -q -L ebpflab "${loop}$rootpart"
+uuid=$(blkid -s UUID -o value "${loop}$rootpart")
+mount "${loop}$rootpart" "$mnt"
 copy_root
-printf 'UUID=%s / ext4 rw,discard,errors=remount-ro 0 1\n' "$uuid" >"$mnt/etc/fstab"
+if [ "$arch" = arm64 ]; then
+  # written with mtools, never mounted here (see install_grub_efi)
+  mkfs.vfat -F 32 -n EFI "${loop}p1" >/dev/null
+  efi=$(blkid -s UUID -o value "${loop}p1")
+  mkdir -p "$mnt/boot/efi"
+fi
+fstab >"$mnt/etc/fstab"
 install_grub
 umount_disk
 
@@ -110,8 +131,12 @@ add_vagrant_user
 umount_disk
 libvirt_box
 write_catalogue
-virtualbox_box
-write_catalogue
+if [ "$arch" = amd64 ]; then
+  virtualbox_box
+  write_catalogue
+else
+  say "$(virtualbox_skip)"
+fi
 
 # --- the cloud image ---------------------------------------------------------------------------
 mount_disk "$work/cloud.raw"
@@ -167,10 +192,22 @@ EOF
   # VirtualBox shared folders (/vagrant): Debian's kernel has both modules; udev loads vboxguest
   # only on VirtualBox's PCI device, and vboxsf on the first mount. Loaded at boot here, so the
   # shared folder works whatever Vagrant tries first (harmless without VirtualBox).
-  printf 'vboxguest\nvboxsf\n' >"$root/etc/modules-load.d/ebpflab-virtualbox.conf"
-  # a serial console too: a headless QEMU check reads the boot there
+  # Debian's arm64 kernel has neither (and there is no VirtualBox box for arm64): a list of
+  # missing modules would fail systemd-modules-load at every boot.
+  if [ "$arch" = amd64 ]; then
+    printf 'vboxguest\nvboxsf\n' >"$root/etc/modules-load.d/ebpflab-virtualbox.conf"
+  else
+    rm -f "$root/etc/modules-load.d/ebpflab-virtualbox.conf"
+  fi
+  # a serial console too: a headless QEMU check reads the boot there (ttyS0; arm64: ttyAMA0)
   mkdir -p "$root/etc/default/grub.d"
-  printf 'GRUB_TIMEOUT=1\nGRUB_CMDLINE_LINUX="console=tty0 console=ttyS0,115200n8"\n' >"$root/etc/default/grub.d/ebpflab.cfg"
+  grub_defaults >"$root/etc/default/grub.d/ebpflab.cfg"
+  if [ "$arch" = arm64 ]; then
+    # GRUB's own upgrades in the VM: keep the removable copy (what boots) up to date, and leave
+    # the firmware's NVRAM alone (a VM's variables may not survive it anyway).
+    printf '%s\n' "$IMG_GRUB_PKG grub2/force_efi_extra_removable boolean true" \
+      "$IMG_GRUB_PKG grub2/update_nvram boolean false" | img_in_root debconf-set-selections
+  fi
   # console=ttyS0 makes systemd start a getty there, but a VirtualBox VM (as Vagrant makes it) has
   # no serial port: the kernel still lists ttyS0 (type 0, no UART), agetty fails on it ("failed to
   # get terminal attributes") and systemd restarts it every 10 s for ever (measured under QEMU
@@ -179,6 +216,38 @@ EOF
   serial_getty_dropin >"$root/etc/systemd/system/serial-getty@.service.d/ebpflab.conf"
   touch "$root/etc/cloud/cloud-init.disabled"
   img_in_root systemctl enable --quiet systemd-networkd systemd-resolved ssh ebpflab-ssh-hostkeys.service
+}
+
+# GRUB's settings: a short menu, the kernel's console on the screen and the architecture's serial
+# port (the last console= is /dev/console).
+grub_defaults() {
+  printf 'GRUB_TIMEOUT=1\nGRUB_CMDLINE_LINUX="console=tty0 console=%s,115200n8"\n' "$IMG_CONSOLE"
+}
+
+# The root filesystem's partition: amd64 p1 (the only one), arm64 p2 (after the EFI partition).
+root_partition() {
+  if [ "$arch" = arm64 ]; then echo p2; else echo p1; fi
+}
+
+# The disk's partition table, as sfdisk reads it. amd64: MBR, one bootable Linux partition (GRUB
+# for BIOS goes in the gap before it). arm64: GPT, a 256 MiB EFI system partition, the root.
+partition_table() {
+  if [ "$arch" = arm64 ]; then
+    printf 'label: gpt\nstart=2048, size=256MiB, type=U, name=EFI\ntype=L, name=root\n'
+  else
+    echo 'start=2048, type=83, bootable'
+  fi
+}
+
+# The disk's fstab: the root by UUID, and the EFI partition's (arm64) by its FAT volume id.
+fstab() {
+  printf 'UUID=%s / ext4 rw,discard,errors=remount-ro 0 1\n' "$uuid"
+  [ -z "$efi" ] || printf 'UUID=%s /boot/efi vfat umask=0077 0 1\n' "$efi"
+}
+
+# Why there is no VirtualBox box for an architecture (one line).
+virtualbox_skip() {
+  echo "no VirtualBox box for $arch: no box.ovf exported by VirtualBox 7.1 for an ARM VM was found to compare ours with element by element, so none is written (Apple Silicon: Lima, or the libvirt box)"
 }
 
 # The serial getty's drop-in: no getty on a ttyS* without a UART behind it (sysfs type 0).
@@ -210,20 +279,56 @@ copy_root() {
 install_grub() {
   say "installing GRUB ($IMG_GRUB_TARGET) on the disk"
   img_mount_chroot "$mnt"
-  img_in "$mnt" grub-install --target="$IMG_GRUB_TARGET" --modules="part_msdos ext2" "$loop" >"$IMG_CACHE/grub.log" 2>&1 \
-    || die "grub-install failed: see $IMG_CACHE/grub.log"
+  if [ "$arch" = arm64 ]; then
+    install_grub_efi
+  else
+    img_in "$mnt" grub-install --target="$IMG_GRUB_TARGET" --modules="part_msdos ext2" "$loop" >"$IMG_CACHE/grub.log" 2>&1 \
+      || die "grub-install failed: see $IMG_CACHE/grub.log"
+  fi
   img_in "$mnt" update-grub >>"$IMG_CACHE/grub.log" 2>&1 || die "update-grub failed: see $IMG_CACHE/grub.log"
   # Without udev's /dev/disk/by-uuid in the chroot, grub-mkconfig names the loop device.
-  sed -i "s|root=/dev/loop[0-9]*p1|root=UUID=$uuid|g" "$mnt/boot/grub/grub.cfg"
+  sed -i "s|root=/dev/loop[0-9]*p[0-9]*|root=UUID=$uuid|g" "$mnt/boot/grub/grub.cfg"
   grep -q "root=UUID=$uuid" "$mnt/boot/grub/grub.cfg" || die "grub.cfg does not name the root by UUID: see $mnt/boot/grub/grub.cfg"
   img_unmount_all "$mnt"
   rm -rf "$mnt/etc/ssl/host-ca.crt" "${mnt:?}/run/"*
   [ -L "$mnt/etc/resolv.conf" ] || rm -f "$mnt/etc/resolv.conf"
 }
 
+# GRUB for UEFI, as `grub-install --target=arm64-efi --removable --no-nvram` installs it: the modules
+# in /boot/grub/arm64-efi, a core image that finds the root by UUID and reads /boot/grub from it, on
+# the EFI partition's removable path (EFI/BOOT/BOOTAA64.EFI, which the firmware of a new VM boots
+# without an NVRAM entry). grub-install itself needs the EFI partition mounted, and refuses any
+# directory that is not FAT; this machine's kernel may have no FAT driver (6.18 here has none), so
+# the image is made with grub-mkimage in the chroot and copied onto the partition with mtools.
+install_grub_efi() {
+  grub_load_cfg >"$mnt/boot/grub-load.cfg"
+  img_in "$mnt" sh -c 'set -e
+    mkdir -p /boot/grub/arm64-efi /boot/grub/fonts
+    cp /usr/lib/grub/arm64-efi/*.mod /usr/lib/grub/arm64-efi/*.lst /boot/grub/arm64-efi/
+    cp /usr/share/grub/unicode.pf2 /boot/grub/fonts/
+    mv /boot/grub-load.cfg /boot/grub/arm64-efi/load.cfg
+    grub-mkimage -O arm64-efi -o /boot/grub/arm64-efi/core.efi -c /boot/grub/arm64-efi/load.cfg -p /boot/grub \
+      part_gpt ext2 search_fs_uuid' >"$IMG_CACHE/grub.log" 2>&1 || die "grub-mkimage failed: see $IMG_CACHE/grub.log"
+  if ! { mmd -i "${loop}p1" ::/EFI ::/EFI/BOOT &&
+    mcopy -i "${loop}p1" "$mnt/boot/grub/arm64-efi/core.efi" "::/$(grub_efi_path)"; } >>"$IMG_CACHE/grub.log" 2>&1; then
+    die "could not copy GRUB onto the EFI partition (mtools): see $IMG_CACHE/grub.log"
+  fi
+  mdir -b -i "${loop}p1" "::/$(grub_efi_path)" >/dev/null 2>&1 || die "no $(grub_efi_path) on the EFI partition."
+}
+
+# The removable path of an arm64 EFI loader, as the UEFI specification names it.
+grub_efi_path() { echo EFI/BOOT/BOOTAA64.EFI; }
+
+# The core image's embedded configuration (grub-install writes the same load.cfg): the root by its
+# UUID, whatever the disk is called in the VM, and GRUB's files there.
+grub_load_cfg() {
+  echo "search.fs_uuid $uuid root"
+  echo "set prefix=(\$root)'/boot/grub'"
+}
+
 mount_disk() {
   img_attach "$1"; loop=$IMG_LOOP
-  mount "${loop}p1" "$mnt"
+  mount "${loop}$rootpart" "$mnt"
 }
 umount_disk() {
   img_unmount_all "$mnt"
@@ -252,7 +357,20 @@ libvirt_box() {
   mkdir -p "$d"
   nice qemu-img convert -c -O qcow2 "$raw" "$d/box.img"
   printf '{"provider": "libvirt", "format": "qcow2", "virtual_size": %s, "architecture": "%s"}\n' "$disk_gb" "$arch" >"$d/metadata.json"
-  cat >"$d/Vagrantfile" <<'EOF'
+  libvirt_vagrantfile >"$d/Vagrantfile"
+  tar -cf "$out/$prefix-libvirt.box.tmp" -C "$d" metadata.json Vagrantfile box.img
+  mv "$out/$prefix-libvirt.box.tmp" "$out/$prefix-libvirt.box"
+  rm -rf "$d"
+}
+
+# The libvirt box's Vagrantfile. amd64: libvirt's defaults (a PC, BIOS). arm64: what
+# vagrant-libvirt 0.11 needs for an aarch64 guest (its options: machine_type, machine_arch,
+# loader, cpu_mode, features, inputs, graphics_type; lib/vagrant-libvirt/config.rb and
+# templates/domain.xml.erb): its defaults describe a PC (features apic and pae, a PS/2 mouse, a
+# Cirrus VGA), which QEMU's virt board does not have.
+libvirt_vagrantfile() {
+  if [ "$arch" != arm64 ]; then
+    cat <<'EOF'
 # ebpflab's libvirt box (scripts/box.sh). The driver is left to libvirt's default (KVM): a
 # project's Vagrantfile sets libvirt.driver = "qemu" where KVM cannot run it.
 Vagrant.configure("2") do |config|
@@ -262,9 +380,47 @@ Vagrant.configure("2") do |config|
   end
 end
 EOF
-  tar -cf "$out/$prefix-libvirt.box.tmp" -C "$d" metadata.json Vagrantfile box.img
-  mv "$out/$prefix-libvirt.box.tmp" "$out/$prefix-libvirt.box"
-  rm -rf "$d"
+    return
+  fi
+  cat <<'EOF'
+# ebpflab's libvirt box for arm64 (scripts/box.sh): QEMU's virt board booted by EDK2 (UEFI), which
+# starts GRUB from the disk's removable path (EFI/BOOT/BOOTAA64.EFI).
+require "rbconfig"
+# KVM runs an aarch64 guest only on an arm64 host. Elsewhere QEMU's TCG emulates it (slow), with its
+# "max" CPU (host-passthrough needs KVM). A project's Vagrantfile that sets libvirt.driver overrides
+# the driver chosen here.
+KVM = RbConfig::CONFIG["host_cpu"].match?(/\A(aarch64|arm64)/) && File.exist?("/dev/kvm")
+# The firmware as a ROM (QEMU's -bios), read-only: no NVRAM file per VM to make, keep or remove;
+# nothing is stored in it (GRUB is on the removable path, with no NVRAM entry).
+FIRMWARE = [
+  "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd",   # Debian, Ubuntu: qemu-efi-aarch64
+  "/usr/share/edk2/aarch64/QEMU_EFI.fd",       # Fedora: edk2-aarch64
+  "/usr/share/AAVMF/AAVMF_CODE.fd",
+].find { |path| File.file?(path) } || "/usr/share/qemu-efi-aarch64/QEMU_EFI.fd"
+Vagrant.configure("2") do |config|
+  config.vm.provider :libvirt do |libvirt|
+    libvirt.machine_type = "virt"
+    libvirt.machine_arch = "aarch64"
+    libvirt.loader = FIRMWARE
+    if KVM
+      libvirt.cpu_mode = "host-passthrough"
+    else
+      libvirt.driver = "qemu"
+      libvirt.cpu_mode = "custom"
+      libvirt.cpu_model = "max"
+    end
+    # No ACPI: libvirt refuses it on aarch64 unless the firmware is a UEFI it knows as such (a pflash
+    # with NVRAM), "ACPI requires UEFI on this architecture"; the kernel reads QEMU's device tree.
+    # (vagrant-libvirt's default, acpi apic pae, describes a PC.)
+    libvirt.features = []
+    libvirt.inputs = []
+    # headless: the serial console (ttyAMA0) is `virsh console`'s
+    libvirt.graphics_type = "none"
+    libvirt.disk_bus = "virtio"
+    libvirt.nic_model_type = "virtio"
+  end
+end
+EOF
 }
 
 virtualbox_box() {
