@@ -45,7 +45,7 @@ from babel.messages.pofile import read_po, write_po
 
 from ebpflab import LABS_DIR, REPO
 from ebpflab.i18n import cell_text, labs_catalogue
-from ebpflab.messages import messages_dir
+from ebpflab.messages import catalogue, messages_dir
 
 PACKAGE = REPO / "ebpflab"
 KEYWORDS = {"_": None, "N_": None}
@@ -307,39 +307,21 @@ def update(lang: str, *start: str) -> None:
     update_messages(lang)
 
 
+def report(label: str, ids: list[str], path: Path, unit: str, width: int) -> None:
+    """One line of the status: how many of ``ids`` the catalogue at ``path`` translates (fuzzy ones do not count)."""
+    missing = sum(1 for i in ids if i not in catalogue(path))
+    print(f"{label:<{width}} {len(ids):>3} {unit}  {len(ids) - missing:>3} translated  {missing:>3} missing")
+
+
 def status(lang: str) -> None:
     for nb in sorted(LABS_DIR.glob("[0-9][0-9]_*.ipynb")):
-        path = labs_catalogue(nb.stem, lang)
-        done = {}
-        if path.exists():
-            with open(path, "rb") as f:
-                done = {m.id: m.string for m in read_po(f) if m.id and m.string and not m.fuzzy}
-        cells = [m.id for m in template(nb, lang) if m.id]
-        missing = sum(1 for c in cells if c not in done)
-        print(f"{nb.stem:<22} {len(cells):>3} cells  {len(cells) - missing:>3} translated  {missing:>3} missing")
+        report(nb.stem, [m.id for m in template(nb, lang) if m.id], labs_catalogue(nb.stem, lang), "cells", 22)
     for py in sorted(PACKAGE.rglob("*.py")):
         ids = [m.id for m in sentences(py, lang) if m.id]
-        if not ids:
-            continue
-        path = messages_dir(lang) / f"{module_name(py)}.po"
-        done = {}
-        if path.exists():
-            with open(path, "rb") as f:
-                done = {m.id: m.string for m in read_po(f) if m.id and m.string and not m.fuzzy}
-        missing = sum(1 for i in ids if i not in done)
-        print(
-            f"{module_name(py):<32} {len(ids):>3} sentences  {len(ids) - missing:>3} translated  {missing:>3} missing"
-        )
+        if ids:
+            report(module_name(py), ids, messages_dir(lang) / f"{module_name(py)}.po", "sentences", 32)
     ids = [m.id for m in labs_chart_sentences(lang) if m.id]
-    path = messages_dir(lang) / f"{LABS_CHARTS}.po"
-    done = {}
-    if path.exists():
-        with open(path, "rb") as f:
-            done = {m.id: m.string for m in read_po(f) if m.id and m.string and not m.fuzzy}
-    missing = sum(1 for i in ids if i not in done)
-    print(
-        f"{'labs (chart text)':<32} {len(ids):>3} sentences  {len(ids) - missing:>3} translated  {missing:>3} missing"
-    )
+    report("labs (chart text)", ids, messages_dir(lang) / f"{LABS_CHARTS}.po", "sentences", 32)
 
 
 if __name__ == "__main__":
