@@ -32,6 +32,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from japanese import has_japanese
 from nbclient import NotebookClient
 
 from ebpflab.check import exercise_of, fill_in_solutions
@@ -146,7 +147,7 @@ def test_japanese_notebook_with_solutions(path: Path, runs):
     nb = runs["test_japanese_notebook_with_solutions", path.stem].result()
     shown = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
     if path in WITH_EXERCISES:  # its checks said ✔ in Japanese
-        assert japanese(shown), f"no Japanese in what the cells of {path.name} printed"
+        assert has_japanese(shown), f"no Japanese in what the cells of {path.name} printed"
 
 
 @pytest.mark.notebook
@@ -156,11 +157,7 @@ def test_japanese_notebook_stubs_fail_their_checks(path: Path, runs):
     stubs_fail(nb)
     for i, cell in enumerate(nb.cells):
         for err in errors(cell) if cell.cell_type == "code" else []:
-            assert japanese(err["evalue"]), f"cell {i}: the failed check speaks English: {err['evalue']}"
-
-
-def japanese(text: str) -> bool:
-    return any("\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff" for c in text)
+            assert has_japanese(err["evalue"]), f"cell {i}: the failed check speaks English: {err['evalue']}"
 
 
 def stubs_fail(nb) -> None:

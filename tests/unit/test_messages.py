@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from japanese import has_japanese
 
 from ebpflab import LABS_DIR, REPO, check, messages
 from ebpflab.errors import CheckFailed
@@ -224,10 +225,6 @@ def test_the_escape_finder_finds_an_escaped_sentence():
 @pytest.fixture
 def japanese(monkeypatch):
     monkeypatch.setenv("EBPFLAB_LANG", "ja")
-
-
-def has_japanese(text: str) -> bool:
-    return any("\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff" for c in text)
 
 
 def test_a_failed_check_speaks_japanese_when_chosen(japanese):
