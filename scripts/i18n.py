@@ -265,15 +265,21 @@ def labs_chart_sentences(lang: str) -> Catalog:
     return cat
 
 
+def message_templates(lang: str) -> list[tuple[str, Path, Catalog]]:
+    """Each catalogue of the kit's sentences there should be: its name, its path, the sentences it must hold."""
+    out = messages_dir(lang)
+    found = [
+        (module_name(py), out / f"{module_name(py)}.po", sentences(py, lang)) for py in sorted(PACKAGE.rglob("*.py"))
+    ]
+    found.append(("labs (chart text)", out / f"{LABS_CHARTS}.po", labs_chart_sentences(lang)))
+    return [(name, path, tmpl) for name, path, tmpl in found if len(tmpl)]
+
+
 def update_messages(lang: str) -> None:
     out = messages_dir(lang)
     out.mkdir(parents=True, exist_ok=True)
     kept = set()
-    templates = [(out / f"{module_name(py)}.po", sentences(py, lang)) for py in sorted(PACKAGE.rglob("*.py"))]
-    templates.append((out / f"{LABS_CHARTS}.po", labs_chart_sentences(lang)))
-    for path, tmpl in templates:
-        if not len(tmpl):
-            continue
+    for _name, path, tmpl in message_templates(lang):
         kept.add(path)
         if path.exists():
             with open(path, "rb") as f:
@@ -316,12 +322,8 @@ def report(label: str, ids: list[str], path: Path, unit: str, width: int) -> Non
 def status(lang: str) -> None:
     for nb in sorted(LABS_DIR.glob("[0-9][0-9]_*.ipynb")):
         report(nb.stem, [m.id for m in template(nb, lang) if m.id], labs_catalogue(nb.stem, lang), "cells", 22)
-    for py in sorted(PACKAGE.rglob("*.py")):
-        ids = [m.id for m in sentences(py, lang) if m.id]
-        if ids:
-            report(module_name(py), ids, messages_dir(lang) / f"{module_name(py)}.po", "sentences", 32)
-    ids = [m.id for m in labs_chart_sentences(lang) if m.id]
-    report("labs (chart text)", ids, messages_dir(lang) / f"{LABS_CHARTS}.po", "sentences", 32)
+    for name, path, tmpl in message_templates(lang):
+        report(name, [m.id for m in tmpl if m.id], path, "sentences", 32)
 
 
 if __name__ == "__main__":
